@@ -1,0 +1,13 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY setup.cfg setup.py README.md ./
+COPY mapdash mapdash
+COPY sql sql
+COPY static static
+COPY templates templates
+RUN pip install --no-cache-dir . && useradd --system --home /app mapdash \
+    && mkdir -p /var/lib/mapdash/photos && chown mapdash /var/lib/mapdash/photos
+USER mapdash
+ENV PHOTO_DIR=/var/lib/mapdash/photos MAPDASH_VAR=/var/lib/mapdash
+EXPOSE 8000
+CMD ["sh", "-c", "mapdash db upgrade && exec gunicorn --bind 0.0.0.0:8000 --workers 3 --threads 4 'mapdash:create_app()'"]

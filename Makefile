@@ -1,0 +1,30 @@
+# Two commands: `make run` serves the app with demo data, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export PORT
+
+.PHONY: run test bench deps system-deps clean
+
+run: deps
+	$(BIN)/python -m mapdash.devserver
+
+test: deps
+	scripts/system-deps.sh postgis browser
+	$(BIN)/pytest
+
+deps: system-deps $(BIN)/mapdash
+
+system-deps:
+	scripts/system-deps.sh $(if $(DATABASE_URL),,postgis)
+
+# The virtual environment, rebuilt when the declared dependencies change.
+$(BIN)/mapdash: setup.cfg setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,24 @@
+"""mapdash: citizens' reports of local problems, on a map, for Thai local administrations."""
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from . import auth, config, db, i18n
+from .config import PROJECT_ROOT
+
+csrf = CSRFProtect()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
+                static_folder=str(PROJECT_ROOT / "static"))
+    app.config.update(config.load(overrides))
+    db.init_app(app)
+    csrf.init_app(app)
+    auth.init_app(app)
+    i18n.init_app(app)
+
+    from .views import register_blueprints
+    register_blueprints(app)
+    from .cli import register_commands
+    register_commands(app)
+    return app

@@ -1,0 +1,167 @@
+"""The `mapdash` command: a Flask CLI group with the project's own commands."""
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .config import VAR_DIR
+from .errors import UserError
+
+
+def local_database_url() -> str:
+    """The URL of the cluster under var/pg, started if need be (DATABASE_URL unset)."""
+    from .localdb import LocalCluster
+
+    cluster = LocalCluster(VAR_DIR / "pg")
+    cluster.start()
+    cluster.ensure_database("mapdash")
+    return cluster.url("mapdash")
+
+
+def _create_cli_app():
+    from . import create_app
+
+    if not os.environ.get("DATABASE_URL"):
+        # No database named: this is a developer's machine, with the local cluster.
+        os.environ.setdefault("MAPDASH_ENV", "development")
+        os.environ["DATABASE_URL"] = local_database_url()
+    return create_app()
+
+
+def _session() -> Session:
+    return Session(current_app.extensions["db_engine"])
+
+
+@click.group(cls=FlaskGroup, create_app=_create_cli_app, add_default_commands=True)
+def main():
+    """mapdash: citizens' reports for Thai local administrations."""
+
+
+@click.group("db")
+def db_group():
+    """The database schema."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """Apply the SQL migrations in sql/ that are not applied yet."""
+    from . import db
+
+    applied = db.upgrade(current_app.config["DATABASE_URL"])
+    click.echo(f"applied: {', '.join(applied)}" if applied else "database is up to date")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when no organization exists yet.")
+@with_appcontext
+def seed_demo(if_empty):
+    """Load the synthetic demo tambon, its cases and one staff account per role."""
+    from .demo import DEMO_PASSWORD, load_demo
+    from .models import Organization
+
+    with _session() as session:
+        if if_empty and session.scalar(select(func.count()).select_from(Organization)):
+            click.echo("demo data not loaded: the database already has data")
+            return
+        summary = load_demo(session)
+        session.commit()
+    click.echo(f"demo tambon loaded: {summary['villages']} villages, {summary['incidents']} cases")
+    if current_app.config["ENV"] == "development":
+        for email in summary["users"]:
+            click.echo(f"  login {email} / {DEMO_PASSWORD}")
+    else:
+        click.echo("  demo logins work only when MAPDASH_ENV=development")
+
+
+@click.group("villages")
+def villages_group():
+    """Village (หมู่บ้าน) boundaries."""
+
+
+@villages_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--org", "org_slug", required=True, help="Slug of the organization.")
+@click.option("--crs", default=None, help="Source CRS when the file does not say, e.g. EPSG:32648.")
+@click.option("--number-field", default=None, help="Attribute holding the village number.")
+@click.option("--name-field", default=None, help="Attribute holding the village name.")
+@click.option("--update-boundary", is_flag=True,
+              help="Make the organization's area the union of its villages.")
+@with_appcontext
+def villages_import(path, org_slug, crs, number_field, name_field, update_boundary):
+    """Import village polygons from GeoJSON or a zipped Shapefile, in any CRS.
+
+    Nothing is stored unless every feature is usable."""
+    from .village_import import ImportRefused, read_village_file
+    from .villages import store_villages
+
+    try:
+        features, problems = read_village_file(path, source_crs=crs, number_field=number_field,
+                                               name_field=name_field)
+    except ImportRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    if problems:
+        for problem in problems:
+            click.echo(f"feature {problem.index}: {problem.reason}", err=True)
+        raise click.ClickException(f"{len(problems)} bad feature(s); nothing was imported")
+    with _session() as session:
+        try:
+            result = store_villages(session, org_slug, features, update_boundary=update_boundary)
+        except UserError as exc:
+            raise click.ClickException(f"{exc.message_en} ({exc.message_th})") from None
+        session.commit()
+    for feature in features:
+        if feature.repaired:
+            click.echo(f"feature {feature.index}: invalid geometry repaired (หมู่ {feature.number})")
+    click.echo(f"imported {result['created']} new and {result['updated']} updated villages; "
+               f"{result['relocated']} cases re-assigned to villages")
+
+
+@click.group("users")
+def users_group():
+    """Staff accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "dispatcher", "officer", "crew"]))
+@click.option("--department", default=None, help="Department code (required for officers).")
+@click.option("--org", "org_slug", default=None, help="Organization slug (default: the first).")
+@click.option("--name", "display_name", default="")
+@with_appcontext
+def users_create(email, role, department, org_slug, display_name):
+    """Create a staff account (password hashed with argon2).
+
+    The password is asked for at a prompt, or read as one line from stdin when piped."""
+    from .auth import create_user
+    from .orgs import find_organization
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with _session() as session:
+        org = find_organization(session, org_slug)
+        if org is None:
+            raise click.ClickException("no such organization: run `mapdash seed-demo` or import one")
+        try:
+            user = create_user(session, organization_id=org.id, email=email, password=password,
+                               role=role, department_code=department, display_name=display_name)
+        except UserError as exc:
+            raise click.ClickException(f"{exc.message_en} ({exc.message_th})") from None
+        session.commit()
+        click.echo(f"created {user.role} {user.email} in {org.slug}")
+
+
+def register_commands(app) -> None:
+    for command in (db_group, seed_demo, villages_group, users_group):
+        if command.name not in app.cli.commands:
+            app.cli.add_command(command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Settings, read from the environment. Imports nothing from the app."""
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("MAPDASH_VAR", PROJECT_ROOT / "var"))
+
+
+def _dev_secret_key() -> str:
+    """A random key kept under var/ so development sessions survive restarts."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(overrides: dict | None = None) -> dict:
+    """The settings from the environment, with `overrides` (tests, scripts) on top."""
+    overrides = overrides or {}
+    env = overrides.get("ENV") or os.environ.get("MAPDASH_ENV", "production")
+    secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret:
+        if env != "development":
+            raise RuntimeError("SECRET_KEY must be set outside development (MAPDASH_ENV=development)")
+        secret = _dev_secret_key()
+    settings = {
+        "ENV": env,
+        "SECRET_KEY": secret,
+        "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
+        "PHOTO_DIR": os.environ.get("PHOTO_DIR", str(VAR_DIR / "photos")),
+        # Tiles are decoration: pages must work when this host cannot be reached.
+        "TILE_URL": os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"),
+        "DEFAULT_ORG": os.environ.get("DEFAULT_ORG", ""),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 60 * 1024 * 1024)),
+    }
+    settings.update(overrides)
+    return settings

@@ -1,0 +1,49 @@
+"""`make run`: a local PostGIS when DATABASE_URL is unset, migrations, demo data, the app."""
+import os
+
+from .cli import local_database_url
+from .config import VAR_DIR
+from .localdb import LocalCluster
+
+
+def main() -> None:
+    port = int(os.environ.get("PORT", "5000"))
+    cluster = None
+    if not os.environ.get("DATABASE_URL"):
+        os.environ.setdefault("MAPDASH_ENV", "development")
+        cluster = LocalCluster(VAR_DIR / "pg")
+        was_running = cluster.running()
+        os.environ["DATABASE_URL"] = local_database_url()
+        if was_running:
+            cluster = None  # someone else started it: leave it running
+
+    from . import create_app, db
+    from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from .models import Organization
+
+    app = create_app()
+    applied = db.upgrade(app.config["DATABASE_URL"])
+    if applied:
+        print(f"migrations applied: {', '.join(applied)}")
+    with app.app_context():
+        session = db.session()
+        if session.query(Organization).count() == 0:
+            print("empty database: loading the demo tambon ...")
+            load_demo(session)
+            session.commit()
+    print(f"\n  mapdash is at http://127.0.0.1:{port}/")
+    if app.config["ENV"] == "development":
+        print("  demo logins (development only):")
+        for email, role, *_ in DEMO_USERS:
+            print(f"    {role:<10} {email} / {DEMO_PASSWORD}")
+    print("  Ctrl-C stops it.\n", flush=True)
+    try:
+        app.run(host="127.0.0.1", port=port, use_reloader=False, threaded=True)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+            print("local database stopped")
+
+
+if __name__ == "__main__":
+    main()

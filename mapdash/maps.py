@@ -1,0 +1,48 @@
+"""Leaflet maps built with folium, on the Leaflet copy installed with the project.
+
+folium normally loads Leaflet, jQuery and Bootstrap from CDNs; our pages need none of those
+but Leaflet, which the app serves itself. Tiles are decoration: every layer we draw is our own
+GeoJSON, so the map still shows villages and cases when the tile server is out of reach.
+"""
+import re
+from dataclasses import dataclass
+
+import folium
+from flask import current_app, url_for
+from markupsafe import Markup
+
+_VIEWPORT_TAG = re.compile(r'<meta name="viewport"[^>]*>', re.S)
+
+
+@dataclass(frozen=True)
+class EmbeddedMap:
+    name: str       # the JavaScript variable holding the L.map
+    header: Markup  # for <head>: Leaflet and the map's size
+    html: Markup    # the map's <div>
+    script: Markup  # the <script> creating the map; place after the <div>
+
+
+def local_assets() -> tuple[list, list]:
+    js = [("leaflet", url_for("vendor.leaflet_asset", filename="leaflet.js"))]
+    css = [("leaflet_css", url_for("vendor.leaflet_asset", filename="leaflet.css"))]
+    return js, css
+
+
+def build_map(center: tuple[float, float], zoom: int = 13, **options) -> folium.Map:
+    fmap = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True,
+                      **options)
+    fmap.default_js, fmap.default_css = local_assets()
+    folium.TileLayer(current_app.config["TILE_URL"], attr=current_app.config["TILE_ATTRIBUTION"],
+                     name="OpenStreetMap", max_zoom=19).add_to(fmap)
+    return fmap
+
+
+def embed(fmap: folium.Map) -> EmbeddedMap:
+    figure = fmap.get_root()
+    figure.render()
+    # folium's viewport tag forbids zooming the page, which people with poor sight need;
+    # our layout has its own.
+    header = _VIEWPORT_TAG.sub("", figure.header.render())
+    return EmbeddedMap(name=fmap.get_name(), header=Markup(header),
+                       html=Markup(figure.html.render()),
+                       script=Markup(f"<script>{figure.script.render()}</script>"))

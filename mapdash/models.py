@@ -1,0 +1,173 @@
+"""GeoAlchemy2 mappings that mirror sql/. The schema lives in sql/: never create_all."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from geoalchemy2 import Geometry
+from sqlalchemy import Boolean, Computed, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+OPEN_STATUSES = ("new", "accepted", "info_requested", "assigned", "in_progress")
+CLOSED_STATUSES = ("resolved", "rejected", "duplicate")
+STATUSES = OPEN_STATUSES + CLOSED_STATUSES
+ROLES = ("admin", "dispatcher", "officer", "crew")
+
+# The time limit of each staff step, in minutes (seed 001, streetlights).
+DEFAULT_SLA_MINUTES = {
+    "acknowledge": 5, "check": 5, "inform": 5, "print": 5,
+    "set_status": 10, "work": 7 * 24 * 60, "report": 30,
+}
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(Text, unique=True)
+    kind: Mapped[str] = mapped_column(Text)
+    name_th: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    boundary = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Village(Base):
+    __tablename__ = "villages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    name_th: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(Text)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)
+
+    organization: Mapped[Organization] = relationship()
+
+    @property
+    def label_th(self) -> str:
+        return f"หมู่ {self.number} {self.name_th}"
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    code: Mapped[str] = mapped_column(Text)
+    name_th: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    code: Mapped[str] = mapped_column(Text)
+    name_th: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    icon: Mapped[str] = mapped_column(Text, default="pin")
+    color: Mapped[str] = mapped_column(Text, default="#2563eb")
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    location_required: Mapped[bool] = mapped_column(Boolean, default=True)
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    sla_minutes: Mapped[dict] = mapped_column(JSONB, default=dict)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    department: Mapped[Department] = relationship()
+
+    def sla(self, step: str) -> int:
+        return int(self.sla_minutes.get(step, DEFAULT_SLA_MINUTES[step]))
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    email: Mapped[str] = mapped_column(Text)
+    display_name: Mapped[str] = mapped_column(Text, default="")
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    organization: Mapped[Organization] = relationship()
+    department: Mapped[Department | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive accounts
+        return self.active
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(Text, unique=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    status: Mapped[str] = mapped_column(Text, default="new")
+    is_open: Mapped[bool] = mapped_column(Boolean, Computed("status IN ('new', 'accepted', "
+                                          "'info_requested', 'assigned', 'in_progress')"))
+    location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    description: Mapped[str] = mapped_column(Text, default="")
+    reporter_name: Mapped[str | None] = mapped_column(Text)
+    reporter_phone: Mapped[str | None] = mapped_column(Text)
+    reporter_line_id: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(Text, default="web")
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    followers_count: Mapped[int] = mapped_column(Integer, default=0)
+    idempotency_key: Mapped[str | None] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    organization: Mapped[Organization] = relationship()
+    category: Mapped[Category] = relationship()
+    village: Mapped[Village | None] = relationship()
+    department: Mapped[Department] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assigned_to])
+    events: Mapped[list["IncidentEvent"]] = relationship(
+        order_by="IncidentEvent.created_at, IncidentEvent.id", back_populates="incident")
+    photos: Mapped[list["Photo"]] = relationship(order_by="Photo.id", back_populates="incident")
+
+
+class IncidentEvent(Base):
+    __tablename__ = "incident_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_label: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(Text)
+    from_status: Mapped[str | None] = mapped_column(Text)
+    to_status: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    incident: Mapped[Incident] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Photo(Base):
+    __tablename__ = "photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    kind: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(Text)
+    thumb_path: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    incident: Mapped[Incident] = relationship(back_populates="photos")

@@ -1,0 +1,30 @@
+"""Which department takes each case type: table-driven and pure (no database, no Flask).
+
+The table is seed 000's: กองช่าง takes streetlights, water and roads; public health takes
+accidents and emergencies; สำนักปลัด takes fire, drug tips, information, appointments and
+development-plan proposals. When an organization is set up, each of its case types is given
+its department from here and stored on the type, so intake reads it with the type itself.
+"""
+from collections.abc import Mapping
+
+ROUTES = {
+    "streetlight": "engineering",
+    "water": "engineering",
+    "road": "engineering",
+    "ems": "public_health",
+    "fire": "chief_admin",
+    "drug_tip": "chief_admin",
+    "info_request": "chief_admin",
+    "appointment": "chief_admin",
+    "dev_plan": "chief_admin",
+    "disaster": "disaster",
+    "nuisance": "public_health",
+    "complaint": "legal",
+}
+
+FALLBACK_DEPARTMENT = "chief_admin"  # สำนักปลัด receives what no rule names
+
+
+def department_for(category_code: str, routes: Mapping[str, str] = ROUTES) -> str:
+    """The code of the department that takes cases of `category_code`."""
+    return routes.get(category_code, FALLBACK_DEPARTMENT)

@@ -1,0 +1,9 @@
+"""Thin blueprints: parse the request, call a service, render."""
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import api, auth, crew, dispatch, errors, public, vendor
+    for module in (vendor, public, api, auth, dispatch, crew):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)

@@ -1,0 +1,42 @@
+"""Every refusal answers in Thai and English with a 4xx; JSON for the API, a page otherwise."""
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import UserError
+from ..i18n import MESSAGES
+
+_GENERIC = {
+    400: ("คำขอไม่ถูกต้อง", "Bad request"),
+    403: MESSAGES["login.forbidden"],
+    404: MESSAGES["error.not_found"],
+    405: ("ไม่รองรับวิธีการนี้", "Method not allowed"),
+    413: MESSAGES["error.too_large"],
+    429: ("ส่งคำขอถี่เกินไป กรุณารอสักครู่แล้วลองใหม่", "Too many requests: wait a moment and try again"),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(error: UserError):
+    if _wants_json():
+        return jsonify(error.as_dict()), error.status
+    return render_template("error.html", error=error), error.status
+
+
+def _http_error(exc: HTTPException):
+    th, en = _GENERIC.get(exc.code, (exc.name, exc.name))
+    return render_error(UserError(exc.name.lower().replace(" ", "_"), th, en, status=exc.code))
+
+
+def _csrf_error(exc: CSRFError):
+    th, en = MESSAGES["error.csrf"]
+    return render_error(UserError("csrf", th, en, status=400))
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(UserError, render_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)

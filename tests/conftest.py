@@ -1,0 +1,162 @@
+"""A real PostGIS for the whole session, a fresh database per test, a real Chromium.
+
+Nothing here skips: a cluster or browser that cannot start fails the run."""
+import itertools
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+from psycopg import sql
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from mapdash import db
+from mapdash.localdb import LocalCluster
+from tests.support import make_app
+
+CHROMIUM = "/usr/bin/chromium"
+_database_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    root = Path(tempfile.mkdtemp(prefix="mapdash-test-"))
+    root.chmod(0o755)  # the postgres user must reach it when we are root
+    cluster = LocalCluster(root / "pg", durable=False)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _clone(cluster: LocalCluster, template: str, name: str) -> None:
+    with cluster.connect() as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)))
+
+
+def _drop(cluster: LocalCluster, name: str) -> None:
+    with cluster.connect() as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def templates(pg_cluster):
+    """Two template databases: migrated and empty; migrated with the demo tambon."""
+    pg_cluster.ensure_database("tpl_empty")
+    db.upgrade(pg_cluster.url("tpl_empty"))
+    _clone(pg_cluster, "tpl_empty", "tpl_demo")
+    app = make_app(pg_cluster.url("tpl_demo"), Path(tempfile.mkdtemp()))
+    with app.app_context():
+        from mapdash.demo import load_demo
+        with Session(db.engine()) as session:
+            load_demo(session)
+            session.commit()
+    app.extensions["db_engine"].dispose()
+    return {"empty": "tpl_empty", "demo": "tpl_demo"}
+
+
+def _database(pg_cluster, template: str):
+    name = f"test_{os.getpid()}_{next(_database_numbers)}"
+    _clone(pg_cluster, template, name)
+    return name
+
+
+@pytest.fixture
+def database_url(pg_cluster, templates):
+    name = _database(pg_cluster, templates["empty"])
+    yield pg_cluster.url(name)
+    _drop(pg_cluster, name)
+
+
+@pytest.fixture
+def demo_database_url(pg_cluster, templates):
+    name = _database(pg_cluster, templates["demo"])
+    yield pg_cluster.url(name)
+    _drop(pg_cluster, name)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    application = make_app(database_url, tmp_path / "photos")
+    yield application
+    application.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def demo_app(demo_database_url, tmp_path):
+    application = make_app(demo_database_url, tmp_path / "photos")
+    yield application
+    application.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo_client(demo_app):
+    return demo_app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    """A session on the test's database, for arranging data and checking results."""
+    with Session(app.extensions["db_engine"]) as s:
+        yield s
+
+
+@pytest.fixture
+def demo_session(demo_app):
+    with Session(demo_app.extensions["db_engine"]) as s:
+        yield s
+
+
+@pytest.fixture
+def live_server(demo_app):
+    """The demo app served over HTTP in a thread, for the browser."""
+    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, chromium_sandbox=False,
+            args=["--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="th-TH",
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="th-TH")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir():
+    path = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parent.parent / "var" / "screenshots"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,28 @@
+"""Helpers the tests share: an app on a given database, CSRF tokens, signing in."""
+import re
+from pathlib import Path
+
+from mapdash import create_app
+
+# Tiles come from a closed port: every page must work without them.
+UNREACHABLE_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+
+
+def make_app(url: str, photo_dir: Path, **overrides):
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret", "ENV": "development",
+                       "TESTING": True, "PHOTO_DIR": str(photo_dir), "TILE_URL": UNREACHABLE_TILES,
+                       "SESSION_COOKIE_SECURE": False, **overrides})
+
+
+
+def csrf_token(client, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, email: str, password: str, follow_redirects=False):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token},
+                       follow_redirects=follow_redirects)

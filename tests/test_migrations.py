@@ -1,0 +1,45 @@
+from sqlalchemy import create_engine, inspect, text
+
+from mapdash import db
+
+
+def test_migrations_apply_to_an_empty_database_and_are_recorded(pg_cluster):
+    pg_cluster.ensure_database("migrate_fresh")
+    url = pg_cluster.url("migrate_fresh")
+    assert db.pending_migrations(url) == ["001_init"]
+    assert db.upgrade(url) == ["001_init"]
+    assert db.upgrade(url) == []  # a second run applies nothing
+    engine = create_engine(url)
+    tables = set(inspect(engine).get_table_names())
+    assert {"organizations", "villages", "departments", "categories", "incidents",
+            "incident_events", "photos", "users"} <= tables
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT postgis_version()")).scalar()
+        recorded = conn.execute(text("SELECT migration_id FROM _yoyo_migration")).scalars().all()
+    assert recorded == ["001_init"]
+    engine.dispose()
+
+
+def test_incident_indexes_serve_the_map(session, app):
+    indexes = {row[0]: row[1] for row in session.execute(text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'incidents'"))}
+    gist = indexes["incidents_open_location_gix"]
+    assert "USING gist" in gist and "WHERE is_open" in gist
+    assert "(organization_id, status, village_id)" in indexes["incidents_org_status_village_idx"]
+
+
+def test_audit_trail_is_append_only(session):
+    from tests.factories import make_incident, make_org
+
+    make_org(session)
+    incident = make_incident(session)
+    session.commit()
+    for statement in ("UPDATE incident_events SET note = 'x'", "DELETE FROM incident_events"):
+        try:
+            session.execute(text(statement))
+        except Exception as exc:
+            assert "append-only" in str(exc)
+            session.rollback()
+        else:
+            raise AssertionError(f"{statement} was allowed")
+    assert len(session.get(type(incident), incident.id).events) == 1
