@@ -28,3 +28,7 @@ $(BIN)/mapdash: setup.cfg setup.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
+
+# Server and SQL timings with 1,000,000 synthetic cases (BENCH_INCIDENTS=N to change).
+bench: deps
+	$(BIN)/python -m mapdash.bench

@@ -78,6 +78,23 @@ def seed_demo(if_empty):
         click.echo("  demo logins work only when MAPDASH_ENV=development")
 
 
+@click.command("seed-synthetic")
+@click.option("--incidents", "count", type=click.IntRange(1, 50_000_000), required=True)
+@click.option("--org", "org_slug", default=None, help="Organization slug (default: the first).")
+@with_appcontext
+def seed_synthetic_command(count, org_slug):
+    """Add N synthetic cases spread over the villages, for benchmarks."""
+    from .synthetic import seed_synthetic
+
+    with _session() as session:
+        try:
+            inserted = seed_synthetic(session, count, org_slug)
+        except UserError as exc:
+            raise click.ClickException(exc.message_en) from None
+        session.commit()
+    click.echo(f"added {inserted} synthetic cases")
+
+
 @click.group("villages")
 def villages_group():
     """Village (หมู่บ้าน) boundaries."""
@@ -158,7 +175,7 @@ def users_create(email, role, department, org_slug, display_name):
 
 
 def register_commands(app) -> None:
-    for command in (db_group, seed_demo, villages_group, users_group):
+    for command in (db_group, seed_demo, seed_synthetic_command, villages_group, users_group):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
 

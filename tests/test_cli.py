@@ -106,3 +106,15 @@ def test_villages_import_needs_a_known_organization(app, session, tmp_path):
     result = run(app, "villages", "import", str(path), "--org", "nowhere")
     assert result.exit_code != 0 and "nowhere" in result.output
     assert session.scalar(select(func.count()).select_from(Organization)) == 0
+
+
+def test_seed_synthetic_places_every_case_in_its_village(demo_app, demo_session):
+    before = demo_session.scalar(select(func.count()).select_from(Incident))
+    result = run(demo_app, "seed-synthetic", "--incidents", "2000")
+    assert result.exit_code == 0, result.output
+    assert "added 2000" in result.output
+    misplaced = demo_session.scalar(text("""
+        SELECT count(*) FROM incidents i JOIN villages v ON v.id = i.village_id
+        WHERE i.tracking_code LIKE 'SYN-%' AND NOT ST_Covers(v.geom, i.location)"""))
+    assert misplaced == 0
+    assert demo_session.scalar(select(func.count()).select_from(Incident)) == before + 2000

@@ -1,0 +1,14 @@
+"""The village layer every map page reads: counts of open cases per village."""
+from sqlalchemy.orm import Session
+
+from .. import geo
+from ..orgs import find_organization
+
+
+def run(ctx) -> None:
+    client = ctx.app.test_client()
+    with Session(ctx.app.extensions["db_engine"]) as session:
+        org = find_organization(session)
+        ctx.measure("GET /api/villages.geojson (13 villages, open counts)",
+                    lambda: client.get("/api/villages.geojson"),
+                    sql=lambda: geo.villages_geojson(session, org.id), floor_ms=20)
