@@ -1,12 +1,23 @@
 """`make run`: a local PostGIS when DATABASE_URL is unset, migrations, demo data, the app."""
 import os
+import signal
 
 from .cli import local_database_url
 from .config import VAR_DIR
 from .localdb import LocalCluster
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C and `kill` both end the server through the `finally` below, which stops the
+    database too (a shell that starts us in the background would otherwise ignore SIGINT)."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main() -> None:
+    _stop_on_signals()
     port = int(os.environ.get("PORT", "5000"))
     cluster = None
     if not os.environ.get("DATABASE_URL"):
