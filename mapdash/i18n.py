@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request
+from urllib.parse import urlencode
 
 LANGUAGES = ("th", "en")
 LOCAL_TZ = ZoneInfo("Asia/Bangkok")
@@ -107,6 +108,14 @@ def format_date(value: datetime | None, with_time: bool = False, lang: str | Non
     return f"{text} {local:%H:%M}" if with_time else text
 
 
+def switch_language_url() -> str:
+    """This page in the other language, keeping its query (?next=..., filters)."""
+    other = "th" if current_language() == "en" else "en"
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [other]
+    return request.path + "?" + urlencode(args, doseq=True)
+
+
 def _choose_language():
     asked = request.args.get("lang")
     if asked in LANGUAGES:
@@ -125,6 +134,7 @@ def _remember_language(response):
 def init_app(app: Flask) -> None:
     app.before_request(_choose_language)
     app.after_request(_remember_language)
-    app.jinja_env.globals.update(t=t, localized=localized, current_language=current_language)
+    app.jinja_env.globals.update(t=t, localized=localized, current_language=current_language,
+                                 switch_language_url=switch_language_url)
     app.jinja_env.filters["thai_date"] = format_date
     app.jinja_env.filters["status_label"] = lambda status: t(f"status.{status}")

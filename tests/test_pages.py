@@ -19,6 +19,11 @@ def test_english_is_available_and_remembered(demo_client):
     assert '<html lang="th">' in demo_client.get("/?lang=th").get_data(as_text=True)
 
 
+def test_language_switch_keeps_the_rest_of_the_address(demo_client):
+    page = demo_client.get("/login?next=/dispatch/").get_data(as_text=True)
+    assert 'href="/login?next=%2Fdispatch%2F&amp;lang=en"' in page
+
+
 def test_home_without_any_organization_explains_what_to_do(client):
     page = client.get("/").get_data(as_text=True)
     assert "ยังไม่มีหน่วยงานในระบบ" in page
