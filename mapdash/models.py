@@ -2,8 +2,9 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from geoalchemy2 import Geometry
-from sqlalchemy import Boolean, Computed, DateTime, ForeignKey, Integer, String, Text, func
+from geoalchemy2 import Geography, Geometry
+from sqlalchemy import (BigInteger, Boolean, Computed, DateTime, Float, ForeignKey, Integer,
+                        String, Text, func)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -128,6 +129,7 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    evidence_review: Mapped[str | None] = mapped_column(Text)  # needs_review/accepted/sent_back
 
     organization: Mapped[Organization] = relationship()
     category: Mapped[Category] = relationship()
@@ -169,6 +171,9 @@ class Photo(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    phash: Mapped[int | None] = mapped_column(BigInteger)  # perceptual hash, see evidence.py
+    captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # from EXIF
+    closing_id: Mapped[int | None] = mapped_column(ForeignKey("closings.id"))
 
     incident: Mapped[Incident] = relationship(back_populates="photos")
 
@@ -182,3 +187,26 @@ class Follower(Base):
     phone: Mapped[str | None] = mapped_column(Text)
     line_id: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Closing(Base):
+    """A crew's closing of a case: result, note, where and when, photos, the evidence checks."""
+    __tablename__ = "closings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    crew_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("incident_events.id"), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(Text, unique=True)
+    result: Mapped[str] = mapped_column(Text)  # fixed / cannot_fix
+    reason: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    position = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
+    position_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    checks: Mapped[dict] = mapped_column(JSONB)
+    needs_review: Mapped[bool] = mapped_column(Boolean)
+
+    incident: Mapped[Incident] = relationship()
+    crew: Mapped[User] = relationship()
+    photos: Mapped[list[Photo]] = relationship(order_by="Photo.id")
