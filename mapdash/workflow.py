@@ -54,7 +54,14 @@ TRANSITIONS: dict[str, Transition] = {
                          True, needs_note=True, label_th="เปิดเรื่องใหม่", label_en="Reopen"),
     "comment": Transition(OPEN | CLOSED_STATUSES, None, STAFF | {"crew"}, False, needs_note=True,
                           label_th="บันทึกภายใน", label_en="Internal note"),
+    # Only while a crew's closing is flagged "evidence needs review" (evidence.py).
+    "accept_evidence": Transition(frozenset({"resolved"}), None, STAFF, False,
+                                  label_th="ยอมรับหลักฐานการปิดงาน", label_en="Accept the evidence"),
+    "send_back": Transition(frozenset({"resolved"}), "in_progress", STAFF, False, needs_note=True,
+                            label_th="ส่งกลับให้ช่างแก้ไข", label_en="Send back to the crew"),
 }
+# What each evidence review action leaves in incidents.evidence_review.
+EVIDENCE_REVIEW = {"accept_evidence": "accepted", "send_back": "sent_back"}
 
 MAX_NOTE = 2000
 
@@ -79,7 +86,8 @@ def allowed_actions(actor: User | None, incident: Incident) -> list[str]:
     if actor is not None and not can_see(actor, incident):
         return []
     return [name for name, t in TRANSITIONS.items()
-            if role in t.roles and incident.status in t.sources]
+            if role in t.roles and incident.status in t.sources
+            and (name not in EVIDENCE_REVIEW or incident.evidence_review == "needs_review")]
 
 
 def _refuse(code: str, th: str, en: str, status: int = 409):
@@ -106,6 +114,9 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
         _refuse("bad_transition",
                 f"ทำ \"{transition.label_th}\" กับเรื่องที่มีสถานะนี้ไม่ได้",
                 f"Cannot {transition.label_en.lower()} a case that is {incident.status}")
+    if action in EVIDENCE_REVIEW and incident.evidence_review != "needs_review":
+        _refuse("no_evidence_review", "เรื่องนี้ไม่มีหลักฐานการปิดงานที่รอตรวจสอบ",
+                "This case has no closing evidence waiting for review")
     note = (note or "").strip()
     if transition.needs_note and not note:
         _refuse("note_required", "กรุณาระบุข้อความหรือเหตุผล", "Please write a message or reason", 400)
@@ -120,6 +131,8 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
         _assign(session, incident, assignee_id)
     elif action == "mark_duplicate":
         _merge_into(session, incident, duplicate_of)
+    elif action in EVIDENCE_REVIEW:
+        incident.evidence_review = EVIDENCE_REVIEW[action]
 
     from_status = incident.status
     if transition.target is not None:
