@@ -129,6 +129,8 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # when the case entered its current step of the service clock; None: since updated_at
+    step_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     evidence_review: Mapped[str | None] = mapped_column(Text)  # needs_review/accepted/sent_back
 
     organization: Mapped[Organization] = relationship()
@@ -186,6 +188,7 @@ class Follower(Base):
     name: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(Text)
     line_id: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(Text, unique=True)  # sql/003
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
