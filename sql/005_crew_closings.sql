@@ -2,7 +2,7 @@
 -- A closing keeps what the crew sent and what the evidence checks found; its photos are rows
 -- of `photos` (kind 'evidence') pointing at it. A failed check never blocks the crew: it flags
 -- the case for a dispatcher, who accepts the evidence or sends the case back.
--- depends: 004_dispatch_clock
+-- depends: 003_citizen_intake 004_dispatch_clock
 
 CREATE TABLE closings (
     id                   bigserial PRIMARY KEY,
