@@ -1,6 +1,6 @@
 -- The dispatcher map (issue 4): the service clock of each open case, and the indexes its
 -- reads use.
--- depends: 002_followers
+-- depends: 003_citizen_intake
 
 -- When the case entered its current step of the service clock (seed 001): intake (new),
 -- preparing (accepted), the work (assigned, in progress). workflow.perform sets it when the
