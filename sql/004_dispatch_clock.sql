@@ -8,10 +8,11 @@
 -- a case intake has just stored.
 ALTER TABLE incidents ADD COLUMN step_started_at timestamptz;
 
--- Zoomed-out counts per village read only this index: no visit to the table for 50,000
--- open cases.
+-- Zoomed-out counts per village and per grid cell read only this index: no visit to the
+-- table for 50,000 open cases.
 CREATE INDEX incidents_open_village_idx ON incidents (organization_id, village_id)
-    INCLUDE (category_id, department_id, status, created_at, updated_at, step_started_at)
+    INCLUDE (category_id, department_id, status, created_at, updated_at, step_started_at,
+             location)
     WHERE is_open;
 
 -- The list beside the map: the newest open cases of a large area, without sorting them all.

@@ -1,24 +1,113 @@
-"""The office: open cases of the organization (an officer: of their department)."""
-from flask import Blueprint, render_template
-from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+"""The dispatchers' office: the live map of open cases, the case panel and its actions, and
+the printed request form. The map's data comes from /api/dispatch/ (views/api.py)."""
+from datetime import UTC, datetime, timedelta
 
-from .. import db
+from flask import Blueprint, jsonify, make_response, render_template, request, url_for
+from flask_login import current_user
+
+from .. import casefile, db, geo, maps, printform, workflow
 from ..auth import role_required
-from ..models import Incident
+from ..errors import UserError
+from ..i18n import current_language, t
+from ..models import OPEN_STATUSES
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
 
+STAFF_ROLES = ("admin", "dispatcher", "officer")
+
 
 @bp.get("/")
-@role_required("admin", "dispatcher", "officer")
+@role_required(*STAFF_ROLES)
 def index():
-    query = (select(Incident).where(Incident.organization_id == current_user.organization_id,
-                                    Incident.is_open)
-             .options(joinedload(Incident.category), joinedload(Incident.village),
-                      joinedload(Incident.department))
-             .order_by(Incident.created_at.desc()).limit(500))
-    if current_user.role == "officer":
-        query = query.where(Incident.department_id == current_user.department_id)
-    return render_template("dispatch/index.html", incidents=db.session().scalars(query).all())
+    session = db.session()
+    org_id = current_user.organization_id
+    fmap = maps.build_map(geo.organization_center(session, org_id), zoom=12)
+    urls = {"villages": url_for("api.dispatch_villages"), "cases": url_for("api.dispatch_cases"),
+            "grid": url_for("api.dispatch_grid"), "changes": url_for("api.dispatch_changes"),
+            "panel": url_for(".panel", incident_id=0), "act": url_for(".act", incident_id=0)}
+    return render_template(
+        "dispatch/index.html", map=maps.embed(fmap), options=geo.map_options(session, current_user),
+        bounds=geo.organization_bounds(session, org_id), officer=current_user.role == "officer",
+        server_now=datetime.now(UTC).isoformat(), urls=urls, labels=_client_labels())
+
+
+def _client_labels() -> dict:
+    """The words the page's scripts show, in the reader's language."""
+    keys = ("overdue", "capped", "list_empty", "live", "offline", "loading", "failed",
+            "alert_accept", "alert_view", "sound_off")
+    # A list, not a dict: JSON objects lose their order and the legend follows the workflow.
+    return {"statuses": [[status, t(f"status.{status}")] for status in OPEN_STATUSES],
+            "village": t("col.village"), "village_short": t("dispatch.village_short"),
+            "no_village": t("village.none"),
+            **{key: t(f"dispatch.{key}") for key in keys}}
+
+
+@bp.get("/cases/<int:incident_id>")
+@role_required(*STAFF_ROLES)
+def panel(incident_id):
+    """The case panel beside the map (an HTML fragment the page loads)."""
+    return render_template("dispatch/_panel.html",
+                           case=casefile.case_file(db.session(), current_user, incident_id),
+                           labels=workflow.TRANSITIONS)
+
+
+@bp.post("/cases/<int:incident_id>/actions")
+@role_required(*STAFF_ROLES)
+def act(incident_id):
+    """One workflow action from the panel: action, note, assignee_id, duplicate_code."""
+    session = db.session()
+    form = request.form
+    duplicate_of = None
+    if form.get("action") == "mark_duplicate" and form.get("duplicate_code", "").strip():
+        duplicate_of = casefile.case_id_by_code(session, current_user.organization_id,
+                                                form["duplicate_code"])
+    event = workflow.perform(session, incident_id, form.get("action", ""), current_user,
+                             note=form.get("note", ""),
+                             assignee_id=_optional_int(form.get("assignee_id")),
+                             duplicate_of=duplicate_of)
+    return jsonify(ok=True, action=event.action, status=event.to_status,
+                   panel=url_for(".panel", incident_id=incident_id))
+
+
+@bp.post("/cases/<int:incident_id>/form.pdf")
+@role_required(*STAFF_ROLES)
+def print_form(incident_id):
+    """The request form as a PDF; printing it is recorded in the case's timeline."""
+    session = db.session()
+    now = datetime.now(UTC)
+    workflow.perform(session, incident_id, "print_form", current_user, now=now)
+    incident = casefile.load_case(session, current_user, incident_id)
+    pdf = printform.request_form(
+        session, incident, printed_by=current_user.display_name, now=now,
+        tracking_url=url_for("public.track", code=incident.tracking_code, _external=True))
+    response = make_response(pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = \
+        f'inline; filename="request-{incident.tracking_code}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _optional_int(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise UserError("bad_number", "ค่าที่เลือกไม่ถูกต้อง", "Not a valid choice") from None
+
+
+@bp.app_template_filter("duration")
+def duration(value: timedelta | None) -> str:
+    """'2 วัน 3 ชม.', '45 นาที' (or English): how long a step took, to the minute."""
+    if value is None:
+        return ""
+    minutes = max(int(value.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    th = current_language() != "en"
+    units = (("วัน", "d"), ("ชม.", "h"), ("นาที", "min"))
+    parts = [f"{n} {unit[0] if th else unit[1]}" for n, unit in zip((days, hours, minutes), units) if n]
+    if days:
+        parts = parts[:2]   # "3 วัน 4 ชม.": minutes do not matter after days
+    return " ".join(parts) or ("ไม่ถึง 1 นาที" if th else "under 1 min")

@@ -1,0 +1,109 @@
+// The alarm for new emergencies (EMS, fire, disaster): a red bar and a beep every few
+// seconds, for as long as the server lists an emergency case nobody has accepted yet.
+// Accepting it (here, in the case panel, or on another dispatcher's screen) silences it.
+// The beep is made with Web Audio: no sound file to load.
+(function () {
+  "use strict";
+  const BEEP_EVERY_MS = 4000;
+  const bar = document.getElementById("alert-bar");
+  const list = document.getElementById("alert-list");
+  const hint = document.getElementById("sound-hint");
+  let audio = null;
+  let timer = null;
+  let handlers = { view: () => {}, accept: () => {} };
+  let labels = {};
+  let iconBase = "";
+
+  function context() {
+    if (!audio) {
+      const AudioContext = window.AudioContext || window.webkitAudioContext;
+      if (!AudioContext) return null;
+      audio = new AudioContext();
+    }
+    return audio;
+  }
+
+  // Browsers keep sound off until the person has clicked or typed on the page.
+  function unlock() {
+    const ctx = context();
+    if (ctx && ctx.state === "suspended") ctx.resume().then(showHint);
+  }
+  document.addEventListener("pointerdown", unlock);
+  document.addEventListener("keydown", unlock);
+
+  function showHint() {
+    hint.hidden = !(audio && audio.state !== "running" && !bar.hidden);
+  }
+
+  function beep() {
+    const ctx = context();
+    bar.dataset.beeps = String(Number(bar.dataset.beeps || 0) + 1);
+    showHint();
+    if (!ctx || ctx.state !== "running") return;
+    // Two short high tones, like a pager: heard over an office, not painful.
+    [0, 0.25].forEach((offset) => {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = "square";
+      osc.frequency.value = 880;
+      const start = ctx.currentTime + offset;
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(0.25, start + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.18);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(start);
+      osc.stop(start + 0.2);
+    });
+  }
+
+  function item(alert) {
+    const li = document.createElement("li");
+    li.dataset.caseId = alert.id;
+    const icon = document.createElement("img");
+    icon.src = `${iconBase}${alert.icon}.svg`;
+    icon.alt = "";
+    const text = document.createElement("span");
+    const name = labels.lang === "en" && alert.category_en ? alert.category_en : alert.category_th;
+    const place = alert.village ? `${labels.village} ${alert.village} ${alert.village_th}` : labels.no_village;
+    const time = new Date(alert.created_at).toLocaleTimeString(labels.lang === "en" ? "en-GB" : "th-TH",
+      { hour: "2-digit", minute: "2-digit" });
+    text.textContent = `${name} · ${place} · ${time} · ${alert.code}`;
+    const view = document.createElement("button");
+    view.type = "button";
+    view.className = "ghost";
+    view.textContent = labels.alert_view;
+    view.addEventListener("click", () => handlers.view(alert));
+    const accept = document.createElement("button");
+    accept.type = "button";
+    accept.className = "alert-accept";
+    accept.textContent = labels.alert_accept;
+    accept.addEventListener("click", () => {
+      accept.disabled = true;
+      handlers.accept(alert).finally(() => { accept.disabled = false; });
+    });
+    li.append(icon, text, view, accept);
+    return li;
+  }
+
+  window.DispatchAlert = {
+    init(options) {
+      handlers = options.handlers;
+      labels = options.labels;
+      iconBase = options.iconBase;
+    },
+    // `alerts`: the server's current list of unaccepted emergencies (newest first).
+    update(alerts) {
+      list.replaceChildren(...alerts.map(item));
+      bar.hidden = alerts.length === 0;
+      bar.dataset.count = String(alerts.length);
+      if (alerts.length && !timer) {
+        beep();
+        timer = setInterval(beep, BEEP_EVERY_MS);
+      } else if (!alerts.length && timer) {
+        clearInterval(timer);
+        timer = null;
+      }
+      showHint();
+    },
+  };
+})();

@@ -1,0 +1,123 @@
+// The case panel beside the map: the server renders it (templates/dispatch/_panel.html);
+// this loads it, sends its workflow actions and shows the server's refusals as they come.
+(function () {
+  "use strict";
+  const panel = document.getElementById("case-panel");
+  const list = document.getElementById("case-list");
+  let options = null;
+  let openId = null;
+
+  function panelUrl(id) { return options.urls.panel.replace(/\/0$/, `/${id}`); }
+
+  async function load(id) {
+    const response = await fetch(panelUrl(id), { headers: { Accept: "text/html" } });
+    if (!response.ok) throw new Error(String(response.status));
+    return response.text();
+  }
+
+  async function open(id) {
+    openId = id;
+    panel.hidden = false;
+    list.hidden = true;
+    panel.setAttribute("aria-busy", "true");
+    try {
+      const html = await load(id);
+      if (openId !== id) return;  // another case was opened meanwhile
+      panel.innerHTML = html;
+      panel.scrollTop = 0;
+      wire();
+    } catch (error) {
+      panel.textContent = options.labels.failed;
+    } finally {
+      panel.removeAttribute("aria-busy");
+    }
+    options.onOpen(id, panel.querySelector(".panel"));
+  }
+
+  function close() {
+    openId = null;
+    panel.hidden = true;
+    panel.replaceChildren();
+    list.hidden = false;
+    options.onClose();
+  }
+
+  // Reloading keeps what the reader was doing: the scroll, and any action they had opened.
+  async function reload() {
+    if (openId === null) return;
+    const id = openId;
+    const keepScroll = panel.scrollTop;
+    const openForms = [...panel.querySelectorAll("details[open]")].map((d) => d.closest("form").className);
+    try {
+      const html = await load(id);
+      if (openId !== id) return;
+      panel.innerHTML = html;
+      openForms.forEach((name) => {
+        const details = panel.querySelector(`form[class="${name}"] details`);
+        if (details) details.open = true;
+      });
+      panel.scrollTop = keepScroll;
+      wire();
+    } catch (error) { /* the next change will try again */ }
+  }
+
+  function message(body) {
+    if (body && body.message_th) return options.labels.lang === "en" ? body.message_en : body.message_th;
+    return options.labels.failed;
+  }
+
+  // Every workflow action goes to the server, which alone decides; its refusal is shown
+  // next to the button, in Thai (or English).
+  async function submit(form, event) {
+    event.preventDefault();
+    const error = form.querySelector(".form-error");
+    const button = form.querySelector("button[type=submit]");
+    error.hidden = true;
+    button.disabled = true;
+    try {
+      const response = await fetch(form.getAttribute("action"), {  // form.action is its "action" input
+        method: "POST", body: new FormData(form),
+        headers: { Accept: "application/json", "X-CSRFToken": options.csrf },
+      });
+      const body = await response.json().catch(() => null);
+      if (!response.ok) {
+        error.textContent = message(body);
+        error.hidden = false;
+        return;
+      }
+      const details = form.querySelector("details");
+      if (details) details.open = false;  // done: fold it away
+      await reload();
+      options.onChanged();
+    } catch (failure) {
+      error.textContent = options.labels.failed;
+      error.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function wire() {
+    const close_ = panel.querySelector("[data-close]");
+    if (close_) close_.addEventListener("click", close);
+    panel.querySelectorAll("form[data-action-form]").forEach((form) => {
+      form.addEventListener("submit", (event) => submit(form, event));
+    });
+    // The PDF opens in a new tab; its print is recorded in the timeline.
+    panel.querySelectorAll("form[data-print]").forEach((form) => {
+      form.addEventListener("submit", () => setTimeout(reload, 1500));
+    });
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && openId !== null) close();
+  });
+
+  window.DispatchPanel = {
+    init(opts) { options = opts; },
+    open,
+    close,
+    reload,
+    get openId() { return openId; },
+  };
+})();

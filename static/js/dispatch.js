@@ -1,0 +1,360 @@
+// The dispatcher's live map (templates/dispatch/index.html). Zoomed out: villages shaded by
+// their open cases, with the count on each. Zoomed in: each case, icon by type, colour by
+// status, a red ring when overdue, clustered where they crowd (per grid cell when even that
+// is too many). The list beside the map shows the cases in view; clicking a row flies there.
+// Every few seconds it asks the server what changed, and redraws when something did.
+(function () {
+  "use strict";
+  const CASE_ZOOM = 14;       // from here on, single cases instead of village counts
+  const POINT_ZOOM = 16;      // from here on, single cases even when there are many
+  const CASE_LIMIT = 500;
+  const POLL_MS = 3000;
+
+  const root = document.getElementById("dispatch");
+  const map = window[root.dataset.map];
+  const urls = JSON.parse(root.dataset.urls);
+  const labels = { ...JSON.parse(root.dataset.labels), lang: root.dataset.lang };
+  const statusName = Object.fromEntries(labels.statuses);
+  const iconBase = root.dataset.icons;
+  const form = document.getElementById("filters");
+  const listBox = document.getElementById("cases-in-view");
+  const listNote = document.getElementById("list-note");
+  const countBox = document.getElementById("case-count");
+  const hint = document.getElementById("map-hint");
+  const liveState = document.getElementById("live-state");
+
+  const villageLayer = L.geoJSON(null, { style: villageStyle, onEachFeature: villageLabel }).addTo(map);
+  const caseLayer = L.markerClusterGroup({ maxClusterRadius: 40, showCoverageOnHover: false }).addTo(map);
+  const gridLayer = L.layerGroup().addTo(map);
+  const markers = new Map();   // case id -> marker
+  let maxOpen = 1;
+  let selectedId = null;
+  let generation = 0;          // answers to an older view are dropped
+  let since = root.dataset.since;
+  const seen = new Map();      // case id -> updated_at already drawn
+
+  // Quarter steps: the whole tambon fills the screen instead of a third of it.
+  map.options.zoomSnap = 0.25;
+  map.fitBounds(JSON.parse(root.dataset.bounds), { padding: [12, 12], animate: false });
+  legend().addTo(map);
+
+  // --- filters -------------------------------------------------------------------------
+  function filterParams() {
+    const params = new URLSearchParams();
+    const boxes = [...form.querySelectorAll("input[name=type]")];
+    const chosen = boxes.filter((box) => box.checked).map((box) => box.value);
+    if (!chosen.length) return null;  // every layer off: nothing to ask for
+    if (chosen.length < boxes.length) params.set("type", chosen.join(","));
+    for (const name of ["status", "department", "village", "from", "to"]) {
+      const field = form.elements[name];
+      if (field && field.value && !field.disabled) params.set(name, field.value);
+    }
+    if (form.elements.overdue.checked) params.set("overdue", "1");
+    return params;
+  }
+
+  function bboxParam() {
+    const b = map.getBounds();
+    const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+    return [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
+            clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)].map((v) => v.toFixed(6)).join(",");
+  }
+
+  async function getJSON(url, params) {
+    const response = await fetch(`${url}?${params}`, { headers: { Accept: "application/json" } });
+    const body = await response.json();
+    if (!response.ok) throw Object.assign(new Error(body.message_en), { body });
+    return body;
+  }
+
+  // --- drawing -------------------------------------------------------------------------
+  function villageStyle(feature) {
+    const zoomedOut = map.getZoom() < CASE_ZOOM;
+    const count = feature.properties.open_cases;
+    const strength = count ? 0.2 + 0.7 * (count / maxOpen) : 0;
+    return { color: "#334155", weight: zoomedOut ? 1.5 : 2, dashArray: zoomedOut ? null : "4 4",
+             fillColor: "#dc2626", fillOpacity: zoomedOut ? strength : 0.03 };
+  }
+
+  function villageLabel(feature, layer) {
+    const p = feature.properties;
+    const name = labels.lang === "en" && p.name_en ? p.name_en : p.name_th;
+    const tip = document.createElement("span");
+    const number = document.createElement("small");
+    number.textContent = `${labels.village_short} ${p.number}`;
+    tip.append(number, document.createElement("br"), String(p.open_cases));
+    layer.bindTooltip(tip, { permanent: true, direction: "center", className: "village-count" });
+    const popup = document.createElement("div");
+    popup.textContent = `${labels.village} ${p.number} ${name}: ${p.open_cases}`;
+    layer.bindPopup(popup);
+  }
+
+  function drawVillages(collection) {
+    maxOpen = Math.max(1, ...collection.features.map((f) => f.properties.open_cases));
+    villageLayer.clearLayers();
+    villageLayer.addData(collection);
+    const zoomedOut = map.getZoom() < CASE_ZOOM;
+    villageLayer.eachLayer((layer) => {
+      if (!zoomedOut) layer.closeTooltip(); else layer.openTooltip();
+    });
+    root.dataset.villages = String(collection.features.length);
+  }
+
+  function markerFor(feature) {
+    const p = feature.properties;
+    const [lon, lat] = feature.geometry.coordinates;
+    const fresh = Date.now() - new Date(p.created_at).getTime() < 3600 * 1000;
+    const classes = ["case-marker", `status-${p.status}`, p.overdue ? "overdue" : "",
+                     fresh ? "fresh" : "", p.id === selectedId ? "selected" : ""].join(" ");
+    const icon = L.divIcon({ className: classes, iconSize: [34, 34],
+                             html: `<img src="${iconBase}${p.icon}.svg" alt="">` });
+    const marker = L.marker([lat, lon], { icon, title: `${p.code} ${categoryName(p)}`, keyboard: true });
+    marker.caseId = p.id;
+    marker.on("click", () => selectCase(p.id, false));
+    return marker;
+  }
+
+  function drawCases(collection) {
+    caseLayer.clearLayers();
+    markers.clear();
+    const list = collection.features.map(markerFor);
+    list.forEach((marker) => markers.set(marker.caseId, marker));
+    caseLayer.addLayers(list);
+  }
+
+  function drawGrid(collection) {
+    gridLayer.clearLayers();
+    for (const feature of collection.features) {
+      const [lon, lat] = feature.geometry.coordinates;
+      const { count, new: fresh } = feature.properties;
+      const size = 28 + Math.min(24, Math.round(Math.log2(count + 1) * 4));
+      const icon = L.divIcon({ className: `grid-cell${fresh ? " has-new" : ""}`, iconSize: [size, size],
+                               html: `<span>${count}</span>` });
+      L.marker([lat, lon], { icon }).on("click", () => map.setView([lat, lon], map.getZoom() + 2))
+        .addTo(gridLayer);
+    }
+  }
+
+  function categoryName(p) { return labels.lang === "en" && p.category_en ? p.category_en : p.category_th; }
+
+  function age(iso) {
+    const minutes = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 60000));
+    const en = labels.lang === "en";
+    if (minutes < 60) return en ? `${minutes} min` : `${minutes} นาที`;
+    const hours = Math.round(minutes / 60);
+    if (hours < 48) return en ? `${hours} h` : `${hours} ชม.`;
+    return en ? `${Math.round(hours / 24)} d` : `${Math.round(hours / 24)} วัน`;
+  }
+
+  function row(feature) {
+    const p = feature.properties;
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `case-row${p.overdue ? " overdue" : ""}${p.id === selectedId ? " selected" : ""}`;
+    button.dataset.caseId = p.id;
+    const icon = document.createElement("img");
+    icon.src = `${iconBase}${p.icon}.svg`;
+    icon.alt = "";
+    const title = document.createElement("span");
+    title.className = "row-title";
+    title.textContent = categoryName(p);
+    const when = document.createElement("span");
+    when.className = "row-age";
+    when.textContent = age(p.created_at);
+    const meta = document.createElement("span");
+    meta.className = "row-meta";
+    const status = document.createElement("span");
+    status.className = `status status-${p.status}`;
+    status.textContent = statusName[p.status];
+    const code = document.createElement("span");
+    code.className = "code";
+    code.textContent = p.code;
+    const place = document.createElement("span");
+    place.textContent = p.village ? `${labels.village} ${p.village}` : labels.no_village;
+    meta.append(status, code, place);
+    if (p.overdue) {
+      const badge = document.createElement("span");
+      badge.className = "badge-overdue";
+      badge.textContent = labels.overdue;
+      meta.append(badge);
+    }
+    const summary = document.createElement("span");
+    summary.className = "row-summary";
+    summary.textContent = p.summary;
+    button.append(icon, title, when, meta, summary);
+    button.addEventListener("click", () => selectCase(p.id, true, feature.geometry.coordinates));
+    li.append(button);
+    return li;
+  }
+
+  function drawList(collection) {
+    const features = collection.features;
+    listBox.replaceChildren(...features.map(row));
+    if (!features.length) {
+      const empty = document.createElement("li");
+      empty.className = "empty";
+      empty.textContent = labels.list_empty;
+      listBox.append(empty);
+    }
+    countBox.textContent = `(${features.length}${collection.capped ? "+" : ""})`;
+    listNote.hidden = !collection.capped;
+    listNote.textContent = labels.capped.replace("{n}", features.length);
+    root.dataset.cases = String(features.length);
+  }
+
+  function legend() {
+    const control = L.control({ position: "bottomright" });
+    control.onAdd = () => {
+      const box = L.DomUtil.create("div", "legend");
+      for (const [status, name] of labels.statuses) {
+        const line = L.DomUtil.create("div", "", box);
+        const dot = L.DomUtil.create("i", "", line);
+        dot.style.borderColor = `var(--st-${status})`;
+        line.append(name);
+      }
+      const over = L.DomUtil.create("div", "", box);
+      const ring = L.DomUtil.create("i", "", over);
+      ring.style.borderColor = "var(--overdue)";
+      ring.style.background = "var(--overdue)";
+      over.append(labels.overdue);
+      return box;
+    };
+    return control;
+  }
+
+  // --- one view: villages, cases in view, and grid cells when crowded -------------------------
+  async function refresh() {
+    const mine = ++generation;
+    const params = filterParams();
+    const zoom = map.getZoom();
+    if (params === null) {
+      drawVillages({ features: villageLayer.toGeoJSON().features.map((f) =>
+        ({ ...f, properties: { ...f.properties, open_cases: 0 } })) });
+      drawList({ features: [], capped: false });
+      drawCases({ features: [] });
+      gridLayer.clearLayers();
+      return;
+    }
+    const inView = new URLSearchParams(params);
+    inView.set("bbox", bboxParam());
+    inView.set("limit", String(CASE_LIMIT));
+    try {
+      const [villages, cases] = await Promise.all([getJSON(urls.villages, params), getJSON(urls.cases, inView)]);
+      let grid = null;
+      if (zoom >= CASE_ZOOM && zoom < POINT_ZOOM && cases.capped) {
+        const cells = new URLSearchParams(params);
+        cells.set("bbox", bboxParam());
+        cells.set("zoom", String(Math.round(zoom)));
+        grid = await getJSON(urls.grid, cells);
+      }
+      if (mine !== generation) return;
+      drawVillages(villages);
+      drawList(cases);
+      if (zoom < CASE_ZOOM) {
+        drawCases({ features: [] });
+        gridLayer.clearLayers();
+      } else if (grid) {
+        drawCases({ features: [] });
+        drawGrid(grid);
+      } else {
+        gridLayer.clearLayers();
+        drawCases(cases);
+      }
+      hint.hidden = zoom >= CASE_ZOOM;
+      root.dataset.zoom = String(zoom);
+      root.dataset.loaded = String(Number(root.dataset.loaded || 0) + 1);
+    } catch (error) {
+      if (error.body) {
+        listNote.hidden = false;
+        listNote.textContent = labels.lang === "en" ? error.body.message_en : error.body.message_th;
+      }
+    }
+  }
+
+  let pending = null;
+  function refreshSoon() {
+    clearTimeout(pending);
+    pending = setTimeout(refresh, 150);
+  }
+
+  // --- selecting a case ------------------------------------------------------------------
+  function selectCase(id, fly, coordinates) {
+    selectedId = id;
+    if (fly && coordinates) map.flyTo([coordinates[1], coordinates[0]], Math.max(map.getZoom(), 17));
+    window.DispatchPanel.open(id);
+    markSelected();
+  }
+
+  function markSelected() {
+    listBox.querySelectorAll(".case-row").forEach((b) => b.classList.toggle("selected", Number(b.dataset.caseId) === selectedId));
+    markers.forEach((marker, id) => {
+      const el = marker.getElement();
+      if (el) el.classList.toggle("selected", id === selectedId);
+    });
+  }
+
+  window.DispatchPanel.init({
+    urls, labels, csrf: root.dataset.csrf,
+    onOpen(id, panel) {
+      // A case opened from an alert may be outside the view: go to it.
+      if (panel && panel.dataset.lat && !markers.has(id)) {
+        const target = [Number(panel.dataset.lat), Number(panel.dataset.lon)];
+        if (!map.getBounds().contains(target)) map.flyTo(target, Math.max(map.getZoom(), 17));
+      }
+    },
+    onClose() { selectedId = null; markSelected(); },
+    onChanged() { poll(); },
+  });
+
+  window.DispatchAlert.init({
+    labels, iconBase,
+    handlers: {
+      view(alert) {
+        selectCase(alert.id, true, alert.lon !== null ? [alert.lon, alert.lat] : null);
+      },
+      async accept(alert) {
+        const body = new FormData();
+        body.set("action", "accept");
+        const response = await fetch(urls.act.replace("/0/", `/${alert.id}/`), {
+          method: "POST", body, headers: { Accept: "application/json", "X-CSRFToken": root.dataset.csrf },
+        });
+        await poll();
+        if (response.ok) selectCase(alert.id, true, alert.lon !== null ? [alert.lon, alert.lat] : null);
+      },
+    },
+  });
+
+  // --- live: what changed since the last answer -------------------------------------------
+  let polling = false;
+  async function poll() {
+    if (polling) return;
+    polling = true;
+    try {
+      const answer = await getJSON(urls.changes, new URLSearchParams({ since }));
+      since = answer.now;
+      const fresh = answer.changed.filter((c) => seen.get(c.id) !== c.updated_at);
+      fresh.forEach((c) => seen.set(c.id, c.updated_at));
+      if (fresh.length) {
+        refresh();
+        if (fresh.some((c) => c.id === window.DispatchPanel.openId)) window.DispatchPanel.reload();
+      }
+      window.DispatchAlert.update(answer.alerts);
+      liveState.dataset.state = "live";
+      liveState.textContent = labels.live;
+    } catch (error) {
+      liveState.dataset.state = "offline";
+      liveState.textContent = labels.offline;
+    } finally {
+      polling = false;
+    }
+  }
+
+  map.on("moveend", refreshSoon);
+  form.addEventListener("change", refreshSoon);
+  form.addEventListener("reset", () => setTimeout(refreshSoon, 0));
+  form.addEventListener("submit", (event) => event.preventDefault());
+  refresh();
+  poll();
+  setInterval(poll, POLL_MS);
+})();

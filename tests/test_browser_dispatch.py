@@ -1,0 +1,141 @@
+"""The dispatcher's live map in a real Chromium, with map tiles out of reach."""
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mapdash.intake import Report, create_incident
+from mapdash.models import Incident, IncidentEvent
+
+DISPATCHER = "dispatcher@demo.mapdash.test"
+PASSWORD = "demo-password"
+TIMEOUT_MS = 10_000  # the page polls every 3 s: a change must show within 5
+
+
+def sign_in(page, base, email=DISPATCHER):
+    page.goto(base + "/dispatch/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/dispatch/")
+    page.wait_for_selector("#dispatch[data-villages='13'][data-loaded]")
+
+
+def report_now(app, **fields) -> Incident:
+    """A citizen's report arriving while the dispatcher watches, through the one intake."""
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        incident = create_incident(session, Report(**fields))
+        session.commit()
+        return incident
+
+
+@pytest.fixture
+def watch_errors(desktop):
+    errors = []
+    desktop.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield errors
+    assert errors == []
+
+
+def test_a_new_case_appears_live_and_is_accepted_and_assigned(live_server, demo_app, desktop,
+                                                              watch_errors, screenshot_dir):
+    page = desktop
+    sign_in(page, live_server)
+    assert page.locator(".leaflet-overlay-pane path").count() == 13      # our villages, no tiles
+    labels = page.locator(".village-count").all_inner_texts()
+    assert len(labels) == 13 and all(label.isdigit() for label in labels)
+    page.screenshot(path=str(screenshot_dir / "dispatch-desktop.png"))
+    page.evaluate("window.sameDocument = true")
+
+    incident = report_now(demo_app, category_code="streetlight", lon=104.6205, lat=17.3502,
+                          description="ไฟฟ้าส่องสว่างดับ 3 ต้น หน้าศาลากลางบ้าน",
+                          reporter_name="ทดสอบ ระบบ", reporter_phone="080-000-1234")
+    row = page.locator(f".case-row[data-case-id='{incident.id}']")
+    row.wait_for(timeout=TIMEOUT_MS)
+    assert page.evaluate("window.sameDocument") is True                  # no reload
+    assert "ไฟฟ้าส่องสว่างดับ" in row.inner_text()
+
+    row.click()
+    panel = page.locator(f"#case-panel .panel[data-case-id='{incident.id}']")
+    panel.wait_for()
+    assert "080-000-1234" in panel.inner_text()                          # staff see the contact
+    page.wait_for_function("document.getElementById('dispatch').dataset.zoom >= 16")
+    page.locator(".case-marker.status-new").first.wait_for()
+
+    page.click(".action-accept button[type=submit]")
+    page.wait_for_selector("#case-panel .panel[data-status='accepted']")
+    page.click(".action-assign summary")
+    page.select_option(".action-assign select[name=assignee_id]", label="ช่างไฟฟ้า (สาธิต) (กองช่าง)")
+    page.click(".action-assign button[type=submit]")
+    page.wait_for_selector("#case-panel .panel[data-status='assigned']")
+
+    timeline = page.locator("#case-panel .timeline")
+    assert timeline.locator(".event-accept").count() == 1
+    assert timeline.locator(".event-assign").count() == 1
+    assert "เจ้าหน้าที่รับแจ้ง (สาธิต)" in timeline.locator(".event-assign").inner_text()
+    # The list under the panel has followed the change too.
+    page.locator(f".case-row[data-case-id='{incident.id}'] .status-assigned").wait_for(
+        state="attached", timeout=TIMEOUT_MS)
+    page.screenshot(path=str(screenshot_dir / "dispatch-desktop-case.png"))
+
+    with Session(demo_app.extensions["db_engine"]) as session:
+        events = session.scalars(select(IncidentEvent.action).where(
+            IncidentEvent.incident_id == incident.id).order_by(IncidentEvent.id)).all()
+        assert events == ["report", "accept", "assign"]
+        assert session.get(Incident, incident.id).assignee.email == "crew@demo.mapdash.test"
+
+
+def test_a_new_emergency_raises_the_alarm_until_accepted(live_server, demo_app, desktop,
+                                                         watch_errors, screenshot_dir):
+    page = desktop
+    sign_in(page, live_server)
+    page.mouse.click(700, 500)  # a click lets the page make sound
+    incident = report_now(demo_app, category_code="ems", lon=104.6215, lat=17.3515,
+                          description="รถจักรยานยนต์ล้ม มีผู้บาดเจ็บ 2 ราย")
+    alert = page.locator(f"#alert-list li[data-case-id='{incident.id}']")
+    alert.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("Number(document.getElementById('alert-bar').dataset.beeps) >= 2",
+                           timeout=TIMEOUT_MS)
+    page.screenshot(path=str(screenshot_dir / "dispatch-desktop-alert.png"))
+
+    alert.locator(".alert-accept").click()
+    page.wait_for_selector("#alert-bar", state="hidden", timeout=TIMEOUT_MS)
+    page.wait_for_selector(f"#case-panel .panel[data-case-id='{incident.id}'][data-status='accepted']")
+    with Session(demo_app.extensions["db_engine"]) as session:
+        assert session.get(Incident, incident.id).status == "accepted"
+
+
+def test_filters_and_layers_on_a_tablet(live_server, browser, screenshot_dir):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="th-TH",
+                                  has_touch=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        sign_in(page, live_server)
+        total = int(page.locator("#dispatch").get_attribute("data-cases"))
+        loaded = int(page.locator("#dispatch").get_attribute("data-loaded"))
+        page.click("label.type-toggle:has(input[value='streetlight'])")   # streetlights off
+        page.wait_for_function(f"Number(document.getElementById('dispatch').dataset.loaded) > {loaded}")
+        rows = page.locator(".case-row .row-title").all_inner_texts()
+        assert 0 < len(rows) < total and "ไฟฟ้าส่องสว่างดับ" not in rows
+        page.screenshot(path=str(screenshot_dir / "dispatch-tablet.png"))
+
+        loaded = int(page.locator("#dispatch").get_attribute("data-loaded"))
+        page.check("input[name=overdue]")
+        page.wait_for_function(f"Number(document.getElementById('dispatch').dataset.loaded) > {loaded}")
+        assert page.locator(".case-row").count() == page.locator(".case-row.overdue").count()
+        page.locator(".case-row").first.click()
+        page.locator("#case-panel .panel").wait_for()
+        page.wait_for_function("document.getElementById('dispatch').dataset.zoom >= 16")
+        page.screenshot(path=str(screenshot_dir / "dispatch-tablet-case.png"))
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_an_officer_sees_only_their_department(live_server, desktop, watch_errors):
+    sign_in(desktop, live_server, "officer@demo.mapdash.test")
+    department = desktop.locator("select[name=department]")
+    assert department.is_disabled() and department.locator("option").all_inner_texts() == ["กองช่าง"]
+    titles = set(desktop.locator(".case-row .row-title").all_inner_texts())
+    assert titles and titles <= {"ไฟฟ้าส่องสว่างดับ", "ประปาชำรุด", "ทางชำรุด"}
