@@ -1,6 +1,7 @@
 """mapdash: citizens' reports of local problems, on a map, for Thai local administrations."""
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, config, db, i18n
 from .config import PROJECT_ROOT
@@ -12,6 +13,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
                 static_folder=str(PROJECT_ROOT / "static"))
     app.config.update(config.load(overrides))
+    if app.config["PROXY_COUNT"]:
+        proxies = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     db.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)

@@ -40,6 +40,12 @@ def load(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_SECURE": env == "production",
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 60 * 1024 * 1024)),
+        # Citizens' reports per client address per 10 minutes (ratelimit.py).
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        "RATELIMIT_REPORTS": int(os.environ.get("RATELIMIT_REPORTS", 10)),
+        # Reverse proxies in front of the app (nginx, Caddy): their X-Forwarded-* headers
+        # give the client's address and the https links printed in QR codes.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", 0)),
     }
     settings.update(overrides)
     return settings

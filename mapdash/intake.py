@@ -1,22 +1,34 @@
 """One way in for every channel (web form, Open311, LINE, seed data).
 
 Validates a report, finds the organization and village covering the pin (ST_Covers, in the
-caller's transaction), routes it to the category's department and writes the first audit event.
+caller's transaction), routes it to the category's department, stores its photos and writes
+the first audit event: the case and its photos are stored together or not at all.
+
+Also the citizen's other way in: "this is the same problem" (+1) on an open case nearby.
+An idempotency key (made when the form is shown) makes a double-tapped submit or +1 count once.
 """
 import math
+import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .errors import UserError
-from .models import Category, Incident, IncidentEvent, Organization
+from .models import Category, Follower, Incident, IncidentEvent, Organization
+from .photos import MAX_PHOTOS, ProcessedPhoto, store_photo
 
 # No 0/O, 1/I/L: a code read over the phone must not be misheard.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 MAX_DESCRIPTION = 2000
+DUPLICATE_RADIUS_M = 100
+OUTSIDE_AREA = ("ตำแหน่งนี้อยู่นอกพื้นที่ที่ระบบนี้ให้บริการ",
+                "This place is outside every area this service covers")
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 @dataclass
@@ -38,15 +50,31 @@ def new_tracking_code() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
+def normalize_tracking_code(typed: str) -> str:
+    """A code as people type or read it: any case, with or without the dash or spaces."""
+    raw = re.sub(r"[^0-9A-Za-z]", "", typed or "").upper()
+    return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else (typed or "").strip().upper()
+
+
+def find_by_code(session: Session, typed: str) -> Incident | None:
+    return session.scalars(select(Incident).where(
+        Incident.tracking_code == normalize_tracking_code(typed))).first()
+
+
+_THAI_AXIS = {"longitude": "ลองจิจูด", "latitude": "ละติจูด"}
+
+
 def parse_coordinate(value, name: str, low: float, high: float) -> float:
+    """A finite number within [low, high] (Thai digits welcome), else a UserError."""
+    thai = _THAI_AXIS.get(name, name)
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise UserError("bad_coordinate", f"พิกัด {name} ต้องเป็นตัวเลข",
+        raise UserError("bad_coordinate", f"พิกัด{thai}ต้องเป็นตัวเลข",
                         f"The {name} coordinate must be a number", field=name) from None
     if not math.isfinite(number) or not low <= number <= high:
-        raise UserError("bad_coordinate", f"พิกัด {name} อยู่นอกช่วง {low} ถึง {high}",
-                        f"The {name} coordinate must be between {low} and {high}", field=name)
+        raise UserError("bad_coordinate", f"พิกัด{thai}ต้องอยู่ระหว่าง {low:g} ถึง {high:g}",
+                        f"The {name} coordinate must be between {low:g} and {high:g}", field=name)
     return number
 
 
@@ -77,13 +105,38 @@ def _clean(value: str | None, limit: int, field: str) -> str | None:
     return value or None
 
 
+def _contact(name: str | None, phone: str | None, line_id: str | None) -> tuple:
+    return (_clean(name, 200, "reporter_name"), _clean(phone, 40, "reporter_phone"),
+            _clean(line_id, 100, "reporter_line_id"))
+
+
+def _idempotency_key(key: str | None) -> str | None:
+    if key and not _IDEMPOTENCY_KEY.match(key):
+        raise UserError("bad_idempotency_key", "แบบฟอร์มไม่ถูกต้อง กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง",
+                        "The form is invalid: reload the page and try again")
+    return key or None
+
+
+def _constraint(exc: IntegrityError) -> str | None:
+    return getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+
+
 def create_incident(session: Session, report: Report, *, actor_label: str = "ประชาชน",
-                    created_at: datetime | None = None) -> Incident:
-    """Validate and store a new case with its first event. Flushes; the caller commits."""
+                    created_at: datetime | None = None,
+                    photos: Sequence[ProcessedPhoto] = ()) -> Incident:
+    """Validate and store a new case with its photos and first event. Flushes; the caller
+    commits. A report whose idempotency key is already used returns that case unchanged."""
+    key = _idempotency_key(report.idempotency_key)
+    if key:
+        earlier = session.scalars(select(Incident).where(Incident.idempotency_key == key)).first()
+        if earlier is not None:
+            return earlier
+    if len(photos) > MAX_PHOTOS:
+        raise UserError("too_many_photos", f"แนบรูปภาพได้ไม่เกิน {MAX_PHOTOS} รูป",
+                        f"At most {MAX_PHOTOS} photos per report", field="photos")
     description = _clean(report.description, MAX_DESCRIPTION, "description") or ""
-    contact = dict(reporter_name=_clean(report.reporter_name, 200, "reporter_name"),
-                   reporter_phone=_clean(report.reporter_phone, 40, "reporter_phone"),
-                   reporter_line_id=_clean(report.reporter_line_id, 100, "reporter_line_id"))
+    name, phone, line_id = _contact(report.reporter_name, report.reporter_phone,
+                                    report.reporter_line_id)
     if not report.category_code:
         raise UserError("missing_category", "กรุณาเลือกประเภทเรื่องที่แจ้ง",
                         "Please choose the type of problem", field="category")
@@ -95,9 +148,7 @@ def create_incident(session: Session, report: Report, *, actor_label: str = "ป
         lat = parse_coordinate(report.lat, "latitude", -90, 90)
         found = locate(session, lon, lat)
         if found is None:
-            raise UserError("outside_area", "ตำแหน่งนี้อยู่นอกพื้นที่ที่ระบบนี้ให้บริการ",
-                            "This place is outside every area this service covers",
-                            field="location", status=422)
+            raise UserError("outside_area", *OUTSIDE_AREA, field="location", status=422)
         org_id, village_id = found
         point = f"SRID=4326;POINT({lon!r} {lat!r})"
     else:
@@ -120,15 +171,96 @@ def create_incident(session: Session, report: Report, *, actor_label: str = "ป
                         "Please mark the place on the map", field="location")
 
     incident = Incident(
-        tracking_code=new_tracking_code(), organization_id=org_id, category_id=category.id,
+        organization_id=org_id, category_id=category.id,
         village_id=village_id, department_id=category.department_id, status="new",
         location=point, description=description, channel=report.channel,
-        idempotency_key=report.idempotency_key, **contact)
+        idempotency_key=key, reporter_name=name, reporter_phone=phone, reporter_line_id=line_id)
     incident.created_at = incident.updated_at = created_at or datetime.now(UTC)
-    session.add(incident)
-    session.flush()
+    earlier = _insert(session, incident)
+    if earlier is not None:
+        return earlier
     session.add(IncidentEvent(incident_id=incident.id, actor_label=actor_label, action="report",
                               from_status=None, to_status="new", public=True,
                               note="รับแจ้งเรื่องแล้ว", created_at=incident.created_at))
+    for processed in photos:
+        store_photo(session, incident, processed, "report")
     session.flush()
     return incident
+
+
+def _insert(session: Session, incident: Incident) -> Incident | None:
+    """Insert the case under a fresh tracking code, in a savepoint.
+
+    Returns None, or the case that a concurrent submit with the same idempotency key stored
+    first (the unique index makes this one wait for it, then refuse)."""
+    for _ in range(5):
+        incident.tracking_code = new_tracking_code()
+        try:
+            with session.begin_nested():
+                session.add(incident)
+        except IntegrityError as exc:
+            if _constraint(exc) == "incidents_idempotency_key_key":
+                return session.scalars(select(Incident).where(
+                    Incident.idempotency_key == incident.idempotency_key)).one()
+            if _constraint(exc) != "incidents_tracking_code_key":
+                raise
+            continue  # a tracking code already taken (one in ~10^6 at a million cases): redraw
+        return None
+    raise RuntimeError("no free tracking code after 5 draws")
+
+
+def follow_incident(session: Session, code: str, *, name: str | None = None,
+                    phone: str | None = None, line_id: str | None = None,
+                    idempotency_key: str | None = None) -> Incident:
+    """"This is the same problem": the citizen follows an open case (+1) instead of reporting
+    it again. Flushes; the caller commits. A repeated key adds nothing."""
+    key = _idempotency_key(idempotency_key)
+    name, phone, line_id = _contact(name, phone, line_id)
+    incident = find_by_code(session, code)
+    if incident is None or incident.category.sensitive:
+        raise UserError("unknown_case", "ไม่พบเรื่องที่มีรหัสนี้", "No case has this code",
+                        status=404)
+    if key and session.scalars(select(Follower.id).where(Follower.idempotency_key == key)).first():
+        return incident
+    if not incident.is_open:
+        raise UserError("case_closed", "เรื่องนี้ปิดไปแล้ว กรุณาแจ้งเป็นเรื่องใหม่",
+                        "This case is closed: please send a new report", status=409)
+    try:
+        with session.begin_nested():
+            session.add(Follower(incident_id=incident.id, name=name, phone=phone,
+                                 line_id=line_id, idempotency_key=key))
+    except IntegrityError as exc:
+        if _constraint(exc) != "incident_followers_idempotency_key_key":
+            raise
+        return incident  # a concurrent double tap got there first
+    session.execute(update(Incident).where(Incident.id == incident.id)
+                    .values(followers_count=Incident.followers_count + 1))
+    session.add(IncidentEvent(incident_id=incident.id, actor_label="ประชาชน", action="follow",
+                              from_status=incident.status, to_status=incident.status,
+                              public=False, note="ประชาชนแจ้งว่าเป็นปัญหาเดียวกัน (+1)"))
+    session.flush()
+    session.refresh(incident, ["followers_count"])
+    return incident
+
+
+def nearby_open_cases(session: Session, category_code: str, lon: float, lat: float,
+                      radius_m: float = DUPLICATE_RADIUS_M, limit: int = 5) -> list[dict]:
+    """Open cases of the same type within `radius_m` of the point, nearest first: the hint
+    shown before sending. Nothing for sensitive types. Public fields only."""
+    rows = session.execute(text("""
+        SELECT i.tracking_code AS code, i.status, i.created_at, i.followers_count,
+               round(ST_Distance(i.location::geography,
+                     ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)) AS distance_m,
+               v.number AS village_number, v.name_th AS village_th, v.name_en AS village_en,
+               (SELECT p.id FROM photos p WHERE p.incident_id = i.id AND p.kind = 'report'
+                ORDER BY p.id LIMIT 1) AS photo_id
+        FROM incidents i
+        JOIN categories c ON c.id = i.category_id
+        LEFT JOIN villages v ON v.id = i.village_id
+        WHERE i.is_open AND c.code = :category AND NOT c.sensitive
+          AND ST_DWithin(i.location::geography,
+                         ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :radius)
+        ORDER BY distance_m, i.id
+        LIMIT :limit"""),
+        {"lon": lon, "lat": lat, "category": category_code, "radius": radius_m, "limit": limit})
+    return [dict(row) for row in rows.mappings()]

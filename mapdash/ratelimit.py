@@ -1,0 +1,60 @@
+"""A per-address limit on report submissions, so one address cannot flood the office.
+
+Counted in PostgreSQL, not in the process: the app runs as several gunicorn workers (and may
+run on several hosts), each of which would otherwise keep its own count and forget it on every
+restart. Each hit is one upsert on its own short transaction, committed at once: concurrent
+requests from one address see each other's hits immediately, and a burst of refused (bad)
+submissions counts too. Addresses are stored only as a keyed hash, for the current window.
+
+Many villagers can share one public address behind a mobile carrier's NAT, so the default
+limit is generous for people and still stops a script.
+"""
+import hashlib
+import hmac
+
+from flask import current_app, request
+from sqlalchemy import text
+
+from . import db
+from .errors import UserError
+
+WINDOW_SECONDS = 600
+DEFAULT_LIMIT = 10  # submissions per address per window (RATELIMIT_REPORTS)
+
+
+class RateLimited(UserError):
+    def __init__(self, retry_after: int):
+        minutes = max(1, round(retry_after / 60))
+        super().__init__("rate_limited",
+                         f"ส่งเรื่องจากเครือข่ายนี้ถี่เกินไป กรุณารอประมาณ {minutes} นาทีแล้วลองใหม่ "
+                         "หากเป็นเหตุฉุกเฉินโปรดโทร 1669, 191 หรือ 199",
+                         f"Too many reports from this network: wait about {minutes} min and try "
+                         "again. In an emergency call 1669, 191 or 199.", status=429)
+        self.retry_after = retry_after
+
+
+def _bucket(action: str, address: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{action}:{digest}"
+
+
+def hit(action: str = "report") -> None:
+    """Count one submission from the client's address; raise RateLimited past the limit."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    limit = int(current_app.config.get("RATELIMIT_REPORTS", DEFAULT_LIMIT))
+    with db.engine().begin() as conn:
+        conn.execute(text("DELETE FROM rate_limit_counters WHERE window_start < "
+                          "to_timestamp(floor(extract(epoch FROM now()) / :s) * :s)"),
+                     {"s": WINDOW_SECONDS})
+        hits, retry_after = conn.execute(text("""
+            INSERT INTO rate_limit_counters AS c (bucket, window_start, hits)
+            VALUES (:bucket, to_timestamp(floor(extract(epoch FROM now()) / :s) * :s), 1)
+            ON CONFLICT (bucket, window_start) DO UPDATE SET hits = c.hits + 1
+            RETURNING hits,
+                      ceil(extract(epoch FROM window_start + make_interval(secs => :s) - now()))"""),
+            {"bucket": _bucket(action, request.remote_addr or "unknown"),
+             "s": WINDOW_SECONDS}).one()
+    if hits > limit:
+        raise RateLimited(int(retry_after))
