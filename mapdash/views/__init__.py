@@ -3,7 +3,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, auth, crew, dispatch, errors, public, vendor
-    for module in (vendor, public, api, auth, dispatch, crew):
+    from . import api, auth, citizen_api, crew, dispatch, errors, photos, public, vendor
+    for module in (vendor, public, api, auth, dispatch, crew, citizen_api, photos):
         app.register_blueprint(module.bp)
     errors.init_app(app)

@@ -1,12 +1,38 @@
-"""The citizens' side."""
-from flask import Blueprint, current_app, render_template, request
+"""The citizens' side: choose what happened, report it, follow it, see what the office does.
+
+Plain HTML forms that work without JavaScript (inside LINE's in-app browser too); the map,
+"use my location" and the duplicate hint are added by static/js/report.js when it runs.
+"""
+import secrets
+from datetime import UTC, datetime
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import db, geo, maps
+from .. import db, geo, intake, maps, public_cases, ratelimit, tracking
+from ..errors import UserError
 from ..models import Category
 from ..orgs import find_organization
+from ..photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
 
 bp = Blueprint("public", __name__)
+
+CONTACT_FIELDS = ("reporter_name", "reporter_phone", "reporter_line_id")
+FORM_FIELDS = ("lat", "lon", "description", *CONTACT_FIELDS)
+
+
+def _organization():
+    org = find_organization(db.session(), request.args.get("org") or current_app.config["DEFAULT_ORG"])
+    if org is None:
+        raise UserError("unknown_org", "ไม่พบหน่วยงาน", "Unknown organization", status=404)
+    return org
+
+
+def _categories(org_id: int) -> list[Category]:
+    return db.session().scalars(select(Category).where(
+        Category.organization_id == org_id, Category.active).order_by(Category.sort_order)).all()
 
 
 @bp.get("/")
@@ -15,8 +41,110 @@ def home():
     org = find_organization(session, request.args.get("org") or current_app.config["DEFAULT_ORG"])
     if org is None:
         return render_template("public/home.html", org=None, categories=[], village_map=None)
-    categories = session.scalars(select(Category).where(
-        Category.organization_id == org.id, Category.active).order_by(Category.sort_order)).all()
     village_map = maps.embed(maps.build_map(geo.organization_center(session, org.id), zoom=12))
-    return render_template("public/home.html", org=org, categories=categories,
+    return render_template("public/home.html", org=org, categories=_categories(org.id),
                            village_map=village_map, bounds=geo.organization_bounds(session, org.id))
+
+
+@bp.route("/report/<category_code>", methods=["GET", "POST"])
+def report(category_code):
+    session = db.session()
+    org = _organization()
+    category = next((c for c in _categories(org.id) if c.code == category_code), None)
+    if category is None:
+        raise UserError("unknown_category", "ไม่พบประเภทเรื่องนี้ กรุณาเลือกจากหน้าแรก",
+                        "No such type of report: please choose one on the home page", status=404)
+    values = {field: request.form.get(field, "") for field in FORM_FIELDS}
+    key = request.form.get("idempotency_key") or secrets.token_urlsafe(24)
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            ratelimit.hit("report")
+            processed = process_uploads(request.files.getlist("photos"))
+            incident = intake.create_incident(session, intake.Report(
+                category_code=category.code, lon=values["lon"], lat=values["lat"],
+                description=values["description"], reporter_name=values["reporter_name"],
+                reporter_phone=values["reporter_phone"],
+                reporter_line_id=values["reporter_line_id"], channel="web",
+                organization_slug=org.slug, idempotency_key=key), photos=processed)
+        except UserError as refused:
+            error, status = refused, refused.status
+        else:
+            return redirect(url_for(".track", code=incident.tracking_code, new=1), 303)
+    place_map = None
+    if category.location_required:
+        place_map = maps.embed(maps.build_map(geo.organization_center(session, org.id), zoom=13))
+    response = Response(render_template(
+        "public/report.html", org=org, category=category, values=values, idempotency_key=key,
+        error=error, photos_sent=any(f.filename for f in request.files.getlist("photos")),
+        place_map=place_map, bounds=geo.organization_bounds(session, org.id),
+        max_photos=MAX_PHOTOS, max_photo_mb=MAX_PHOTO_BYTES // (1024 * 1024),
+        max_description=intake.MAX_DESCRIPTION), status)
+    if isinstance(error, ratelimit.RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@bp.post("/track/<code>/follow")
+def follow(code):
+    """"This is the same problem" (+1), from the duplicate hint of the report form."""
+    ratelimit.hit("report")
+    incident = intake.follow_incident(
+        db.session(), code, name=request.form.get("reporter_name"),
+        phone=request.form.get("reporter_phone"), line_id=request.form.get("reporter_line_id"),
+        idempotency_key=request.form.get("idempotency_key"))
+    return redirect(url_for(".track", code=incident.tracking_code, followed=1), 303)
+
+
+@bp.get("/track")
+def track_lookup():
+    """The "follow my case" box: a typed code leads to its status page."""
+    code = (request.args.get("code") or "").strip()
+    if not code:
+        return redirect(url_for(".home"))
+    return redirect(url_for(".track", code=intake.normalize_tracking_code(code)))
+
+
+def _case_or_404(code: str):
+    incident = intake.find_by_code(db.session(), code)
+    if incident is None:
+        raise UserError("unknown_case", "ไม่พบเรื่องที่มีรหัสนี้ กรุณาตรวจสอบรหัสอีกครั้ง",
+                        "No case has this code: please check it", status=404)
+    return incident
+
+
+@bp.get("/track/<code>")
+def track(code):
+    incident = _case_or_404(code)
+    if code != incident.tracking_code:
+        return redirect(url_for(".track", code=incident.tracking_code, **request.args), 301)
+    page = tracking.status_page(db.session(), incident, datetime.now(UTC))
+    return render_template("public/track.html", **page,
+                           new=request.args.get("new") == "1",
+                           followed=request.args.get("followed") == "1",
+                           link=url_for(".track", code=incident.tracking_code, _external=True))
+
+
+@bp.get("/track/<code>/qr.svg")
+def track_qr(code):
+    incident = _case_or_404(code)
+    link = url_for(".track", code=incident.tracking_code, _external=True)
+    image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
+    return Response(image.to_string(encoding="unicode"), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@bp.get("/cases")
+def cases():
+    """The public list and map of cases, filterable by type, village and status."""
+    session = db.session()
+    org = _organization()
+    case_filter = public_cases.CaseFilter.from_args(request.args)
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) <= 10_000 else 1
+    rows, has_next = public_cases.list_cases(session, org.id, case_filter, page)
+    cases_map = maps.embed(maps.build_map(geo.organization_center(session, org.id), zoom=12))
+    return render_template(
+        "public/cases.html", org=org, rows=rows, page=page, has_next=has_next,
+        case_filter=case_filter, choices=public_cases.filter_choices(session, org.id),
+        cases_map=cases_map, bounds=geo.organization_bounds(session, org.id))

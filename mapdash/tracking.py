@@ -1,0 +1,58 @@
+"""What a citizen sees of one case behind its tracking code: never a name, phone or LINE ID.
+
+The status page shows the type, village, photos, the responsible department, the date the
+work should be done by (the type's time limits, seed 001) and the public events.
+"""
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .i18n import MESSAGES, t
+from .models import DEFAULT_SLA_MINUTES, Incident, IncidentEvent, Photo
+from .photos import is_public
+
+# The staff steps of seed 001 in order: acknowledge, check, inform, print, set the status,
+# do the work (about 7 days), report back.
+SERVICE_STEPS = tuple(DEFAULT_SLA_MINUTES)
+
+
+def expected_completion(incident: Incident) -> datetime:
+    """When the case should be done: its report time plus every step's time limit."""
+    minutes = sum(incident.category.sla(step) for step in SERVICE_STEPS)
+    return incident.created_at + timedelta(minutes=minutes)
+
+
+def event_label(event: IncidentEvent) -> str:
+    """The event as the citizen reads it ("รับเรื่องแล้ว"), in the chosen language."""
+    key = f"timeline.{event.action}"
+    return t(key) if key in MESSAGES else t(f"status.{event.to_status}")
+
+
+def public_timeline(session: Session, incident: Incident) -> list[dict]:
+    events = session.scalars(select(IncidentEvent).where(
+        IncidentEvent.incident_id == incident.id, IncidentEvent.public)
+        .order_by(IncidentEvent.created_at, IncidentEvent.id))
+    # The first event's note only repeats its label; staff notes on later ones are for the citizen.
+    return [{"at": event.created_at, "label": event_label(event), "status": event.to_status,
+             "note": event.note if event.action != "report" else ""} for event in events]
+
+
+def public_photos(incident: Incident) -> list[Photo]:
+    return [photo for photo in incident.photos if is_public(photo)]
+
+
+def status_page(session: Session, incident: Incident, now: datetime) -> dict:
+    """Everything the status page shows. Sensitive cases show no place and no photos."""
+    due = expected_completion(incident)
+    sensitive = incident.category.sensitive
+    return {
+        "incident": incident,
+        "sensitive": sensitive,
+        "village": None if sensitive else incident.village,
+        "photos": [] if sensitive else public_photos(incident),
+        "due": due,
+        "due_with_time": due - incident.created_at < timedelta(days=1),
+        "overdue": incident.is_open and now > due,
+        "timeline": public_timeline(session, incident),
+    }

@@ -1,0 +1,39 @@
+"""Photos of cases, by id: only the clean copies (no EXIF, no GPS) are ever on disk.
+
+Anyone may see the photos of a public case; photos of sensitive or rejected cases only staff
+who may see the case."""
+from flask import Blueprint, abort, send_file
+from flask_login import current_user
+
+from .. import db, photos
+from ..models import Photo
+from ..workflow import can_see
+
+bp = Blueprint("photos", __name__, url_prefix="/photos")
+
+_PUBLIC_MAX_AGE = 3600  # short: a case rejected later takes its photos down
+
+
+def _serve(photo_id: int, thumb: bool):
+    photo = db.session().get(Photo, photo_id)
+    if photo is None:
+        abort(404)
+    public = photos.is_public(photo)
+    if not public and not (current_user.is_authenticated and can_see(current_user, photo.incident)):
+        abort(404)  # not 403: whether such a photo exists is not for the public to learn
+    response = send_file(photos.photo_path(photo, thumb=thumb), mimetype=photo.content_type,
+                         max_age=_PUBLIC_MAX_AGE if public else 0, conditional=True)
+    if not public:
+        response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/<int:photo_id>")
+def photo(photo_id):
+    return _serve(photo_id, thumb=False)
+
+
+@bp.get("/<int:photo_id>/thumb")
+def thumb(photo_id):
+    return _serve(photo_id, thumb=True)
