@@ -14,6 +14,7 @@ from pathlib import Path
 import fontpkg_sarabun
 import qrcode
 from fpdf import FPDF
+from fpdf.enums import XPos, YPos
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,9 @@ CHANNELS = {"web": "เว็บไซต์", "line": "LINE", "open311": "ร�
             "staff": "เจ้าหน้าที่บันทึก", "demo": "ข้อมูลสาธิต"}
 MAX_PHOTOS = 4
 MARGIN = 15        # mm
-MAP_BOX = (MARGIN, 0, 88, 72)   # x, y (set at drawing time), width, height in mm
+MAP_BOX = (MARGIN, 0, 88, 64)   # x, y (set at drawing time), width, height in mm
+SIGN_OFF_HEIGHT = 62
+NEXT_LINE = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def request_form(session: Session, incident: Incident, *, tracking_url: str, pri
     y = pdf.check_page_break_at(y + 4, MAP_BOX[3] + 12)
     pdf.map_block(_map_shapes(session, incident), _point(session, incident), y)
     pdf.photo_block([p for p in incident.photos if p.kind == "report"][:MAX_PHOTOS], y)
-    y = pdf.check_page_break_at(y + MAP_BOX[3] + 10, 70)
+    y = pdf.check_page_break_at(y + MAP_BOX[3] + 10, SIGN_OFF_HEIGHT)
     pdf.sign_off(y)
     return bytes(pdf.output())
 
@@ -62,22 +65,28 @@ def _point(session: Session, incident: Incident) -> tuple[float, float] | None:
 
 
 def _map_shapes(session: Session, incident: Incident) -> list[MapShape]:
-    """The case's village and its neighbours, clipped to the area around it."""
+    """The case's village and its neighbours, clipped to the area around it, each labelled
+    at a point inside what is drawn of it."""
     rows = session.execute(text("""
         WITH focus AS (
             SELECT ST_Expand(coalesce(
                 (SELECT v.geom FROM villages v WHERE v.id = i.village_id)::box2d,
                 ST_Expand(i.location, 0.005)::box2d), 0.003) AS box
             FROM incidents i WHERE i.id = :id)
-        SELECT v.number, v.id = i.village_id,
-               ST_AsGeoJSON(ST_Intersection(v.geom, ST_SetSRID(focus.box::geometry, 4326)), 6),
-               ST_X(ST_PointOnSurface(v.geom)), ST_Y(ST_PointOnSurface(v.geom))
-        FROM villages v, focus, incidents i
-        WHERE i.id = :id AND v.organization_id = i.organization_id
-          AND v.geom && ST_SetSRID(focus.box::geometry, 4326)
-        ORDER BY v.number"""), {"id": incident.id}).all()
-    return [MapShape(number, bool(own), json.loads(geometry), (x, y))
-            for number, own, geometry, x, y in rows if geometry]
+        SELECT number, own, ST_AsGeoJSON(clipped, 6),
+               ST_X(ST_PointOnSurface(clipped)), ST_Y(ST_PointOnSurface(clipped))
+        FROM (
+            SELECT v.number, v.id = i.village_id AS own,
+                   ST_CollectionExtract(ST_Intersection(
+                       v.geom, ST_SetSRID(focus.box::geometry, 4326)), 3) AS clipped
+            FROM villages v, focus, incidents i
+            WHERE i.id = :id AND v.organization_id = i.organization_id
+              AND v.geom && ST_SetSRID(focus.box::geometry, 4326)) parts
+        WHERE NOT ST_IsEmpty(clipped)  -- its box reached the area, the village itself not
+        ORDER BY own, number  -- the case's village last, its outline over the shared edges
+        """), {"id": incident.id}).all()
+    return [MapShape(number, own, json.loads(geometry), (x, y))
+            for number, own, geometry, x, y in rows]
 
 
 class _Form(FPDF):
@@ -120,13 +129,15 @@ class _Form(FPDF):
 
         width = qr_x - MARGIN - 4
         self.set_xy(MARGIN, MARGIN)
+        self.set_font(FONT, size=12)
+        self.multi_cell(width, 6, incident.organization.name_th, **NEXT_LINE)
+        self.set_font(FONT, "B", size=20)
+        self.multi_cell(width, 11, "ใบรับแจ้งเรื่อง / คำร้อง", **NEXT_LINE)
+        self.set_font(FONT, size=13)
+        self.multi_cell(width, 7, f"เลขที่เรื่อง {incident.tracking_code}", **NEXT_LINE)
         self.set_font(FONT, size=11)
-        self.multi_cell(width, 5.5, incident.organization.name_th)
-        self.set_font(FONT, "B", size=18)
-        self.multi_cell(width, 9, "ใบรับแจ้งเรื่อง / คำร้อง")
-        self.set_font(FONT, size=11)
-        self.multi_cell(width, 5.5, f"เลขที่เรื่อง {incident.tracking_code}   "
-                                    f"สถานะ: {MESSAGES['status.' + incident.status][0]}")
+        self.multi_cell(width, 6, f"สถานะ: {MESSAGES['status.' + incident.status][0]}",
+                        **NEXT_LINE)
         self.set_font(FONT, size=12)
         return max(self.get_y(), MARGIN + qr_size + 5)
 
@@ -150,11 +161,11 @@ class _Form(FPDF):
             top = self.get_y()
             self.set_x(MARGIN)
             self.set_font(FONT, "B", size=12)
-            self.multi_cell(label_w, 6.5, label)
+            self.multi_cell(label_w, 6.5, label, **NEXT_LINE)
             bottom = self.get_y()
             self.set_xy(MARGIN + label_w, top)
             self.set_font(FONT, size=12)
-            self.multi_cell(self.w - 2 * MARGIN - label_w, 6.5, value)
+            self.multi_cell(self.w - 2 * MARGIN - label_w, 6.5, value, **NEXT_LINE)
             self.set_y(max(bottom, self.get_y()) + 0.8)
             self.set_draw_color(226, 232, 240)
             self.line(MARGIN, self.get_y(), self.w - MARGIN, self.get_y())
@@ -255,11 +266,11 @@ class _Form(FPDF):
                 ly = y + 15 + line * 8
                 self.line(x, ly, x + half, ly)
             self.set_font(FONT, size=11)
-            self.set_xy(x, y + 42)
+            self.set_xy(x, y + 40)
             self.cell(half, 6, "ลงชื่อ ........................................", align="C")
-            self.set_xy(x, y + 49)
+            self.set_xy(x, y + 47)
             self.cell(half, 6, f"({signer})", align="C")
-            self.set_xy(x, y + 56)
+            self.set_xy(x, y + 54)
             self.cell(half, 6, "วันที่ ........ / ........ / ........", align="C")
 
 
@@ -283,12 +294,9 @@ def _reporter(incident: Incident) -> str:
 
 
 def _rings(geometry: dict) -> list[list[tuple[float, float]]]:
+    polygons = geometry["coordinates"]
     if geometry["type"] == "Polygon":
-        polygons = [geometry["coordinates"]]
-    elif geometry["type"] == "MultiPolygon":
-        polygons = geometry["coordinates"]
-    else:  # a clip that touches only at an edge or a corner
-        return []
+        polygons = [polygons]
     return [[tuple(c) for c in polygon[0]] for polygon in polygons]
 
 
