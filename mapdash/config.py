@@ -46,6 +46,10 @@ def load(overrides: dict | None = None) -> dict:
         # Reverse proxies in front of the app (nginx, Caddy): their X-Forwarded-* headers
         # give the client's address and the https links printed in QR codes.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", 0)),
+        # Crews: a closing farther than this from the case is flagged for review; cases this
+        # near to the crew appear on their map besides their own.
+        "EVIDENCE_MAX_DISTANCE_M": float(os.environ.get("EVIDENCE_MAX_DISTANCE_M", 200)),
+        "CREW_NEARBY_M": float(os.environ.get("CREW_NEARBY_M", 5000)),
     }
     settings.update(overrides)
     return settings

@@ -41,3 +41,6 @@ ALTER TABLE incidents
     ADD COLUMN evidence_review text CHECK (evidence_review IN ('needs_review', 'accepted', 'sent_back'));
 CREATE INDEX incidents_evidence_review_idx ON incidents (organization_id)
     WHERE evidence_review = 'needs_review';
+
+-- The crew page reads "my open cases" on every load.
+CREATE INDEX incidents_open_assignee_idx ON incidents (assigned_to) WHERE is_open;

@@ -1,21 +1,108 @@
-"""Field crews: the cases assigned to me."""
-from flask import Blueprint, render_template
-from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+"""Field crews on a phone: my cases on a map, start work, close with photo evidence, offline.
 
-from .. import db
+The page works without signal: a service worker (served here so its scope covers /crew/)
+keeps the page, its assets and my cases, and the page keeps closings in the phone's outbox
+until they can be sent. Writes answer JSON: the page's script sends them."""
+from flask import Blueprint, current_app, jsonify, render_template, request, send_from_directory, \
+    url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from .. import db, fieldwork, geo, maps
 from ..auth import role_required
-from ..models import Incident
+from ..config import PROJECT_ROOT
+from ..i18n import MESSAGES, current_language, t
+from ..intake import parse_coordinate
 
 bp = Blueprint("crew", __name__, url_prefix="/crew")
+
+# Texts the page's script shows (the rest of the page is rendered here).
+_SCRIPT_TEXTS = [key for key in MESSAGES if key.startswith(("crew.", "status."))]
 
 
 @bp.get("/")
 @role_required("crew")
 def index():
-    incidents = db.session().scalars(
-        select(Incident).where(Incident.assigned_to == current_user.id, Incident.is_open)
-        .options(joinedload(Incident.category), joinedload(Incident.village))
-        .order_by(Incident.created_at)).all()
-    return render_template("crew/index.html", incidents=incidents)
+    session = db.session()
+    org_id = current_user.organization_id
+    crew_map = maps.embed(maps.build_map(geo.organization_center(session, org_id), zoom=13))
+    page = {
+        "map": crew_map.name,
+        "bounds": geo.organization_bounds(session, org_id),
+        "crew": current_user.id,
+        "lang": current_language(),
+        "texts": {key: t(key) for key in _SCRIPT_TEXTS},
+        "urls": {
+            "cases": url_for("crew.cases"),
+            "villages": url_for("api.villages_geojson", org=current_user.organization.slug),
+            "token": url_for("crew.token"),
+            "start": url_for("crew.start", incident_id=0).replace("/0/", "/{id}/"),
+            "close": url_for("crew.close", incident_id=0).replace("/0/", "/{id}/"),
+            "photo": url_for("photos.photo", photo_id=0).replace("/0", "/{id}"),
+            "thumb": url_for("photos.thumb", photo_id=0).replace("/0/", "/{id}/"),
+            "worker": url_for("crew.service_worker"),
+            "scope": url_for("crew.index"),
+        },
+    }
+    return render_template("crew/index.html", crew_map=crew_map, page=page,
+                           reasons=fieldwork.REASONS)
+
+
+@bp.get("/cases.json")
+@role_required("crew")
+def cases():
+    """?lat=&lon= (optional): my open cases, and open cases near that position."""
+    position = None
+    if request.args.get("lat") or request.args.get("lon"):
+        position = (parse_coordinate(request.args.get("lon"), "longitude", -180, 180),
+                    parse_coordinate(request.args.get("lat"), "latitude", -90, 90))
+    collection = fieldwork.crew_cases(db.session(), current_user, position,
+                                      current_app.config["CREW_NEARBY_M"])
+    response = jsonify(collection)
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.get("/token.json")
+@role_required("crew")
+def token():
+    """A fresh CSRF token: closings kept offline for hours outlive the one in the page."""
+    response = jsonify(csrf_token=generate_csrf())
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.post("/cases/<int:incident_id>/start")
+@role_required("crew")
+def start(incident_id: int):
+    incident = fieldwork.start_work(db.session(), incident_id, current_user)
+    return jsonify(case=incident.tracking_code, status=incident.status)
+
+
+@bp.post("/cases/<int:incident_id>/close")
+@role_required("crew")
+def close(incident_id: int):
+    form = fieldwork.ClosingForm(
+        idempotency_key=request.form.get("idempotency_key", ""),
+        result=request.form.get("result", ""), reason=request.form.get("reason", ""),
+        note=request.form.get("note", ""), lat=request.form.get("lat", ""),
+        lon=request.form.get("lon", ""), accuracy=request.form.get("accuracy", ""),
+        closed_at=request.form.get("closed_at", ""),
+        photos=[upload for upload in request.files.getlist("photos") if upload.filename])
+    outcome = fieldwork.close_case(db.session(), incident_id, current_user, form)
+    closing = outcome.closing
+    failed = [check for check in closing.checks["checks"] if check["ok"] is False]
+    return jsonify(closing=closing.id, case=closing.incident.tracking_code,
+                   status=closing.incident.status, result=closing.result,
+                   needs_review=closing.needs_review, failed_checks=failed,
+                   replayed=outcome.replayed), 200 if outcome.replayed else 201
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, from /crew/ so that its scope is the crew pages."""
+    response = send_from_directory(PROJECT_ROOT / "static", "crew-sw.js",
+                                   mimetype="text/javascript", max_age=0)
+    response.headers["Service-Worker-Allowed"] = url_for("crew.index")
+    response.cache_control.no_cache = True
+    return response

@@ -1,0 +1,496 @@
+// The crew page: my cases and cases near me on the map and in a list (nearest first), their
+// popups with the citizen's photos, "navigate", "start work" and "close with evidence".
+// Work goes through the outbox (crew-outbox.js), so it is kept when there is no signal.
+(function () {
+  "use strict";
+  const page = JSON.parse(document.getElementById("crew-page").textContent);
+  const text = (key, values) => Object.entries(values || {}).reduce(
+    (s, [name, value]) => s.replace(`{${name}}`, value), page.texts[key] || key);
+  const map = window[page.map];
+  const Outbox = window.CrewOutbox;
+  const $ = (id) => document.getElementById(id);
+  const MAX_PHOTOS = 5;
+  const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+  const RELOAD_AFTER_MOVING_M = 300;
+
+  let position = null;        // {lat, lon, accuracy, at}
+  let loadedAt = null;        // the position the case list was asked for
+  let features = [];
+  let waiting = new Map();    // case id -> outbox item
+  let offline = false;
+  const layer = L.layerGroup().addTo(map);
+  const markers = new Map();
+  let meMarker = null;
+
+  map.fitBounds(page.bounds);
+
+  // Village outlines from our own GeoJSON: the map still says where things are when the map
+  // tiles cannot be loaded (no signal, or a tile server out of reach).
+  map.createPane("villages").style.zIndex = 350;
+  fetch(page.urls.villages, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+    .then((response) => response.json())
+    .then((collection) => L.geoJSON(collection, {
+      pane: "villages", interactive: false,
+      style: { color: "#475569", weight: 1.5, fillColor: "#94a3b8", fillOpacity: 0.08 },
+      onEachFeature: (feature, polygon) => polygon.bindTooltip(
+        `${page.lang === "en" ? "Village" : "หมู่"} ${feature.properties.number}`,
+        { permanent: true, direction: "center", className: "village-label", pane: "villages" }),
+    }).addTo(map))
+    .catch(() => {});
+
+  // ---- helpers ---------------------------------------------------------------------------
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([name, value]) => {
+      if (value === null || value === undefined || value === false) return;
+      if (name === "className") node.className = value;
+      else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : value);
+    });
+    children.flat().forEach((child) => {
+      if (child !== null && child !== undefined && child !== false) {
+        node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+      }
+    });
+    return node;
+  }
+
+  function metres(a, b) {  // haversine, for sorting by distance on the phone
+    const rad = Math.PI / 180;
+    const dLat = (b.lat - a.lat) * rad;
+    const dLon = (b.lon - a.lon) * rad;
+    const h = Math.sin(dLat / 2) ** 2 +
+      Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+    return 2 * 6371008.8 * Math.asin(Math.sqrt(h));
+  }
+
+  function distanceLabel(m) {
+    if (m === null || m === undefined) return "";
+    const en = page.lang === "en";
+    if (m < 1000) return `${Math.round(m)} ${en ? "m" : "ม."}`;
+    return `${(m / 1000).toFixed(m < 10000 ? 1 : 0)} ${en ? "km" : "กม."}`;
+  }
+
+  const dateFormat = new Intl.DateTimeFormat(page.lang === "en" ? "en-GB" : "th-TH-u-ca-buddhist", {
+    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+    timeZone: "Asia/Bangkok" });
+
+  function caseUrl(template, id) { return template.replace("{id}", id); }
+
+  function toast(message, kind) {
+    const box = $("crew-toast");
+    box.textContent = message;
+    box.className = `toast ${kind || ""}`;
+    box.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { box.hidden = true; }, 8000);
+  }
+
+  function status(message) { $("crew-status").textContent = message; }
+
+  // ---- cases -----------------------------------------------------------------------------
+  function pointOf(feature) {
+    const g = feature.geometry;
+    return g ? { lat: g.coordinates[1], lon: g.coordinates[0] } : null;
+  }
+
+  function distanceOf(feature) {
+    const point = pointOf(feature);
+    if (position && point) return metres(position, point);
+    return feature.properties.distance_m;
+  }
+
+  function loadCases() {
+    const url = new URL(page.urls.cases, location.href);
+    if (position) {
+      url.searchParams.set("lat", position.lat.toFixed(6));
+      url.searchParams.set("lon", position.lon.toFixed(6));
+      loadedAt = position;
+    }
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => {
+        if (response.redirected || !(response.headers.get("Content-Type") || "").includes("json")) {
+          location.reload();  // signed out: the page will ask to sign in
+          return null;
+        }
+        if (!response.ok) throw new Error(String(response.status));
+        offline = response.headers.get("X-Crew-Offline") === "1";
+        return response.json();
+      })
+      .then((collection) => {
+        if (!collection) return;
+        features = collection.features;
+        render();
+        if (!framed && position) frameMyWork();
+        keepForOffline(false);
+      })
+      .catch(() => { status(text("crew.load_failed")); });
+  }
+
+  function sortedFeatures() {
+    return features.slice().sort((a, b) => {
+      const da = distanceOf(a);
+      const db = distanceOf(b);
+      if (da === null || da === undefined) return db === null || db === undefined ? 0 : 1;
+      if (db === null || db === undefined) return -1;
+      return da - db;
+    });
+  }
+
+  function statusChip(feature) {
+    const p = feature.properties;
+    return el("span", { className: `status status-${p.status}` }, text(`status.${p.status}`));
+  }
+
+  function waitingChip(feature) {
+    const item = waiting.get(feature.id);
+    if (!item) return null;
+    if (item.state === "failed") return el("span", { className: "chip chip-failed" }, text("crew.failed"));
+    return el("span", { className: "chip chip-waiting" }, text("crew.waiting"));
+  }
+
+  function villageLabel(p) {
+    if (p.village_number === null) return "";
+    const name = page.lang === "en" && p.village_en ? p.village_en : p.village_th;
+    return `${page.lang === "en" ? "Village" : "หมู่"} ${p.village_number} ${name}`;
+  }
+
+  function categoryLabel(p) { return page.lang === "en" ? p.category_en : p.category_th; }
+
+  function navigateLink(feature) {
+    const point = pointOf(feature);
+    if (!point) return null;
+    // A link, not an embedded map: the phone's maps app opens it and routes from where we are.
+    const href = `https://www.google.com/maps/dir/?api=1&destination=${point.lat},${point.lon}`;
+    return el("a", { className: "button secondary", href, target: "_blank", rel: "noopener",
+                     "data-navigate": "" }, text("crew.navigate"));
+  }
+
+  function actions(feature) {
+    const p = feature.properties;
+    const pending = waiting.get(feature.id);
+    const buttons = [navigateLink(feature)];
+    if (!pending && p.can_start) {
+      buttons.push(el("button", { type: "button", className: "button", "data-start": feature.id,
+                                  onclick: () => startWork(feature) }, text("crew.start")));
+    }
+    if (!pending && p.can_close) {
+      buttons.push(el("button", { type: "button", className: "button primary", "data-close": feature.id,
+                                  onclick: () => openClosing(feature) }, text("crew.close")));
+    }
+    if (pending && pending.state === "failed") {
+      const answer = pending.answer || {};
+      buttons.push(el("p", { className: "error-text" },
+                      page.lang === "en" ? answer.message_en : answer.message_th));
+      buttons.push(el("button", { type: "button", className: "button secondary",
+                                  onclick: () => discard(pending) }, text("crew.discard")));
+    }
+    return el("div", { className: "case-actions" }, buttons);
+  }
+
+  function popupContent(feature) {
+    const p = feature.properties;
+    const thumbs = p.photos.length
+      ? el("div", { className: "thumbs" }, p.photos.map((id) =>
+        el("a", { href: caseUrl(page.urls.photo, id), target: "_blank", rel: "noopener" },
+           el("img", { src: caseUrl(page.urls.thumb, id), alt: text("crew.citizen_photos"),
+                       loading: "lazy", width: 96, height: 72 }))))
+      : el("p", { className: "muted" }, text("crew.no_photos"));
+    return el("div", { className: "case-popup", "data-case": feature.id },
+      el("p", { className: "case-title" }, el("strong", null, categoryLabel(p)), " ",
+         el("span", { className: "code" }, p.code)),
+      el("p", { className: "case-meta" }, statusChip(feature), " ", waitingChip(feature),
+         p.mine ? null : el("span", { className: "chip" }, text("crew.not_mine"))),
+      p.evidence_review === "sent_back"
+        ? el("p", { className: "sent-back" }, `${text("crew.sent_back")}: ${p.sent_back_note || ""}`) : null,
+      el("p", { className: "case-meta" }, [villageLabel(p), distanceLabel(distanceOf(feature))]
+        .filter(Boolean).join(" · ")),
+      p.description ? el("p", { className: "case-description" }, p.description) : null,
+      el("p", { className: "muted" }, `${text("crew.reported")} ${dateFormat.format(new Date(p.reported_at))}`),
+      el("p", { className: "thumbs-title" }, text("crew.citizen_photos")),
+      thumbs,
+      actions(feature));
+  }
+
+  function markerFor(feature) {
+    const p = feature.properties;
+    const point = pointOf(feature);
+    const marker = L.circleMarker([point.lat, point.lon], {
+      radius: p.mine ? 12 : 8, weight: p.mine ? 3 : 2, color: p.mine ? "#0f172a" : p.color,
+      fillColor: p.color, fillOpacity: p.mine ? 0.95 : 0.45,
+      className: `case-marker case-${feature.id}` });
+    marker.bindPopup(() => popupContent(feature), {
+      maxWidth: 320, minWidth: 260, className: "crew-popup", autoPanPaddingTopLeft: [12, 12] });
+    return marker;
+  }
+
+  function render() {
+    // New data must not close the popup the crew is reading.
+    const open = [...markers.entries()].find(([, marker]) => marker.isPopupOpen());
+    layer.clearLayers();
+    markers.clear();
+    const list = $("crew-list");
+    list.replaceChildren();
+    const ordered = sortedFeatures();
+    ordered.forEach((feature) => {
+      const p = feature.properties;
+      if (pointOf(feature)) {
+        const marker = markerFor(feature).addTo(layer);
+        markers.set(feature.id, marker);
+      }
+      list.append(el("li", { className: `case-card${p.mine ? " mine" : ""}`, "data-case": feature.id },
+        el("button", { type: "button", className: "case-open", onclick: () => focusCase(feature) },
+          el("span", { className: "case-card-title" }, categoryLabel(p)),
+          el("span", { className: "case-card-distance" }, distanceLabel(distanceOf(feature)) || text("crew.no_place")),
+          el("span", { className: "case-card-meta" },
+             [p.code, villageLabel(p)].filter(Boolean).join(" · ")),
+          el("span", { className: "case-card-chips" }, statusChip(feature), " ", waitingChip(feature),
+             p.mine ? el("span", { className: "chip chip-mine" }, text("crew.mine")) : null))));
+    });
+    if (open && markers.has(open[0])) markers.get(open[0]).openPopup();
+    $("crew-empty").hidden = ordered.length > 0;
+    if (offline) status(text("crew.offline"));
+    else if (!position) status(text("crew.no_position"));
+    else status("");
+    renderOutbox();
+  }
+
+  // Once, when my position is first known: me and my own cases in view.
+  let framed = false;
+  function frameMyWork() {
+    framed = true;
+    const points = features.filter((f) => f.properties.mine && pointOf(f))
+      .map((f) => [pointOf(f).lat, pointOf(f).lon]);
+    points.push([position.lat, position.lon]);
+    map.fitBounds(L.latLngBounds(points), { padding: [24, 24], maxZoom: 15 });
+  }
+
+  function focusCase(feature) {
+    const marker = markers.get(feature.id);
+    if (!marker) {
+      toast(text("crew.no_place"));
+      return;
+    }
+    $("crew-map").scrollIntoView({ behavior: "smooth", block: "start" });
+    // The marker sits low in the map, so the popup (and its buttons) opens where the thumb is.
+    const zoom = Math.max(map.getZoom(), 16);
+    const shift = map.getSize().y * 0.3;
+    const target = map.unproject(map.project(marker.getLatLng(), zoom).subtract([0, shift]), zoom);
+    map.setView(target, zoom, { animate: false });
+    marker.openPopup();
+  }
+
+  function refreshPopup(feature) {
+    const marker = markers.get(feature.id);
+    if (marker && marker.isPopupOpen()) marker.setPopupContent(popupContent(feature));
+  }
+
+  // ---- position --------------------------------------------------------------------------
+  function onPosition(found) {
+    const first = position === null;
+    position = { lat: found.coords.latitude, lon: found.coords.longitude,
+                 accuracy: found.coords.accuracy, at: Date.now() };
+    if (!meMarker) {
+      meMarker = L.circleMarker([position.lat, position.lon], {
+        radius: 8, color: "#fff", weight: 3, fillColor: "#2563eb", fillOpacity: 1,
+        className: "me-marker" }).addTo(map);
+    } else {
+      meMarker.setLatLng([position.lat, position.lon]);
+    }
+    if (first || !loadedAt || metres(loadedAt, position) > RELOAD_AFTER_MOVING_M) loadCases();
+    else render();
+  }
+
+  function currentPosition() {
+    // The position at the moment of closing; a recent one will do when the GPS is slow.
+    return new Promise((resolve) => {
+      const recent = position && Date.now() - position.at < 120000 ? position : null;
+      if (!("geolocation" in navigator)) { resolve(recent); return; }
+      navigator.geolocation.getCurrentPosition(
+        (found) => resolve({ lat: found.coords.latitude, lon: found.coords.longitude,
+                             accuracy: found.coords.accuracy }),
+        () => resolve(recent), { enableHighAccuracy: true, maximumAge: 15000, timeout: 8000 });
+    });
+  }
+
+  // ---- the outbox ------------------------------------------------------------------------
+  function refreshWaiting() {
+    return Outbox.all(page.crew).then((items) => {
+      waiting = new Map(items.map((item) => [item.caseId, item]));
+      render();
+    });
+  }
+
+  function renderOutbox() {
+    const box = $("crew-outbox");
+    const count = [...waiting.values()].filter((item) => item.state !== "failed").length;
+    box.hidden = count === 0;
+    box.textContent = count ? text("crew.waiting_count", { n: count }) : "";
+  }
+
+  const hooks = {
+    sent(item, answer) {
+      const feature = features.find((f) => f.id === item.caseId);
+      if (item.kind === "close") {
+        features = features.filter((f) => f.id !== item.caseId);
+        if (answer.needs_review) {
+          const why = (answer.failed_checks || []).map((check) =>
+            text(`crew.check.${check.check}`, { n: check.photo, limit: (check.detail || {}).limit })).join(", ");
+          toast(text("crew.closed_review", { code: answer.case, why }), "warn");
+        } else {
+          toast(text("crew.closed", { code: answer.case }), "ok");
+        }
+      } else if (feature) {
+        feature.properties.status = answer.status;
+        feature.properties.can_start = false;
+        toast(text("crew.started", { code: answer.case }), "ok");
+      }
+    },
+    failed() {},
+    signIn() { toast(text("crew.sign_in_again"), "warn"); },
+  };
+
+  let flushing = null;
+  function flush() {
+    if (flushing) return flushing;
+    flushing = Outbox.flush(page.urls.token, page.crew, hooks)
+      .catch(() => "retry")
+      .then((outcome) => refreshWaiting().then(() => outcome))
+      .finally(() => { flushing = null; });
+    return flushing;
+  }
+
+  function queue(item) {
+    return Outbox.put(item).then(() => {
+      if ("serviceWorker" in navigator && navigator.serviceWorker.controller) {
+        // Lets the phone send it later even with the page closed, where the browser can.
+        navigator.serviceWorker.ready
+          .then((registration) => registration.sync && registration.sync.register("crew-outbox"))
+          .catch(() => {});
+      }
+      return refreshWaiting();
+    }).then(flush);
+  }
+
+  function discard(item) {
+    Outbox.remove(item.key).then(refreshWaiting).then(() => {
+      const feature = features.find((f) => f.id === item.caseId);
+      if (feature) refreshPopup(feature);
+    });
+  }
+
+  function startWork(feature) {
+    map.closePopup();
+    queue({ key: crypto.randomUUID(), kind: "start", crew: page.crew, caseId: feature.id,
+            url: caseUrl(page.urls.start, feature.id), fields: {}, createdAt: new Date().toISOString() });
+  }
+
+  // ---- the closing sheet -----------------------------------------------------------------
+  const sheet = $("close-sheet");
+  const form = $("close-form");
+  let closingCase = null;
+  let chosen = [];  // File objects from the camera and the gallery
+
+  function showError(message) {
+    $("close-error").textContent = message || "";
+    $("close-error").hidden = !message;
+  }
+
+  function openClosing(feature) {
+    closingCase = feature;
+    chosen = [];
+    form.reset();
+    renderPreviews();
+    showError("");
+    $("close-reason").hidden = true;
+    $("close-code").textContent = feature.properties.code;
+    map.closePopup();
+    sheet.showModal();
+  }
+
+  function renderPreviews() {
+    const list = $("close-previews");
+    list.querySelectorAll("img").forEach((img) => URL.revokeObjectURL(img.src));
+    list.replaceChildren(...chosen.map((file, index) => el("li", null,
+      el("img", { src: URL.createObjectURL(file), alt: file.name, width: 88, height: 88 }),
+      el("button", { type: "button", className: "remove", "aria-label": text("crew.remove_photo"),
+                     onclick: () => { chosen.splice(index, 1); renderPreviews(); } }, "×"))));
+  }
+
+  form.querySelectorAll("[data-photo-input]").forEach((input) => {
+    input.addEventListener("change", () => {
+      showError("");
+      for (const file of input.files) {
+        if (!file.type.startsWith("image/")) { showError(text("crew.not_image")); continue; }
+        if (file.size > MAX_PHOTO_BYTES) { showError(text("crew.too_big")); continue; }
+        if (chosen.length >= MAX_PHOTOS) { showError(text("crew.too_many")); break; }
+        chosen.push(file);
+      }
+      input.value = "";
+      renderPreviews();
+    });
+  });
+
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "result") {
+      $("close-reason").hidden = event.target.value !== "cannot_fix";
+    }
+  });
+
+  $("close-cancel").addEventListener("click", () => sheet.close());
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const result = data.get("result");
+    const note = (data.get("note") || "").trim();
+    if (!chosen.length) return showError(text("crew.need_photo"));
+    if (!result) return showError(text("crew.need_result"));
+    if (result === "cannot_fix" && !data.get("reason")) return showError(text("crew.need_reason"));
+    if (!note) return showError(text("crew.need_note"));
+    const feature = closingCase;
+    const closedAt = new Date().toISOString();
+    const where = await currentPosition();
+    const key = crypto.randomUUID();
+    const fields = { idempotency_key: key, result, reason: result === "cannot_fix" ? data.get("reason") : "",
+                     note, closed_at: closedAt };
+    if (where) Object.assign(fields, { lat: where.lat.toFixed(7), lon: where.lon.toFixed(7),
+                                       accuracy: Math.round(where.accuracy || 0) });
+    sheet.close();
+    queue({ key, kind: "close", crew: page.crew, caseId: feature.id, code: feature.properties.code,
+            url: caseUrl(page.urls.close, feature.id), fields, createdAt: closedAt,
+            photos: chosen.map((file) => ({ blob: file, name: file.name })) });
+  });
+
+  // ---- start -----------------------------------------------------------------------------
+  // What the page fetched before the service worker took over is not kept yet: ask again
+  // through it. The citizen's photos of my cases are kept too (the worker keeps photos).
+  function keepForOffline(withVillages) {
+    if (!("serviceWorker" in navigator) || !navigator.serviceWorker.controller) return;
+    const urls = features.filter((f) => f.properties.mine)
+      .flatMap((f) => f.properties.photos.map((id) => caseUrl(page.urls.thumb, id)));
+    if (withVillages) urls.push(page.urls.villages);
+    urls.forEach((url) => fetch(url, { credentials: "same-origin" }).catch(() => {}));
+  }
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(page.urls.worker, { scope: page.urls.scope }).catch(() => {});
+    navigator.serviceWorker.addEventListener("controllerchange", () => keepForOffline(true));
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      const message = event.data || {};
+      if (message.type === "outbox-sent") {
+        hooks.sent(message.item, message.answer);
+        refreshWaiting();
+      }
+    });
+  }
+  window.addEventListener("online", flush);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) flush(); });
+  setInterval(() => { if (waiting.size) flush(); }, 30000);
+
+  if ("geolocation" in navigator) {
+    navigator.geolocation.watchPosition(onPosition, () => { if (!position) render(); },
+      { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
+  }
+  refreshWaiting().then(loadCases).then(flush);
+})();
