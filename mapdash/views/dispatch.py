@@ -105,9 +105,9 @@ def duration(value: timedelta | None) -> str:
     minutes = max(int(value.total_seconds() // 60), 0)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
+    if days:
+        minutes = 0  # "3 วัน 4 ชม.": past a day, minutes do not matter
     th = current_language() != "en"
     units = (("วัน", "d"), ("ชม.", "h"), ("นาที", "min"))
     parts = [f"{n} {unit[0] if th else unit[1]}" for n, unit in zip((days, hours, minutes), units) if n]
-    if days:
-        parts = parts[:2]   # "3 วัน 4 ชม.": minutes do not matter after days
     return " ".join(parts) or ("ไม่ถึง 1 นาที" if th else "under 1 min")
