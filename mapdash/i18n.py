@@ -108,7 +108,6 @@ MESSAGES = {
     "step.intake": ("รับเรื่องและตรวจสอบ", "Intake and check"),
     "step.prepare": ("แจ้งผู้แจ้ง พิมพ์ใบรับแจ้ง มอบหมายงาน", "Inform, print, assign"),
     "step.work": ("ดำเนินการแก้ไข", "The work"),
-    "crew.title": ("งานที่ได้รับมอบหมาย", "My assigned cases"),
     "crew.none": ("ยังไม่มีงานที่ได้รับมอบหมาย", "No case is assigned to you"),
     "crew.page": ("งานภาคสนาม", "Field work"),
     "crew.list": ("งานของฉันและงานใกล้ฉัน เรียงตามระยะทาง", "My cases and cases near me, nearest first"),

@@ -346,7 +346,10 @@
         toast(text("crew.started", { code: answer.case }), "ok");
       }
     },
-    failed() {},
+    failed(item, answer) {
+      const why = page.lang === "en" ? answer.message_en : answer.message_th;
+      toast(`${text("crew.failed")} ${item.code || ""}: ${why || ""}`, "warn");
+    },
     signIn() { toast(text("crew.sign_in_again"), "warn"); },
   };
 
@@ -382,7 +385,8 @@
   function startWork(feature) {
     map.closePopup();
     queue({ key: crypto.randomUUID(), kind: "start", crew: page.crew, caseId: feature.id,
-            url: caseUrl(page.urls.start, feature.id), fields: {}, createdAt: new Date().toISOString() });
+            code: feature.properties.code, url: caseUrl(page.urls.start, feature.id), fields: {},
+            createdAt: new Date().toISOString() });
   }
 
   // ---- the closing sheet -----------------------------------------------------------------
