@@ -9,8 +9,8 @@ import pytest
 from flask import render_template
 from sqlalchemy import func, select
 
-from mapdash import evidence
-from mapdash.models import Closing, Incident, IncidentEvent, Photo
+from mapdash import evidence, workflow
+from mapdash.models import Closing, Incident, IncidentEvent, Photo, User
 from tests.crew_support import (CASE_LAT, CASE_LON, PASSWORD, assigned_case, jpeg, make_field,
                                 scene)
 from tests.factories import make_incident
@@ -268,3 +268,14 @@ def test_evidence_review_partial_for_dispatchers(crew_client, field, session, ap
     assert html.count('class="check-failed"') == 2  # a copy of the citizen's photo, 1.1 km away
     assert "ซ้ำกับรูปของผู้แจ้ง" in html and "ห่าง 1106 ม." in html
     assert "เปลี่ยนหลอดไฟแล้ว" in html
+
+
+def test_a_case_sent_back_shows_the_dispatchers_note(crew_client, field, session):
+    post_closing(crew_client, field.case.id, photos=[field.citizen_photo])
+    workflow.perform(session, field.case.id, "send_back", session.get(User, field.dispatcher.id),
+                     note="รูปซ้ำกับรูปของผู้แจ้ง กรุณาถ่ายใหม่")
+    session.commit()
+    mine = crew_client.get("/crew/cases.json").get_json()["features"][0]["properties"]
+    assert mine["status"] == "in_progress" and mine["can_close"]
+    assert mine["evidence_review"] == "sent_back"
+    assert mine["sent_back_note"] == "รูปซ้ำกับรูปของผู้แจ้ง กรุณาถ่ายใหม่"

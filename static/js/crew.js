@@ -425,7 +425,8 @@
     input.addEventListener("change", () => {
       showError("");
       for (const file of input.files) {
-        if (!file.type.startsWith("image/")) { showError(text("crew.not_image")); continue; }
+        // Some galleries give no type: the server judges those by their content.
+        if (file.type && !file.type.startsWith("image/")) { showError(text("crew.not_image")); continue; }
         if (file.size > MAX_PHOTO_BYTES) { showError(text("crew.too_big")); continue; }
         if (chosen.length >= MAX_PHOTOS) { showError(text("crew.too_many")); break; }
         chosen.push(file);
