@@ -166,7 +166,8 @@ def _limits_by_category(session: Session, organization_id: int) -> str:
     return json.dumps(limits)
 
 
-def _where(session: Session, f: MapFilter, bbox: BBox | None = None) -> tuple[str, dict]:
+def _where(session: Session, f: MapFilter, bbox: BBox | None = None,
+           without_place: bool = False) -> tuple[str, dict]:
     """The WHERE clause shared by every map read, and its bound parameters."""
     # A plan made for one viewport is wrong for another (a street: the GiST index; the whole
     # tambon: the newest first), so never reuse a generic plan of a prepared statement.
@@ -174,6 +175,8 @@ def _where(session: Session, f: MapFilter, bbox: BBox | None = None) -> tuple[st
     clauses = ["i.organization_id = :org", "i.is_open"]
     params = {"org": f.organization_id,
               "limits": _limits_by_category(session, f.organization_id)}
+    if without_place:
+        clauses.append("i.location IS NULL")
     if bbox is not None:
         clauses.append("i.location && ST_MakeEnvelope(:west, :south, :east, :north, 4326)")
         params.update(west=bbox.west, south=bbox.south, east=bbox.east, north=bbox.north)
@@ -219,8 +222,8 @@ def dispatch_villages(session: Session, f: MapFilter) -> dict:
                     'id', v.id, 'number', v.number, 'name_th', v.name_th, 'name_en', v.name_en,
                     'open_cases', c.open_cases)
             ) ORDER BY v.number), '[]'::json),
-            'no_village', (SELECT count(*) FROM incidents i
-                           WHERE {where} AND i.village_id IS NULL),
+            'no_place', (SELECT count(*) FROM incidents i
+                         WHERE {where} AND i.village_id IS NULL AND i.location IS NULL),
             'capped', false)
         FROM villages v
         CROSS JOIN LATERAL (
@@ -230,10 +233,11 @@ def dispatch_villages(session: Session, f: MapFilter) -> dict:
 
 
 def open_cases(session: Session, f: MapFilter, bbox: BBox | None,
-               limit: int = CASE_LIMIT_DEFAULT) -> dict:
-    """The open cases in `bbox` (None: anywhere) matching the filter, newest first, at most
-    `limit` of them; `capped` says whether more matched."""
-    where, params = _where(session, f, bbox)
+               limit: int = CASE_LIMIT_DEFAULT, without_place: bool = False) -> dict:
+    """The open cases in `bbox` (None: anywhere; `without_place`: only those with no place
+    on the map) matching the filter, newest first, at most `limit` of them; `capped` says
+    whether more matched."""
+    where, params = _where(session, f, bbox, without_place)
     params["limit"] = limit
     return session.execute(text(f"""
         WITH picked AS (  -- from the covering index alone; the table only for the few picked

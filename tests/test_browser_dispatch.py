@@ -42,7 +42,9 @@ def test_a_new_case_appears_live_and_is_accepted_and_assigned(live_server, demo_
     sign_in(page, live_server)
     assert page.locator(".leaflet-overlay-pane path").count() == 13      # our villages, no tiles
     labels = page.locator(".village-count").all_inner_texts()
-    assert len(labels) == 13 and all(label.isdigit() for label in labels)
+    # "ม. 3" over the number of open cases
+    assert len(labels) == 13 and all(label.startswith("ม. ") and label.split()[-1].isdigit()
+                                     for label in labels)
     page.screenshot(path=str(screenshot_dir / "dispatch-desktop.png"))
     page.evaluate("window.sameDocument = true")
 
@@ -76,6 +78,8 @@ def test_a_new_case_appears_live_and_is_accepted_and_assigned(live_server, demo_
     page.locator(f".case-row[data-case-id='{incident.id}'] .status-assigned").wait_for(
         state="attached", timeout=TIMEOUT_MS)
     page.screenshot(path=str(screenshot_dir / "dispatch-desktop-case.png"))
+    timeline.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "dispatch-desktop-timeline.png"))
 
     with Session(demo_app.extensions["db_engine"]) as session:
         events = session.scalars(select(IncidentEvent.action).where(
@@ -112,6 +116,15 @@ def test_filters_and_layers_on_a_tablet(live_server, browser, screenshot_dir):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
         sign_in(page, live_server)
+        # Information requests and appointments have no place: listed apart, on request.
+        loaded = int(page.locator("#dispatch").get_attribute("data-loaded"))
+        page.click("#list-switch")
+        page.wait_for_function(f"Number(document.getElementById('dispatch').dataset.loaded) > {loaded}")
+        apart = set(page.locator(".case-row .row-title").all_inner_texts())
+        assert apart and apart <= {"ขอข้อมูลข่าวสาร", "นัดหมายล่วงหน้า"}
+        loaded = int(page.locator("#dispatch").get_attribute("data-loaded"))
+        page.click("#list-switch")
+        page.wait_for_function(f"Number(document.getElementById('dispatch').dataset.loaded) > {loaded}")
         total = int(page.locator("#dispatch").get_attribute("data-cases"))
         loaded = int(page.locator("#dispatch").get_attribute("data-loaded"))
         page.click("label.type-toggle:has(input[value='streetlight'])")   # streetlights off

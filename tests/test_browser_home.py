@@ -30,4 +30,4 @@ def test_login_page_on_a_phone(live_server, phone, screenshot_dir):
     phone.screenshot(path=str(screenshot_dir / "login-phone.png"))
     phone.click("button[type=submit]")
     phone.wait_for_url("**/dispatch/")
-    assert phone.locator("table.cases tbody tr").count() > 0
+    phone.locator(".case-row").first.wait_for()  # the live map's list, filled from the map API

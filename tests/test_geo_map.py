@@ -100,7 +100,7 @@ def test_villages_count_their_open_cases(dispatcher, session):
     body = dispatcher.get("/api/dispatch/villages.geojson").get_json()
     assert [(f["properties"]["number"], f["properties"]["open_cases"]) for f in body["features"]] == [
         (1, 2), (2, 1)]
-    assert body["features"][0]["geometry"]["type"] == "MultiPolygon" and body["no_village"] == 0
+    assert body["features"][0]["geometry"]["type"] == "MultiPolygon" and body["no_place"] == 0
     water = dispatcher.get("/api/dispatch/villages.geojson?type=water").get_json()
     assert [f["properties"]["open_cases"] for f in water["features"]] == [0, 1]
 
@@ -238,3 +238,20 @@ def test_cases_of_another_organization_never_show(dispatcher, session):
     session.commit()
     assert codes(dispatcher.get("/api/dispatch/cases.geojson")) == []
     assert session.query(Incident).count() == 1
+
+
+def test_cases_without_a_place_are_counted_and_listed_apart(dispatcher, session, org):
+    on_map = report(session)
+    question = create_incident(session, Report(category_code="info_request",
+                                               description="ขอทราบกำหนดการจ่ายเบี้ยยังชีพ"))
+    session.commit()
+    assert dispatcher.get("/api/dispatch/villages.geojson").get_json()["no_place"] == 1
+    assert codes(dispatcher.get(f"/api/dispatch/cases.geojson?bbox={WEST_VIEW}")) == [on_map.tracking_code]
+    apart = dispatcher.get("/api/dispatch/cases.geojson?place=none").get_json()
+    assert [f["properties"]["code"] for f in apart["features"]] == [question.tracking_code]
+    assert apart["features"][0]["geometry"] is None
+    assert set(codes(dispatcher.get("/api/dispatch/cases.geojson"))) == {
+        on_map.tracking_code, question.tracking_code}
+    for bad in ("place=somewhere", f"place=none&bbox={WEST_VIEW}"):
+        refused = dispatcher.get(f"/api/dispatch/cases.geojson?{bad}")
+        assert refused.status_code == 400 and refused.get_json()["field"] == "place"

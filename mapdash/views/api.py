@@ -125,7 +125,8 @@ def dispatch_villages():
     status=new|accepted|info_requested|assigned|in_progress[,...], department=CODE[,...],
     village=NUMBER[,...], from=YYYY-MM-DD, to=YYYY-MM-DD (report date, Thai time, inclusive),
     overdue=1 (only cases past the limit of their current step).
-    Properties: id, number, name_th, name_en, open_cases; `no_village` counts the rest."""
+    Properties: id, number, name_th, name_en, open_cases; `no_place` counts the matching
+    cases with no place on the map (information requests, appointments, ...)."""
     return _geojson(geo.dispatch_villages(db.session(), _map_filter()))
 
 
@@ -133,10 +134,19 @@ def dispatch_villages():
 @_staff_only
 def dispatch_cases():
     """Open cases, newest first: bbox=WEST,SOUTH,EAST,NORTH (optional: without it, every
-    case with a place), limit=1..2000 (default 500), and the filters above. `capped` is true
-    when more cases matched than were returned."""
+    case) or place=none (only the cases with no place on the map), limit=1..2000 (default
+    500), and the filters above. `capped` is true when more cases matched than returned."""
     limit = _int("limit", geo.CASE_LIMIT_DEFAULT, 1, geo.CASE_LIMIT_MAX)
-    return _geojson(geo.open_cases(db.session(), _map_filter(), _bbox(required=False), limit))
+    place = request.args.get("place", "")
+    if place not in ("", "none"):
+        raise UserError("bad_place", "place ใช้ได้เพียงค่า none (เรื่องที่ไม่มีตำแหน่ง)",
+                        "place can only be none (the cases with no place)", field="place")
+    bbox = _bbox(required=False)
+    if place and bbox:
+        raise UserError("bad_place", "ใช้ place=none ร่วมกับ bbox ไม่ได้",
+                        "place=none cannot be combined with bbox", field="place")
+    return _geojson(geo.open_cases(db.session(), _map_filter(), bbox, limit,
+                                   without_place=place == "none"))
 
 
 @bp.get("/api/dispatch/grid.geojson")

@@ -34,7 +34,8 @@ def index():
 def _client_labels() -> dict:
     """The words the page's scripts show, in the reader's language."""
     keys = ("overdue", "capped", "list_empty", "live", "offline", "loading", "failed",
-            "alert_accept", "alert_view", "sound_off")
+            "alert_accept", "alert_view", "sound_off", "list_title", "no_place_list",
+            "no_place_title", "back_to_view")
     # A list, not a dict: JSON objects lose their order and the legend follows the workflow.
     return {"statuses": [[status, t(f"status.{status}")] for status in OPEN_STATUSES],
             "village": t("col.village"), "village_short": t("dispatch.village_short"),

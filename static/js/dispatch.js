@@ -20,6 +20,8 @@
   const listBox = document.getElementById("cases-in-view");
   const listNote = document.getElementById("list-note");
   const countBox = document.getElementById("case-count");
+  const listTitle = document.getElementById("case-list-title");
+  const listSwitch = document.getElementById("list-switch");
   const hint = document.getElementById("map-hint");
   const liveState = document.getElementById("live-state");
 
@@ -31,6 +33,7 @@
   let selectedId = null;
   let generation = 0;          // answers to an older view are dropped
   let since = root.dataset.since;
+  let listMode = "view";       // or "noplace": the cases the map cannot show
   const seen = new Map();      // case id -> updated_at already drawn
 
   // Quarter steps: the whole tambon fills the screen instead of a third of it.
@@ -183,7 +186,7 @@
     summary.className = "row-summary";
     summary.textContent = p.summary;
     button.append(icon, title, when, meta, summary);
-    button.addEventListener("click", () => selectCase(p.id, true, feature.geometry.coordinates));
+    button.addEventListener("click", () => selectCase(p.id, true, feature.geometry && feature.geometry.coordinates));
     li.append(button);
     return li;
   }
@@ -202,6 +205,18 @@
     listNote.textContent = labels.capped.replace("{n}", features.length);
     root.dataset.cases = String(features.length);
   }
+
+  function drawListSwitch(count) {
+    listTitle.textContent = listMode === "noplace" ? labels.no_place_title : labels.list_title;
+    listSwitch.hidden = listMode === "view" && !count;
+    listSwitch.textContent = listMode === "noplace" ? labels.back_to_view
+      : labels.no_place_list.replace("{n}", count);
+  }
+
+  listSwitch.addEventListener("click", () => {
+    listMode = listMode === "view" ? "noplace" : "view";
+    refresh();
+  });
 
   function legend() {
     const control = L.control({ position: "bottomright" });
@@ -232,6 +247,7 @@
       drawVillages({ features: villageLayer.toGeoJSON().features.map((f) =>
         ({ ...f, properties: { ...f.properties, open_cases: 0 } })) });
       drawList({ features: [], capped: false });
+      drawListSwitch(0);
       drawCases({ features: [] });
       gridLayer.clearLayers();
       return;
@@ -239,8 +255,12 @@
     const inView = new URLSearchParams(params);
     inView.set("bbox", bboxParam());
     inView.set("limit", String(CASE_LIMIT));
+    const apart = new URLSearchParams(params);
+    apart.set("place", "none");
     try {
-      const [villages, cases] = await Promise.all([getJSON(urls.villages, params), getJSON(urls.cases, inView)]);
+      const [villages, cases, noPlace] = await Promise.all([
+        getJSON(urls.villages, params), getJSON(urls.cases, inView),
+        listMode === "noplace" ? getJSON(urls.cases, apart) : null]);
       let grid = null;
       if (zoom >= CASE_ZOOM && zoom < POINT_ZOOM && cases.capped) {
         const cells = new URLSearchParams(params);
@@ -250,7 +270,8 @@
       }
       if (mine !== generation) return;
       drawVillages(villages);
-      drawList(cases);
+      drawList(noPlace || cases);
+      drawListSwitch(villages.no_place);
       if (zoom < CASE_ZOOM) {
         drawCases({ features: [] });
         gridLayer.clearLayers();
