@@ -217,6 +217,13 @@ def _delete_rolled_back_files(session: Session) -> None:
 
 def is_public(photo: Photo) -> bool:
     """Anyone may see a photo unless its case type is sensitive (a drug tip must not reveal
-    a place or a reporter) or staff rejected the case (spam and abuse are taken down)."""
+    a place or a reporter) or staff rejected the case (spam and abuse are taken down).
+
+    A crew's evidence becomes public only as the "after" of a resolved case, and not while
+    a dispatcher still has to review it."""
     incident = photo.incident
-    return not incident.category.sensitive and incident.status != "rejected"
+    if incident.category.sensitive or incident.status == "rejected":
+        return False
+    if photo.kind == "evidence":
+        return incident.status == "resolved" and incident.evidence_review != "needs_review"
+    return True

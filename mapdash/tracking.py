@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .evidence import before_after
 from .i18n import MESSAGES, t
 from .models import DEFAULT_SLA_MINUTES, Incident, IncidentEvent, Photo
 from .photos import is_public
@@ -39,7 +40,8 @@ def public_timeline(session: Session, incident: Incident) -> list[dict]:
 
 
 def public_photos(incident: Incident) -> list[Photo]:
-    return [photo for photo in incident.photos if is_public(photo)]
+    """The citizen's own photos; the crew's evidence is shown apart, as the "after"."""
+    return [photo for photo in incident.photos if photo.kind == "report" and is_public(photo)]
 
 
 def status_page(session: Session, incident: Incident, now: datetime) -> dict:
@@ -51,6 +53,7 @@ def status_page(session: Session, incident: Incident, now: datetime) -> dict:
         "sensitive": sensitive,
         "village": None if sensitive else incident.village,
         "photos": [] if sensitive else public_photos(incident),
+        "before_after": None if sensitive else before_after(session, incident),
         "due": due,
         "due_with_time": due - incident.created_at < timedelta(days=1),
         "overdue": incident.is_open and now > due,

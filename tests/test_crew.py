@@ -279,3 +279,22 @@ def test_a_case_sent_back_shows_the_dispatchers_note(crew_client, field, session
     assert mine["status"] == "in_progress" and mine["can_close"]
     assert mine["evidence_review"] == "sent_back"
     assert mine["sent_back_note"] == "รูปซ้ำกับรูปของผู้แจ้ง กรุณาถ่ายใหม่"
+
+
+def test_citizens_status_page_shows_before_and_after_once_accepted(crew_client, field, session):
+    # A flagged closing (the citizen's own photo): its evidence stays private until reviewed.
+    post_closing(crew_client, field.case.id, photos=[field.citizen_photo])
+    session.expire_all()
+    case = session.get(Incident, field.case.id)
+    evidence_id = next(p.id for p in case.photos if p.kind == "evidence")
+    public = crew_client.application.test_client()  # a stranger, not signed in
+    page = public.get(f"/track/{case.tracking_code}").get_data(as_text=True)
+    assert f"/photos/{evidence_id}/" not in page
+    assert public.get(f"/photos/{evidence_id}/thumb").status_code == 404
+
+    with crew_client.application.app_context():
+        workflow.perform(session, case.id, "accept_evidence", field.dispatcher, note="ตรวจแล้ว")
+    session.commit()
+    page = public.get(f"/track/{case.tracking_code}").get_data(as_text=True)
+    assert "before-after" in page and f'src="/photos/{evidence_id}/thumb"' in page
+    assert public.get(f"/photos/{evidence_id}/thumb").status_code == 200
