@@ -42,19 +42,26 @@
     options.onClose();
   }
 
-  // Reloading keeps what the reader was doing: the scroll, and any action they had opened.
+  // Reloading (another dispatcher moved the case) keeps what the reader was doing: the
+  // scroll, the actions they had opened and what they had typed or chosen there.
   async function reload() {
     if (openId === null) return;
     const id = openId;
-    const keepScroll = panel.scrollTop;
-    const openForms = [...panel.querySelectorAll("details[open]")].map((d) => d.closest("form").className);
     try {
       const html = await load(id);
       if (openId !== id) return;
+      const keepScroll = panel.scrollTop;
+      const opened = [...panel.querySelectorAll("details[open]")].map((d) => d.closest("form").className);
+      const typed = [...panel.querySelectorAll("form[data-action-form] [name]:not([type=hidden])")]
+        .map((field) => [field.closest("form").className, field.name, field.value]);
       panel.innerHTML = html;
-      openForms.forEach((name) => {
+      opened.forEach((name) => {
         const details = panel.querySelector(`form[class="${name}"] details`);
         if (details) details.open = true;
+      });
+      typed.forEach(([name, field, value]) => {
+        const input = panel.querySelector(`form[class="${name}"] [name="${field}"]`);
+        if (input) input.value = value;
       });
       panel.scrollTop = keepScroll;
       wire();
@@ -85,8 +92,9 @@
         error.hidden = false;
         return;
       }
+      form.reset();  // done: fold it away, empty
       const details = form.querySelector("details");
-      if (details) details.open = false;  // done: fold it away
+      if (details) details.open = false;
       await reload();
       options.onChanged();
     } catch (failure) {

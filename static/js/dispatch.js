@@ -284,6 +284,8 @@
       }
       hint.hidden = zoom >= CASE_ZOOM;
       root.dataset.zoom = String(zoom);
+      root.dataset.query = `${params}`;   // what is drawn now (tests wait on it)
+      root.dataset.list = listMode;
       root.dataset.loaded = String(Number(root.dataset.loaded || 0) + 1);
     } catch (error) {
       if (error.body) {
