@@ -44,12 +44,13 @@ def case_file(session: Session, actor: User, incident_id: int,
     incident = load_case(session, actor, incident_id)
     entries, current = workflow.timeline(incident, now or datetime.now(UTC))
     allowed = workflow.allowed_actions(actor, incident)
+    crew = workflow.crew_members(session, incident.organization_id) if "assign" in allowed else []
     point = to_shape(incident.location) if incident.location is not None else None
     return CaseFile(
         incident=incident, entries=entries, current=current,
         actions=[action for action in allowed if action not in _OWN_BUTTON],
         can_print="print_form" in allowed,
-        crew=workflow.crew_members(session, incident.organization_id) if "assign" in allowed else [],
+        crew=crew,
         lon=point.x if point else None, lat=point.y if point else None)
 
 

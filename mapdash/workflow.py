@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .errors import UserError
-from .models import CLOSED_STATUSES, OPEN_STATUSES, Category, Follower, Incident, IncidentEvent, User
+from .models import (CLOSED_STATUSES, OPEN_STATUSES, Category, Follower, Incident, IncidentEvent,
+                     User)
 
 STAFF = frozenset({"admin", "dispatcher", "officer"})
 CITIZEN = "citizen"  # a reporter answering a request for information (no account)

@@ -95,7 +95,8 @@ def _bbox(required: bool) -> geo.BBox | None:
     except ValueError:
         valid = False
     if not valid:
-        raise UserError("bad_bbox", "bbox ต้องเป็น ตะวันตก,ใต้,ตะวันออก,เหนือ (องศา ลองจิจูด/ละติจูด)",
+        raise UserError("bad_bbox",
+                        "bbox ต้องเป็น ตะวันตก,ใต้,ตะวันออก,เหนือ (องศา ลองจิจูด/ละติจูด)",
                         "bbox must be west,south,east,north in degrees of longitude/latitude",
                         field="bbox")
     return geo.BBox(west, south, east, north)
@@ -172,7 +173,8 @@ def dispatch_changes():
             raise ValueError(raw)
     except ValueError:
         raise UserError("bad_since", "since ต้องเป็นเวลาแบบ ISO-8601 พร้อมเขตเวลา",
-                        "since must be an ISO-8601 time with its time zone", field="since") from None
+                        "since must be an ISO-8601 time with its time zone",
+                        field="since") from None
     # A change committed a moment after its timestamp must not slip between two polls: look
     # back a little further, the page ignores what it has already seen.
     return jsonify(geo.changes(db.session(), geo.MapFilter(

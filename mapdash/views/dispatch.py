@@ -110,5 +110,6 @@ def duration(value: timedelta | None) -> str:
         minutes = 0  # "3 วัน 4 ชม.": past a day, minutes do not matter
     th = current_language() != "en"
     units = (("วัน", "d"), ("ชม.", "h"), ("นาที", "min"))
-    parts = [f"{n} {unit[0] if th else unit[1]}" for n, unit in zip((days, hours, minutes), units) if n]
+    parts = [f"{n} {unit[0] if th else unit[1]}"
+             for n, unit in zip((days, hours, minutes), units) if n]
     return " ".join(parts) or ("ไม่ถึง 1 นาที" if th else "under 1 min")
