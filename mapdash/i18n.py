@@ -51,7 +51,6 @@ MESSAGES = {
     "login.forbidden": ("บัญชีของคุณไม่มีสิทธิ์เข้าถึงหน้านี้",
                         "Your account may not open this page"),
     "logout.done": ("ออกจากระบบแล้ว", "You are signed out"),
-    "dispatch.title": ("เรื่องที่กำลังดำเนินการ", "Open cases"),
     "dispatch.map_title": ("ศูนย์รับแจ้ง: แผนที่เรื่องที่กำลังดำเนินการ", "Dispatch: live map of open cases"),
     "dispatch.types": ("ประเภทเรื่อง (ชั้นข้อมูล)", "Case types (layers)"),
     "dispatch.all_statuses": ("ทุกสถานะที่ยังเปิดอยู่", "Every open status"),

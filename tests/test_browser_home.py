@@ -31,3 +31,4 @@ def test_login_page_on_a_phone(live_server, phone, screenshot_dir):
     phone.click("button[type=submit]")
     phone.wait_for_url("**/dispatch/")
     phone.locator(".case-row").first.wait_for()  # the live map's list, filled from the map API
+    phone.screenshot(path=str(screenshot_dir / "dispatch-phone.png"))
