@@ -8,7 +8,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from . import intake, workflow
+from . import evidence, intake, workflow
 from .errors import UserError
 from .models import Incident, IncidentEvent, User
 
@@ -26,6 +26,7 @@ class CaseFile:
     crew: list[User]            # whom "assign" may choose
     lon: float | None
     lat: float | None
+    review: dict | None         # a crew's closing with its evidence checks (evidence.review)
 
 
 def load_case(session: Session, actor: User, incident_id: int) -> Incident:
@@ -51,7 +52,8 @@ def case_file(session: Session, actor: User, incident_id: int,
         actions=[action for action in allowed if action not in _OWN_BUTTON],
         can_print="print_form" in allowed,
         crew=crew,
-        lon=point.x if point else None, lat=point.y if point else None)
+        lon=point.x if point else None, lat=point.y if point else None,
+        review=evidence.review(session, incident))
 
 
 def case_id_by_code(session: Session, organization_id: int, code: str) -> int:

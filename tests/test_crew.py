@@ -298,3 +298,12 @@ def test_citizens_status_page_shows_before_and_after_once_accepted(crew_client, 
     page = public.get(f"/track/{case.tracking_code}").get_data(as_text=True)
     assert "before-after" in page and f'src="/photos/{evidence_id}/thumb"' in page
     assert public.get(f"/photos/{evidence_id}/thumb").status_code == 200
+
+
+def test_dispatchers_panel_shows_the_flagged_evidence_and_its_checks(crew_client, field, session, app):
+    post_closing(crew_client, field.case.id, photos=[field.citizen_photo])
+    dispatcher = app.test_client()
+    login(dispatcher, field.dispatcher.email, PASSWORD)
+    panel = dispatcher.get(f"/dispatch/cases/{field.case.id}").get_data(as_text=True)
+    assert "evidence-review needs-review" in panel and "ซ้ำกับรูปของผู้แจ้ง" in panel
+    assert 'name="action" value="accept_evidence"' in panel and 'value="send_back"' in panel
