@@ -279,6 +279,8 @@ MESSAGES = {
     "report.name": ("ชื่อ", "Name"),
     "report.phone": ("เบอร์โทรศัพท์", "Phone"),
     "report.line_id": ("LINE ID", "LINE ID"),
+    "report.email": ("อีเมล", "E-mail"),
+    "report.email_help": ("รับแจ้งทางอีเมลเมื่อเรื่องคืบหน้า", "We e-mail you when your case moves on"),
     "report.submit": ("ส่งเรื่อง", "Send report"),
     "report.sending": ("กำลังส่ง…", "Sending…"),
     "track.title": ("ติดตามเรื่อง", "Follow a case"),

@@ -29,6 +29,8 @@ DUPLICATE_RADIUS_M = 100
 OUTSIDE_AREA = ("ตำแหน่งนี้อยู่นอกพื้นที่ที่ระบบนี้ให้บริการ",
                 "This place is outside every area this service covers")
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# Deliberately loose: one @, a dot in the domain, no spaces. The mail server has the last word.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass
@@ -40,6 +42,9 @@ class Report:
     reporter_name: str | None = None
     reporter_phone: str | None = None
     reporter_line_id: str | None = None
+    reporter_email: str | None = None
+    # LINE's userId of a report made from LINE: set by the LINE link's signed token only.
+    reporter_line_user: str | None = None
     channel: str = "web"
     organization_slug: str | None = None  # where no pin is asked for
     idempotency_key: str | None = None
@@ -105,9 +110,18 @@ def _clean(value: str | None, limit: int, field: str) -> str | None:
     return value or None
 
 
-def _contact(name: str | None, phone: str | None, line_id: str | None) -> tuple:
+def _email(value: str | None) -> str | None:
+    value = _clean(value, 254, "reporter_email")
+    if value and not _EMAIL.match(value):
+        raise UserError("bad_email", "ที่อยู่อีเมลไม่ถูกต้อง", "This e-mail address is not valid",
+                        field="reporter_email")
+    return value
+
+
+def _contact(name: str | None, phone: str | None, line_id: str | None,
+             email: str | None = None) -> tuple:
     return (_clean(name, 200, "reporter_name"), _clean(phone, 40, "reporter_phone"),
-            _clean(line_id, 100, "reporter_line_id"))
+            _clean(line_id, 100, "reporter_line_id"), _email(email))
 
 
 def _idempotency_key(key: str | None) -> str | None:
@@ -135,8 +149,8 @@ def create_incident(session: Session, report: Report, *, actor_label: str = "ป
         raise UserError("too_many_photos", f"แนบรูปภาพได้ไม่เกิน {MAX_PHOTOS} รูป",
                         f"At most {MAX_PHOTOS} photos per report", field="photos")
     description = _clean(report.description, MAX_DESCRIPTION, "description") or ""
-    name, phone, line_id = _contact(report.reporter_name, report.reporter_phone,
-                                    report.reporter_line_id)
+    name, phone, line_id, email = _contact(report.reporter_name, report.reporter_phone,
+                                           report.reporter_line_id, report.reporter_email)
     if not report.category_code:
         raise UserError("missing_category", "กรุณาเลือกประเภทเรื่องที่แจ้ง",
                         "Please choose the type of problem", field="category")
@@ -174,7 +188,8 @@ def create_incident(session: Session, report: Report, *, actor_label: str = "ป
         organization_id=org_id, category_id=category.id,
         village_id=village_id, department_id=category.department_id, status="new",
         location=point, description=description, channel=report.channel,
-        idempotency_key=key, reporter_name=name, reporter_phone=phone, reporter_line_id=line_id)
+        idempotency_key=key, reporter_name=name, reporter_phone=phone, reporter_line_id=line_id,
+        reporter_email=email, reporter_line_user=report.reporter_line_user)
     incident.created_at = incident.updated_at = created_at or datetime.now(UTC)
     earlier = _insert(session, incident)
     if earlier is not None:
@@ -211,11 +226,11 @@ def _insert(session: Session, incident: Incident) -> Incident | None:
 
 def follow_incident(session: Session, code: str, *, name: str | None = None,
                     phone: str | None = None, line_id: str | None = None,
-                    idempotency_key: str | None = None) -> Incident:
+                    email: str | None = None, idempotency_key: str | None = None) -> Incident:
     """"This is the same problem": the citizen follows an open case (+1) instead of reporting
     it again. Flushes; the caller commits. A repeated key adds nothing."""
     key = _idempotency_key(idempotency_key)
-    name, phone, line_id = _contact(name, phone, line_id)
+    name, phone, line_id, email = _contact(name, phone, line_id, email)
     incident = find_by_code(session, code)
     if incident is None or incident.category.sensitive:
         raise UserError("unknown_case", "ไม่พบเรื่องที่มีรหัสนี้", "No case has this code",
@@ -228,7 +243,7 @@ def follow_incident(session: Session, code: str, *, name: str | None = None,
     try:
         with session.begin_nested():
             session.add(Follower(incident_id=incident.id, name=name, phone=phone,
-                                 line_id=line_id, idempotency_key=key))
+                                 line_id=line_id, email=email, idempotency_key=key))
     except IntegrityError as exc:
         if _constraint(exc) != "incident_followers_idempotency_key_key":
             raise

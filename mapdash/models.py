@@ -121,6 +121,8 @@ class Incident(Base):
     reporter_name: Mapped[str | None] = mapped_column(Text)
     reporter_phone: Mapped[str | None] = mapped_column(Text)
     reporter_line_id: Mapped[str | None] = mapped_column(Text)
+    reporter_email: Mapped[str | None] = mapped_column(Text)  # sql/006
+    reporter_line_user: Mapped[str | None] = mapped_column(Text)  # LINE userId, sql/006
     channel: Mapped[str] = mapped_column(Text, default="web")
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
@@ -188,6 +190,8 @@ class Follower(Base):
     name: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(Text)
     line_id: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)  # sql/006
+    line_user: Mapped[str | None] = mapped_column(Text)  # LINE userId, sql/006
     idempotency_key: Mapped[str | None] = mapped_column(Text, unique=True)  # sql/003
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

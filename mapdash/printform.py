@@ -288,6 +288,8 @@ def _reporter(incident: Incident) -> str:
         parts.append(f"โทร {incident.reporter_phone}")
     if incident.reporter_line_id:
         parts.append(f"LINE {incident.reporter_line_id}")
+    if incident.reporter_email:
+        parts.append(incident.reporter_email)
     if incident.followers_count:
         parts.append(f"มีผู้แจ้งเรื่องเดียวกันอีก {incident.followers_count} คน")
     return "  ".join(parts)

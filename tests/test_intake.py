@@ -177,6 +177,24 @@ def test_too_long_text_is_refused(session, org, field, limit):
     assert caught.value.code == "too_long" and caught.value.field == field
 
 
+@pytest.mark.parametrize("address", ["no-at-sign", "two@@example.org", "a b@example.org",
+                                     "name@localhost"])
+def test_a_malformed_email_is_refused(session, org, address):
+    with pytest.raises(UserError) as caught:
+        create_incident(session, Report("streetlight", *INSIDE, reporter_email=address))
+    assert caught.value.code == "bad_email" and caught.value.field == "reporter_email"
+    assert "อีเมล" in caught.value.message_th
+
+
+def test_the_email_of_a_reporter_and_of_a_follower_is_kept(session, org):
+    case = create_incident(session, Report("streetlight", *INSIDE, reporter_email=" a@b.example "))
+    session.commit()
+    intake.follow_incident(session, case.tracking_code, email="c@d.example")
+    session.commit()
+    assert case.reporter_email == "a@b.example"
+    assert session.scalars(select(Follower.email)).one() == "c@d.example"
+
+
 def test_more_than_five_photos_are_refused(app, session, org):
     with app.app_context(), pytest.raises(UserError) as caught:
         create_incident(session, Report("streetlight", *INSIDE),

@@ -15,12 +15,14 @@ from tests import photo_samples as samples
 from tests.factories import make_incident
 
 NAME, PHONE, LINE_ID = "สมชาย ลับมาก", "0811111111", "somchai.secret.line"
+EMAIL = "somchai.secret@example.org"
 
 
 @pytest.fixture
 def cases(demo_app, demo_session):
     """A public streetlight with a photo and a drug tip, both with the reporter's contact."""
-    contact = dict(reporter_name=NAME, reporter_phone=PHONE, reporter_line_id=LINE_ID)
+    contact = dict(reporter_name=NAME, reporter_phone=PHONE, reporter_line_id=LINE_ID,
+                   reporter_email=EMAIL)
     with demo_app.app_context():
         public = make_incident(demo_session, lon=104.62, lat=17.35, description="ไฟดับ", **contact)
         photos.store_photo(demo_session, public, photos.process_image(samples.jpeg()), "report")
@@ -164,7 +166,7 @@ def test_no_name_phone_or_line_id_in_any_public_page_or_api(demo_client, demo_se
         for lang in ("th", "en"):
             joiner = "&" if "?" in path else "?"
             body = demo_client.get(f"{path}{joiner}lang={lang}").data
-            for private in (NAME, PHONE, LINE_ID):
+            for private in (NAME, PHONE, LINE_ID, EMAIL):
                 assert private.encode() not in body, (path, private)
                 assert private.encode("unicode_escape") not in body, (path, private)  # in JSON
 

@@ -70,6 +70,17 @@ def test_a_double_tapped_submit_makes_one_case(demo_client, demo_session, demo_a
     assert (incidents, photos) == (before[0] + 1, before[1] + 1) and len(files) == 2
 
 
+def test_an_email_left_on_the_form_is_kept_and_a_bad_one_refused(demo_client, demo_session,
+                                                                  demo_app, before):
+    response = send(demo_client, reporter_email="not-an-address", **PIN)
+    assert_refused(response, 400, demo_app, demo_session, before, "อีเมล", "e-mail")
+    response = send(demo_client, reporter_email="somchai@example.org", **PIN)
+    code = re.search(r"/track/([A-Z0-9-]+)", response.headers["Location"]).group(1)
+    incident = demo_session.scalars(select(Incident).where(Incident.tracking_code == code)).one()
+    assert incident.reporter_email == "somchai@example.org"
+    assert "somchai@example.org" not in demo_client.get(f"/track/{code}").get_data(as_text=True)
+
+
 def test_types_without_a_place_ask_for_none(demo_client):
     page = demo_client.get("/report/info_request").get_data(as_text=True)
     assert 'name="lat"' not in page and 'id="place-map"' not in page

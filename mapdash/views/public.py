@@ -19,7 +19,7 @@ from ..photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
 
 bp = Blueprint("public", __name__)
 
-CONTACT_FIELDS = ("reporter_name", "reporter_phone", "reporter_line_id")
+CONTACT_FIELDS = ("reporter_name", "reporter_phone", "reporter_line_id", "reporter_email")
 FORM_FIELDS = ("lat", "lon", "description", *CONTACT_FIELDS)
 
 
@@ -65,7 +65,8 @@ def report(category_code):
                 category_code=category.code, lon=values["lon"], lat=values["lat"],
                 description=values["description"], reporter_name=values["reporter_name"],
                 reporter_phone=values["reporter_phone"],
-                reporter_line_id=values["reporter_line_id"], channel="web",
+                reporter_line_id=values["reporter_line_id"],
+                reporter_email=values["reporter_email"], channel="web",
                 organization_slug=org.slug, idempotency_key=key), photos=processed)
         except UserError as refused:
             error, status = refused, refused.status
@@ -92,7 +93,7 @@ def follow(code):
     incident = intake.follow_incident(
         db.session(), code, name=request.form.get("reporter_name"),
         phone=request.form.get("reporter_phone"), line_id=request.form.get("reporter_line_id"),
-        idempotency_key=request.form.get("idempotency_key"))
+        email=request.form.get("reporter_email"), idempotency_key=request.form.get("idempotency_key"))
     return redirect(url_for(".track", code=incident.tracking_code, followed=1), 303)
 
 
