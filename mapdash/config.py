@@ -50,6 +50,11 @@ def load(overrides: dict | None = None) -> dict:
         # near to the crew appear on their map besides their own.
         "EVIDENCE_MAX_DISTANCE_M": float(os.environ.get("EVIDENCE_MAX_DISTANCE_M", 200)),
         "CREW_NEARBY_M": float(os.environ.get("CREW_NEARBY_M", 5000)),
+        # The LINE Official Account (Messaging API channel): optional. Without the secret and
+        # the token the webhook answers 404 and nothing is sent to LINE.
+        "LINE_CHANNEL_SECRET": os.environ.get("LINE_CHANNEL_SECRET", ""),
+        "LINE_CHANNEL_ACCESS_TOKEN": os.environ.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
+        "LINE_API_BASE_URL": os.environ.get("LINE_API_BASE_URL", "https://api.line.me"),
     }
     settings.update(overrides)
     return settings
