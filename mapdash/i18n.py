@@ -51,6 +51,9 @@ MESSAGES = {
     "login.forbidden": ("บัญชีของคุณไม่มีสิทธิ์เข้าถึงหน้านี้",
                         "Your account may not open this page"),
     "logout.done": ("ออกจากระบบแล้ว", "You are signed out"),
+    "logout.unsent": ("มีงาน {n} รายการที่ยังไม่ได้ส่ง งานเหล่านี้จะถูกส่งเมื่อคุณเข้าสู่ระบบอีกครั้งบนเครื่องนี้ ออกจากระบบหรือไม่?",
+                      "{n} closing(s) are not sent yet; they will be sent when you sign in again on "
+                      "this phone. Sign out?"),
     "dispatch.map_title": ("ศูนย์รับแจ้ง: แผนที่เรื่องที่กำลังดำเนินการ", "Dispatch: live map of open cases"),
     "dispatch.types": ("ประเภทเรื่อง (ชั้นข้อมูล)", "Case types (layers)"),
     "dispatch.all_statuses": ("ทุกสถานะที่ยังเปิดอยู่", "Every open status"),

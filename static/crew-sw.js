@@ -5,7 +5,7 @@
 // the outbox (crew-outbox.js) keeps closings and sends them, from the page or from "sync".
 importScripts("/static/js/crew-outbox.js");
 
-const CACHE = "mapdash-crew-v1";
+const CACHE = "mapdash-crew-v2";
 const PAGE = "/crew/";
 const CASES = "/crew/cases.json";
 const TOKEN = "/crew/token.json";
@@ -52,8 +52,11 @@ async function savedCopy(request, key) {
 async function networkFirst(event, key) {
   const request = event.request;
   const fetching = fetch(request).then(async (response) => {
-    // A redirect means "sign in": never keep the sign-in page as the crew page.
-    if (response.ok && !response.redirected) {
+    // A redirect means "sign in": the session ended (signed out elsewhere, expired), so
+    // forget everything kept for it, and never keep the sign-in page as the crew page.
+    if (response.redirected) {
+      await caches.delete(CACHE);
+    } else if (response.ok) {
       const cache = await caches.open(CACHE);
       await cache.put(key || request, response.clone());
     }

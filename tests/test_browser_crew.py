@@ -1,5 +1,6 @@
 """A crew member on a phone (390x844, real Chromium): map, popup, closing with a photo, offline."""
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from geoalchemy2.functions import ST_X, ST_Y
 from sqlalchemy import func, select
 
@@ -174,3 +175,43 @@ def test_crew_page_at_desktop_size(live_server, browser, case, screenshot_dir):
     open_popup(page, case)
     page.screenshot(path=str(screenshot_dir / "crew-map-desktop.png"))
     context.close()
+
+
+KEPT_OFFLINE = """caches.keys().then(async (names) => {
+  let kept = 0;
+  for (const name of names.filter((n) => n.startsWith("mapdash-crew-")))
+    kept += (await (await caches.open(name)).keys()).length;
+  return kept;
+})"""
+
+
+def test_signing_out_forgets_what_the_phone_kept(live_server, crew_phone, case, screenshot_dir):
+    page = crew_phone
+    sign_in(page, live_server)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    open_popup(page, case)
+    page.wait_for_function(KEPT_OFFLINE)
+
+    # A closing still waiting for signal: the crew member is asked first, and may stay.
+    page.context.set_offline(True)
+    fill_closing(page, case, jpeg(scene(4245)))
+    page.click("#close-form button[type=submit]")
+    page.wait_for_selector("#crew-outbox:has-text('1 งานรอส่ง')")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("#sign-out button")
+    page.wait_for_function("document.getElementById('sign-out').dataset.forgotten === undefined")
+    page.wait_for_timeout(200)  # a dismissed confirm leaves the page as it was
+    assert asked and "1 รายการที่ยังไม่ได้ส่ง" in asked[0]
+    assert page.url.endswith("/crew/") and page.evaluate(KEPT_OFFLINE) > 0
+
+    page.context.set_offline(False)
+    page.wait_for_selector("#crew-outbox", state="hidden")
+    page.click("#sign-out button")
+    page.wait_for_url(live_server + "/")
+    assert page.evaluate(KEPT_OFFLINE) == 0
+
+    # Without signal, the crew page is gone from the phone, not shown to the next person.
+    page.context.set_offline(True)
+    with pytest.raises(PlaywrightError, match="ERR_"):  # the browser's own "no internet"
+        page.goto(live_server + "/crew/")
