@@ -63,6 +63,7 @@ MESSAGES = {
     "dispatch.date_to": ("ถึง", "to"),
     "dispatch.overdue_only": ("เฉพาะที่เกินเวลา", "Overdue only"),
     "dispatch.clear": ("ล้างตัวกรอง", "Clear filters"),
+    "dispatch.more_filters": ("ตัวกรอง", "Filters"),
     "dispatch.list_title": ("เรื่องในบริเวณแผนที่", "Cases in view"),
     "dispatch.list_empty": ("ไม่มีเรื่องที่ตรงกับตัวกรองในบริเวณนี้", "No case matches the filters here"),
     "dispatch.no_place_list": ("ไม่มีตำแหน่งบนแผนที่ {n} เรื่อง", "{n} with no place on the map"),

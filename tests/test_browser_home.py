@@ -32,3 +32,10 @@ def test_login_page_on_a_phone(live_server, phone, screenshot_dir):
     phone.wait_for_url("**/dispatch/")
     phone.locator(".case-row").first.wait_for()  # the live map's list, filled from the map API
     phone.screenshot(path=str(screenshot_dir / "dispatch-phone.png"))
+    # The filters besides the layers are folded: the map starts in the top fifth of the screen.
+    assert not phone.locator("select[name=status]").is_visible()
+    assert phone.locator(".map-pane").bounding_box()["y"] < 844 / 5
+    phone.click("#more-filters summary")
+    phone.select_option("select[name=status]", "new")
+    assert phone.inner_text("#filter-count") == "1"
+    phone.screenshot(path=str(screenshot_dir / "dispatch-phone-filters.png"))

@@ -373,9 +373,21 @@
     }
   }
 
+  // On a phone the filters other than the layers fold away; their count shows what is on.
+  const moreFilters = document.getElementById("more-filters");
+  const filterCount = document.getElementById("filter-count");
+  if (window.matchMedia("(max-width: 800px)").matches) moreFilters.open = false;
+  function countFilters() {
+    const on = ["status", "department", "village", "from", "to"].filter((name) => {
+      const field = form.elements[name];
+      return field && field.value && !field.disabled;
+    }).length + (form.elements.overdue.checked ? 1 : 0);
+    filterCount.textContent = on ? String(on) : "";
+  }
+
   map.on("moveend", refreshSoon);
-  form.addEventListener("change", refreshSoon);
-  form.addEventListener("reset", () => setTimeout(refreshSoon, 0));
+  form.addEventListener("change", () => { countFilters(); refreshSoon(); });
+  form.addEventListener("reset", () => setTimeout(() => { countFilters(); refreshSoon(); }, 0));
   form.addEventListener("submit", (event) => event.preventDefault());
   refresh();
   poll();
