@@ -174,8 +174,34 @@ def users_create(email, role, department, org_slug, display_name):
         click.echo(f"created {user.role} {user.email} in {org.slug}")
 
 
+@click.group("photos")
+def photos_group():
+    """Stored photo files."""
+
+
+@photos_group.command("sweep")
+@click.option("--min-age-hours", type=click.IntRange(1), default=24, show_default=True,
+              help="Leave younger files alone: their transaction may still be running.")
+@click.option("--dry-run", is_flag=True, help="Only list the stray files.")
+@with_appcontext
+def photos_sweep(min_age_hours, dry_run):
+    """Delete photo files no stored photo points at (left by a crash mid-upload)."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    from .photo_sweep import sweep
+
+    with _session() as session:
+        stray = sweep(session, Path(current_app.config["PHOTO_DIR"]),
+                      timedelta(hours=min_age_hours), dry_run=dry_run)
+    for path in stray:
+        click.echo(path)
+    click.echo(f"{len(stray)} stray file(s)" if dry_run else f"removed {len(stray)} stray file(s)")
+
+
 def register_commands(app) -> None:
-    for command in (db_group, seed_demo, seed_synthetic_command, villages_group, users_group):
+    for command in (db_group, seed_demo, seed_synthetic_command, villages_group, users_group,
+                    photos_group):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
 

@@ -2,6 +2,8 @@
 and who may see them."""
 import hashlib
 import io
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -186,6 +188,35 @@ def test_a_row_that_cannot_be_stored_leaves_no_file(app, session, incident):
     with app.app_context(), pytest.raises(Exception, match="photos_kind_check"):
         photos.store_photo(session, incident, photos.process_image(samples.jpeg()), "selfie")
     assert files_under(app.config["PHOTO_DIR"]) == []
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_the_sweep_removes_only_old_files_no_photo_points_at(app, session, incident):
+    with app.app_context():
+        kept = photos.store_photo(session, incident, photos.process_image(samples.jpeg()), "report")
+        session.commit()
+        folder = photos.photo_path(kept).parent
+    old = time.time() - 3 * 24 * 3600
+    crashed = [folder / "left-by-a-crash.jpg", folder / ".tmp-0123456789abcdef"]
+    for path in crashed:
+        path.write_bytes(b"x")
+    for path in [*crashed, *folder.iterdir()]:
+        os.utime(path, (old, old))
+    in_flight = folder / "a-transaction-still-running.jpg"
+    in_flight.write_bytes(b"x")
+
+    listed = run(app, "photos", "sweep", "--dry-run")
+    assert listed.exit_code == 0 and "2 stray" in listed.output
+    assert all(path.exists() for path in crashed)
+    swept = run(app, "photos", "sweep")
+    assert swept.exit_code == 0 and "removed 2" in swept.output
+    assert not any(path.exists() for path in crashed)
+    with app.app_context():
+        assert photos.photo_path(kept).exists() and photos.photo_path(kept, thumb=True).exists()
+    assert in_flight.exists()
 
 
 # ---- who sees them ------------------------------------------------------------------------
