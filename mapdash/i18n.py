@@ -334,6 +334,9 @@ MESSAGES = {
     "cases.pages": ("หน้า", "Pages"),
     "cases.newer": ("ใหม่กว่า", "Newer"),
     "cases.older": ("เก่ากว่า", "Older"),
+    "cases.download": ("ดาวน์โหลดทุกเรื่องตามเงื่อนไขนี้", "Download every matching case"),
+    "cases.download_csv": ("CSV (Excel)", "CSV (Excel)"),
+    "cases.download_geojson": ("GeoJSON (แผนที่ GIS)", "GeoJSON (GIS maps)"),
 }
 
 

@@ -161,7 +161,9 @@ def test_no_name_phone_or_line_id_in_any_public_page_or_api(demo_client, demo_se
              f"/track/{cases['secret'].tracking_code}", f"/track/{code}/qr.svg",
              "/api/public/cases.geojson", "/api/nearby?type=streetlight&lon=104.62&lat=17.35",
              "/api/locate?lon=104.62&lat=17.35", "/api/villages.geojson",
-             "/report/streetlight", f"/photos/{cases['public'].photos[0].id}"]
+             "/report/streetlight", f"/photos/{cases['public'].photos[0].id}",
+             "/api/opendata/cases.csv", "/api/opendata/cases.geojson",
+             "/api/opendata/cases.csv?type=streetlight&village=1&status=new"]
     for path in paths:
         for lang in ("th", "en"):
             joiner = "&" if "?" in path else "?"

@@ -3,7 +3,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, auth, citizen_api, crew, dispatch, errors, photos, public, vendor
-    for module in (vendor, public, api, auth, dispatch, crew, citizen_api, photos):
+    from . import api, auth, citizen_api, crew, dispatch, errors, opendata, photos, public, vendor
+    for module in (vendor, public, api, auth, dispatch, crew, citizen_api, photos, opendata):
         app.register_blueprint(module.bp)
     errors.init_app(app)

@@ -1,0 +1,44 @@
+"""Open data downloads of the public cases, and the OpenAPI document of the JSON API."""
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
+
+from .. import db, opendata
+from ..errors import UserError
+from ..i18n import LOCAL_TZ
+from ..openapi import openapi_document
+from ..orgs import find_organization
+
+bp = Blueprint("opendata", __name__, url_prefix="/api")
+
+
+def _download(chunks, extension: str, mimetype: str) -> Response:
+    """Check the organization and filters first (a 4xx before any byte is sent), then stream
+    every matching case as an attachment named after the organization and today's date."""
+    session = db.session()
+    org = find_organization(session, request.args.get("org") or current_app.config["DEFAULT_ORG"])
+    if org is None:
+        raise UserError("unknown_org", "ไม่พบหน่วยงาน", "Unknown organization", status=404)
+    case_filter = opendata.checked_filter(session, org.id, request.args)
+    track_url = url_for("public.track", code="-", _external=True)[:-1]
+    filename = f"{org.slug}-cases-{datetime.now(UTC).astimezone(LOCAL_TZ):%Y-%m-%d}.{extension}"
+    body = chunks(db.engine(), org.id, case_filter, track_url)
+    return Response(stream_with_context(body), mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/opendata/cases.csv")
+def cases_csv():
+    """Every public case matching ?org=&type=&village=&status= as CSV (UTF-8 with a BOM)."""
+    return _download(opendata.csv_chunks, "csv", "text/csv")
+
+
+@bp.get("/opendata/cases.geojson")
+def cases_geojson():
+    """The same cases as a GeoJSON FeatureCollection."""
+    return _download(opendata.geojson_chunks, "geojson", "application/geo+json")
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
