@@ -337,6 +337,35 @@ MESSAGES = {
     "cases.download": ("ดาวน์โหลดทุกเรื่องตามเงื่อนไขนี้", "Download every matching case"),
     "cases.download_csv": ("CSV (Excel)", "CSV (Excel)"),
     "cases.download_geojson": ("GeoJSON (แผนที่ GIS)", "GeoJSON (GIS maps)"),
+    "line.greeting": ("สวัสดีค่ะ ขอบคุณที่เพิ่มเพื่อน\nแจ้งปัญหาในชุมชน (ไฟฟ้า ถนน ขยะ น้ำ ฯลฯ) ได้ที่ลิงก์นี้ "
+                      "หรือกด \"ส่งตำแหน่ง\" ด้านล่าง\n{link}\nติดตามเรื่อง: พิมพ์รหัสติดตาม เช่น ABCD-2345",
+                      "Hello, thank you for adding us.\nReport a local problem here, or tap "
+                      "\"Send location\" below\n{link}\nFollow a case: send its code, e.g. ABCD-2345"),
+    "line.report_link": ("แจ้งเรื่องได้ที่ลิงก์นี้ หรือกด \"ส่งตำแหน่ง\" เพื่อปักหมุดให้อัตโนมัติ\n{link}",
+                         "Report here, or tap \"Send location\" to set the place\n{link}"),
+    "line.location": ("ได้รับตำแหน่งแล้ว เลือกเรื่องที่ต้องการแจ้ง (ปักหมุดไว้ให้แล้ว)\n{link}",
+                      "Place received: choose what to report (the pin is set)\n{link}"),
+    "line.outside": ("ตำแหน่งนี้อยู่นอกพื้นที่ที่ระบบนี้ให้บริการ แจ้งเรื่องและปักหมุดเองได้ที่\n{link}",
+                     "This place is outside the area this service covers; report and set the "
+                     "place here\n{link}"),
+    "line.status": ("เรื่อง {code}: {status}", "Case {code}: {status}"),
+    "line.status_sensitive": ("เรื่อง {code}: ได้รับเรื่องแล้ว", "Case {code}: received"),
+    "line.unknown_code": ("ไม่พบเรื่องที่มีรหัสนี้ กรุณาตรวจสอบรหัสอีกครั้ง (เช่น ABCD-2345)",
+                          "No case has this code: please check it (e.g. ABCD-2345)"),
+    "line.help": ("พิมพ์รหัสติดตาม (เช่น ABCD-2345) เพื่อดูสถานะเรื่อง หรือกด \"ส่งตำแหน่ง\" "
+                  "เพื่อแจ้งเรื่องใหม่\n{link}",
+                  "Send a case code (e.g. ABCD-2345) to see its status, or tap \"Send location\" "
+                  "to report a new problem\n{link}"),
+    "line.send_location": ("ส่งตำแหน่ง", "Send location"),
+    "line.group_joined": ("เชื่อมต่อกลุ่มนี้แล้ว ผู้ดูแลระบบใส่รหัสกลุ่มนี้ในการตั้งค่ากอง/ฝ่าย "
+                          "เพื่อรับแจ้งเรื่องใหม่ในกลุ่มนี้:\n{group}",
+                          "Group connected. An administrator enters this group id in the "
+                          "department's settings to get new cases here:\n{group}"),
+    "report.line_linked": ("คุณจะได้รับแจ้งความคืบหน้าทาง LINE", "You will hear how it goes on LINE"),
+    "report.line_expired": ("ลิงก์จาก LINE หมดอายุแล้ว แจ้งเรื่องได้ตามปกติแต่จะไม่ได้รับแจ้งทาง LINE "
+                            "(ส่งตำแหน่งใน LINE อีกครั้งเพื่อรับลิงก์ใหม่)",
+                            "The LINE link has expired: you can still report, but LINE will not "
+                            "tell you how it goes (send your location in LINE for a new link)"),
 }
 
 

@@ -226,9 +226,11 @@ def _insert(session: Session, incident: Incident) -> Incident | None:
 
 def follow_incident(session: Session, code: str, *, name: str | None = None,
                     phone: str | None = None, line_id: str | None = None,
-                    email: str | None = None, idempotency_key: str | None = None) -> Incident:
+                    email: str | None = None, idempotency_key: str | None = None,
+                    line_user: str | None = None) -> Incident:
     """"This is the same problem": the citizen follows an open case (+1) instead of reporting
-    it again. Flushes; the caller commits. A repeated key adds nothing."""
+    it again. Flushes; the caller commits. A repeated key adds nothing. `line_user`: the
+    LINE userId from a verified LINE link, so LINE can tell this follower too."""
     key = _idempotency_key(idempotency_key)
     name, phone, line_id, email = _contact(name, phone, line_id, email)
     incident = find_by_code(session, code)
@@ -243,7 +245,8 @@ def follow_incident(session: Session, code: str, *, name: str | None = None,
     try:
         with session.begin_nested():
             session.add(Follower(incident_id=incident.id, name=name, phone=phone,
-                                 line_id=line_id, email=email, idempotency_key=key))
+                                 line_id=line_id, email=email, line_user=line_user,
+                                 idempotency_key=key))
     except IntegrityError as exc:
         if _constraint(exc) != "incident_followers_idempotency_key_key":
             raise

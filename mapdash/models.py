@@ -217,3 +217,12 @@ class Closing(Base):
     incident: Mapped[Incident] = relationship()
     crew: Mapped[User] = relationship()
     photos: Mapped[list[Photo]] = relationship(order_by="Photo.id")
+
+class LineWebhookEvent(Base):
+    """A LINE webhook event already handled, so a redelivery is answered once (sql/009)."""
+    __tablename__ = "line_webhook_events"
+    webhook_event_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    event_type: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reply_error: Mapped[str | None] = mapped_column(Text)

@@ -7,6 +7,9 @@ once (a repeat answers 409 with x-line-accepted-request-id), a reply token works
 pushes to that user (as for someone who blocked the account). What was accepted is kept in
 `pushes` and `replies`; every call, accepted or not, in `calls`.
 """
+import base64
+import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -141,3 +144,34 @@ def _message_problem(messages) -> str | None:
         else:
             return f"type: unsupported {kind!r}"
     return None
+
+
+def signature(body: bytes, secret: str = CHANNEL_SECRET) -> str:
+    """X-Line-Signature as LINE computes it: base64 of HMAC-SHA256 of the raw body."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def webhook_body(*events: dict) -> bytes:
+    return json.dumps({"destination": "U" + "0" * 32, "events": list(events)},
+                      ensure_ascii=False).encode()
+
+
+def event(kind: str, user: str, reply_token: str | None, *, redelivery: bool = False,
+          event_id: str | None = None, **fields) -> dict:
+    """A webhook event from a user chatting one to one with the account."""
+    return {"type": kind, "mode": "active", "timestamp": 1767225600000,
+            "webhookEventId": event_id or uuid.uuid4().hex.upper()[:26],
+            "deliveryContext": {"isRedelivery": redelivery},
+            "source": {"type": "user", "userId": user},
+            **({"replyToken": reply_token} if reply_token else {}), **fields}
+
+
+def text_event(user: str, reply_token: str, text: str, **kwargs) -> dict:
+    return event("message", user, reply_token, message={"type": "text", "id": "1", "text": text},
+                 **kwargs)
+
+
+def location_event(user: str, reply_token: str, lat: float, lon: float) -> dict:
+    return event("message", user, reply_token, message={
+        "type": "location", "id": "2", "title": "ตำแหน่งของฉัน", "address": "ถนนสายหลัก",
+        "latitude": lat, "longitude": lon})

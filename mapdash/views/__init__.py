@@ -6,4 +6,6 @@ def register_blueprints(app: Flask) -> None:
     from . import api, auth, citizen_api, crew, dispatch, errors, opendata, photos, public, vendor
     for module in (vendor, public, api, auth, dispatch, crew, citizen_api, photos, opendata):
         app.register_blueprint(module.bp)
+    from . import line_webhook
+    app.register_blueprint(line_webhook.bp)
     errors.init_app(app)

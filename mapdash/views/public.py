@@ -12,8 +12,10 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from sqlalchemy import select
 
 from .. import db, geo, intake, maps, public_cases, ratelimit, tracking
+from ..line import links as line_links
 from ..errors import UserError
-from ..models import Category
+from ..i18n import localized, t
+from ..models import Category, Village
 from ..orgs import find_organization
 from ..photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
 
@@ -42,8 +44,11 @@ def home():
     if org is None:
         return render_template("public/home.html", org=None, categories=[], village_map=None)
     village_map = maps.embed(maps.build_map(geo.organization_center(session, org.id), zoom=12))
+    # A link from LINE (a shared place, the signed user) goes on to the chosen report form.
+    carried = {name: request.args[name] for name in ("lat", "lon", "line") if request.args.get(name)}
     return render_template("public/home.html", org=org, categories=_categories(org.id),
-                           village_map=village_map, bounds=geo.organization_bounds(session, org.id))
+                           village_map=village_map, bounds=geo.organization_bounds(session, org.id),
+                           carried=carried)
 
 
 @bp.route("/report/<category_code>", methods=["GET", "POST"])
@@ -55,7 +60,10 @@ def report(category_code):
         raise UserError("unknown_category", "ไม่พบประเภทเรื่องนี้ กรุณาเลือกจากหน้าแรก",
                         "No such type of report: please choose one on the home page", status=404)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
+    if request.method == "GET":  # a place preset by the link (LINE's shared location)
+        values.update(lat=request.args.get("lat", "")[:32], lon=request.args.get("lon", "")[:32])
     key = request.form.get("idempotency_key") or secrets.token_urlsafe(24)
+    line_token, line_user = _line_user()
     error, status = None, 200
     if request.method == "POST":
         try:
@@ -66,7 +74,8 @@ def report(category_code):
                 description=values["description"], reporter_name=values["reporter_name"],
                 reporter_phone=values["reporter_phone"],
                 reporter_line_id=values["reporter_line_id"],
-                reporter_email=values["reporter_email"], channel="web",
+                reporter_email=values["reporter_email"], reporter_line_user=line_user,
+                channel="web",
                 organization_slug=org.slug, idempotency_key=key), photos=processed)
         except UserError as refused:
             error, status = refused, refused.status
@@ -80,7 +89,9 @@ def report(category_code):
         error=error, photos_sent=any(f.filename for f in request.files.getlist("photos")),
         place_map=place_map, bounds=geo.organization_bounds(session, org.id),
         max_photos=MAX_PHOTOS, max_photo_mb=MAX_PHOTO_BYTES // (1024 * 1024),
-        max_description=intake.MAX_DESCRIPTION), status)
+        max_description=intake.MAX_DESCRIPTION, line_token=line_token if line_user else None,
+        line_expired=bool(line_token and not line_user),
+        place_label=_place_label(session, values["lat"], values["lon"])), status)
     if isinstance(error, ratelimit.RateLimited):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
@@ -93,8 +104,32 @@ def follow(code):
     incident = intake.follow_incident(
         db.session(), code, name=request.form.get("reporter_name"),
         phone=request.form.get("reporter_phone"), line_id=request.form.get("reporter_line_id"),
-        email=request.form.get("reporter_email"), idempotency_key=request.form.get("idempotency_key"))
+        email=request.form.get("reporter_email"), idempotency_key=request.form.get("idempotency_key"),
+        line_user=_line_user()[1])
     return redirect(url_for(".track", code=incident.tracking_code, followed=1), 303)
+
+
+def _line_user() -> tuple[str | None, str | None]:
+    """(token, LINE userId) of the signed LINE link the form came from (?line= or the hidden
+    field). A forged or expired token gives no user: the report still goes through."""
+    token = (request.values.get("line") or "")[:500] or None
+    return token, line_links.user_from_token(current_app.config["SECRET_KEY"], token)
+
+
+def _place_label(session, lat: str, lon: str) -> tuple[str, str] | None:
+    """(text, state) under the map for a place given in the form, so it shows without JS."""
+    try:
+        lat_value = intake.parse_coordinate(lat, "latitude", -90, 90)
+        lon_value = intake.parse_coordinate(lon, "longitude", -180, 180)
+    except UserError:
+        return None
+    found = intake.locate(session, lon_value, lat_value)
+    if found is None:
+        return t("report.outside"), "outside"
+    village = found[1] and session.get(Village, found[1])
+    if not village:
+        return t("report.no_village"), "inside"
+    return f"{t('track.village_no')} {village.number} {localized(village)}", "inside"
 
 
 @bp.get("/track")
