@@ -17,6 +17,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         proxies = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     db.init_app(app)
+    from .notify import outbox  # registers the outbox's session listeners
+    outbox.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)

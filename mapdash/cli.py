@@ -174,6 +174,29 @@ def users_create(email, role, department, org_slug, display_name):
         click.echo(f"created {user.role} {user.email} in {org.slug}")
 
 
+@click.group("notify")
+def notify_group():
+    """Notifications to citizens and staff (e-mail, LINE)."""
+
+
+@notify_group.command("run")
+@click.option("--once", is_flag=True, help="Send what is due now, then stop.")
+@click.option("--batch", default=20, type=click.IntRange(1, 1000), help="Messages per claim.")
+@with_appcontext
+def notify_run(once, batch):
+    """Send the outbox with retries, and alert staff of overdue cases (every minute)."""
+    from .notify.worker import Worker
+
+    app = current_app._get_current_object()
+    if not app.config["PUBLIC_BASE_URL"]:
+        raise click.ClickException("set PUBLIC_BASE_URL (e.g. https://report.example.go.th): "
+                                   "the links in messages need it")
+    worker = Worker(app)
+    worker.stop_on_signals()
+    click.echo("notify worker: sending" + (" what is due" if once else "; Ctrl-C stops"))
+    worker.run(batch=batch, once=once)
+
+
 @click.group("photos")
 def photos_group():
     """Stored photo files."""
@@ -201,7 +224,7 @@ def photos_sweep(min_age_hours, dry_run):
 
 def register_commands(app) -> None:
     for command in (db_group, seed_demo, seed_synthetic_command, villages_group, users_group,
-                    photos_group):
+                    notify_group, photos_group):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
 

@@ -55,6 +55,25 @@ def load(overrides: dict | None = None) -> dict:
         "LINE_CHANNEL_SECRET": os.environ.get("LINE_CHANNEL_SECRET", ""),
         "LINE_CHANNEL_ACCESS_TOKEN": os.environ.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
         "LINE_API_BASE_URL": os.environ.get("LINE_API_BASE_URL", "https://api.line.me"),
+        # Notifications (mapdash/notify): the links in messages sent outside a request; in
+        # production the worker refuses to start without it (requests fall back to their host).
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/") or (
+            f"http://127.0.0.1:{os.environ.get('PORT', '5000')}" if env == "development" else ""),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", 587)),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": os.environ.get("SMTP_FROM", ""),
+        # A private CA (PEM) to trust besides the system's; SMTP_TLS_VERIFY=0 trusts any
+        # certificate (a test server only).
+        "SMTP_CA_FILE": os.environ.get("SMTP_CA_FILE", ""),
+        "SMTP_TLS_VERIFY": os.environ.get("SMTP_TLS_VERIFY", "1") != "0",
+        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", 30)),
+        "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", 10)),
+        "NOTIFY_BACKOFF_SECONDS": float(os.environ.get("NOTIFY_BACKOFF_SECONDS", 30)),
+        "NOTIFY_BACKOFF_MAX_SECONDS": float(os.environ.get("NOTIFY_BACKOFF_MAX_SECONDS", 3600)),
+        # A message left 'sending' this long by a worker that died is sent again (same key).
+        "NOTIFY_LEASE_SECONDS": float(os.environ.get("NOTIFY_LEASE_SECONDS", 300)),
     }
     settings.update(overrides)
     return settings

@@ -5,7 +5,7 @@ from flask_login import UserMixin
 from geoalchemy2 import Geography, Geometry
 from sqlalchemy import (BigInteger, Boolean, Computed, DateTime, Float, ForeignKey, Integer,
                         String, Text, func)
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 OPEN_STATUSES = ("new", "accepted", "info_requested", "assigned", "in_progress")
@@ -59,6 +59,8 @@ class Department(Base):
     code: Mapped[str] = mapped_column(Text)
     name_th: Mapped[str] = mapped_column(Text)
     name_en: Mapped[str] = mapped_column(Text)
+    notify_email: Mapped[str | None] = mapped_column(Text)  # staff alerts, sql/008
+    notify_line_group: Mapped[str | None] = mapped_column(Text)  # a LINE groupId, sql/008
 
 
 class Category(Base):
@@ -226,3 +228,35 @@ class LineWebhookEvent(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     replied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reply_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Notification(Base):
+    """One message to one recipient in the outbox (sql/008, mapdash/notify)."""
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("incident_events.id"))
+    kind: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(Text)  # email / line
+    recipient: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict] = mapped_column(JSONB)
+    key: Mapped[str] = mapped_column(UUID(as_uuid=False), server_default=func.gen_random_uuid())
+    dedupe_key: Mapped[str] = mapped_column(Text, unique=True)
+    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                      server_default=func.now())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    incident: Mapped[Incident] = relationship()
+
+
+class OverdueAlert(Base):
+    """An overdue step of a case that staff were alerted about, once (sql/008)."""
+    __tablename__ = "overdue_alerts"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    step_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    status: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
