@@ -1,20 +1,27 @@
 """The outbox and e-mail, end to end against a real SMTP server (aiosmtpd): what citizens and
 staff receive, once each; the same-transaction rule; retries; STARTTLS; overdue alerts."""
 import io
+import os
+import ssl
+import subprocess
+import sys
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 
 from mapdash import workflow
+from mapdash.i18n import format_date
 from mapdash.models import Department, Follower, Incident, Notification
 from mapdash.notify import overdue
 from mapdash.notify.worker import Worker, backoff
 from tests.crew_support import CASE_LAT, CASE_LON, PASSWORD, jpeg, make_user, scene
 from tests.factories import make_incident, make_org
 from tests.smtp_support import SmtpServer, self_signed_certificate
-from tests.support import login, make_app
+from tests.support import csrf_token, login, make_app
 
 BASE = "https://report.tambon.example"
 
@@ -175,3 +182,211 @@ def test_a_rolled_back_action_leaves_no_notification(napp, db, people, smtp):
     assert response.status_code == 415
     assert [n.kind for n in outbox(db)] == ["accepted"]
     assert db.get(Incident, case.id).status == "assigned"
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
+        database_url, tmp_path, smtp, napp, db, people):
+    cases = [make_incident(db, lon=100.005 + i / 10000, reporter_email=f"citizen{i}@example.test")
+             for i in range(5)]
+    db.commit()
+    for case in cases:
+        workflow.perform(db, case.id, "accept", people["dispatcher"])
+    db.commit()
+    smtp.mailbox.hold_message = 3  # the server keeps the 3rd message unanswered
+    env = {**os.environ, "DATABASE_URL": database_url, "MAPDASH_ENV": "development",
+           "SECRET_KEY": "test-secret", "PUBLIC_BASE_URL": BASE, "SMTP_HOST": "127.0.0.1",
+           "SMTP_PORT": str(smtp.port), "SMTP_FROM": "noreply@tambon.example",
+           "NOTIFY_LEASE_SECONDS": "1"}
+    worker = subprocess.Popen([str(Path(sys.executable).parent / "mapdash"), "notify", "run",
+                               "--batch", "10"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    try:
+        assert smtp.mailbox.arrived.wait(60), worker.stderr.read1().decode() if worker.poll() else ""
+    finally:
+        worker.kill()
+        worker.wait()
+    smtp.mailbox.release.set()
+    assert len(smtp.mailbox.received) == 2
+    assert sorted(n.status for n in outbox(db)) == ["sending"] * 3 + ["sent"] * 2
+
+    # Another worker (here in this process) takes over once the dead one's lease ran out.
+    restarted = Worker(notify_app(database_url, tmp_path, smtp, NOTIFY_LEASE_SECONDS=1))
+    deadline = time.monotonic() + 60
+    while len(smtp.mailbox.received) < 5 and time.monotonic() < deadline:
+        restarted.run_once()
+        time.sleep(0.2)
+    restarted.run_once()
+    received = sorted(r.recipients[0] for r in smtp.mailbox.received)
+    assert received == [f"citizen{i}@example.test" for i in range(5)]
+    assert all(n.status == "sent" for n in outbox(db))
+    # The message resent after the crash kept its Message-ID.
+    assert sorted(smtp.mailbox.message_ids()) == sorted(f"<{n.key}@tambon.example>" for n in outbox(db))
+
+
+def test_a_busy_server_is_retried_and_the_message_arrives_once(napp, db, people, smtp):
+    smtp.mailbox.data_replies = ["451 4.7.1 Greylisted, try again", "421 4.3.2 Too busy",
+                                 "452 4.3.1 Insufficient storage"]
+    case = make_incident(db, reporter_email="somchai@example.test")
+    db.commit()
+    workflow.perform(db, case.id, "accept", people["dispatcher"])
+    db.commit()
+    worker = Worker(napp)
+    worker.run_once()
+    [waiting] = outbox(db)
+    assert waiting.status == "pending" and waiting.attempts == 1 and "451" in waiting.last_error
+    drain(napp)
+    [sent] = outbox(db)
+    assert sent.status == "sent" and sent.attempts == 4 and sent.last_error is None
+    assert len(smtp.mailbox.received) == 1
+
+
+def test_backoff_doubles_with_jitter_up_to_a_cap():
+    assert backoff(1, 30, 3600, rng=lambda: 0.5) == timedelta(seconds=30)
+    assert backoff(4, 30, 3600, rng=lambda: 0.5) == timedelta(seconds=240)
+    assert backoff(20, 30, 3600, rng=lambda: 0.5) == timedelta(seconds=3600)
+    assert backoff(3, 30, 3600, rng=lambda: 0.0) == timedelta(seconds=60)
+    assert backoff(3, 30, 3600, rng=lambda: 0.999) > timedelta(seconds=179)
+
+
+def test_a_refused_address_fails_at_once_and_an_admin_sees_it_and_retries(
+        napp, db, people, smtp):
+    smtp.mailbox.refused_recipients = {"nobody@example.test"}
+    case = make_incident(db, reporter_email="nobody@example.test")
+    db.commit()
+    workflow.perform(db, case.id, "accept", people["dispatcher"])
+    db.commit()
+    drain(napp)
+    [failed] = outbox(db)
+    assert failed.status == "failed" and failed.attempts == 1 and "550" in failed.last_error
+    assert smtp.mailbox.received == []
+
+    admin = napp.test_client()
+    assert login(admin, people["admin"].email, PASSWORD).status_code == 302
+    page = admin.get("/admin/notifications/").get_data(as_text=True)
+    assert "nobody@example.test" in page and "550 5.1.1 No such user here" in page
+    assert case.tracking_code in page and "ส่งไม่สำเร็จ" in page
+    # Nobody else may look.
+    dispatcher = napp.test_client()
+    login(dispatcher, people["dispatcher"].email, PASSWORD)
+    assert dispatcher.get("/admin/notifications/").status_code == 403
+    assert dispatcher.post(f"/admin/notifications/{failed.id}/retry",
+                           data={"csrf_token": csrf_token(dispatcher, "/")}).status_code == 403
+
+    smtp.mailbox.refused_recipients = set()  # the citizen's mailbox works again
+    token = csrf_token(admin, "/admin/notifications/")
+    assert admin.post(f"/admin/notifications/{failed.id}/retry").status_code == 400  # no CSRF
+    assert admin.post(f"/admin/notifications/{failed.id}/retry",
+                      data={"csrf_token": token}).status_code == 303
+    drain(napp)
+    [sent] = outbox(db)
+    assert sent.status == "sent" and [r.recipients for r in smtp.mailbox.received] == \
+        [["nobody@example.test"]]
+    assert "nobody@example.test" not in admin.get("/admin/notifications/").get_data(as_text=True)
+
+
+def test_department_alert_settings_are_checked_and_saved(napp, db, people):
+    admin = napp.test_client()
+    login(admin, people["admin"].email, PASSWORD)
+    engineering = db.scalars(select(Department).where(Department.code == "engineering")).one()
+    url = f"/admin/notifications/departments/{engineering.id}"
+    token = csrf_token(admin, "/admin/notifications/")
+    for email, group, message in (("not-an-address", "", "ที่อยู่อีเมลไม่ถูกต้อง"),
+                                  ("", "Cdeadbeef", "รหัสกลุ่ม LINE ไม่ถูกต้อง"),
+                                  ("", "U" + "a" * 32, "รหัสกลุ่ม LINE ไม่ถูกต้อง")):
+        response = admin.post(url, data={"csrf_token": token, "notify_email": email,
+                                         "notify_line_group": group})
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+        db.expire_all()
+        assert db.get(Department, engineering.id).notify_email is None
+    group = "C" + "0123456789abcdef" * 2
+    assert admin.post(url, data={"csrf_token": token, "notify_email": " works@tambon.example ",
+                                 "notify_line_group": group}).status_code == 303
+    db.expire_all()
+    saved = db.get(Department, engineering.id)
+    assert (saved.notify_email, saved.notify_line_group) == ("works@tambon.example", group)
+    # A department of another organization cannot be touched.
+    other = make_org(db, slug="other-tambon")
+    db.commit()
+    foreign = db.scalars(select(Department).where(Department.organization_id == other.id)).first()
+    assert admin.post(f"/admin/notifications/departments/{foreign.id}",
+                      data={"csrf_token": token, "notify_email": "x@example.test"}).status_code == 404
+
+
+def test_starttls_is_used_when_the_server_offers_it(database_url, tmp_path):
+    cert, key = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    with SmtpServer(tls_context=context) as server:
+        trusting = notify_app(database_url, tmp_path, server, SMTP_CA_FILE=str(cert))
+        wary = notify_app(database_url, tmp_path, server)  # the system CAs only
+        from sqlalchemy.orm import Session
+        with Session(trusting.extensions["db_engine"]) as session:
+            make_org(session)
+            session.execute(update(Department).values(notify_email="staff@tambon.example"))
+            session.commit()
+            make_incident(session)
+            session.commit()
+            # Our own CA file missing: the certificate is refused and nothing is sent in clear.
+            Worker(wary).run_once()
+            [refused] = outbox(session)
+            assert refused.status == "pending" and "CERTIFICATE_VERIFY_FAILED" in refused.last_error
+            session.execute(update(Notification).values(next_attempt_at=func.now()))
+            session.commit()
+            Worker(trusting).run_once()
+            assert [n.status for n in outbox(session)] == ["sent"]
+        [mail] = server.mailbox.received
+        assert mail.tls and mail.recipients == ["staff@tambon.example"]
+        for application in (trusting, wary):
+            application.extensions["db_engine"].dispose()
+
+
+def test_an_overdue_case_alerts_its_department_once_per_step(napp, db, people, smtp):
+    db.execute(update(Department).values(notify_email=Department.code + "@tambon.example"))
+    case = make_incident(db)
+    db.commit()
+    reported = case.created_at
+    with napp.app_context():
+        # Streetlights: intake (see + check) 10 minutes.
+        assert overdue.scan(db, napp, now=reported + timedelta(minutes=9)) == 0
+        assert overdue.scan(db, napp, now=reported + timedelta(minutes=11)) == 1
+        db.commit()
+        assert overdue.scan(db, napp, now=reported + timedelta(minutes=30)) == 0
+        # Accepted: a new step (inform, print, set status: 20 minutes), late again later.
+        workflow.perform(db, case.id, "accept", people["dispatcher"],
+                         now=reported + timedelta(minutes=31))
+        db.commit()
+        assert overdue.scan(db, napp, now=reported + timedelta(minutes=45)) == 0
+        assert overdue.scan(db, napp, now=reported + timedelta(minutes=52)) == 1
+        db.commit()
+        assert overdue.scan(db, napp, now=reported + timedelta(hours=5)) == 0
+    drain(napp)
+    overdue_mail = [r for r in smtp.mailbox.received if "เกินกำหนดเวลา" in r.message["Subject"]]
+    assert len(overdue_mail) == 2
+    assert {tuple(r.recipients) for r in overdue_mail} == {("engineering@tambon.example",)}
+    text = overdue_mail[0].message.get_body(("plain",)).get_content()
+    due = format_date(reported + timedelta(minutes=10), with_time=True, lang="th")
+    assert case.tracking_code in text and "รับและตรวจสอบเรื่อง" in text and due in text
+
+
+def test_loading_the_demo_writes_no_message(demo_session):
+    from mapdash.models import IncidentEvent
+    actions = set(demo_session.scalars(select(IncidentEvent.action).distinct()))
+    assert {"report", "accept", "resolve"} <= actions  # events that would notify someone
+    assert demo_session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_line_users_and_groups_are_queued_for_the_line_channel(napp, db, people):
+    group = "C" + "f" * 32
+    db.execute(update(Department).values(notify_line_group=group))
+    case = make_incident(db, reporter_line_user="U" + "1" * 32)
+    db.add(Follower(incident_id=case.id, line_user="U" + "2" * 32))
+    db.commit()
+    workflow.perform(db, case.id, "accept", people["dispatcher"])
+    db.commit()
+    queued = {(n.kind, n.channel, n.recipient) for n in outbox(db)}
+    assert queued == {("new_case", "line", group), ("accepted", "line", "U" + "1" * 32),
+                      ("accepted", "line", "U" + "2" * 32)}
+    accepted = next(n for n in outbox(db) if n.kind == "accepted")
+    assert accepted.payload["url"] == f"{BASE}/track/{case.tracking_code}"
+    assert accepted.payload["text_th"].endswith(accepted.payload["url"])

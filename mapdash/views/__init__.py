@@ -8,4 +8,6 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     from . import line_webhook
     app.register_blueprint(line_webhook.bp)
+    from . import admin_notifications
+    app.register_blueprint(admin_notifications.bp)
     errors.init_app(app)
