@@ -87,3 +87,10 @@ def test_an_unreachable_line_is_transient(config, fake_line):
     with pytest.raises(DeliveryError) as failed:
         sender.deliver(config, outgoing())
     assert not failed.value.permanent
+
+
+def test_without_line_settings_nothing_is_sent(config, fake_line):
+    with pytest.raises(DeliveryError) as failed:
+        sender.deliver({**config, "LINE_CHANNEL_SECRET": ""}, outgoing())
+    assert failed.value.permanent and "not configured" in str(failed.value)
+    assert fake_line.calls == []

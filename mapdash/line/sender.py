@@ -11,6 +11,7 @@ from linebot.v3.messaging.exceptions import ApiException
 from urllib3.exceptions import HTTPError as ConnectionProblem
 
 from ..notify.delivery import DeliveryError, Outgoing
+from . import is_configured
 
 MAX_TEXT = 5000  # LINE's limit for a text message
 # (connect, read) seconds: the webhook answers LINE while it waits for the reply.
@@ -56,6 +57,9 @@ def _refusal(exc: ApiException) -> DeliveryError:
 
 def deliver(config: dict, outgoing: Outgoing) -> None:
     """Push one outbox message to a LINE user or group. Raises DeliveryError."""
+    if not is_configured(config):
+        raise DeliveryError("LINE is not configured (LINE_CHANNEL_ACCESS_TOKEN, "
+                            "LINE_CHANNEL_SECRET)", permanent=True)
     request = PushMessageRequest(to=outgoing.recipient, messages=payload_messages(outgoing.payload))
     with _api_client(config) as client:
         try:
