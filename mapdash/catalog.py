@@ -19,6 +19,34 @@ DEPARTMENTS = [
 _EMERGENCY_SLA = {**DEFAULT_SLA_MINUTES, "acknowledge": 1, "check": 2, "work": 60}
 _NO_FIELD_WORK_SLA = {**DEFAULT_SLA_MINUTES, "work": 3 * 24 * 60}
 
+
+def _question(code, datatype, description_th, description_en, order=1, values=()):
+    """One extra question of a type (mapdash/questions.py). All optional: an emergency must
+    never be refused for a missing answer. sql/007 gives existing organizations the same."""
+    return {"code": code, "datatype": datatype, "required": False, "order": order,
+            "description_th": description_th, "description_en": description_en,
+            "values": [{"key": key, "name_th": th, "name_en": en} for key, th, en in values]}
+
+
+# Seed 000's EMS form asks for the main type; the others help the crew bring the right part.
+_QUESTIONS = {
+    "ems": [_question("main_type", "singlevaluelist", "ประเภทเหตุ", "Main type", values=(
+        ("accident", "อุบัติเหตุ", "Accident"), ("illness", "ป่วยฉุกเฉิน", "Sudden illness")))],
+    "streetlight": [
+        _question("pole_number", "string", "หมายเลขเสาไฟฟ้า (ถ้าเห็น)",
+                  "Pole number (if you can see it)"),
+        _question("lights_out", "number", "จำนวนดวงที่ดับ", "How many lights are out", order=2)],
+    "water": [_question("still_flowing", "singlevaluelist", "น้ำยังไหลออกมาอยู่หรือไม่",
+                        "Is water still flowing out?", values=(
+        ("yes", "ยังไหลอยู่", "Yes, still flowing"), ("no", "หยุดไหลแล้ว", "No, it has stopped")))],
+    "disaster": [_question("hazards", "multivaluelist", "ลักษณะภัย (เลือกได้หลายข้อ)",
+                           "What is happening (choose all that apply)", values=(
+        ("flood", "น้ำท่วม", "Flood"), ("storm", "วาตภัย", "Storm"),
+        ("landslide", "ดินถล่ม", "Landslide")))],
+    "appointment": [_question("preferred_time", "datetime", "วันและเวลาที่สะดวก",
+                              "Preferred date and time")],
+}
+
 CATEGORIES = [
     # code, Thai, English, icon, colour, flags, time limits
     dict(code="streetlight", name_th="ไฟฟ้าส่องสว่างดับ", name_en="Streetlight out",
@@ -45,3 +73,5 @@ CATEGORIES = [
     dict(code="complaint", name_th="ร้องเรียน / ร้องทุกข์", name_en="Complaint / grievance",
          icon="complaint", color="#475569", location_required=False),
 ]
+for _category in CATEGORIES:
+    _category["questions"] = _QUESTIONS.get(_category["code"], [])

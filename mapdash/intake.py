@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from .errors import UserError
 from .models import Category, Follower, Incident, IncidentEvent, Organization
 from .photos import MAX_PHOTOS, ProcessedPhoto, store_photo
+from .questions import check_answers
 
 # No 0/O, 1/I/L: a code read over the phone must not be misheard.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -48,6 +49,9 @@ class Report:
     channel: str = "web"
     organization_slug: str | None = None  # where no pin is asked for
     idempotency_key: str | None = None
+    # Answers to the type's extra questions, {code: str or list}: checked by questions.py.
+    attributes: dict | None = None
+    address: str | None = None  # the place as an Open311 client wrote it
 
 
 def new_tracking_code() -> str:
@@ -183,13 +187,15 @@ def create_incident(session: Session, report: Report, *, actor_label: str = "ป
     if category.location_required and point is None:
         raise UserError("missing_location", "กรุณาระบุตำแหน่งบนแผนที่",
                         "Please mark the place on the map", field="location")
+    answers = check_answers(category.questions, report.attributes or {})
 
     incident = Incident(
         organization_id=org_id, category_id=category.id,
         village_id=village_id, department_id=category.department_id, status="new",
         location=point, description=description, channel=report.channel,
         idempotency_key=key, reporter_name=name, reporter_phone=phone, reporter_line_id=line_id,
-        reporter_email=email, reporter_line_user=report.reporter_line_user)
+        reporter_email=email, reporter_line_user=report.reporter_line_user,
+        attributes=answers, address=_clean(report.address, 500, "address_string"))
     incident.created_at = incident.updated_at = created_at or datetime.now(UTC)
     earlier = _insert(session, incident)
     if earlier is not None:

@@ -79,6 +79,7 @@ class Category(Base):
     sla_minutes: Mapped[dict] = mapped_column(JSONB, default=dict)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    questions: Mapped[list] = mapped_column(JSONB, default=list)  # sql/007, see questions.py
 
     department: Mapped[Department] = relationship()
 
@@ -136,6 +137,8 @@ class Incident(Base):
     # when the case entered its current step of the service clock; None: since updated_at
     step_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     evidence_review: Mapped[str | None] = mapped_column(Text)  # needs_review/accepted/sent_back
+    attributes: Mapped[dict] = mapped_column(JSONB, default=dict)  # answers, sql/007
+    address: Mapped[str | None] = mapped_column(Text)  # an Open311 address_string, sql/007
 
     organization: Mapped[Organization] = relationship()
     category: Mapped[Category] = relationship()
@@ -198,6 +201,20 @@ class Follower(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class ApiKey(Base):
+    """An Open311 client's key (sql/007): only the SHA-256 of the key is stored."""
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    key_sha256: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    organization: Mapped[Organization] = relationship()
+
+
 class Closing(Base):
     """A crew's closing of a case: result, note, where and when, photos, the evidence checks."""
     __tablename__ = "closings"
@@ -219,6 +236,7 @@ class Closing(Base):
     incident: Mapped[Incident] = relationship()
     crew: Mapped[User] = relationship()
     photos: Mapped[list[Photo]] = relationship(order_by="Photo.id")
+
 
 class LineWebhookEvent(Base):
     """A LINE webhook event already handled, so a redelivery is answered once (sql/009)."""
