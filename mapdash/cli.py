@@ -197,6 +197,49 @@ def notify_run(once, batch):
     worker.run(batch=batch, once=once)
 
 
+@click.group("apikeys")
+def apikeys_group():
+    """Keys of Open311 clients (stored hashed)."""
+
+
+@apikeys_group.command("create")
+@click.argument("name")
+@click.option("--org", "org_slug", default=None, help="Organization slug (default: the first).")
+@with_appcontext
+def apikeys_create(name, org_slug):
+    """Make a key for the client NAME; the key is printed once, alone on the last line."""
+    from .apikeys import create_key
+    from .orgs import find_organization
+
+    with _session() as session:
+        org = find_organization(session, org_slug)
+        if org is None:
+            raise click.ClickException("no such organization")
+        try:
+            row, key = create_key(session, name, org)
+        except UserError as exc:
+            raise click.ClickException(f"{exc.message_en} ({exc.message_th})") from None
+        session.commit()
+        click.echo(f"created API key {row.name!r} for {org.slug}; it is shown only now:")
+    click.echo(key)
+
+
+@apikeys_group.command("revoke")
+@click.argument("name")
+@with_appcontext
+def apikeys_revoke(name):
+    """Revoke the key of the client NAME: it is refused from now on."""
+    from .apikeys import revoke_key
+
+    with _session() as session:
+        try:
+            row = revoke_key(session, name)
+        except UserError as exc:
+            raise click.ClickException(f"{exc.message_en} ({exc.message_th})") from None
+        session.commit()
+        click.echo(f"revoked API key {row.name!r}")
+
+
 @click.group("photos")
 def photos_group():
     """Stored photo files."""
@@ -224,7 +267,7 @@ def photos_sweep(min_age_hours, dry_run):
 
 def register_commands(app) -> None:
     for command in (db_group, seed_demo, seed_synthetic_command, villages_group, users_group,
-                    notify_group, photos_group):
+                    notify_group, apikeys_group, photos_group):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
 

@@ -163,7 +163,11 @@ def test_no_name_phone_or_line_id_in_any_public_page_or_api(demo_client, demo_se
              "/api/locate?lon=104.62&lat=17.35", "/api/villages.geojson",
              "/report/streetlight", f"/photos/{cases['public'].photos[0].id}",
              "/api/opendata/cases.csv", "/api/opendata/cases.geojson",
-             "/api/opendata/cases.csv?type=streetlight&village=1&status=new"]
+             "/api/opendata/cases.csv?type=streetlight&village=1&status=new",
+             "/open311/v2/requests.xml", "/open311/v2/requests.json",
+             f"/open311/v2/requests/{code}.xml", f"/open311/v2/requests/{code}.json",
+             f"/open311/v2/requests.json?service_request_id={cases['secret'].tracking_code}",
+             "/open311/v2/services.xml", "/open311/v2/services/ems.json"]
     for path in paths:
         for lang in ("th", "en"):
             joiner = "&" if "?" in path else "?"

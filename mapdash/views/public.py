@@ -18,6 +18,7 @@ from ..i18n import localized, t
 from ..models import Category, Village
 from ..orgs import find_organization
 from ..photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
+from ..questions import from_form, ordered
 
 bp = Blueprint("public", __name__)
 
@@ -60,6 +61,7 @@ def report(category_code):
         raise UserError("unknown_category", "ไม่พบประเภทเรื่องนี้ กรุณาเลือกจากหน้าแรก",
                         "No such type of report: please choose one on the home page", status=404)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
+    answers = from_form(request.form)  # the type's extra questions, as attribute[CODE]
     if request.method == "GET":  # a place preset by the link (LINE's shared location)
         values.update(lat=request.args.get("lat", "")[:32], lon=request.args.get("lon", "")[:32])
     key = request.form.get("idempotency_key") or secrets.token_urlsafe(24)
@@ -76,7 +78,8 @@ def report(category_code):
                 reporter_line_id=values["reporter_line_id"],
                 reporter_email=values["reporter_email"], reporter_line_user=line_user,
                 channel="web",
-                organization_slug=org.slug, idempotency_key=key), photos=processed)
+                organization_slug=org.slug, idempotency_key=key, attributes=answers),
+                photos=processed)
         except UserError as refused:
             error, status = refused, refused.status
         else:
@@ -89,7 +92,8 @@ def report(category_code):
         error=error, photos_sent=any(f.filename for f in request.files.getlist("photos")),
         place_map=place_map, bounds=geo.organization_bounds(session, org.id),
         max_photos=MAX_PHOTOS, max_photo_mb=MAX_PHOTO_BYTES // (1024 * 1024),
-        max_description=intake.MAX_DESCRIPTION, line_token=line_token if line_user else None,
+        max_description=intake.MAX_DESCRIPTION, answers=answers,
+        questions=ordered(category.questions), line_token=line_token if line_user else None,
         line_expired=bool(line_token and not line_user),
         place_label=_place_label(session, values["lat"], values["lon"])), status)
     if isinstance(error, ratelimit.RateLimited):

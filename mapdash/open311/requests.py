@@ -1,0 +1,257 @@
+"""Service requests: filed through the one intake, read back with the spec's filters.
+
+A service request is a case; its service_request_id is the tracking code the citizen has.
+What is returned is what the public pages show, no more: no reporter's contact, no free
+text description (people write names and phone numbers in it; the web never publishes
+it), no photo of a rejected case, and nothing at all of sensitive types.
+"""
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from .. import intake, tracking
+from ..errors import UserError
+from ..i18n import LOCAL_TZ, localized
+from ..models import ApiKey, Category, Incident, IncidentEvent, Organization, Village
+from ..questions import from_form
+from .services import find_service
+
+MAX_RESULTS = 1000           # the spec's default and our cap
+MAX_SPAN = timedelta(days=90)
+MAX_LIST = 1000              # codes in one service_request_id or service_code list
+MAX_URL = 1000
+EMERGENCY_NOTICE = ("เหตุฉุกเฉิน โทร 1669 (เจ็บป่วย) 191 (ตำรวจ) 199 (ดับเพลิง) / "
+                    "Emergency: call 1669 (medical), 191 (police), 199 (fire)")
+# ISO 8601 as the spec's W3C note has it, with its zone (Z or ±HH:MM), nothing looser.
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
+_VILLAGE_NUMBER = re.compile(r"^(?:หมู่บ้าน|หมู่|ม\.|moo|village)?\s*(?:ที่|no\.?)?\s*(\d{1,3})(?!\d)",
+                             re.IGNORECASE)
+
+
+def _bad(code: str, th: str, en: str, status: int = 400):
+    raise UserError(code, th, en, status=status)
+
+
+def _datetime(value: str, name: str) -> datetime:
+    if not _ISO_DATETIME.match(value):
+        _bad("bad_date", f"{name} ต้องเป็นวันเวลาแบบ ISO 8601 พร้อมเขตเวลา เช่น 2026-11-01T00:00:00+07:00",
+             f"{name} must be an ISO 8601 date and time with its zone, "
+             "e.g. 2026-11-01T00:00:00+07:00")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        _bad("bad_date", f"{name}: ไม่มีวันเวลานี้", f"{name} is not a real date and time")
+
+
+def _list(value: str | None, name: str) -> list[str]:
+    items = list(dict.fromkeys(item.strip() for item in (value or "").split(",") if item.strip()))
+    if len(items) > MAX_LIST:
+        _bad("too_many", f"{name} ระบุได้ไม่เกิน {MAX_LIST:,} ค่า",
+             f"{name} takes at most {MAX_LIST:,} values")
+    return items
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    ids: tuple[str, ...] = ()
+    service_codes: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    statuses: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_args(cls, args, now: datetime) -> "RequestQuery":
+        """The spec's filters. service_request_id overrides the rest; without dates, the
+        last 90 days; a span over 90 days is refused."""
+        ids = _list(args.get("service_request_id"), "service_request_id")
+        if ids:
+            return cls(ids=tuple(intake.normalize_tracking_code(i) for i in ids))
+        start, end = args.get("start_date", "").strip(), args.get("end_date", "").strip()
+        start = _datetime(start, "start_date") if start else None
+        end = _datetime(end, "end_date") if end else None
+        if start is None and end is None:
+            end = now
+        if start is None:
+            start = end - MAX_SPAN
+        if end is None:
+            end = start + MAX_SPAN
+        if end < start:
+            _bad("bad_date", "end_date ต้องไม่ก่อน start_date", "end_date is before start_date")
+        if end - start > MAX_SPAN:
+            _bad("span_too_long", "ช่วงวันที่ต้องไม่เกิน 90 วัน",
+                 "start_date and end_date may be at most 90 days apart")
+        statuses = frozenset(_list(args.get("status"), "status"))
+        if statuses - {"open", "closed"}:
+            _bad("bad_status", "status ใช้ได้เพียง open หรือ closed",
+                 "status must be open or closed (or open,closed)")
+        return cls(service_codes=tuple(_list(args.get("service_code"), "service_code")),
+                   start=start, end=end, statuses=statuses)
+
+
+def find_requests(session: Session, org: Organization, query: RequestQuery,
+                  photo_url: Callable[[int], str]) -> list[dict]:
+    """The organization's requests matching `query`, newest first, at most MAX_RESULTS."""
+    where = [Incident.organization_id == org.id, ~Category.sensitive]
+    if query.ids:
+        where.append(Incident.tracking_code.in_(query.ids))
+    else:
+        where += [Incident.created_at >= query.start, Incident.created_at <= query.end]
+        if query.service_codes:
+            where.append(Category.code.in_(query.service_codes))
+        if len(query.statuses) == 1:
+            where.append(Incident.is_open.is_("open" in query.statuses))
+    rows = session.execute(
+        select(Incident, func.ST_X(Incident.location), func.ST_Y(Incident.location))
+        .join(Category, Category.id == Incident.category_id)
+        .options(joinedload(Incident.category), joinedload(Incident.department),
+                 joinedload(Incident.village), selectinload(Incident.photos))
+        .where(*where).order_by(Incident.created_at.desc(), Incident.id.desc())
+        .limit(MAX_RESULTS)).all()
+    notes = _latest_public_notes(session, [incident.id for incident, _, _ in rows])
+    return [_as_request(incident, lon, lat, notes.get(incident.id), photo_url)
+            for incident, lon, lat in rows]
+
+
+def get_request(session: Session, org: Organization, code: str,
+                photo_url: Callable[[int], str]) -> list[dict]:
+    found = find_requests(session, org, RequestQuery(ids=(intake.normalize_tracking_code(code),)),
+                          photo_url)
+    if not found:
+        _bad("unknown_request", "ไม่พบเรื่อง (service_request_id) นี้", "service_request_id not found",
+             404)
+    return found
+
+
+def _latest_public_notes(session: Session, ids: list[int]) -> dict[int, str | None]:
+    """The note of each case's latest public event, as the status page shows it (the first
+    event's note only repeats "received")."""
+    if not ids:
+        return {}
+    rows = session.execute(text("""
+        SELECT DISTINCT ON (incident_id) incident_id, action, note
+        FROM incident_events
+        WHERE incident_id = ANY(:ids) AND public
+        ORDER BY incident_id, created_at DESC, id DESC"""), {"ids": ids})
+    return {row.incident_id: (row.note or None) if row.action != "report" else None
+            for row in rows}
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(LOCAL_TZ) if moment else None
+
+
+def _as_request(incident: Incident, lon, lat, note: str | None,
+                photo_url: Callable[[int], str]) -> dict:
+    photos = tracking.public_photos(incident)
+    return {
+        "service_request_id": incident.tracking_code,
+        "status": "open" if incident.is_open else "closed",
+        "status_notes": note,
+        "service_name": localized(incident.category),
+        "service_code": incident.category.code,
+        "description": None,  # the citizen's own words may name people: never published
+        "agency_responsible": localized(incident.department),
+        "service_notice": EMERGENCY_NOTICE if incident.category.emergency else None,
+        "requested_datetime": _local(incident.created_at),
+        "updated_datetime": _local(incident.updated_at),
+        "expected_datetime": _local(tracking.expected_completion(incident)),
+        "address": incident.village.label_th if incident.village else None,
+        "lat": lat,
+        "long": lon,
+        "media_url": photo_url(photos[0].id) if photos else None,
+    }
+
+
+def village_point(session: Session, org: Organization, address: str) -> tuple[float, float]:
+    """(lon, lat) inside the village an address names, by number ("หมู่ 3", "ม.3", "3") or
+    by name: ST_PointOnSurface, a point surely inside its shape."""
+    address = " ".join(address.split())
+    villages = session.execute(
+        select(Village.number, Village.name_th, Village.name_en,
+               func.ST_X(func.ST_PointOnSurface(Village.geom)),
+               func.ST_Y(func.ST_PointOnSurface(Village.geom)))
+        .where(Village.organization_id == org.id)).all()
+    number = _VILLAGE_NUMBER.match(address)
+    if number:
+        matches = [v for v in villages if v.number == int(number.group(1))]
+    else:
+        folded = address.casefold()
+        named = [(len(name), v) for v in villages for name in (v.name_th, v.name_en)
+                 if name and name.casefold() in folded]
+        longest = max((length for length, _ in named), default=0)
+        matches = list({v.number: v for length, v in named if length == longest}.values())
+    if len(matches) != 1:
+        _bad("unknown_address",
+             "ไม่พบหมู่บ้านจาก address_string: ระบุหมู่ที่ (เช่น หมู่ 3) หรือชื่อหมู่บ้าน หรือส่ง lat และ long",
+             "address_string names no single village of this jurisdiction: give its number "
+             "(e.g. หมู่ 3) or name, or send lat and long")
+    return matches[0][3], matches[0][4]
+
+
+def _media_url(value: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > MAX_URL or not re.match(r"^https?://[^\s]+$", value, re.IGNORECASE):
+        _bad("bad_media_url", "media_url ต้องเป็นลิงก์ http หรือ https",
+             "media_url must be an http or https URL")
+    return value
+
+
+def file_request(session: Session, org: Organization, key: ApiKey, form) -> Incident:
+    """A POSTed request, through the same intake as the web form. Flushes.
+
+    The photo at media_url is never fetched by the server (it could point anywhere inside
+    our network): its address is kept as a staff-only note for the dispatcher to open."""
+    if key.organization_id != org.id:
+        _bad("wrong_jurisdiction", "api_key นี้ไม่ได้ออกให้หน่วยงานนี้",
+             "This api_key was not issued for this jurisdiction", 403)
+    category = find_service(session, org, form.get("service_code", ""))
+    lon, lat = form.get("long", "").strip(), form.get("lat", "").strip()
+    address = form.get("address_string", "").strip()
+    if not (lon or lat) and address:
+        lon, lat = village_point(session, org, address)
+    elif not (lon or lat) and category.location_required:
+        _bad("missing_location", "กรุณาส่ง lat และ long หรือ address_string",
+             "lat and long, or address_string, must be provided")
+    media_url = _media_url(form.get("media_url", ""))
+    name = " ".join(part.strip() for part in (form.get("first_name", ""), form.get("last_name", ""))
+                    if part.strip())
+    incident = intake.create_incident(session, intake.Report(
+        category_code=category.code, lon=lon, lat=lat, description=form.get("description", ""),
+        reporter_name=name, reporter_phone=form.get("phone"), reporter_email=form.get("email"),
+        channel="open311", organization_slug=org.slug, attributes=from_form(form),
+        address=address or None), actor_label=f"Open311: {key.name}")
+    if incident.organization_id != org.id:
+        _bad("outside_area", "ตำแหน่งนี้อยู่นอกพื้นที่ของหน่วยงานนี้",
+             "This place is outside this jurisdiction's area")
+    if media_url:
+        session.add(IncidentEvent(incident_id=incident.id, actor_label=f"Open311: {key.name}",
+                                  action="comment", from_status=incident.status,
+                                  to_status=incident.status, public=False,
+                                  note=f"รูปภาพจากแอป (ยังไม่ได้ตรวจ เปิดด้วยความระมัดระวัง): {media_url}",
+                                  created_at=incident.created_at))
+        session.flush()
+    return incident
+
+
+def filed(incident: Incident) -> list[dict]:
+    """The answer to a POST: the id at once (and the same value as the token)."""
+    return [{"service_request_id": incident.tracking_code, "token": incident.tracking_code,
+             "service_notice": EMERGENCY_NOTICE if incident.category.emergency else None,
+             "account_id": None}]
+
+
+def token_request(session: Session, org: Organization, token: str) -> list[dict]:
+    """tokens/{token}: the token is the tracking code itself, as every type is realtime."""
+    code = intake.normalize_tracking_code(token)
+    found = session.scalars(select(Incident.tracking_code).join(Category).where(
+        Incident.tracking_code == code, Incident.organization_id == org.id,
+        ~Category.sensitive)).first()
+    if found is None:
+        _bad("unknown_token", "ไม่พบ token นี้", "token not found", 404)
+    return [{"service_request_id": found, "token": token}]
