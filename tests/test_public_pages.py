@@ -16,13 +16,14 @@ from tests.factories import make_incident
 
 NAME, PHONE, LINE_ID = "สมชาย ลับมาก", "0811111111", "somchai.secret.line"
 EMAIL = "somchai.secret@example.org"
+LINE_USER = "U0123456789abcdef0123456789abcdef"  # LINE's userId, from a signed LINE link
 
 
 @pytest.fixture
 def cases(demo_app, demo_session):
     """A public streetlight with a photo and a drug tip, both with the reporter's contact."""
     contact = dict(reporter_name=NAME, reporter_phone=PHONE, reporter_line_id=LINE_ID,
-                   reporter_email=EMAIL)
+                   reporter_email=EMAIL, reporter_line_user=LINE_USER)
     with demo_app.app_context():
         public = make_incident(demo_session, lon=104.62, lat=17.35, description="ไฟดับ", **contact)
         photos.store_photo(demo_session, public, photos.process_image(samples.jpeg()), "report")
@@ -162,6 +163,7 @@ def test_no_name_phone_or_line_id_in_any_public_page_or_api(demo_client, demo_se
              "/api/public/cases.geojson", "/api/nearby?type=streetlight&lon=104.62&lat=17.35",
              "/api/locate?lon=104.62&lat=17.35", "/api/villages.geojson",
              "/report/streetlight", f"/photos/{cases['public'].photos[0].id}",
+             "/?lat=17.35&lon=104.62", "/report/streetlight?lat=17.35&lon=104.62",
              "/api/opendata/cases.csv", "/api/opendata/cases.geojson",
              "/api/opendata/cases.csv?type=streetlight&village=1&status=new",
              "/open311/v2/requests.xml", "/open311/v2/requests.json",
@@ -172,7 +174,7 @@ def test_no_name_phone_or_line_id_in_any_public_page_or_api(demo_client, demo_se
         for lang in ("th", "en"):
             joiner = "&" if "?" in path else "?"
             body = demo_client.get(f"{path}{joiner}lang={lang}").data
-            for private in (NAME, PHONE, LINE_ID, EMAIL):
+            for private in (NAME, PHONE, LINE_ID, EMAIL, LINE_USER):
                 assert private.encode() not in body, (path, private)
                 assert private.encode("unicode_escape") not in body, (path, private)  # in JSON
 
