@@ -1,6 +1,8 @@
 """`make run`: a local PostGIS when DATABASE_URL is unset, migrations, demo data, the app."""
 import os
 import signal
+import subprocess
+import sys
 
 from .cli import local_database_url
 from .config import VAR_DIR
@@ -48,9 +50,16 @@ def main() -> None:
         for email, role, *_ in DEMO_USERS:
             print(f"    {role:<10} {email} / {DEMO_PASSWORD}")
     print("  Ctrl-C stops it.\n", flush=True)
+    # The notification worker runs beside the app, as in production (README, Notifications).
+    worker = subprocess.Popen([sys.executable, "-m", "mapdash.cli", "notify", "run"])
     try:
         app.run(host="127.0.0.1", port=port, use_reloader=False, threaded=True)
     finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
         if cluster is not None:
             cluster.stop()
             print("local database stopped")
