@@ -132,3 +132,24 @@ def test_the_dispatcher_sees_the_answers(demo_client, demo_session):
     login(demo_client, "dispatcher@demo.mapdash.test", "demo-password")
     panel = demo_client.get(f"/dispatch/cases/{incident.id}").get_data(as_text=True)
     assert "น้ำยังไหลออกมาอยู่หรือไม่" in panel and "ยังไหลอยู่" in panel
+
+
+def test_the_questions_on_the_report_form_at_phone_and_desktop(live_server, phone, desktop,
+                                                                screenshot_dir):
+    for page, size in ((phone, "phone"), (desktop, "desktop")):
+        page.goto(f"{live_server}/report/disaster")
+        page.check("input[name='attribute[hazards]'][value=flood]")
+        page.locator(".questions").scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshot_dir / f"report-questions-disaster-{size}.png"))
+        page.goto(f"{live_server}/report/streetlight")
+        page.fill("input[name='attribute[lights_out]']", "สอง")
+        page.locator("#coords summary").click()
+        page.fill("#lat", "17.35")
+        page.fill("#lon", "104.62")
+        page.locator("#lat").dispatch_event("change")
+        page.wait_for_selector("#place-village:has-text('1')")
+        page.click("#submit-report")
+        page.wait_for_selector("#form-error")
+        assert page.input_value("input[name='attribute[lights_out]']") == "สอง"
+        page.locator(".questions").scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshot_dir / f"report-questions-error-{size}.png"))
