@@ -53,7 +53,6 @@
       // Closer in, so the pin can be dragged to the exact pole or pipe.
       if (map.getZoom() < 15) map.setView(event.latlng, 15);
     });
-    if (latInput.value && lonInput.value) fromInputs();
     document.getElementById("coords").open = false;
   }
 
@@ -189,6 +188,10 @@
       }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
     });
   }
+
+  // A place already in the form (sent back with an error, or preset by a LINE location link):
+  // pin it once everything above is defined.
+  if (map && latInput.value && lonInput.value) fromInputs();
 
   // ---- photos -------------------------------------------------------------------------
   const previews = document.getElementById("photo-previews");
