@@ -2,14 +2,12 @@
 
 The same cases and filters as the public page (public_cases.CaseFilter): never a sensitive
 type, never a reporter's name, phone, LINE ID, e-mail or the details text, no photos. Unlike
-the map (newest 2,000) a download holds every matching case, so rows come from a server-side
-cursor in batches and leave as they are read: a million cases never sit in memory at once.
+the map (newest 2,000) a download holds every matching case, so it leaves as PostgreSQL writes
+it (COPY ... TO STDOUT, row by row, sent in pieces): a million cases never sit in memory
+at once.
 """
-import csv
-import io
 import json
 from collections.abc import Iterator
-from datetime import datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
@@ -20,7 +18,7 @@ from .i18n import LOCAL_TZ, MESSAGES
 from .models import STATUSES, Category, Village
 from .public_cases import CaseFilter
 
-BATCH = 1000  # rows fetched from the cursor, and sent, at a time
+CHUNK_BYTES = 64 * 1024  # rows are sent in pieces of about this size
 
 # One column list for both formats: (name in the CSV header and GeoJSON properties, SQL).
 # The SQL is fixed text; every value reaches it as a bound parameter.
@@ -37,10 +35,10 @@ COLUMNS = (
     ("department", "d.code"),
     ("department_th", "d.name_th"),
     ("department_en", "d.name_en"),
-    # Thai time with its offset, to the second (the connection's TimeZone is Asia/Bangkok)
-    ("reported_at", "date_trunc('second', i.created_at)"),
-    ("updated_at", "date_trunc('second', i.updated_at)"),
-    ("closed_at", "date_trunc('second', i.closed_at)"),
+    # ISO 8601 in Thai time, to the second: the connection's TimeZone is Asia/Bangkok
+    ("reported_at", "to_json(date_trunc('second', i.created_at)) #>> '{}'"),
+    ("updated_at", "to_json(date_trunc('second', i.updated_at)) #>> '{}'"),
+    ("closed_at", "to_json(date_trunc('second', i.closed_at)) #>> '{}'"),
     ("lon", "round(ST_X(i.location)::numeric, 6)"),
     ("lat", "round(ST_Y(i.location)::numeric, 6)"),
     ("followers", "i.followers_count"),
@@ -82,50 +80,52 @@ def _query(case_filter: CaseFilter, organization_id: int, track_url: str,
         ORDER BY i.created_at DESC, i.id DESC""", params
 
 
-def _stream(engine: Engine, sql: str, params: dict) -> Iterator[list]:
-    """Batches of rows from a server-side cursor on a connection of its own, closed when the
-    download ends or the client goes away (the generator is closed)."""
+def _copy(engine: Engine, sql: str, params: dict, options: str) -> Iterator[bytes]:
+    """The rows of `sql` as PostgreSQL's COPY writes them, one by one, on a connection of its
+    own: closed (the COPY cancelled) when the download ends or the client goes away."""
     with engine.connect() as conn:
         conn.execute(text("SELECT set_config('TimeZone', :tz, true)"), {"tz": str(LOCAL_TZ)})
-        result = conn.execution_options(stream_results=True, max_row_buffer=BATCH).execute(
-            text(sql), params)
-        yield from result.partitions(BATCH)
+        # COPY takes no server-side parameters: psycopg binds them into the statement
+        # SQLAlchemy compiled (placeholders, never formatted values).
+        query = text(sql).bindparams(**params).compile(dialect=conn.dialect)
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY ({query}) TO STDOUT ({options})", query.params) as copy:
+            yield from copy
+
+
+def _pieces(first: bytes, rows: Iterator[bytes], separator: bytes = b"") -> Iterator[bytes]:
+    """`first`, then the rows (separated) in pieces of about CHUNK_BYTES."""
+    piece = bytearray(first)
+    for number, row in enumerate(rows):
+        if number:
+            piece += separator
+        piece += row
+        if len(piece) >= CHUNK_BYTES:
+            yield bytes(piece)
+            piece.clear()
+    yield bytes(piece)
 
 
 def csv_chunks(engine: Engine, organization_id: int, case_filter: CaseFilter,
-               track_url: str) -> Iterator[str]:
-    """The CSV as text chunks: a BOM (so Excel reads Thai as UTF-8), the header, one row per
-    case."""
+               track_url: str) -> Iterator[bytes]:
+    """The CSV: a BOM (so Excel reads Thai as UTF-8), the header, one row per case."""
     sql, params = _query(case_filter, organization_id, track_url,
                          ", ".join(f"{expr} AS {name}" for name, expr in COLUMNS))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADER)
-    yield "\ufeff" + buffer.getvalue()
-    for rows in _stream(engine, sql, params):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows([_cell(value) for value in row] for row in rows)
-        yield buffer.getvalue()
-
-
-def _cell(value):
-    return value.isoformat() if isinstance(value, datetime) else value
+    yield from _pieces("\ufeff".encode(), _copy(engine, sql, params, "FORMAT csv, HEADER"))
 
 
 def geojson_chunks(engine: Engine, organization_id: int, case_filter: CaseFilter,
-                   track_url: str) -> Iterator[str]:
-    """A FeatureCollection as text chunks: PostgreSQL writes each Feature, Python only joins
+                   track_url: str) -> Iterator[bytes]:
+    """A FeatureCollection: PostgreSQL writes each Feature, Python only puts commas between
     them. Cases with no place (information requests, ...) have a null geometry."""
     properties = ", ".join(f"'{name}', {expr}" for name, expr in COLUMNS
                            if name not in ("lon", "lat"))
     sql, params = _query(case_filter, organization_id, track_url, f"""
         json_build_object('type', 'Feature',
                           'geometry', ST_AsGeoJSON(i.location, 6)::json,
-                          'properties', json_build_object({properties}))::text""")
-    yield '{"type": "FeatureCollection", "features": ['
-    separator = "\n"
-    for rows in _stream(engine, sql, params):
-        yield separator + ",\n".join(feature for (feature,) in rows)
-        separator = ",\n"
-    yield "\n]}\n"
+                          'properties', json_build_object({properties}))""")
+    # One column of JSON, which never holds a raw line break nor these two control
+    # characters (JSON escapes them): as CSV quoted by \x01 it leaves exactly as written.
+    features = _copy(engine, sql, params, "FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02'")
+    yield from _pieces(b'{"type": "FeatureCollection", "features": [\n', features, b",")
+    yield b"]}\n"

@@ -1,0 +1,36 @@
+"""Open data: full CSV and GeoJSON exports of every public case (streamed), and a filtered one."""
+from sqlalchemy.orm import Session
+
+from .. import opendata
+from ..orgs import find_organization
+from ..public_cases import CaseFilter
+
+
+def run(ctx) -> None:
+    client = ctx.app.test_client()
+    engine = ctx.app.extensions["db_engine"]
+    with Session(engine) as session:
+        org = find_organization(session)
+
+    def download(url):
+        response = client.get(url, buffered=False)
+        size = sum(len(chunk) for chunk in response.response)
+        response.close()
+        return size
+
+    def rows_only():
+        return sum(len(chunk) for chunk in opendata.csv_chunks(
+            engine, org.id, CaseFilter(), "http://localhost/track/"))
+
+    every = f"all {ctx.incidents:,}+ cases"
+    floor = ctx.incidents / 50  # 20 µs per case: a million in 20 s (GeoJSON, twice as big: 40)
+    print(f"  (one CSV export: {download('/api/opendata/cases.csv') / 1e6:.1f} MB)", flush=True)
+    ctx.measure(f"GET /api/opendata/cases.csv ({every})",
+                lambda: download("/api/opendata/cases.csv"), sql=rows_only, floor_ms=floor,
+                repeat=5)
+    ctx.measure(f"GET /api/opendata/cases.geojson ({every})",
+                lambda: download("/api/opendata/cases.geojson"), floor_ms=2 * floor,
+                repeat=5)
+    ctx.measure("GET /api/opendata/cases.csv?village=3&status=open (filtered)",
+                lambda: download("/api/opendata/cases.csv?village=3&status=open"),
+                floor_ms=200, repeat=10)
