@@ -22,6 +22,7 @@ from . import photos as photo_store
 from . import workflow
 from .i18n import MESSAGES, format_date
 from .models import Incident
+from .questions import answer_rows
 
 FONT_FILES = Path(fontpkg_sarabun.ROOT) / "files"
 FONT = "Sarabun"
@@ -147,6 +148,8 @@ class _Form(FPDF):
             ("ช่องทาง", CHANNELS.get(incident.channel, incident.channel)),
             ("ประเภทเรื่อง", incident.category.name_th),
             ("รายละเอียด", incident.description or "-"),
+            *answer_rows(incident.category.questions, incident.attributes, "th"),
+            *([("ที่อยู่ที่แจ้งมา", incident.address)] if incident.address else []),
             ("สถานที่", _place(incident)),
             ("ผู้แจ้ง", _reporter(incident)),
             ("หน่วยงานที่รับผิดชอบ", incident.department.name_th),

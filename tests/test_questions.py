@@ -153,3 +153,16 @@ def test_the_questions_on_the_report_form_at_phone_and_desktop(live_server, phon
         assert page.input_value("input[name='attribute[lights_out]']") == "สอง"
         page.locator(".questions").scroll_into_view_if_needed()
         page.screenshot(path=str(screenshot_dir / f"report-questions-error-{size}.png"))
+
+
+def test_the_printed_request_form_shows_the_answers(app, session):
+    from tests.test_pdf import build, pdf_text, shows
+    make_org(session)
+    incident = intake.create_incident(session, intake.Report(
+        category_code="streetlight", lon=100.004, lat=10.006,
+        attributes={"pole_number": "PL-0457", "lights_out": "3"}, address="หมู่ 1 หน้าวัด"))
+    session.commit()
+    text = pdf_text(build(app, session, incident))
+    for detail in ("หมายเลขเสาไฟฟ้า (ถ้าเห็น)", "PL-0457", "จำนวนดวงที่ดับ", "ที่อยู่ที่แจ้งมา",
+                   "หน้าวัด"):
+        assert shows(text, detail), detail
