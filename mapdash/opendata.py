@@ -51,14 +51,13 @@ def checked_filter(session: Session, organization_id: int, args) -> CaseFilter:
     """The public page's filter, and a 400 for a type or village the organization does not
     have (the page just shows nothing; a download of nothing would hide the typo)."""
     case_filter = CaseFilter.from_args(args)
-    if case_filter.category and session.scalar(select(Category.id).where(
-            Category.organization_id == organization_id, Category.code == case_filter.category,
-            Category.sensitive.is_(False))) is None:
+    if case_filter.category and case_filter.category not in session.scalars(
+            select(Category.code).where(Category.organization_id == organization_id,
+                                        Category.sensitive.is_(False))).all():
         raise UserError("bad_filter", f"ไม่รู้จักประเภทเรื่อง: {case_filter.category}",
                         f"Unknown case type: {case_filter.category}", field="type")
-    if case_filter.village is not None and session.scalar(select(Village.id).where(
-            Village.organization_id == organization_id,
-            Village.number == case_filter.village)) is None:
+    if case_filter.village is not None and case_filter.village not in session.scalars(
+            select(Village.number).where(Village.organization_id == organization_id)).all():
         raise UserError("bad_filter", f"ไม่พบหมู่บ้านหมู่ที่ {case_filter.village}",
                         f"No village number {case_filter.village}", field="village")
     return case_filter
