@@ -242,7 +242,8 @@ def test_date_filters_and_the_90_day_window(client, office):
 
 @pytest.mark.parametrize("query", [
     "start_date=2026-01-01", "start_date=2026-13-01T00:00:00Z", "end_date=yesterday",
-    "start_date=2026-01-01T00:00:00", "start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z",
+    "start_date=2026-01-01T00:00:00",
+    "start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z",
     "start_date=2026-02-01T00:00:00Z&end_date=2026-01-01T00:00:00Z", "status=pending",
     "status=open,maybe", "service_request_id=" + ",".join(str(n) for n in range(1001)),
 ])
@@ -291,7 +292,8 @@ def test_a_posted_request_goes_through_the_one_intake(client, session, office):
     assert incident.reporter_email == "somsak@example.org"
     assert incident.attributes == {"still_flowing": "no"}
     [event] = incident.events
-    assert event.action == "report" and event.public and event.actor_label == "Open311: community app"
+    assert event.action == "report" and event.public
+    assert event.actor_label == "Open311: community app"
     assert session.scalars(select(ApiKey)).one().last_used_at is not None
 
 
@@ -381,7 +383,8 @@ def test_a_revoked_key_is_refused(client, session, office):
 
 def test_a_key_works_for_its_own_jurisdiction_only(client, session, office):
     from shapely.geometry import box
-    other = make_org(session, slug="other", villages=((1, "บ้านอื่น", box(101, 10, 101.01, 10.01)),))
+    other = make_org(session, slug="other",
+                     villages=((1, "บ้านอื่น", box(101, 10, 101.01, 10.01)),))
     session.commit()
     response = post(client, api_key=office["key"], service_code="road", lat="10.005",
                     long="101.005", jurisdiction_id="other")

@@ -28,8 +28,8 @@ EMERGENCY_NOTICE = ("เหตุฉุกเฉิน โทร 1669 (เจ็
                     "Emergency: call 1669 (medical), 191 (police), 199 (fire)")
 # ISO 8601 as the spec's W3C note has it, with its zone (Z or ±HH:MM), nothing looser.
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
-_VILLAGE_NUMBER = re.compile(r"^(?:หมู่บ้าน|หมู่|ม\.|moo|village)?\s*(?:ที่|no\.?)?\s*(\d{1,3})(?!\d)",
-                             re.IGNORECASE)
+_VILLAGE_NUMBER = re.compile(
+    r"^(?:หมู่บ้าน|หมู่|ม\.|moo|village)?\s*(?:ที่|no\.?)?\s*(\d{1,3})(?!\d)", re.IGNORECASE)
 
 
 def _bad(code: str, th: str, en: str, status: int = 400):
@@ -38,7 +38,8 @@ def _bad(code: str, th: str, en: str, status: int = 400):
 
 def _datetime(value: str, name: str) -> datetime:
     if not _ISO_DATETIME.match(value):
-        _bad("bad_date", f"{name} ต้องเป็นวันเวลาแบบ ISO 8601 พร้อมเขตเวลา เช่น 2026-11-01T00:00:00+07:00",
+        _bad("bad_date",
+             f"{name} ต้องเป็นวันเวลาแบบ ISO 8601 พร้อมเขตเวลา เช่น 2026-11-01T00:00:00+07:00",
              f"{name} must be an ISO 8601 date and time with its zone, "
              "e.g. 2026-11-01T00:00:00+07:00")
     try:
@@ -121,8 +122,8 @@ def get_request(session: Session, org: Organization, code: str,
     found = find_requests(session, org, RequestQuery(ids=(intake.normalize_tracking_code(code),)),
                           photo_url)
     if not found:
-        _bad("unknown_request", "ไม่พบเรื่อง (service_request_id) นี้", "service_request_id not found",
-             404)
+        _bad("unknown_request", "ไม่พบเรื่อง (service_request_id) นี้",
+             "service_request_id not found", 404)
     return found
 
 
@@ -186,7 +187,8 @@ def village_point(session: Session, org: Organization, address: str) -> tuple[fl
         matches = list({v.number: v for length, v in named if length == longest}.values())
     if len(matches) != 1:
         _bad("unknown_address",
-             "ไม่พบหมู่บ้านจาก address_string: ระบุหมู่ที่ (เช่น หมู่ 3) หรือชื่อหมู่บ้าน หรือส่ง lat และ long",
+             "ไม่พบหมู่บ้านจาก address_string: ระบุหมู่ที่ (เช่น หมู่ 3) หรือชื่อหมู่บ้าน "
+             "หรือส่ง lat และ long",
              "address_string names no single village of this jurisdiction: give its number "
              "(e.g. หมู่ 3) or name, or send lat and long")
     return matches[0][3], matches[0][4]
@@ -233,7 +235,8 @@ def file_request(session: Session, org: Organization, key: ApiKey, form) -> Inci
         session.add(IncidentEvent(incident_id=incident.id, actor_label=f"Open311: {key.name}",
                                   action="comment", from_status=incident.status,
                                   to_status=incident.status, public=False,
-                                  note=f"รูปภาพจากแอป (ยังไม่ได้ตรวจ เปิดด้วยความระมัดระวัง): {media_url}",
+                                  note="รูปภาพจากแอป (ยังไม่ได้ตรวจ เปิดด้วยความระมัดระวัง): "
+                                       f"{media_url}",
                                   created_at=incident.created_at))
         session.flush()
     return incident
