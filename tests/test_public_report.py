@@ -155,6 +155,17 @@ def test_100000_characters_are_refused(demo_client, demo_app, demo_session, befo
                    before, "characters")
 
 
+def test_a_nul_byte_in_a_field_is_refused_not_a_500(demo_client, demo_app, demo_session, before):
+    response = send(demo_client, description="ไฟดับ\x00หน้าวัด", **PIN)
+    assert_refused(response, 400, demo_app, demo_session, before, "NUL")
+    for path in ("/cases?type=street%00light", "/track/AB%00C-DEFG",
+                 "/api/public/cases.geojson?status=%00", "/report/streetlight?lat=1%00",
+                 "/api/nearby?type=street%00light&lon=104.62&lat=17.35"):
+        response = demo_client.get(path)
+        assert response.status_code == 400, path
+        assert "NUL" in response.get_data(as_text=True)
+
+
 def test_script_in_every_field_is_shown_escaped(demo_client, demo_app, demo_session, before):
     script = '<script>alert("x")</script>'
     fields = {name: script for name in ("description", "reporter_name", "reporter_phone",

@@ -36,7 +36,20 @@ def _csrf_error(exc: CSRFError):
     return render_error(UserError("csrf", th, en, status=400))
 
 
+def _refuse_nul_bytes():
+    """PostgreSQL text cannot hold a NUL byte: refuse one anywhere in the request's fields as
+    bad input here, instead of failing deep in a query with a 500."""
+    fields = [*(request.view_args or {}).values()]
+    for source in (request.args, request.form):  # the form only if it is a form body
+        for name, value in source.items(multi=True):
+            fields += (name, value)
+    if any("\x00" in str(field) for field in fields):
+        raise UserError("bad_character", "คำขอมีอักขระที่ใช้ไม่ได้ (NUL)",
+                        "The request contains a character that is not allowed (NUL)")
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_bytes)
     app.register_error_handler(UserError, render_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)

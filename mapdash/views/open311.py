@@ -37,17 +37,6 @@ def _checked(fmt: str) -> str:
     return fmt
 
 
-@bp.before_request
-def _refuse_nul_bytes():
-    # PostgreSQL text cannot hold NUL: refuse it here rather than fail deep in a query.
-    values = [*request.args.values(), *(request.view_args or {}).values()]
-    if request.method == "POST":
-        values += [*request.form.values()]
-    if any("\x00" in str(value) for value in values):
-        raise UserError("bad_character", "คำขอมีอักขระที่ใช้ไม่ได้ (NUL)",
-                        "The request contains a character that is not allowed (NUL)")
-
-
 @bp.errorhandler(UserError)
 def _user_error(error: UserError):
     status = error.status if error.status in (403, 404) else 400
