@@ -68,7 +68,8 @@ def _query(case_filter: CaseFilter, organization_id: int, track_url: str,
     where, params = case_filter.where(organization_id)
     params.update(track_url=track_url, status_th=json.dumps(
         {status: MESSAGES[f"status.{status}"][0] for status in STATUSES}))
-    # Newest first, as on the page: the (organization, created_at DESC) index gives the order.
+    # Newest first, as on the page. Open cases come through the partial indexes WHERE is_open;
+    # most of an organization is one sequential read and a sort, cheaper than an index walk.
     return f"""
         SELECT {select_list}
         FROM incidents i
