@@ -186,7 +186,7 @@ def _merge_into(session: Session, incident: Incident, original_id: int | None,
                             .values(incident_id=original.id)).rowcount
     session.add(Follower(incident_id=original.id, name=incident.reporter_name,
                          phone=incident.reporter_phone, line_id=incident.reporter_line_id,
-                         email=incident.reporter_email))
+                         email=incident.reporter_email, line_user=incident.reporter_line_user))
     session.execute(update(Incident).where(Incident.id == original.id).values(
         followers_count=Incident.followers_count + moved + 1))
     incident.followers_count = 0

@@ -32,6 +32,9 @@ CREATE TABLE notifications (
 -- The worker's claim reads only the unsent rows, oldest due first.
 CREATE INDEX notifications_due_idx ON notifications (next_attempt_at)
     WHERE status IN ('pending', 'sending');
+-- ... and, per recipient, only its oldest unsent message (messages arrive in order).
+CREATE INDEX notifications_unsent_idx ON notifications (channel, recipient, id)
+    WHERE status IN ('pending', 'sending');
 CREATE INDEX notifications_failed_idx ON notifications (created_at) WHERE status = 'failed';
 CREATE INDEX notifications_incident_idx ON notifications (incident_id);
 

@@ -112,6 +112,8 @@ def test_a_citizen_from_line_hears_accepted_question_and_result_once(app, db, fa
     link = f"{BASE}/track/{code}"
     to_citizen = [p for p in fake_line.pushes if p["to"] == CITIZEN]
     assert len(to_citizen) == 3
+    said = ("ของท่านแล้ว", "ขอข้อมูลเพิ่มเติม", "ดำเนินการแล้ว")
+    assert [next(w for w in said if w in p["messages"][0]["text"]) for p in to_citizen] == list(said)
 
     def push_saying(words):
         [push] = [p for p in to_citizen if words in p["messages"][0]["text"]]

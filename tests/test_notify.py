@@ -240,6 +240,23 @@ def test_a_busy_server_is_retried_and_the_message_arrives_once(napp, db, people,
     assert len(smtp.mailbox.received) == 1
 
 
+def test_a_retried_message_still_arrives_before_the_next_one(napp, db, people, smtp):
+    """A citizen must not read "resolved" before "accepted" because the first was retried."""
+    smtp.mailbox.data_replies = ["451 4.7.1 Greylisted, try again", "451 4.7.1 Greylisted"]
+    case = make_incident(db, reporter_email="somchai@example.test")
+    db.commit()
+    dispatcher = people["dispatcher"]
+    for action, note in (("accept", ""), ("request_info", "เสาต้นไหน"), ("reply", "ต้นที่ 3"),
+                         ("resolve", "เปลี่ยนหลอดแล้ว")):
+        workflow.perform(db, case.id, action, dispatcher, note=note)
+        db.commit()
+    drain(napp)
+    said = [next(kind for kind, words in (("accepted", "was accepted"), ("question", "More information"),
+                                          ("resolved", "is resolved")) if words in r.message["Subject"])
+            for r in smtp.mailbox.received]
+    assert said == ["accepted", "question", "resolved"]
+
+
 def test_backoff_doubles_with_jitter_up_to_a_cap():
     assert backoff(1, 30, 3600, rng=lambda: 0.5) == timedelta(seconds=30)
     assert backoff(4, 30, 3600, rng=lambda: 0.5) == timedelta(seconds=240)

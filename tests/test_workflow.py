@@ -204,6 +204,7 @@ def test_only_an_active_crew_member_of_the_organization_can_be_assigned(who, ses
 def test_a_duplicate_hands_its_reporter_and_followers_to_the_original(session, world):
     case, original = world["case"], world["original"]
     case.reporter_name, case.reporter_phone = "สมชาย ใจดี", "080-000-0001"
+    case.reporter_email, case.reporter_line_user = "somchai@example.test", "U" + "1" * 32
     session.add(Follower(incident_id=case.id, name="สมศรี", phone="080-000-0002"))
     case.followers_count = 1
     session.commit()
@@ -214,6 +215,10 @@ def test_a_duplicate_hands_its_reporter_and_followers_to_the_original(session, w
     session.refresh(original)
     followers = session.scalars(select(Follower.name).where(Follower.incident_id == original.id)).all()
     assert sorted(followers) == ["สมชาย ใจดี", "สมศรี"] and original.followers_count == 2
+    # ... with every way to reach them: they hear about the original from now on.
+    reporter = session.scalars(select(Follower).where(Follower.incident_id == original.id,
+                                                      Follower.name == "สมชาย ใจดี")).one()
+    assert (reporter.email, reporter.line_user) == ("somchai@example.test", "U" + "1" * 32)
 
     workflow.perform(session, case.id, "reopen", world["users"]["dispatcher"], note="ไม่ซ้ำ คนละจุด")
     assert (case.status, case.duplicate_of, case.closed_at) == ("accepted", None, None)

@@ -1,9 +1,10 @@
 """`mapdash notify run`: sends the outbox, and alerts staff of overdue cases once a minute.
 
 Crash safety, step by step:
-1. claim: due rows (pending, or 'sending' whose lease ran out) are locked with FOR UPDATE
-   SKIP LOCKED (several workers never take the same row), marked 'sending' with a lease, and
-   committed before anything is sent;
+1. claim: due rows (pending, or 'sending' whose lease ran out; for each recipient only the
+   oldest unsent, so a retried message is not overtaken by the next one) are locked with
+   FOR UPDATE SKIP LOCKED (several workers never take the same row), marked 'sending' with
+   a lease, and committed before anything is sent;
 2. send each through its channel; the receiver gets the notification's fixed key (LINE's
    X-Line-Retry-Key, the e-mail's Message-ID);
 3. mark it 'sent', committed per message.
@@ -55,8 +56,14 @@ class Worker:
                 SET status = 'sending', attempts = n.attempts + 1,
                     next_attempt_at = now() + make_interval(secs => :lease)
                 WHERE n.id IN (
-                    SELECT id FROM notifications
+                    SELECT id FROM notifications m
                     WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()
+                      -- In order per recipient: never past an earlier message still unsent
+                      -- (waiting for a retry, or being sent by another worker).
+                      AND NOT EXISTS (
+                          SELECT 1 FROM notifications earlier
+                          WHERE earlier.recipient = m.recipient AND earlier.channel = m.channel
+                            AND earlier.status IN ('pending', 'sending') AND earlier.id < m.id)
                     ORDER BY next_attempt_at, id
                     LIMIT :batch
                     FOR UPDATE SKIP LOCKED)
