@@ -31,8 +31,6 @@ class CaseFilter:
                             field="village")
         if status not in (None, "open", *STATUSES):
             raise UserError("bad_filter", "ไม่รู้จักสถานะนี้", "Unknown status", field="status")
-        if "\x00" in (args.get("type") or ""):  # PostgreSQL refuses it in any text
-            raise UserError("bad_filter", "ไม่รู้จักประเภทเรื่อง", "Unknown case type", field="type")
         return cls(category=(args.get("type") or "").strip() or None,
                    village=int(village) if village else None, status=status)
 
