@@ -266,6 +266,7 @@ MESSAGES = {
     "notify_admin.kind.accepted": ("แจ้งผู้ร้อง: รับเรื่องแล้ว", "Citizen: accepted"),
     "notify_admin.kind.info_requested": ("แจ้งผู้ร้อง: ขอข้อมูลเพิ่ม", "Citizen: information requested"),
     "notify_admin.kind.resolved": ("แจ้งผู้ร้อง: ดำเนินการแล้ว", "Citizen: resolved"),
+    "notify_admin.kind.rejected": ("แจ้งผู้ร้อง: ไม่รับเรื่อง", "Citizen: not taken up"),
     "notify_admin.kind.new_case": ("แจ้งเจ้าหน้าที่: เรื่องใหม่", "Staff: new case"),
     "notify_admin.kind.overdue": ("แจ้งเจ้าหน้าที่: เกินกำหนดเวลา", "Staff: overdue"),
     "notify_admin.channel.email": ("อีเมล", "E-mail"),

@@ -10,7 +10,7 @@ CREATE TABLE notifications (
     incident_id      bigint NOT NULL REFERENCES incidents (id),
     event_id         bigint REFERENCES incident_events (id),   -- NULL: an overdue alert
     kind             text NOT NULL CHECK (kind IN ('accepted', 'info_requested', 'resolved',
-                                                   'new_case', 'overdue')),
+                                                   'rejected', 'new_case', 'overdue')),
     channel          text NOT NULL CHECK (channel IN ('email', 'line')),
     recipient        text NOT NULL CHECK (length(recipient) BETWEEN 1 AND 254),
     payload          jsonb NOT NULL,

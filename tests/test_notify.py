@@ -257,6 +257,19 @@ def test_a_retried_message_still_arrives_before_the_next_one(napp, db, people, s
     assert said == ["accepted", "question", "resolved"]
 
 
+def test_a_citizen_whose_case_is_not_taken_up_hears_why(napp, db, people, smtp):
+    case = make_incident(db, reporter_email="somchai@example.test")
+    db.commit()
+    workflow.perform(db, case.id, "reject", people["dispatcher"], note="อยู่นอกเขตรับผิดชอบ แจ้ง กฟภ.")
+    db.commit()
+    drain(napp)
+    [mail] = smtp.mailbox.received
+    assert mail.message["Subject"] == f"ไม่รับเรื่อง {case.tracking_code} / Your report " \
+                                      f"{case.tracking_code} was not taken up"
+    text = mail.message.get_body(("plain",)).get_content()
+    assert "อยู่นอกเขตรับผิดชอบ แจ้ง กฟภ." in text and f"{BASE}/track/{case.tracking_code}" in text
+
+
 def test_backoff_doubles_with_jitter_up_to_a_cap():
     assert backoff(1, 30, 3600, rng=lambda: 0.5) == timedelta(seconds=30)
     assert backoff(4, 30, 3600, rng=lambda: 0.5) == timedelta(seconds=240)

@@ -58,6 +58,16 @@ def resolved(incident: Incident, note: str, url: str, photo_url: str | None) -> 
                     photo_url)
 
 
+def rejected(incident: Incident, reason: str, url: str) -> dict:
+    code, org = incident.tracking_code, incident.organization
+    reason = _short(reason)
+    return _payload("rejected", url,
+                    (f"ไม่รับเรื่อง {code}", f"Your report {code} was not taken up"),
+                    (f"{org.name_th} ไม่รับเรื่อง {code}: {reason}\nรายละเอียด: {url}",
+                     f"{org.name_en} did not take up your report {code}: {reason}\n"
+                     f"Details: {url}"))
+
+
 def new_case(incident: Incident, url: str) -> dict:
     """For the department's staff. A sensitive case (a drug tip) says only its type and code:
     the alert goes through a mailbox or a LINE group, outside our own pages."""

@@ -30,7 +30,9 @@ _PENDING = "notify_pending_events"
 # still finds the settings it needs.
 _apps: "weakref.WeakKeyDictionary[Engine, weakref.ref]" = weakref.WeakKeyDictionary()
 
-CITIZEN_KINDS = {"accept": "accepted", "request_info": "info_requested", "resolve": "resolved"}
+# The three messages of seed 001's steps 3 and 7, and the reason when a case is not taken.
+CITIZEN_KINDS = {"accept": "accepted", "request_info": "info_requested", "resolve": "resolved",
+                 "reject": "rejected"}
 
 
 def init_app(app: Flask) -> None:
@@ -117,6 +119,8 @@ def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident)
         return messages.accepted(incident, url)
     if ev.action == "request_info":
         return messages.info_requested(incident, ev.note, url)
+    if ev.action == "reject":
+        return messages.rejected(incident, ev.note, url)
     shown = before_after(session, incident)  # the public "after" of a crew's closing, if any
     after = shown["after"] if shown else []
     photo_url = link(app, "photos.photo", photo_id=after[0].id) if after else None
