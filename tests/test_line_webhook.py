@@ -212,3 +212,51 @@ def test_groups_get_their_id_when_the_account_joins_and_no_chatter_after(client,
     response = post(client, webhook_body(join, chat))
     assert response.get_json() == {"received": 2, "answered": 1}
     assert reply_text(fake_line).endswith(group)
+
+
+def test_hostile_events_get_no_500_and_odd_ones_are_skipped(client, line_app, fake_line):
+    """Signed bodies with fields of the wrong type, nesting no parser can follow, and messages
+    we do not read: a 4xx or a short help, never a 500."""
+    token = fake_line.new_reply_token
+    odd = [{**event("follow", USER, token()), "source": "U1"},
+           {**event("follow", USER, token()), "source": [USER]},
+           event("message", USER, token(), message="ABCD-2345"),
+           event("message", USER, token(), message=["text"]),
+           event("postback", USER, token(), postback="action=report"),
+           event("follow", USER, 12345),
+           event("follow", USER, {"token": "x"}),
+           event("follow", USER, token(), source={"type": "user", "userId": {"id": USER}}),
+           event("follow", USER, token(), source={"type": "user", "userId": "U" * 5000}),
+           event("message", USER, token(), message={"type": "text", "text": ["ABCD2345"]}),
+           event("message", USER, token(), message={"type": "location", "latitude": "x"})]
+    response = post(client, webhook_body(*odd))
+    assert response.status_code == 200
+    # answered with the help: the two messages that are not objects, the text that is not a
+    # text, the place that is not a place; the rest is skipped
+    assert response.get_json() == {"received": len(odd), "answered": 4}
+    assert reply_text(fake_line).startswith("พิมพ์รหัสติดตาม")
+    deep = b'{"events": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert post(client, deep).status_code == 400
+    for kind in ("image", "sticker", "video"):
+        post(client, webhook_body(event("message", USER, token(), message={"type": kind, "id": "3"})))
+        assert reply_text(fake_line).startswith("พิมพ์รหัสติดตาม")
+    assert handled_events(line_app) == len(odd) + 3
+
+
+def test_a_long_text_looks_up_only_its_first_codes(client, line_app, fake_line):
+    with line_app.app_context():
+        session = line_app.extensions["db_sessionmaker"]()
+        code = make_incident(session, lon=104.62, lat=17.35).tracking_code
+        session.commit()
+    queries = []
+    engine = line_app.extensions["db_engine"]
+    count = lambda *args: queries.append(1)  # noqa: E731
+    from sqlalchemy import event as sa_event
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        post(client, webhook_body(text_event(USER, fake_line.new_reply_token(),
+                                             "ZZZZ-9999 " * 499 + code)))
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    assert len(queries) < 20
+    assert reply_text(fake_line).startswith("ไม่พบเรื่องที่มีรหัสนี้")

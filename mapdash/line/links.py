@@ -9,7 +9,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 SALT = "mapdash.line-user"
 MAX_AGE_SECONDS = 7 * 24 * 3600
-_LINE_USER_ID = 64  # incidents.reporter_line_user's limit (sql/006)
+LINE_USER_ID = 64  # incidents.reporter_line_user's limit (sql/006)
 
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
@@ -28,4 +28,4 @@ def user_from_token(secret_key: str, token: str | None) -> str | None:
         user_id = _serializer(secret_key).loads(token, max_age=MAX_AGE_SECONDS)
     except BadData:
         return None
-    return user_id if isinstance(user_id, str) and 0 < len(user_id) <= _LINE_USER_ID else None
+    return user_id if isinstance(user_id, str) and 0 < len(user_id) <= LINE_USER_ID else None

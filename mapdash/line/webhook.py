@@ -17,6 +17,7 @@ Every report link carries the user's signed LINE userId (links.py). Thai only, s
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from . import links, sender
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9]{4})[\s-]?([A-Za-z0-9]{4})(?![A-Za-z0-9])")
 REPORT_WORDS = ("แจ้งเรื่อง", "แจ้งปัญหา", "report")
 REPORT_POSTBACK = "action=report"
+MAX_CODES = 5  # tracking codes looked up in one text
 
 
 def _th(key: str, **values) -> str:
@@ -65,7 +67,7 @@ def parse_events(body: bytes) -> list[dict]:
     """The events of a signed webhook body; a body that is not LINE's JSON is refused."""
     try:
         payload = json.loads(body)
-    except ValueError:  # also bytes that are not UTF-8
+    except (ValueError, RecursionError):  # also bytes that are not UTF-8, absurd nesting
         payload = None
     events = payload.get("events") if isinstance(payload, dict) else None
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
@@ -89,7 +91,8 @@ def record_and_answer(session: Session, events: list[dict]) -> list[Answer]:
         if first_time is None:
             continue
         token = event.get("replyToken")
-        messages = _answer(session, event) if token and event.get("mode") != "standby" else None
+        answerable = isinstance(token, str) and token and event.get("mode") != "standby"
+        messages = _answer(session, event) if answerable else None
         if messages:
             answers.append(Answer(event_id, token, messages))
     session.flush()
@@ -115,26 +118,33 @@ def send_answers(session: Session, config: dict, answers: list[Answer]) -> None:
     session.flush()
 
 
+def _field(value, kind):
+    """An event's field if it has the type LINE gives it, else an empty one: a signed body
+    is LINE's, but a field of another type must not break the answer."""
+    return value if isinstance(value, kind) else kind()
+
+
 def _answer(session: Session, event: dict) -> list | None:
-    source = event.get("source") or {}
+    source = _field(event.get("source"), dict)
     kind = event.get("type")
     if kind == "join" and source.get("type") == "group":
         # Staff add the account to their department's group: tell them its id for the setting.
-        return [sender.text_message(_th("line.group_joined", group=source.get("groupId", "")))]
-    user = source.get("userId") if source.get("type") == "user" else None
-    if not user:
+        group = _field(source.get("groupId"), str)[:64]
+        return [sender.text_message(_th("line.group_joined", group=group))]
+    user = _field(source.get("userId"), str) if source.get("type") == "user" else ""
+    if not 0 < len(user) <= links.LINE_USER_ID:
         return None
     if kind == "follow":
         return [_with_location_button(_th("line.greeting", link=report_link(session, user)))]
-    if kind == "postback" and (event.get("postback") or {}).get("data") == REPORT_POSTBACK:
+    if kind == "postback" and _field(event.get("postback"), dict).get("data") == REPORT_POSTBACK:
         return [_with_location_button(_th("line.report_link", link=report_link(session, user)))]
     if kind != "message":
         return None
-    message = event.get("message") or {}
+    message = _field(event.get("message"), dict)
     if message.get("type") == "location":
         return [sender.text_message(_location_answer(session, user, message))]
     if message.get("type") == "text":
-        return [_text_answer(session, user, str(message.get("text") or ""))]
+        return [_text_answer(session, user, _field(message.get("text"), str))]
     return [_with_location_button(_th("line.help", link=report_link(session, user)))]
 
 
@@ -163,7 +173,9 @@ def _location_answer(session: Session, user: str, message: dict) -> str:
 
 
 def _text_answer(session: Session, user: str, text: str):
-    for match in _CODE.finditer(text):
+    # Only the first few code-like words are looked up: a 5000-character text must not cost
+    # hundreds of queries.
+    for match in itertools.islice(_CODE.finditer(text), MAX_CODES):
         code = intake.normalize_tracking_code(match.group(1) + match.group(2))
         incident = intake.find_by_code(session, code)
         if incident is not None:
