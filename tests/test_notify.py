@@ -223,6 +223,43 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     assert sorted(smtp.mailbox.message_ids()) == sorted(f"<{n.key}@tambon.example>" for n in outbox(db))
 
 
+def test_a_message_whose_lease_ran_out_is_sent_by_one_worker_only(napp, db, people, smtp):
+    """A worker slow enough for its lease to run out mid-batch must not send a message
+    another worker has taken over meanwhile."""
+    cases = [make_incident(db, lon=100.005 + i / 10000, reporter_email=f"citizen{i}@example.test")
+             for i in range(2)]
+    db.commit()
+    for case in cases:
+        workflow.perform(db, case.id, "accept", people["dispatcher"])
+    db.commit()
+    slow, other = Worker(napp), Worker(napp)
+    first, second = slow.claim(10)
+    slow.send(first)
+    # The slow worker's lease on the second message runs out; the other worker takes it.
+    db.execute(update(Notification).where(Notification.id == second.id)
+               .values(next_attempt_at=func.now() - timedelta(seconds=1)))
+    db.commit()
+    assert other.run_once() == 1
+    assert slow.send(second) == "lost_lease"
+    assert sorted(r.recipients[0] for r in smtp.mailbox.received) == \
+        ["citizen0@example.test", "citizen1@example.test"]
+    assert [(n.status, n.attempts) for n in outbox(db)] == [("sent", 1), ("sent", 2)]
+
+
+def test_a_worker_asked_to_stop_hands_back_what_it_claimed(napp, db, people, smtp):
+    case = make_incident(db, reporter_email="somchai@example.test")
+    db.commit()
+    workflow.perform(db, case.id, "accept", people["dispatcher"])
+    db.commit()
+    stopping = Worker(napp)
+    stopping.stop.set()  # SIGTERM arrived while it claimed
+    assert stopping.run_once() == 1
+    assert [(n.status, n.attempts) for n in outbox(db)] == [("pending", 0)]
+    assert smtp.mailbox.received == []
+    drain(napp)
+    assert len(smtp.mailbox.received) == 1
+
+
 def test_a_busy_server_is_retried_and_the_message_arrives_once(napp, db, people, smtp):
     smtp.mailbox.data_replies = ["451 4.7.1 Greylisted, try again", "421 4.3.2 Too busy",
                                  "452 4.3.1 Insufficient storage"]

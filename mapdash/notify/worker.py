@@ -8,8 +8,14 @@ Crash safety, step by step:
 2. send each through its channel; the receiver gets the notification's fixed key (LINE's
    X-Line-Retry-Key, the e-mail's Message-ID);
 3. mark it 'sent', committed per message.
+Just before each send the lease is renewed, if the row is still ours (its `attempts` is the
+one our claim set): a worker slow enough to outlive its lease never sends a message another
+worker has taken over.
 A worker that dies between 1 and 3 leaves the row 'sending'; when the lease runs out it is
-due again and sent with the same key. Nothing is lost; a resend is recognisable as one.
+due again and sent with the same key. Nothing is lost. The one window for a repeat is a
+worker killed after the receiver accepted a message (SMTP 250, LINE 200) but before step 3
+committed: LINE drops the repeat (same X-Line-Retry-Key); an e-mail arrives twice, with the
+same Message-ID, which many mail programs show once.
 Failures retry with exponential backoff and jitter up to NOTIFY_MAX_ATTEMPTS, then the row
 is 'failed' (at once for a permanent refusal) and shown to admins.
 """
@@ -48,6 +54,7 @@ class Worker:
         self.engine = app.extensions["db_engine"]
         self.stop = threading.Event()
         self._next_scan = 0.0
+        self._attempts: dict[int, int] = {}  # id → attempts of our claim (see _renew_lease)
 
     def claim(self, batch: int) -> list[Outgoing]:
         with Session(self.engine) as session, session.begin():
@@ -75,6 +82,8 @@ class Worker:
 
     def send(self, outgoing: Outgoing) -> str:
         """Deliver one claimed message and record the outcome. Returns the new status."""
+        if not self._renew_lease(outgoing):
+            return "lost_lease"  # our lease ran out and another worker took the message over
         try:
             sender = importlib.import_module(SENDERS[outgoing.channel])
             sender.deliver(self.config, outgoing)
@@ -96,10 +105,22 @@ class Worker:
                             "last_error = :error, next_attempt_at = now() + :wait WHERE id = :id",
                             {"error": error[:MAX_ERROR], "wait": wait})
 
+    def _renew_lease(self, outgoing: Outgoing) -> bool:
+        """A full lease for the send about to start, if the message is still ours: each claim
+        counts an attempt, so `attempts` tells our claim from a later one by another worker."""
+        with Session(self.engine) as session, session.begin():
+            return session.execute(text("""
+                UPDATE notifications SET next_attempt_at = now() + make_interval(secs => :lease)
+                WHERE id = :id AND status = 'sending' AND attempts = :attempts RETURNING id"""),
+                {"id": outgoing.id, "attempts": self._attempts.get(outgoing.id),
+                 "lease": self.config["NOTIFY_LEASE_SECONDS"]}).first() is not None
+
     def _record(self, notification_id: int, sql: str, params: dict) -> str:
         with Session(self.engine) as session, session.begin():
-            return session.execute(text(sql + " AND status = 'sending' RETURNING status"),
-                                   {"id": notification_id, **params}).scalar() or "lost_lease"
+            return session.execute(
+                text(sql + " AND status = 'sending' AND attempts = :attempts RETURNING status"),
+                {"id": notification_id, "attempts": self._attempts.get(notification_id),
+                 **params}).scalar() or "lost_lease"
 
     def run_once(self, batch: int = 20) -> int:
         """One pass: the overdue scan when it is due, then one batch. Returns messages handled."""
@@ -118,8 +139,11 @@ class Worker:
             session.execute(text("""
                 UPDATE notifications SET status = 'pending', attempts = attempts - 1,
                     next_attempt_at = now()
-                WHERE id = ANY(:ids) AND status = 'sending'"""),
-                {"ids": [outgoing.id for outgoing in unsent]})
+                WHERE id = ANY(:ids) AND status = 'sending'
+                  AND (id, attempts) IN (SELECT * FROM unnest(CAST(:ids AS bigint[]),
+                                                              CAST(:attempts AS integer[])))"""),
+                {"ids": [outgoing.id for outgoing in unsent],
+                 "attempts": [self._attempts.get(outgoing.id) for outgoing in unsent]})
 
     def scan_overdue_if_due(self) -> None:
         now = datetime.now(UTC).timestamp()
