@@ -76,11 +76,11 @@ def drain(app, passes: int = 20) -> None:
     raise AssertionError("the outbox never emptied")
 
 
-def post_closing(client, case_id):
+def post_closing(client, case_id, lat=CASE_LAT, seed=77):
     token = client.get("/crew/token.json").get_json()["csrf_token"]
     form = {"idempotency_key": str(uuid.uuid4()), "result": "fixed", "note": "เปลี่ยนหลอดไฟแล้ว",
-            "lat": str(CASE_LAT), "lon": str(CASE_LON), "accuracy": "10",
-            "photos": [(io.BytesIO(jpeg(scene(77), taken=datetime.now(UTC))), "after.jpg")]}
+            "lat": str(lat), "lon": str(CASE_LON), "accuracy": "10",
+            "photos": [(io.BytesIO(jpeg(scene(seed), taken=datetime.now(UTC))), "after.jpg")]}
     return client.post(f"/crew/cases/{case_id}/close", data=form,
                        content_type="multipart/form-data",
                        headers={"X-CSRFToken": token, "Accept": "application/json"})
@@ -134,6 +134,41 @@ def test_citizen_hears_accepted_question_and_result_by_email_once(napp, db, peop
 
     drain(napp)
     assert len(smtp.mailbox.received) == 5
+
+
+def test_a_closing_flagged_for_review_is_told_once_its_evidence_is_accepted(napp, db, people,
+                                                                          smtp):
+    """A crew's closing whose evidence needs a dispatcher's look (here: made 1 km away) is not
+    announced yet: it may be sent back. Accepted, it is announced once, with the photo."""
+    case = make_incident(db, reporter_email="somchai@example.test")
+    case.created_at = datetime.now(UTC) - timedelta(hours=1)
+    db.commit()
+    dispatcher, crew = people["dispatcher"], people["crew"]
+    workflow.perform(db, case.id, "accept", dispatcher)
+    workflow.perform(db, case.id, "assign", dispatcher, assignee_id=crew.id)
+    db.commit()
+    client = napp.test_client()
+    login(client, crew.email, PASSWORD)
+    assert post_closing(client, case.id, lat=CASE_LAT + 0.01).status_code == 201
+    db.refresh(case)
+    assert case.evidence_review == "needs_review"
+    workflow.perform(db, case.id, "send_back", dispatcher, note="รูปไม่ใช่จุดนี้")
+    db.commit()
+    assert post_closing(client, case.id, lat=CASE_LAT + 0.01, seed=78).status_code == 201
+    drain(napp)
+    assert [n.kind for n in outbox(db)] == ["accepted"]
+
+    workflow.perform(db, case.id, "accept_evidence", dispatcher)
+    db.commit()
+    drain(napp)
+    assert [n.kind for n in outbox(db)] == ["accepted", "resolved"]
+    mail = smtp.mailbox.received[-1].message
+    assert mail["Subject"].startswith(f"เรื่อง {case.tracking_code} ดำเนินการแล้ว")
+    text = mail.get_body(("plain",)).get_content()
+    photo_url = outbox(db)[-1].payload["photo_url"]
+    assert "เปลี่ยนหลอดไฟแล้ว" in text and photo_url in text
+    assert napp.test_client().get(photo_url.removeprefix(BASE)).status_code == 200
+    assert len(smtp.mailbox.received) == 2
 
 
 def test_staff_hear_of_a_new_case_in_their_department(napp, db, people, smtp):

@@ -31,8 +31,10 @@ _PENDING = "notify_pending_events"
 _apps: "weakref.WeakKeyDictionary[Engine, weakref.ref]" = weakref.WeakKeyDictionary()
 
 # The three messages of seed 001's steps 3 and 7, and the reason when a case is not taken.
+# A crew's closing whose evidence needs review is announced when a dispatcher accepts the
+# evidence (the after photo is public from then on), not when it may still be sent back.
 CITIZEN_KINDS = {"accept": "accepted", "request_info": "info_requested", "resolve": "resolved",
-                 "reject": "rejected"}
+                 "accept_evidence": "resolved", "reject": "rejected"}
 
 
 def init_app(app: Flask) -> None:
@@ -98,6 +100,8 @@ def enqueue_for_events(session: Session, event_ids: list[int]) -> None:
         if kind is None and ev.action != "report":
             continue
         incident = ev.incident
+        if ev.action == "resolve" and incident.evidence_review == "needs_review":
+            continue  # told on "accept_evidence"; nothing if the closing is sent back
         if ev.action == "report":
             recipients = department_recipients(incident.department)
         else:
@@ -124,7 +128,11 @@ def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident)
     shown = before_after(session, incident)  # the public "after" of a crew's closing, if any
     after = shown["after"] if shown else []
     photo_url = link(app, "photos.photo", photo_id=after[0].id) if after else None
-    return messages.resolved(incident, ev.note, url, photo_url)
+    note = ev.note if ev.action == "resolve" else session.scalar(
+        select(IncidentEvent.note).where(IncidentEvent.incident_id == incident.id,
+                                         IncidentEvent.action == "resolve")
+        .order_by(IncidentEvent.id.desc()).limit(1))  # accept_evidence: the crew's closing note
+    return messages.resolved(incident, note, url, photo_url)
 
 
 def add(session: Session, *, incident_id: int, event_id: int | None, payload: dict,
