@@ -8,7 +8,7 @@ it), no photo of a rejected case, and nothing at all of sensitive types.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -28,8 +28,12 @@ EMERGENCY_NOTICE = ("เหตุฉุกเฉิน โทร 1669 (เจ็
                     "Emergency: call 1669 (medical), 191 (police), 199 (fire)")
 # ISO 8601 as the spec's W3C note has it, with its zone (Z or ±HH:MM), nothing looser.
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
+# A village by its number: "หมู่ 3", "หมู่ที่ ๓", "ม.3", "Moo 3", "village no. 3", anywhere in
+# the address (the spec writes it most specific first: a house number may come before it).
 _VILLAGE_NUMBER = re.compile(
-    r"^(?:หมู่บ้าน|หมู่|ม\.|moo|village)?\s*(?:ที่|no\.?)?\s*(\d{1,3})(?!\d)", re.IGNORECASE)
+    r"(?:หมู่บ้าน|หมู่|ม\.|\bmoo|\bvillage)\s*(?:ที่|no\.?)?\s*(\d{1,3})(?!\d)", re.IGNORECASE)
+# Dates a client may search by: any real one, with room for the 90 days around it.
+_EARLIEST, _LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def _bad(code: str, th: str, en: str, status: int = 400):
@@ -43,13 +47,19 @@ def _datetime(value: str, name: str) -> datetime:
              f"{name} must be an ISO 8601 date and time with its zone, "
              "e.g. 2026-11-01T00:00:00+07:00")
     try:
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
     except ValueError:
         _bad("bad_date", f"{name}: ไม่มีวันเวลานี้", f"{name} is not a real date and time")
+    if not _EARLIEST <= moment <= _LATEST:
+        _bad("bad_date", f"{name} ต้องอยู่ระหว่างปี ค.ศ. 1900 ถึง 9000",
+             f"{name} must be between the years 1900 and 9000")
+    return moment
 
 
-def _list(value: str | None, name: str) -> list[str]:
-    items = list(dict.fromkeys(item.strip() for item in (value or "").split(",") if item.strip()))
+def _list(args, name: str) -> list[str]:
+    """A comma-delimited list, which the spec also lets a client declare several times."""
+    value = ",".join(args.getlist(name))
+    items = list(dict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
     if len(items) > MAX_LIST:
         _bad("too_many", f"{name} ระบุได้ไม่เกิน {MAX_LIST:,} ค่า",
              f"{name} takes at most {MAX_LIST:,} values")
@@ -68,7 +78,7 @@ class RequestQuery:
     def from_args(cls, args, now: datetime) -> "RequestQuery":
         """The spec's filters. service_request_id overrides the rest; without dates, the
         last 90 days; a span over 90 days is refused."""
-        ids = _list(args.get("service_request_id"), "service_request_id")
+        ids = _list(args, "service_request_id")
         if ids:
             return cls(ids=tuple(intake.normalize_tracking_code(i) for i in ids))
         start, end = args.get("start_date", "").strip(), args.get("end_date", "").strip()
@@ -85,11 +95,11 @@ class RequestQuery:
         if end - start > MAX_SPAN:
             _bad("span_too_long", "ช่วงวันที่ต้องไม่เกิน 90 วัน",
                  "start_date and end_date may be at most 90 days apart")
-        statuses = frozenset(_list(args.get("status"), "status"))
+        statuses = frozenset(_list(args, "status"))
         if statuses - {"open", "closed"}:
             _bad("bad_status", "status ใช้ได้เพียง open หรือ closed",
                  "status must be open or closed (or open,closed)")
-        return cls(service_codes=tuple(_list(args.get("service_code"), "service_code")),
+        return cls(service_codes=tuple(_list(args, "service_code")),
                    start=start, end=end, statuses=statuses)
 
 
@@ -158,7 +168,9 @@ def _as_request(incident: Incident, lon, lat, note: str | None,
         "agency_responsible": localized(incident.department),
         "service_notice": EMERGENCY_NOTICE if incident.category.emergency else None,
         "requested_datetime": _local(incident.created_at),
-        "updated_datetime": _local(incident.updated_at),
+        # the spec: for a closed request, when it was closed
+        "updated_datetime": _local(incident.closed_at if not incident.is_open and
+                                   incident.closed_at else incident.updated_at),
         "expected_datetime": _local(tracking.expected_completion(incident)),
         "address": incident.village.label_th if incident.village else None,
         "lat": lat,
@@ -176,9 +188,11 @@ def village_point(session: Session, org: Organization, address: str) -> tuple[fl
                func.ST_X(func.ST_PointOnSurface(Village.geom)),
                func.ST_Y(func.ST_PointOnSurface(Village.geom)))
         .where(Village.organization_id == org.id)).all()
-    number = _VILLAGE_NUMBER.match(address)
-    if number:
-        matches = [v for v in villages if v.number == int(number.group(1))]
+    numbers = {int(found) for found in _VILLAGE_NUMBER.findall(address)}
+    if address.isdecimal() and len(address) <= 3:
+        numbers = {int(address)}  # the number alone
+    if numbers:
+        matches = [v for v in villages if {v.number} == numbers]  # two numbers: which one?
     else:
         folded = address.casefold()
         named = [(len(name), v) for v in villages for name in (v.name_th, v.name_en)
@@ -243,8 +257,8 @@ def file_request(session: Session, org: Organization, key: ApiKey, form) -> Inci
 
 
 def filed(incident: Incident) -> list[dict]:
-    """The answer to a POST: the id at once (and the same value as the token)."""
-    return [{"service_request_id": incident.tracking_code, "token": incident.tracking_code,
+    """The answer to a POST: the id at once, so no token (the spec gives one or the other)."""
+    return [{"service_request_id": incident.tracking_code,
              "service_notice": EMERGENCY_NOTICE if incident.category.emergency else None,
              "account_id": None}]
 
