@@ -129,6 +129,8 @@ def test_the_public_page_filters_pick_the_same_cases_in_both_formats(
     ("type=no_such_type", 400, "type"),
     ("type=drug_tip", 400, "type"),  # sensitive types are never a public filter
     ("village=99999999999999999999", 400, "village"),
+    ("village=" + "9" * 5000, 400, "village"),  # more digits than int() reads
+    ("village=%C2%B2", 400, "village"),         # "²" is a digit, not a decimal number
     ("org=no-such-org", 404, None),
 ])
 def test_bad_filters_are_refused_in_thai_and_english(demo_client, query, status, field):
