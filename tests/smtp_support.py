@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 def free_port() -> int:
@@ -60,10 +61,16 @@ class Mailbox:
 
 
 class SmtpServer:
-    def __init__(self, tls_context=None):
+    def __init__(self, tls_context=None, password: str | None = None):
+        """`password`: the server asks every client to log in (any user, this password),
+        after STARTTLS (give a `tls_context`)."""
         self.mailbox = Mailbox()
         self.port = free_port()
         kwargs = {"tls_context": tls_context, "require_starttls": False} if tls_context else {}
+        if password is not None:
+            def authenticator(server, session, envelope, mechanism, login):
+                return AuthResult(success=login.password == password.encode(), handled=False)
+            kwargs.update(authenticator=authenticator, auth_required=True)
         self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port,
                                      **kwargs)
 

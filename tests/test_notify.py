@@ -443,6 +443,37 @@ def test_starttls_is_used_when_the_server_offers_it(database_url, tmp_path):
             application.extensions["db_engine"].dispose()
 
 
+def test_a_refused_login_is_retried_not_failed_and_sends_once_the_password_is_right(
+        database_url, tmp_path):
+    """A wrong SMTP password (535) is the settings' fault, not the message's: the message
+    waits for the next try instead of failing for good. The login comes after STARTTLS."""
+    cert, key = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    with SmtpServer(tls_context=context, password="right-password") as server:
+        wrong = notify_app(database_url, tmp_path, server, SMTP_USER="noreply",
+                           SMTP_PASSWORD="wrong-password", SMTP_CA_FILE=str(cert))
+        right = notify_app(database_url, tmp_path, server, SMTP_USER="noreply",
+                           SMTP_PASSWORD="right-password", SMTP_CA_FILE=str(cert))
+        from sqlalchemy.orm import Session
+        with Session(wrong.extensions["db_engine"]) as session:
+            make_org(session)
+            session.execute(update(Department).values(notify_email="staff@tambon.example"))
+            session.commit()
+            make_incident(session)
+            session.commit()
+            Worker(wrong).run_once()
+            [waiting] = outbox(session)
+            assert waiting.status == "pending" and "535" in waiting.last_error
+            session.execute(update(Notification).values(next_attempt_at=func.now()))
+            session.commit()
+            Worker(right).run_once()
+            assert [n.status for n in outbox(session)] == ["sent"]
+        assert [r.recipients for r in server.mailbox.received] == [["staff@tambon.example"]]
+        for application in (wrong, right):
+            application.extensions["db_engine"].dispose()
+
+
 def test_an_overdue_case_alerts_its_department_once_per_step(napp, db, people, smtp):
     db.execute(update(Department).values(notify_email=Department.code + "@tambon.example"))
     case = make_incident(db)

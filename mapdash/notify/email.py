@@ -1,7 +1,8 @@
 """The e-mail channel: one message per notification through the SMTP server of the settings.
 
-STARTTLS is used whenever the server offers it (SMTP_PORT 465: TLS from the first byte); the
-certificate is checked against the system's CAs plus SMTP_CA_FILE, unless SMTP_TLS_VERIFY=0.
+STARTTLS is used whenever the server offers it (SMTP_PORT 465: TLS from the first byte), a
+login only when SMTP_USER is set; the certificate is checked against the system's CAs plus
+SMTP_CA_FILE, unless SMTP_TLS_VERIFY=0.
 The Message-ID is made from the notification's key, so a message resent after a crash is
 recognisably the same message.
 """
@@ -21,7 +22,13 @@ def deliver(config: dict, outgoing: Outgoing) -> None:
         raise DeliveryError("SMTP_HOST and SMTP_FROM are not set")
     message = build_message(config, outgoing)
     try:
-        with _connect(config) as smtp:
+        smtp = _connect(config)
+    except (smtplib.SMTPException, OSError) as exc:
+        # Cannot connect, TLS or login refused (535): the server or our settings, not this
+        # message. Retried with backoff; the error shows on the admin page meanwhile.
+        raise DeliveryError(f"{type(exc).__name__}: {exc}") from None
+    try:
+        with smtp:
             smtp.send_message(message)
     except smtplib.SMTPRecipientsRefused as exc:
         code, reply = next(iter(exc.recipients.values()))
@@ -30,7 +37,7 @@ def deliver(config: dict, outgoing: Outgoing) -> None:
         # 4xx: try again later (greylisting, a full queue, 421 closing); 5xx: refused for good.
         raise DeliveryError(f"{exc.smtp_code} {_text(exc.smtp_error)}",
                             permanent=500 <= exc.smtp_code < 600) from None
-    except (smtplib.SMTPException, OSError) as exc:  # cannot connect, dropped, TLS failure
+    except (smtplib.SMTPException, OSError) as exc:  # dropped mid-message
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from None
 
 
