@@ -295,6 +295,25 @@ def test_a_worker_asked_to_stop_hands_back_what_it_claimed(napp, db, people, smt
     assert len(smtp.mailbox.received) == 1
 
 
+def test_a_message_that_breaks_its_sender_does_not_stop_the_worker(napp, db, people, smtp):
+    """A sender that raises something unforeseen (here: a payload an older version wrote
+    without the texts) fails that message visibly; the messages after it still go out."""
+    cases = [make_incident(db, lon=100.005 + i / 10000, reporter_email=f"citizen{i}@example.test")
+             for i in range(2)]
+    db.commit()
+    for case in cases:
+        workflow.perform(db, case.id, "accept", people["dispatcher"])
+    db.commit()
+    broken = outbox(db)[0]
+    db.execute(update(Notification).where(Notification.id == broken.id).values(payload={}))
+    db.commit()
+    Worker(napp).run_once()
+    waiting, sent = outbox(db)
+    assert waiting.status == "pending" and "KeyError" in waiting.last_error
+    assert sent.status == "sent"
+    assert [r.recipients for r in smtp.mailbox.received] == [["citizen1@example.test"]]
+
+
 def test_a_busy_server_is_retried_and_the_message_arrives_once(napp, db, people, smtp):
     smtp.mailbox.data_replies = ["451 4.7.1 Greylisted, try again", "421 4.3.2 Too busy",
                                  "452 4.3.1 Insufficient storage"]

@@ -91,6 +91,10 @@ class Worker:
             return self._failed(outgoing, str(exc), exc.permanent)
         except ImportError as exc:
             return self._failed(outgoing, f"no sender for {outgoing.channel}: {exc}", False)
+        except Exception as exc:  # a sender's bug must not stop every other message
+            self.app.logger.exception("notification %s: the %s sender broke", outgoing.id,
+                                      outgoing.channel)
+            return self._failed(outgoing, f"{type(exc).__name__}: {exc}", False)
         return self._record(outgoing.id, "UPDATE notifications SET status = 'sent', "
                             "sent_at = now(), last_error = NULL WHERE id = :id", {})
 
