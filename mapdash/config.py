@@ -64,6 +64,8 @@ def load(overrides: dict | None = None) -> dict:
         "SMTP_USER": os.environ.get("SMTP_USER", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "SMTP_FROM": os.environ.get("SMTP_FROM", ""),
+        # Where replies to a message go (e.g. the office's mailbox); none: to SMTP_FROM.
+        "SMTP_REPLY_TO": os.environ.get("SMTP_REPLY_TO", ""),
         # A private CA (PEM) to trust besides the system's; SMTP_TLS_VERIFY=0 trusts any
         # certificate (a test server only).
         "SMTP_CA_FILE": os.environ.get("SMTP_CA_FILE", ""),

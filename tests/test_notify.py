@@ -361,6 +361,30 @@ def test_a_citizen_whose_case_is_not_taken_up_hears_why(napp, db, people, smtp):
     assert "อยู่นอกเขตรับผิดชอบ แจ้ง กฟภ." in text and f"{BASE}/track/{case.tracking_code}" in text
 
 
+def test_replies_to_a_message_reach_the_reply_to_mailbox_and_headers_are_encoded():
+    """A citizen asked for more information naturally presses "reply": with SMTP_REPLY_TO
+    the answer reaches a staffed mailbox instead of noreply@."""
+    from mapdash.notify.delivery import Outgoing
+    from mapdash.notify.email import build_message
+    payload = {"kind": "info_requested", "subject_th": "ขอข้อมูลเพิ่มเติม เรื่อง ABCD-2345",
+               "subject_en": "More information needed for ABCD-2345", "text_th": "เสาต้นไหน",
+               "text_en": "Which pole?", "url": f"{BASE}/track/ABCD-2345"}
+    config = {"SMTP_FROM": "อบต.ตัวอย่าง <noreply@tambon.example>",
+              "SMTP_REPLY_TO": "สำนักปลัด <office@tambon.example>"}
+    raw = build_message(config, Outgoing(1, "0f6c8a2e-0000-4000-8000-000000000001", "email",
+                                         "somchai@example.test", payload)).as_bytes()
+    assert raw.isascii()  # Thai headers as RFC 2047 words, the bodies in their own encoding
+    import email as email_lib
+    parsed = email_lib.message_from_bytes(raw, policy=email_lib.policy.default)
+    assert parsed["Subject"] == "ขอข้อมูลเพิ่มเติม เรื่อง ABCD-2345 / More information needed for ABCD-2345"
+    assert parsed["Reply-To"].addresses[0].addr_spec == "office@tambon.example"
+    assert parsed["From"].addresses[0].display_name == "อบต.ตัวอย่าง"
+    assert parsed["Date"].datetime.utcoffset() is not None  # +0000, not "-0000" (unknown)
+    del config["SMTP_REPLY_TO"]
+    assert "Reply-To" not in build_message(config, Outgoing(1, "k", "email", "a@example.test",
+                                                            payload))
+
+
 def test_backoff_doubles_with_jitter_up_to_a_cap():
     assert backoff(1, 30, 3600, rng=lambda: 0.5) == timedelta(seconds=30)
     assert backoff(4, 30, 3600, rng=lambda: 0.5) == timedelta(seconds=240)

@@ -76,13 +76,17 @@ def build_message(config: dict, outgoing: Outgoing) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = f"{payload['subject_th']} / {payload['subject_en']}"
     message["From"] = config["SMTP_FROM"]
+    if config.get("SMTP_REPLY_TO"):  # where a citizen's "reply" goes: not to noreply@
+        message["Reply-To"] = config["SMTP_REPLY_TO"]
     message["To"] = outgoing.recipient
-    message["Date"] = formatdate(localtime=False)
+    message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = message_id(config, outgoing)
     message["Auto-Submitted"] = "auto-generated"  # no vacation replies to a notice
+    # base64: Thai text in 7-bit form, as every server takes (no 8BITMIME needed)
     message.set_content(f"{payload['text_th']}\n\n--- English ---\n\n{payload['text_en']}\n"
-                        + (f"\n{payload['photo_url']}\n" if payload.get("photo_url") else ""))
-    message.add_alternative(_html(payload), subtype="html")
+                        + (f"\n{payload['photo_url']}\n" if payload.get("photo_url") else ""),
+                        cte="base64")
+    message.add_alternative(_html(payload), subtype="html", cte="base64")
     return message
 
 
