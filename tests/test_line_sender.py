@@ -76,10 +76,15 @@ def test_a_user_who_blocked_the_account_is_a_permanent_failure(config, fake_line
     assert fake_line.pushes == []
 
 
-def test_a_wrong_access_token_is_permanent(config, fake_line):
+def test_a_wrong_access_token_is_retried_until_the_setting_is_fixed(config, fake_line):
+    """A 401 is the settings' fault (a reissued token), not the message's: like an SMTP
+    login refused, it must not fail every waiting message for good."""
+    message = outgoing()
     with pytest.raises(DeliveryError) as failed:
-        sender.deliver({**config, "LINE_CHANNEL_ACCESS_TOKEN": "wrong"}, outgoing())
-    assert failed.value.permanent and "401" in str(failed.value)
+        sender.deliver({**config, "LINE_CHANNEL_ACCESS_TOKEN": "wrong"}, message)
+    assert not failed.value.permanent and "401" in str(failed.value)
+    sender.deliver(config, message)
+    assert len(fake_line.pushes) == 1
 
 
 def test_an_unreachable_line_is_transient(config, fake_line):

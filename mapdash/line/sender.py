@@ -16,8 +16,9 @@ from . import is_configured
 MAX_TEXT = 5000  # LINE's limit for a text message
 # (connect, read) seconds: the webhook answers LINE while it waits for the reply.
 TIMEOUT = (3, 10)
-# Statuses where trying again later can help; any other refusal is for good.
-TRANSIENT_STATUSES = {408, 429}
+# Statuses where trying again later can help; any other refusal is for good. 401: the access
+# token was reissued or revoked, the settings' fault, not the message's.
+TRANSIENT_STATUSES = {401, 408, 429}
 
 
 def text_message(text: str) -> TextMessage:
