@@ -71,7 +71,9 @@ def load(overrides: dict | None = None) -> dict:
         "SMTP_CA_FILE": os.environ.get("SMTP_CA_FILE", ""),
         "SMTP_TLS_VERIFY": os.environ.get("SMTP_TLS_VERIFY", "1") != "0",
         "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", 30)),
-        "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", 10)),
+        # 30 tries, 30 s apart doubling up to an hour: a mail server or LINE down for most
+        # of a day still delivers; only then is a message 'failed' (admins retry it).
+        "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", 30)),
         "NOTIFY_BACKOFF_SECONDS": float(os.environ.get("NOTIFY_BACKOFF_SECONDS", 30)),
         "NOTIFY_BACKOFF_MAX_SECONDS": float(os.environ.get("NOTIFY_BACKOFF_MAX_SECONDS", 3600)),
         # A message left 'sending' this long by a worker that died is sent again (same key).
