@@ -411,11 +411,18 @@ def test_a_refused_address_fails_at_once_and_an_admin_sees_it_and_retries(
     assert "nobody@example.test" in page and "550 5.1.1 No such user here" in page
     assert case.tracking_code in page and "ส่งไม่สำเร็จ" in page
     # Nobody else may look.
-    dispatcher = napp.test_client()
-    login(dispatcher, people["dispatcher"].email, PASSWORD)
-    assert dispatcher.get("/admin/notifications/").status_code == 403
-    assert dispatcher.post(f"/admin/notifications/{failed.id}/retry",
-                           data={"csrf_token": csrf_token(dispatcher, "/")}).status_code == 403
+    officer = make_user(db, people["org"], "officer", "officer@test.mapdash.test", "engineering")
+    db.commit()
+    for user in (people["dispatcher"], officer, people["crew"]):
+        staff = napp.test_client()
+        login(staff, user.email, PASSWORD)
+        assert staff.get("/admin/notifications/").status_code == 403
+        assert staff.post(f"/admin/notifications/{failed.id}/retry",
+                          data={"csrf_token": csrf_token(staff, "/")}).status_code == 403
+    anonymous = napp.test_client()
+    assert anonymous.get("/admin/notifications/").status_code == 302
+    form = {"csrf_token": csrf_token(anonymous, "/report/streetlight")}
+    assert anonymous.post(f"/admin/notifications/{failed.id}/retry", data=form).status_code == 302
 
     smtp.mailbox.refused_recipients = set()  # the citizen's mailbox works again
     token = csrf_token(admin, "/admin/notifications/")
