@@ -84,3 +84,17 @@ def test_same_problem_from_the_line_link_lets_line_tell_the_follower(demo_app, d
     assert response.status_code == 303
     follower = demo_session.scalars(select(Follower).where(Follower.incident_id == case.id)).one()
     assert follower.line_user == USER
+
+
+def test_the_line_user_survives_a_form_error(demo_client, demo_session):
+    token = links.sign_user(SECRET, USER)
+    _, fields = form_fields(demo_client, f"/report/streetlight?line={token}")
+    refused = demo_client.post("/report/streetlight", data={**fields, "description": "ไฟดับหน้าวัด"})
+    assert refused.status_code == 400  # no place given
+    page = refused.get_data(as_text=True)
+    assert f'name="line" value="{token}"' in page and USER not in page
+    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', page))
+    response = demo_client.post("/report/streetlight", data={
+        **fields, "lat": "17.35", "lon": "104.62", "description": "ไฟดับหน้าวัด"})
+    assert response.status_code == 303
+    assert reported(demo_session).reporter_line_user == USER
