@@ -41,6 +41,8 @@ _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9]{4})[\s-]?([A-Za-z0-9]{4})(?![A
 REPORT_WORDS = ("แจ้งเรื่อง", "แจ้งปัญหา", "report")
 REPORT_POSTBACK = "action=report"
 MAX_CODES = 5  # tracking codes looked up in one text
+_EVENT_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # a ULID in practice
+_EVENT_TYPE = re.compile(r"[A-Za-z]{1,40}")
 
 
 def _th(key: str, **values) -> str:
@@ -80,12 +82,13 @@ def record_and_answer(session: Session, events: list[dict]) -> list[Answer]:
     Flushes; the caller sends the answers (send_answers) and commits."""
     answers = []
     for event in events:
-        event_id = event.get("webhookEventId")
-        if not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
+        event_id, kind = event.get("webhookEventId"), event.get("type")
+        if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
             continue  # without its id an event could not be told from a redelivery
         first_time = session.execute(
             insert(LineWebhookEvent)
-            .values(webhook_event_id=event_id, event_type=str(event.get("type"))[:40])
+            .values(webhook_event_id=event_id,
+                    event_type=kind if isinstance(kind, str) and _EVENT_TYPE.fullmatch(kind) else "?")
             .on_conflict_do_nothing()
             .returning(LineWebhookEvent.webhook_event_id)).first()
         if first_time is None:
