@@ -85,10 +85,10 @@ def record_and_answer(session: Session, events: list[dict]) -> list[Answer]:
         event_id, kind = event.get("webhookEventId"), event.get("type")
         if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
             continue  # without its id an event could not be told from a redelivery
+        known_kind = isinstance(kind, str) and _EVENT_TYPE.fullmatch(kind)
         first_time = session.execute(
             insert(LineWebhookEvent)
-            .values(webhook_event_id=event_id,
-                    event_type=kind if isinstance(kind, str) and _EVENT_TYPE.fullmatch(kind) else "?")
+            .values(webhook_event_id=event_id, event_type=kind if known_kind else "?")
             .on_conflict_do_nothing()
             .returning(LineWebhookEvent.webhook_event_id)).first()
         if first_time is None:
