@@ -50,11 +50,6 @@ HEADER = [name for name, _ in COLUMNS]
 def checked_filter(session: Session, organization_id: int, args) -> CaseFilter:
     """The public page's filter, and a 400 for a type or village the organization does not
     have (the page just shows nothing; a download of nothing would hide the typo)."""
-    village = (args.get("village") or "").strip()
-    if village.isdigit() and not (village.isdecimal() and len(village) <= 9):
-        # Digits CaseFilter's int() cannot read ("²", thousands of them): no such village.
-        raise UserError("bad_filter", "ไม่พบหมู่บ้านหมู่นี้", "No village has this number",
-                        field="village")
     case_filter = CaseFilter.from_args(args)
     if case_filter.category and case_filter.category not in session.scalars(
             select(Category.code).where(Category.organization_id == organization_id,

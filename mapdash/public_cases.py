@@ -26,7 +26,8 @@ class CaseFilter:
     def from_args(cls, args) -> "CaseFilter":
         village = (args.get("village") or "").strip()
         status = (args.get("status") or "").strip() or None
-        if village and not village.isdigit():
+        # isdecimal, not isdigit: int() cannot read "²"; Thai digits are welcome.
+        if village and not (village.isdecimal() and len(village) <= 9):
             raise UserError("bad_filter", "หมู่บ้านต้องเป็นตัวเลข", "The village must be a number",
                             field="village")
         if status not in (None, "open", *STATUSES):

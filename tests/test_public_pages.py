@@ -125,11 +125,21 @@ def test_the_public_list_filters_by_type_village_and_status(demo_client, demo_se
     assert "ใหม่กว่า" in text_of(demo_client, "/cases?page=2")
 
 
-@pytest.mark.parametrize("query", ["village=abc", "status=lost", "village=-1"])
+@pytest.mark.parametrize("query", ["village=abc", "status=lost", "village=-1",
+                                   "village=%C2%B2", "village=" + "9" * 5000])
 def test_a_bad_filter_is_a_400_not_a_500(demo_client, query):
     response = demo_client.get(f"/cases?{query}")
     assert response.status_code == 400
     assert demo_client.get(f"/api/public/cases.geojson?{query}").status_code == 400
+
+
+@pytest.mark.parametrize("page", ["%C2%B2", "9" * 5000, "-1", "0", "x"])
+def test_an_odd_page_number_shows_the_first_page(demo_client, page):
+    assert demo_client.get(f"/cases?page={page}").status_code == 200
+
+
+def test_thai_digits_choose_a_village(demo_client):
+    assert demo_client.get("/cases?village=%E0%B9%93").status_code == 200  # ๓
 
 
 def test_the_public_map_gets_geojson_built_by_postgres(demo_client, cases):

@@ -181,7 +181,7 @@ def cases():
     org = _organization()
     case_filter = public_cases.CaseFilter.from_args(request.args)
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) <= 10_000 else 1
+    page = int(page) if page.isdecimal() and len(page) <= 5 and 0 < int(page) <= 10_000 else 1
     rows, has_next = public_cases.list_cases(session, org.id, case_filter, page)
     cases_map = maps.embed(maps.build_map(geo.organization_center(session, org.id), zoom=12))
     return render_template(
