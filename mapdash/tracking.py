@@ -16,6 +16,9 @@ from .photos import is_public
 # The staff steps of seed 001 in order: acknowledge, check, inform, print, set the status,
 # do the work (about 7 days), report back.
 SERVICE_STEPS = tuple(DEFAULT_SLA_MINUTES)
+# Public events whose note the public pages leave out: the report's repeats its label, the
+# citizen's answer to a question is their own words (see replies.py).
+HIDDEN_NOTES = ("report", "reply")
 
 
 def expected_completion(incident: Incident) -> datetime:
@@ -34,9 +37,10 @@ def public_timeline(session: Session, incident: Incident) -> list[dict]:
     events = session.scalars(select(IncidentEvent).where(
         IncidentEvent.incident_id == incident.id, IncidentEvent.public)
         .order_by(IncidentEvent.created_at, IncidentEvent.id))
-    # The first event's note only repeats its label; staff notes on later ones are for the citizen.
+    # Staff notes are for the citizen; HIDDEN_NOTES are not.
     return [{"at": event.created_at, "label": event_label(event), "status": event.to_status,
-             "note": event.note if event.action != "report" else ""} for event in events]
+             "note": event.note if event.action not in HIDDEN_NOTES else ""}
+            for event in events]
 
 
 def public_photos(incident: Incident) -> list[Photo]:
@@ -48,6 +52,7 @@ def status_page(session: Session, incident: Incident, now: datetime) -> dict:
     """Everything the status page shows. Sensitive cases show no place and no photos."""
     due = expected_completion(incident)
     sensitive = incident.category.sensitive
+    timeline = public_timeline(session, incident)
     return {
         "incident": incident,
         "sensitive": sensitive,
@@ -57,5 +62,8 @@ def status_page(session: Session, incident: Incident, now: datetime) -> dict:
         "due": due,
         "due_with_time": due - incident.created_at < timedelta(days=1),
         "overdue": incident.is_open and now > due,
-        "timeline": public_timeline(session, incident),
+        "timeline": timeline,
+        # The question the case waits on, shown on top (the timeline has it too).
+        "question": timeline[-1]["note"] if incident.status == "info_requested" and timeline
+        else None,
     }

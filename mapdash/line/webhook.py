@@ -10,6 +10,8 @@ Answers (to people chatting one to one with the account, never inside staff grou
 - follow (added as a friend): greeting and the report link;
 - a shared location: the report link with that place set;
 - a text with a tracking code: the case's status, its last public note and its link;
+- any other text from a user whose own case waits for more information: the answer to the
+  latest such question (replies.py), thanked with the case's link;
 - "แจ้งเรื่อง" / the rich menu's postback `action=report`: the report link;
 - any other text: short help.
 Every report link carries the user's signed LINE userId (links.py). Thai only, short.
@@ -29,7 +31,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from .. import intake, tracking
+from .. import intake, replies, tracking, workflow
 from ..errors import UserError
 from ..i18n import MESSAGES
 from ..models import LineWebhookEvent, Organization
@@ -183,11 +185,26 @@ def _text_answer(session: Session, user: str, text: str):
         incident = intake.find_by_code(session, code)
         if incident is not None:
             return sender.text_message(status_text(session, incident))
+    waiting = replies.waiting_case_of_line_user(session, user) if text.strip() else None
+    if waiting is not None and text.strip().lower() not in REPORT_WORDS:
+        return sender.text_message(_reply_answer(session, waiting, text))
     if any(word in text.lower() for word in REPORT_WORDS):
         return _with_location_button(_th("line.report_link", link=report_link(session, user)))
     if _CODE.search(text):
         return sender.text_message(_th("line.unknown_code"))
     return _with_location_button(_th("line.help", link=report_link(session, user)))
+
+
+def _reply_answer(session: Session, incident, text: str) -> str:
+    """The user's text as the answer to the question their case waits on."""
+    if len(text.strip()) > workflow.MAX_NOTE:
+        return _th("line.reply_too_long", n=f"{workflow.MAX_NOTE:,}")
+    try:
+        replies.answer_from_line(session, incident, text)
+    except UserError as refused:  # e.g. staff moved the case on meanwhile; nothing was written
+        return refused.message_th
+    return _th("line.reply_received", code=incident.tracking_code,
+               link=url_for("public.track", code=incident.tracking_code, _external=True))
 
 
 def status_text(session: Session, incident) -> str:

@@ -37,15 +37,20 @@ def accepted(incident: Incident, url: str) -> dict:
                      f"(code {code}).\nFollow it here: {url}"))
 
 
-def info_requested(incident: Incident, question: str, url: str) -> dict:
+def info_requested(incident: Incident, question: str, url: str, reply_url: str) -> dict:
+    """`reply_url`: the reporter's signed link to the answer form (replies.py)."""
     code, org = incident.tracking_code, incident.organization
     question = _short(question)
-    return _payload("info_requested", url,
-                    (f"ขอข้อมูลเพิ่มเติม เรื่อง {code}", f"More information needed for {code}"),
-                    (f"เจ้าหน้าที่{org.name_th}ขอข้อมูลเพิ่มเติมเรื่อง {code}:\n{question}\n"
-                     f"รายละเอียด: {url}",
-                     f"The staff of {org.name_en} need more information about {code}:\n"
-                     f"{question}\nDetails: {url}"))
+    payload = _payload("info_requested", url,
+                       (f"ขอข้อมูลเพิ่มเติม เรื่อง {code}", f"More information needed for {code}"),
+                       (f"เจ้าหน้าที่{org.name_th}ขอข้อมูลเพิ่มเติมเรื่อง {code}:\n{question}\n"
+                        f"ตอบคำถาม (ลิงก์นี้สำหรับท่านเท่านั้น ใช้ได้ 30 วัน): {reply_url}\n"
+                        f"รายละเอียด: {url}",
+                        f"The staff of {org.name_en} need more information about {code}:\n"
+                        f"{question}\nAnswer here (a link for you only, good for 30 days): "
+                        f"{reply_url}\nDetails: {url}"))
+    payload["reply_url"] = reply_url
+    return payload
 
 
 def resolved(incident: Incident, note: str, url: str, photo_url: str | None) -> dict:

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from .. import replies
 from ..evidence import before_after
 from ..models import Department, Follower, Incident, IncidentEvent, Notification
 from . import messages
@@ -121,8 +122,10 @@ def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident)
     url = link(app, "public.track", code=incident.tracking_code)
     if ev.action == "accept":
         return messages.accepted(incident, url)
-    if ev.action == "request_info":
-        return messages.info_requested(incident, ev.note, url)
+    if ev.action == "request_info":  # sent to the reporter only: the link lets them answer
+        token = replies.make_token(app.config["SECRET_KEY"], incident.id, ev.id)
+        return messages.info_requested(
+            incident, ev.note, url, link(app, "public.reply", code=incident.tracking_code, t=token))
     if ev.action == "reject":
         return messages.rejected(incident, ev.note, url)
     shown = before_after(session, incident)  # the public "after" of a crew's closing, if any

@@ -11,7 +11,7 @@ import qrcode.image.svg
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import db, geo, intake, maps, public_cases, ratelimit, tracking
+from .. import db, geo, intake, maps, public_cases, ratelimit, replies, tracking, workflow
 from ..line import links as line_links
 from ..errors import UserError
 from ..i18n import localized, t
@@ -162,7 +162,35 @@ def track(code):
     return render_template("public/track.html", **page,
                            new=request.args.get("new") == "1",
                            followed=request.args.get("followed") == "1",
+                           replied=request.args.get("replied") == "1",
                            link=url_for(".track", code=incident.tracking_code, _external=True))
+
+
+@bp.route("/track/<code>/reply", methods=["GET", "POST"])
+def reply(code):
+    """The reporter's answer to a staff question, through the signed link of its message."""
+    session, secret = db.session(), current_app.config["SECRET_KEY"]
+    token = (request.values.get("t") or "")[:500]
+    text = request.form.get("answer", "")
+    error, status = None, 200
+    try:
+        question = replies.open_question(session, secret, code, token)
+        if request.method == "POST":
+            processed = process_uploads(request.files.getlist("photos"))
+            replies.answer(session, secret, code, token, text, processed)
+            return redirect(url_for(".track", code=question.incident.tracking_code, replied=1), 303)
+    except replies.AlreadyAnswered as done:
+        incident = intake.find_by_code(session, code)
+        return render_template("public/reply.html", incident=incident, answered=done), done.status
+    except UserError as refused:
+        if request.method == "GET" or refused.code in ("bad_reply_link", "reply_link_expired"):
+            raise
+        error, status = refused, refused.status
+    return render_template(
+        "public/reply.html", incident=question.incident, question=question.event, token=token,
+        text=text, error=error, photos_sent=any(f.filename for f in request.files.getlist("photos")),
+        max_note=workflow.MAX_NOTE, max_photos=MAX_PHOTOS,
+        max_photo_mb=MAX_PHOTO_BYTES // (1024 * 1024)), status
 
 
 @bp.get("/track/<code>/qr.svg")
