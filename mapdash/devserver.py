@@ -1,4 +1,5 @@
 """`make run`: a local PostGIS when DATABASE_URL is unset, migrations, demo data, the app."""
+import ctypes
 import os
 import signal
 import subprocess
@@ -16,6 +17,13 @@ def _stop_on_signals() -> None:
         raise KeyboardInterrupt
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
+
+
+def _die_with_parent() -> None:
+    """In the worker, before it starts (Linux): SIGTERM when the server dies, even by
+    `kill -9`, so a worker never keeps sending on its own."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def main() -> None:
@@ -51,7 +59,8 @@ def main() -> None:
             print(f"    {role:<10} {email} / {DEMO_PASSWORD}")
     print("  Ctrl-C stops it.\n", flush=True)
     # The notification worker runs beside the app, as in production (README, Notifications).
-    worker = subprocess.Popen([sys.executable, "-m", "mapdash.cli", "notify", "run"])
+    worker = subprocess.Popen([sys.executable, "-m", "mapdash.cli", "notify", "run"],
+                              preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     try:
         app.run(host="127.0.0.1", port=port, use_reloader=False, threaded=True)
     finally:
