@@ -262,3 +262,68 @@ def test_a_long_text_looks_up_only_its_first_codes(client, line_app, fake_line):
         sa_event.remove(engine, "before_cursor_execute", count)
     assert len(queries) < 20
     assert reply_text(fake_line).startswith("ไม่พบเรื่องที่มีรหัสนี้")
+
+
+def ask_line_reporter(line_app, user=USER, question="ขอรูปเสาไฟเพิ่มครับ", lon=104.62):
+    """A case reported from LINE by `user`, accepted, with a staff question waiting."""
+    with line_app.app_context():
+        session = line_app.extensions["db_sessionmaker"]()
+        case = make_incident(session, lon=lon, lat=17.35, reporter_line_user=user)
+        dispatcher = session.scalars(select(User).where(User.role == "dispatcher")).first()
+        workflow.perform(session, case.id, "accept", dispatcher)
+        workflow.perform(session, case.id, "request_info", dispatcher, note=question)
+        session.commit()
+        return case.id, case.tracking_code
+
+
+def case_replies(line_app, case_id) -> list[tuple[str, str]]:
+    with line_app.extensions["db_engine"].connect() as conn:
+        return [tuple(row) for row in conn.execute(text(
+            "SELECT i.status, e.note FROM incident_events e JOIN incidents i ON i.id = e.incident_id"
+            " WHERE e.incident_id = :id AND e.action = 'reply'"), {"id": case_id})]
+
+
+def test_a_text_from_a_reporter_whose_case_waits_is_their_answer_once(client, line_app,
+                                                                       fake_line):
+    older_id, _ = ask_line_reporter(line_app, question="คำถามแรก")
+    case_id, code = ask_line_reporter(line_app, lon=104.621)  # asked last: this one is answered
+    answer = text_event(USER, fake_line.new_reply_token(), "เสาต้นที่ 3 หน้าวัดค่ะ")
+    assert post(client, webhook_body(answer)).status_code == 200
+    assert reply_text(fake_line) == (f"ได้รับข้อมูลเพิ่มเติมสำหรับเรื่อง {code} แล้ว ขอบคุณค่ะ\n"
+                                     f"http://localhost/track/{code}")
+    assert case_replies(line_app, case_id) == [("accepted", "เสาต้นที่ 3 หน้าวัดค่ะ")]
+    assert case_replies(line_app, older_id) == []
+    # LINE delivers the same event again: it is not a second answer.
+    again = {**answer, "replyToken": fake_line.new_reply_token(),
+             "deliveryContext": {"isRedelivery": True}}
+    assert post(client, webhook_body(again)).get_json() == {"received": 1, "answered": 0}
+    assert len(case_replies(line_app, case_id)) == 1 and len(fake_line.replies) == 1
+    # The next text answers the older case, still waiting.
+    post(client, webhook_body(text_event(USER, fake_line.new_reply_token(), "ตอบเรื่องแรก")))
+    assert case_replies(line_app, older_id) == [("accepted", "ตอบเรื่องแรก")]
+
+
+def test_a_tracking_code_keeps_precedence_and_others_texts_are_no_answer(client, line_app,
+                                                                        fake_line):
+    case_id, code = ask_line_reporter(line_app)
+    post(client, webhook_body(text_event(USER, fake_line.new_reply_token(), f"{code} ถึงไหนแล้ว")))
+    assert reply_text(fake_line).startswith(f"เรื่อง {code}: ขอข้อมูลเพิ่มเติม")
+    stranger = "U" + "9" * 32
+    post(client, webhook_body(text_event(stranger, fake_line.new_reply_token(), "เสาต้นที่ 3")))
+    assert reply_text(fake_line).startswith("พิมพ์รหัสติดตาม")
+    too_long = "ก" * (workflow.MAX_NOTE + 1)
+    post(client, webhook_body(text_event(USER, fake_line.new_reply_token(), too_long)))
+    assert reply_text(fake_line).startswith("ข้อความยาวเกิน 2,000 ตัวอักษร")
+    assert case_replies(line_app, case_id) == []
+
+
+def test_when_line_fails_the_answer_is_not_kept_and_the_redelivery_records_it(client, line_app,
+                                                                               fake_line):
+    case_id, _ = ask_line_reporter(line_app)
+    answer = text_event(USER, fake_line.new_reply_token(), "เสาต้นที่ 3")
+    fake_line.fail_next(1)
+    assert post(client, webhook_body(answer)).status_code == 503
+    assert case_replies(line_app, case_id) == []
+    assert post(client, webhook_body({**answer, "deliveryContext": {"isRedelivery": True}})
+                ).status_code == 200
+    assert case_replies(line_app, case_id) == [("accepted", "เสาต้นที่ 3")]

@@ -2,6 +2,7 @@
 staff receive, once each; the same-transaction rule; retries; STARTTLS; overdue alerts."""
 import io
 import os
+import re
 import ssl
 import subprocess
 import sys
@@ -573,3 +574,30 @@ def test_line_users_and_groups_are_queued_for_the_line_channel(napp, db, people)
     accepted = next(n for n in outbox(db) if n.kind == "accepted")
     assert accepted.payload["url"] == f"{BASE}/track/{case.tracking_code}"
     assert accepted.payload["text_th"].endswith(accepted.payload["url"])
+
+
+def test_the_question_by_email_carries_a_reply_link_that_works(napp, db, people, smtp):
+    case = make_incident(db, description="ไฟดับหน้าวัด", reporter_email="somchai@example.test")
+    db.add(Follower(incident_id=case.id, email="neighbour@example.test"))
+    db.commit()
+    for action, note in (("accept", ""), ("request_info", "เสาไฟต้นไหนครับ")):
+        workflow.perform(db, case.id, action, people["dispatcher"], note=note)
+        db.commit()
+    drain(napp)
+    [asked] = [r for r in smtp.mailbox.received if r.message["Subject"].startswith("ขอข้อมูล")]
+    assert asked.recipients == ["somchai@example.test"]  # only the reporter gets the link
+    text = asked.message.get_body(("plain",)).get_content()
+    code = case.tracking_code
+    reply_link = re.search(rf"{re.escape(BASE)}/track/{code}/reply\?t=\S+", text).group(0)
+    assert f"{BASE}/track/{code}\n" in text  # the tracking link is kept
+
+    client = napp.test_client()
+    path = reply_link.removeprefix(BASE)
+    form = client.get(path).get_data(as_text=True)
+    assert "เสาไฟต้นไหนครับ" in form
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    t = re.search(r'name="t" value="([^"]+)"', form).group(1)
+    answered = client.post(path, data={"csrf_token": token, "t": t, "answer": "ต้นที่ 3"})
+    assert answered.status_code == 303
+    db.expire_all()
+    assert db.get(Incident, case.id).status == "accepted"
