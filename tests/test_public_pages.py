@@ -179,7 +179,8 @@ def test_no_name_phone_or_line_id_in_any_public_page_or_api(demo_client, demo_se
              "/open311/v2/requests.xml", "/open311/v2/requests.json",
              f"/open311/v2/requests/{code}.xml", f"/open311/v2/requests/{code}.json",
              f"/open311/v2/requests.json?service_request_id={cases['secret'].tracking_code}",
-             "/open311/v2/services.xml", "/open311/v2/services/ems.json"]
+             "/open311/v2/services.xml", "/open311/v2/services/ems.json",
+             f"/track/{code}/reply"]  # no signed link: refused, and says nothing of the case
     for path in paths:
         for lang in ("th", "en"):
             joiner = "&" if "?" in path else "?"
@@ -219,3 +220,17 @@ def test_the_home_page_leads_to_each_report_form(demo_client):
     assert 'href="/report/streetlight"' in page and 'href="/report/ems"' in page
     assert page.index('href="tel:1669"') < page.index('href="/report/streetlight"')
     assert 'action="/track"' in page and 'href="/cases"' in page
+
+
+def test_the_reporters_answer_to_a_question_is_not_on_the_status_page(demo_client, demo_session,
+                                                                      cases):
+    case = cases["public"]
+    dispatcher = demo_session.scalars(select(User).where(User.role == "dispatcher")).first()
+    workflow.perform(demo_session, case.id, "request_info", dispatcher, note="เสาต้นไหนครับ")
+    workflow.perform(demo_session, case.id, "reply", None, note=f"หน้าบ้านผม โทร {PHONE}")
+    demo_session.commit()
+    for lang, label in (("th", "ได้รับข้อมูลเพิ่มเติมจากผู้แจ้งแล้ว"),
+                        ("en", "More information received from the reporter")):
+        page = text_of(demo_client, f"/track/{case.tracking_code}?lang={lang}")
+        assert label in page and "เสาต้นไหนครับ" in page
+        assert PHONE not in page and "หน้าบ้านผม" not in page
