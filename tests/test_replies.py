@@ -188,3 +188,27 @@ def test_the_form_reads_in_english_too(client, asked):
     page = client.get(reply_path(asked) + "&lang=en").get_data(as_text=True)
     assert "Answer the staff&#39;s question" in page or "Answer the staff's question" in page
     assert re.search(r'<textarea[^>]+maxlength="2000"', page)
+
+
+def test_answering_on_a_phone(demo_app, demo_session, live_server, phone, screenshot_dir):
+    from mapdash.models import User
+    dispatcher = demo_session.scalars(select(User).where(User.role == "dispatcher")).first()
+    with demo_app.app_context():
+        case = make_incident(demo_session, lon=104.62, lat=17.35, description="ไฟดับหน้าวัด")
+    workflow.perform(demo_session, case.id, "accept", dispatcher)
+    question = workflow.perform(demo_session, case.id, "request_info", dispatcher,
+                                note="ขอรูปเสาไฟต้นที่ดับ และบอกบ้านเลขที่ใกล้ที่สุดด้วยครับ")
+    demo_session.commit()
+    token = replies.make_token(demo_app.config["SECRET_KEY"], case.id, question.id)
+    phone.goto(f"{live_server}/track/{case.tracking_code}")
+    phone.screenshot(path=str(screenshot_dir / "reply-waiting-status-phone.png"))
+    phone.goto(f"{live_server}/track/{case.tracking_code}/reply?t={token}")
+    phone.screenshot(path=str(screenshot_dir / "reply-form-phone.png"), full_page=True)
+    phone.fill("#answer", "เสาต้นที่ 3 หน้าบ้านเลขที่ 12 ค่ะ")
+    phone.set_input_files("#photos", files=[{"name": "pole.jpg", "mimeType": "image/jpeg",
+                                             "buffer": jpeg(scene(9))}])
+    phone.click("#send-reply")
+    phone.wait_for_selector("#reply-thanks")
+    assert phone.text_content("#case-status").strip() == "รับเรื่องแล้ว"
+    assert "เสาต้นที่ 3" not in phone.content()
+    phone.screenshot(path=str(screenshot_dir / "reply-done-phone.png"), full_page=True)
