@@ -2,10 +2,14 @@
 
 Written by hand next to the code it describes; tests/test_openapi.py calls every operation
 listed here and checks the real answers against these schemas, and fails when a route under
-/api/ is missing here. Open311 (/open311/v2/) follows the GeoReport v2 specification instead.
+/api/, a .json route of Open311 (/open311/v2/) or a JSON route of the crew's phone page
+(/crew/) is missing here. Open311's shapes are those of the GeoReport v2 specification.
 """
+from . import fieldwork, photos
 from .geo import CASE_LIMIT_DEFAULT, CASE_LIMIT_MAX
 from .models import OPEN_STATUSES, STATUSES
+from .open311.requests import MAX_LIST, MAX_RESULTS
+from .questions import DATATYPES
 
 
 def _nullable(schema: dict) -> dict:
@@ -256,28 +260,340 @@ PATHS = {
 }
 
 
+# --- Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) ---------------------------
+# Every path below also exists as .xml (the spec's required format) with the same parameters
+# and the same content as XML elements; only the .json twins are described here.
+
+OPEN311 = "Open311 GeoReport v2"
+OPEN311_PREFIX = "/open311/v2"
+XML_TWIN = ("The same endpoint ending in `.xml` takes the same parameters and answers the same "
+            "content as the specification's XML elements (text/xml).")
+LANG = _query("lang", {"enum": ["th", "en"]},
+              "Language of names and descriptions; default Thai (or the `lang` cookie).")
+JURISDICTION = _query("jurisdiction_id", STRING,
+                      "Organization slug; needed only where the server hosts several.")
+OPEN311_CSV = {"style": "form", "explode": False}
+
+
+def _open311_list(name: str, items: dict, description: str) -> dict:
+    return _query(name, {"type": "array", "items": items, "maxItems": MAX_LIST},
+                  f"{description} Comma-separated, or the parameter repeated.", **OPEN311_CSV)
+
+
+def _open311_errors(descriptions: dict[int, str]) -> dict:
+    return {str(status): _content(_ref("Open311Errors"), description)
+            for status, description in descriptions.items()}
+
+
+def _open311_get(summary: str, parameters: list, schema: str, errors: dict,
+                 description: str = "") -> dict:
+    return _get(summary, parameters, {"200": _content(_ref(schema), "Success."), **errors},
+                OPEN311, description=f"{description} {XML_TWIN}".strip())
+
+
+OPEN311_JURISDICTION_ERRORS = {
+    400: "jurisdiction_id missing where the server hosts several, or a bad parameter.",
+    404: "Unknown jurisdiction_id.",
+}
+OPEN311_REQUEST = {
+    "service_request_id": {"type": "string", "description": "The case's tracking code."},
+    "status": {"enum": ["open", "closed"]},
+    "status_notes": {"type": ["string", "null"],
+                     "description": "The note of the latest public event."},
+    "service_name": STRING, "service_code": STRING,
+    "description": {"type": "null", "description": "Always null: a citizen's own words may "
+                    "name people, and mapdash never publishes them."},
+    "agency_responsible": {"type": "string", "description": "The department."},
+    "service_notice": _nullable(STRING),
+    "requested_datetime": TIME,
+    "updated_datetime": {**TIME, "description": "For a closed request, when it was closed."},
+    "expected_datetime": {**TIME, "description": "The report time plus the type's time "
+                          "limits."},
+    "address": {"type": ["string", "null"], "description": "The village, when known."},
+    "lat": _nullable(NUMBER), "long": _nullable(NUMBER),
+    "media_url": {"type": ["string", "null"], "format": "uri",
+                  "description": "A public photo of the report, if any."},
+}
+OPEN311_SCHEMAS = {
+    "Open311Errors": {
+        "type": "array", "minItems": 1, "description": "Every refusal (400, 403, 404) of "
+        "every Open311 endpoint, in the specification's shape; `description` is English / Thai.",
+        "items": _object({"code": {"enum": [400, 403, 404],
+                                   "description": "The HTTP status."},
+                          "description": STRING})},
+    "Discovery": _object({
+        "changeset": TIME, "contact": _nullable(STRING), "key_service": STRING,
+        "endpoints": {"type": "array", "items": _object({
+            "specification": {"const": "http://wiki.open311.org/GeoReport_v2"},
+            "url": {"type": "string", "format": "uri"}, "changeset": TIME,
+            "type": {"const": "production"},
+            "formats": {"type": "array", "items": {"enum": ["text/xml", "application/json"]}}})}}),
+    "Services": {"type": "array", "items": _object({
+        "service_code": STRING, "service_name": STRING, "description": STRING,
+        "metadata": {"type": "boolean", "description": "True: the type asks extra questions, "
+                     "see its service definition."},
+        "type": {"const": "realtime", "description": "Always realtime: a request gets its "
+                 "service_request_id at once."},
+        "keywords": {"type": "string", "description": "Comma-separated."},
+        "group": {"type": "string", "description": "The department."}})},
+    "ServiceDefinition": _object({
+        "service_code": STRING,
+        "attributes": {"type": "array", "items": _object({
+            "variable": {"const": True}, "code": STRING, "datatype": {"enum": list(DATATYPES)},
+            "required": BOOLEAN, "datatype_description": _nullable(STRING),
+            "order": INTEGER, "description": STRING,
+            "values": {"type": "array", "items": _object({"key": STRING, "name": STRING}),
+                       "description": "The choices of a singlevaluelist or multivaluelist."}})}}),
+    "ServiceRequests": {"type": "array", "items": _object(OPEN311_REQUEST),
+                        "description": "Newest first; a list even of one."},
+    "FiledRequest": {"type": "array", "minItems": 1, "maxItems": 1, "items": _object({
+        "service_request_id": STRING, "service_notice": _nullable(STRING),
+        "account_id": {"type": "null"}})},
+    "Token": {"type": "array", "minItems": 1, "maxItems": 1,
+              "items": _object({"service_request_id": STRING, "token": STRING})},
+}
+NEW_REQUEST = {
+    "type": "object", "required": ["api_key", "service_code"],
+    "properties": {
+        "api_key": {"type": "string", "description": "The client's key (`open311ApiKey`): a "
+                    "form field, as the specification has it; in the query string it is not "
+                    "read."},
+        "jurisdiction_id": {"type": "string", "description": "Default: the key's organization."},
+        "service_code": STRING,
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "long": {"type": "number", "minimum": -180, "maximum": 180},
+        "address_string": {"type": "string", "description": "Used when lat and long are not "
+                           "sent: names one village, by number (หมู่ 3, ม.3, Moo 3) or name."},
+        "attribute": {
+            "type": "object", "description": "The answers to the service definition's "
+            "attributes, sent as `attribute[CODE]=value`; a multivaluelist as "
+            "`attribute[CODE][]=value`, once per value.",
+            "additionalProperties": {"oneOf": [STRING, {"type": "array", "items": STRING}]}},
+        "description": {"type": "string", "description": "Staff see it; never published."},
+        "media_url": {"type": "string", "format": "uri", "maxLength": 1000,
+                      "description": "http(s) address of a photo: kept as a note for staff, "
+                                     "never fetched by the server."},
+        "email": STRING, "first_name": STRING, "last_name": STRING, "phone": STRING,
+    },
+}
+OPEN311_PATHS = {
+    "/discovery.json": _open311_get(
+        "Service discovery: the endpoint, its formats and how to get an API key", [],
+        "Discovery", {}),
+    "/services.json": _open311_get(
+        "The services (case types) of the jurisdiction", [JURISDICTION, LANG], "Services",
+        _open311_errors(OPEN311_JURISDICTION_ERRORS),
+        "Every active type but the sensitive ones (drug tips: reported on the web form only)."),
+    "/services/{service_code}.json": _open311_get(
+        "A service definition: the extra questions (attributes) of a type", [
+            {"name": "service_code", "in": "path", "required": True, "schema": STRING,
+             "description": "From services.json."}, JURISDICTION, LANG],
+        "ServiceDefinition", _open311_errors({
+            400: "jurisdiction_id missing where the server hosts several.",
+            404: "Unknown (or sensitive) service_code, or unknown jurisdiction_id."})),
+    "/requests.json": {
+        **_open311_get("Service requests (public cases) matching the filters", [
+            _open311_list("service_request_id", STRING,
+                          "Tracking codes; when given, every other filter is ignored."),
+            _open311_list("service_code", STRING, "Service codes."),
+            _query("start_date", TIME, "ISO 8601 with its zone. Default: 90 days before "
+                   "end_date."),
+            _query("end_date", TIME, "ISO 8601 with its zone. Default: 90 days after "
+                   "start_date, or now when neither is given. At most 90 days apart."),
+            _open311_list("status", {"enum": ["open", "closed"]}, "open, closed, or both."),
+            JURISDICTION, LANG],
+            "ServiceRequests", _open311_errors({
+                400: "A filter is not valid (a date without its zone, a span over 90 days, an "
+                     "unknown status, over 1,000 codes) or jurisdiction_id is missing.",
+                404: "Unknown jurisdiction_id."}),
+            f"At most {MAX_RESULTS:,}, newest first. Never a sensitive type, never a "
+            "reporter's contact or words."),
+        "post": {
+            "summary": "File a service request, through the same intake as the web form",
+            "tags": [OPEN311],
+            "description": "Form-encoded. `api_key` is a field of the body (see the "
+                           "`open311ApiKey` scheme). A place is required: lat and long, or an "
+                           f"address_string naming a village. {XML_TWIN}",
+            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
+                "schema": NEW_REQUEST,
+                "encoding": {"attribute": {"style": "deepObject", "explode": True}}}}},
+            "responses": {
+                "200": _content(_ref("FiledRequest"), "Filed: its service_request_id at once "
+                                "(so no token)."),
+                **_open311_errors({
+                    400: "A field is not valid: no place, a place outside the jurisdiction, a "
+                         "bad attribute answer, no service_code, a bad media_url.",
+                    403: "api_key missing, unknown or revoked, or issued for another "
+                         "jurisdiction.",
+                    404: "Unknown service_code or jurisdiction_id."})}},
+    },
+    "/requests/{service_request_id}.json": _open311_get(
+        "One service request", [
+            {"name": "service_request_id", "in": "path", "required": True, "schema": STRING,
+             "description": "The tracking code."}, JURISDICTION, LANG],
+        "ServiceRequests", _open311_errors({
+            400: "jurisdiction_id missing where the server hosts several.",
+            404: "No such public request in this jurisdiction."}), "A list of one."),
+    "/tokens/{token}.json": _open311_get(
+        "The service_request_id of a token", [
+            {"name": "token", "in": "path", "required": True, "schema": STRING,
+             "description": "Every service is realtime: the token is the request id itself."},
+            JURISDICTION],
+        "Token", _open311_errors({
+            400: "jurisdiction_id missing where the server hosts several.",
+            404: "No such token in this jurisdiction."})),
+}
+
+# --- the crew's phone page (/crew/) ---------------------------------------------------------
+
+CREW_TAG = "crew"
+TAG_DESCRIPTIONS = {
+    OPEN311: f"http://wiki.open311.org/GeoReport_v2 at {OPEN311_PREFIX}/. {XML_TWIN}",
+    CREW_TAG: "What the crew's phone page (/crew/) calls, signed in as a crew. A refusal is an "
+              "`Error` in JSON when asked with `Accept: application/json` (otherwise an error "
+              "page).",
+}
+CREW = [{"sessionCookie": []}]
+CREW_WRITE = [{"sessionCookie": [], "csrfToken": []}]
+CREW_ERRORS = {
+    "302": {"description": "Not signed in: a redirect to /login.",
+            "headers": {"Location": {"schema": STRING}}},
+    "403": _error("Signed in, but not as a crew."),
+}
+CASE_ID = {"name": "incident_id", "in": "path", "required": True, "schema": INTEGER,
+           "description": "The case's `id` in cases.json."}
+CREW_CASE = _feature(NULLABLE_POINT, {
+    "code": STRING, "status": {"enum": list(OPEN_STATUSES)},
+    "mine": {"type": "boolean", "description": "Assigned to me."},
+    "category_th": STRING, "category_en": STRING, "icon": STRING, "color": STRING,
+    "village_number": _nullable(INTEGER), "village_th": _nullable(STRING),
+    "village_en": _nullable(STRING), "description": _nullable(STRING), "reported_at": TIME,
+    "distance_m": {"type": ["number", "null"], "description": "From the position sent."},
+    "can_start": BOOLEAN, "can_close": BOOLEAN,
+    "evidence_review": {"enum": [None, "needs_review", "accepted", "sent_back"]},
+    "sent_back_note": _nullable(STRING),
+    "photos": {"type": "array", "items": INTEGER,
+               "description": "Report photos: /photos/{id} and /photos/{id}/thumb."}},
+    with_id=True)
+CHECK = _object({
+    "check": {"enum": ["real_image", "not_reused", "taken_after_report", "near_case"]},
+    "photo": {"type": ["integer", "null"], "description": "1-based; null: not of one photo."},
+    "ok": {"type": ["boolean", "null"], "description": "null: could not tell."},
+    "detail": {"type": "object"}})
+CREW_SCHEMAS = {
+    "CrewCase": CREW_CASE,
+    "CrewCases": _collection("CrewCase"),
+    "CsrfToken": _object({"csrf_token": STRING}),
+    "Started": _object({"case": STRING, "status": {"const": "in_progress"}}),
+    "Closed": _object({
+        "closing": INTEGER, "case": STRING,
+        "status": {"enum": list(STATUSES), "description": "resolved (a replay: the case's "
+                   "status now)."},
+        "result": {"enum": list(fieldwork.RESULTS)},
+        "needs_review": {"type": "boolean", "description": "A check failed: a dispatcher "
+                         "looks at the evidence."},
+        "failed_checks": {"type": "array", "items": CHECK},
+        "replayed": {"type": "boolean", "description": "True: this idempotency_key had "
+                     "already closed the case; nothing new was stored."}}),
+}
+CLOSING_FORM = _object({
+    "idempotency_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$",
+                        "description": "Made by the phone once per closing: sent again after a "
+                                       "lost answer, the first closing is returned."},
+    "result": {"enum": list(fieldwork.RESULTS)},
+    "reason": {"enum": list(fieldwork.REASONS), "description": "Required with cannot_fix."},
+    "note": {"type": "string", "minLength": 1, "description": "What was done."},
+    "lat": {"type": "number", "minimum": -90, "maximum": 90},
+    "lon": {"type": "number", "minimum": -180, "maximum": 180},
+    "accuracy": {"type": "number", "minimum": 0, "description": "Metres."},
+    "closed_at": {**TIME, "description": "When the crew closed it (an outbox may send it "
+                  "hours later); default and outside [report, now]: the time received."},
+    "photos": {"type": "array", "minItems": 1, "maxItems": photos.MAX_PHOTOS,
+               "items": {"type": "string", "format": "binary",
+                         "description": "JPEG, PNG or WebP, at most "
+                                        f"{photos.MAX_PHOTO_BYTES // 2**20} MB."}}},
+    required=["idempotency_key", "result", "note", "photos"])
+CREW_PATHS = {
+    "/crew/cases.json": _get("My open cases, and open cases of my department near me", [
+        _query("lat", {"type": "number", "minimum": -90, "maximum": 90},
+               "My latitude (with lon): adds open cases nearby, nearest first."),
+        _query("lon", {"type": "number", "minimum": -180, "maximum": 180}, "My longitude.")], {
+        "200": _content(_ref("CrewCases"), "GeoJSON; never cached."),
+        "400": _error("lat or lon missing, not a number or out of range."),
+        **CREW_ERRORS}, CREW_TAG, security=CREW),
+    "/crew/token.json": _get("A fresh CSRF token for the X-CSRFToken header", [], {
+        "200": _content(_ref("CsrfToken"), "Closings kept offline for hours outlive the token "
+                        "of the page."), **CREW_ERRORS}, CREW_TAG, security=CREW),
+    "/crew/cases/{incident_id}/start": {"post": {
+        "summary": "Start work on my case (on the way or on site)", "tags": [CREW_TAG],
+        "security": CREW_WRITE, "parameters": [CASE_ID],
+        "description": "No body. Sent again once started, it changes nothing.",
+        "responses": {
+            "200": _content(_ref("Started"), "In progress."),
+            "400": _error("The X-CSRFToken header is missing or not valid."),
+            **CREW_ERRORS,
+            "404": _error("No such case, or not assigned to me."),
+            "409": _error("The case is in a step that cannot be started (e.g. resolved).")}}},
+    "/crew/cases/{incident_id}/close": {"post": {
+        "summary": "Close my case with photo evidence", "tags": [CREW_TAG],
+        "security": CREW_WRITE, "parameters": [CASE_ID],
+        "description": "One transaction: the resolve step, the photos and the evidence checks; "
+                       "nothing is kept of a refused closing.",
+        "requestBody": {"required": True, "content": {"multipart/form-data": {
+            "schema": CLOSING_FORM,
+            "encoding": {"photos": {"contentType": "image/jpeg, image/png, image/webp"}}}}},
+        "responses": {
+            "201": _content(_ref("Closed"), "Closed now."),
+            "200": _content(_ref("Closed"), "This idempotency_key had already closed it: the "
+                            "first closing."),
+            "400": _error("A field is not valid or missing, or the X-CSRFToken header is."),
+            **CREW_ERRORS,
+            "404": _error("No such case, or not assigned to me."),
+            "409": _error("Already resolved, or the idempotency_key belongs to another "
+                          "closing."),
+            "413": _error("A photo is over 10 MB or has too many pixels."),
+            "415": _error("A file is not a JPEG, PNG or WebP image.")}}},
+}
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "mapdash API", "version": "1",
             "description": "Citizens' reports of local problems for Thai local governments. "
-                           "Every refusal is a 4xx with an `Error` in Thai and English. "
-                           "Open311 GeoReport v2 is served apart, at /open311/v2/.",
+                           "Every refusal is a 4xx with an `Error` in Thai and English, but "
+                           "Open311 GeoReport v2 (/open311/v2/) answers the specification's "
+                           "shapes, its errors included (`Open311Errors`).",
         },
-        "tags": [{"name": name} for name in ("public", "open data", "dispatch", "health", "meta")],
-        "paths": PATHS,
+        "tags": [{"name": name, **({"description": TAG_DESCRIPTIONS[name]}
+                                   if name in TAG_DESCRIPTIONS else {})}
+                 for name in ("public", "open data", "dispatch", OPEN311, CREW_TAG, "health",
+                              "meta")],
+        "paths": {**PATHS, **{OPEN311_PREFIX + path: item for path, item in OPEN311_PATHS.items()},
+                  **CREW_PATHS},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **OPEN311_SCHEMAS, **CREW_SCHEMAS},
             "securitySchemes": {
                 "sessionCookie": {
                     "type": "apiKey", "in": "cookie", "name": "session",
-                    "description": "The session of a staff sign-in at /login (admin, "
-                                   "dispatcher or officer; officers see their department only)."},
+                    "description": "The session of a staff sign-in at /login: admin, "
+                                   "dispatcher or officer for /api/dispatch (officers see their "
+                                   "department only), crew for /crew/."},
                 "csrfToken": {
                     "type": "apiKey", "in": "header", "name": "X-CSRFToken",
                     "description": "Required with the session cookie on every POST: the "
-                                   "csrf_token of a page of the same session."},
+                                   "csrf_token of a page of the same session (a crew: "
+                                   "/crew/token.json)."},
+                "open311ApiKey": {
+                    "type": "apiKey", "in": "query", "name": "api_key",
+                    "description": "Open311 POST requests.json only, and sent as the "
+                                   "form field `api_key` of the body, as GeoReport v2 has it: "
+                                   "OpenAPI has no form location for a key, and a key in the "
+                                   "query string is not read, so no operation lists this "
+                                   "scheme under `security`; the body's schema has the field. "
+                                   "`mapdash apikeys create NAME` or /admin/api-keys makes "
+                                   "one."},
             },
         },
     }
