@@ -180,7 +180,7 @@ def test_no_name_phone_or_line_id_in_any_public_page_or_api(demo_client, demo_se
              f"/open311/v2/requests/{code}.xml", f"/open311/v2/requests/{code}.json",
              f"/open311/v2/requests.json?service_request_id={cases['secret'].tracking_code}",
              "/open311/v2/services.xml", "/open311/v2/services/ems.json",
-             f"/track/{code}/reply"]  # no signed link: refused, and says nothing of the case
+             f"/reply/{code}"]  # no signed link: refused, and says nothing of the case
     for path in paths:
         for lang in ("th", "en"):
             joiner = "&" if "?" in path else "?"

@@ -32,7 +32,7 @@ def asked(app, session):
 
 
 def reply_path(asked, token=None) -> str:
-    return f"/track/{asked['case'].tracking_code}/reply?t={token or asked['token']}"
+    return f"/reply/{asked['case'].tracking_code}?t={token or asked['token']}"
 
 
 def send(client, asked, answer=ANSWER, photos=(), token=None, csrf=True):
@@ -122,7 +122,7 @@ def test_forged_expired_and_other_cases_links_are_refused_and_store_nothing(
         body = posted.get_data(as_text=True)
         assert "ลิงก์ตอบคำถาม" in body and "link" in body
     # Without any token: the code alone (public on /cases) is no right to answer.
-    assert client.get(f"/track/{asked['case'].tracking_code}/reply").status_code == 403
+    assert client.get(f"/reply/{asked['case'].tracking_code}").status_code == 403
     assert stored(session, asked["case"]) == before
 
 
@@ -202,7 +202,7 @@ def test_answering_on_a_phone(demo_app, demo_session, live_server, phone, screen
     token = replies.make_token(demo_app.config["SECRET_KEY"], case.id, question.id)
     phone.goto(f"{live_server}/track/{case.tracking_code}")
     phone.screenshot(path=str(screenshot_dir / "reply-waiting-status-phone.png"))
-    phone.goto(f"{live_server}/track/{case.tracking_code}/reply?t={token}")
+    phone.goto(f"{live_server}/reply/{case.tracking_code}?t={token}")
     phone.screenshot(path=str(screenshot_dir / "reply-form-phone.png"), full_page=True)
     phone.fill("#answer", "เสาต้นที่ 3 หน้าบ้านเลขที่ 12 ค่ะ")
     phone.set_input_files("#photos", files=[{"name": "pole.jpg", "mimeType": "image/jpeg",

@@ -166,7 +166,7 @@ def track(code):
                            link=url_for(".track", code=incident.tracking_code, _external=True))
 
 
-@bp.route("/track/<code>/reply", methods=["GET", "POST"])
+@bp.route("/reply/<code>", methods=["GET", "POST"])
 def reply(code):
     """The reporter's answer to a staff question, through the signed link of its message."""
     session, secret = db.session(), current_app.config["SECRET_KEY"]
