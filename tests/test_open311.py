@@ -185,6 +185,17 @@ def test_status_notes_come_from_the_latest_public_event(client, session, office)
     assert data["status_notes"] == "ซ่อมถนนแล้ว"
 
 
+def test_status_notes_never_show_the_citizens_own_answer(client, session, office):
+    water = office["water"]
+    dispatcher = session.scalars(select(User).where(User.role == "dispatcher")).one()
+    workflow.perform(session, water.id, "request_info", dispatcher, note="ท่อแตกตรงไหนครับ")
+    workflow.perform(session, water.id, "reply", None, note="หน้าบ้านนายสมชาย โทร 0811111111")
+    session.commit()
+    [data] = client.get(f"/open311/v2/requests/{water.tracking_code}.json").get_json()
+    assert data["status_notes"] == "ท่อแตกตรงไหนครับ"
+    assert "0811111111" not in client.get("/open311/v2/requests.xml?service_code=water").data.decode()
+
+
 def test_a_closed_request_was_updated_when_it_was_closed(client, session, office):
     """The spec: "For requests with status=closed, this will be the date the request was
     closed", even when staff touch the case afterwards."""

@@ -138,17 +138,17 @@ def get_request(session: Session, org: Organization, code: str,
 
 
 def _latest_public_notes(session: Session, ids: list[int]) -> dict[int, str | None]:
-    """The note of each case's latest public event, as the status page shows it (the first
-    event's note only repeats "received")."""
+    """The note of each case's latest public event whose note the status page shows (not the
+    report's, which only repeats "received", nor the citizen's own answer)."""
     if not ids:
         return {}
     rows = session.execute(text("""
-        SELECT DISTINCT ON (incident_id) incident_id, action, note
+        SELECT DISTINCT ON (incident_id) incident_id, note
         FROM incident_events
-        WHERE incident_id = ANY(:ids) AND public
-        ORDER BY incident_id, created_at DESC, id DESC"""), {"ids": ids})
-    return {row.incident_id: (row.note or None) if row.action != "report" else None
-            for row in rows}
+        WHERE incident_id = ANY(:ids) AND public AND action <> ALL(:hidden)
+        ORDER BY incident_id, created_at DESC, id DESC"""),
+        {"ids": ids, "hidden": list(tracking.HIDDEN_NOTES)})
+    return {row.incident_id: row.note or None for row in rows}
 
 
 def _local(moment: datetime | None) -> datetime | None:
