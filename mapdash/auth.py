@@ -3,7 +3,7 @@ from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, current_app, flash, redirect, request, url_for
+from flask import Flask, abort, current_app
 from flask_login import LoginManager, current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

@@ -5,7 +5,6 @@ events staff would have made, back-dated."""
 from datetime import UTC, datetime
 
 from geoalchemy2.shape import from_shape
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import demo_data

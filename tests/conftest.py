@@ -127,6 +127,15 @@ def live_server(demo_app):
     thread.join()
 
 
+@pytest.fixture
+def fake_line():
+    """A local HTTP server that speaks the parts of the LINE Messaging API we use."""
+    from tests.line_fake import FakeLine
+    fake = FakeLine().start()
+    yield fake
+    fake.stop()
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

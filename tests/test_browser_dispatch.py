@@ -173,7 +173,7 @@ def test_a_change_by_someone_else_keeps_what_the_dispatcher_was_typing(live_serv
     with Session(demo_app.extensions["db_engine"]) as session:  # another dispatcher accepts it
         workflow.perform(session, incident.id, "accept", find_user(session, "admin@demo.mapdash.test"))
         session.commit()
-    page.wait_for_selector(f"#case-panel .panel[data-status='accepted']", timeout=TIMEOUT_MS)
+    page.wait_for_selector("#case-panel .panel[data-status='accepted']", timeout=TIMEOUT_MS)
     assert page.locator(".action-accept").count() == 0
     assert page.locator(".action-request_info details").get_attribute("open") is not None
     assert page.input_value(".action-request_info textarea[name=note]") == "กรุณาส่งรูปถ่ายจุดที่ท่อแตก"

@@ -1,6 +1,6 @@
 """Where a pin belongs: organization and village, at the edges too."""
 import pytest
-from shapely.geometry import MultiPolygon, box
+from shapely.geometry import box
 
 from mapdash import geo
 from mapdash.errors import UserError

@@ -8,7 +8,7 @@ from mapdash import geo, workflow
 from mapdash.auth import create_user
 from mapdash.intake import Report, create_incident
 from mapdash.models import Incident
-from tests.factories import make_incident, make_org
+from tests.factories import make_org
 from tests.support import login
 
 PASSWORD = "correct horse battery"

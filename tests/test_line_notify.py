@@ -16,19 +16,12 @@ from mapdash.models import Department, Incident, Notification
 from mapdash.notify.worker import Worker
 from tests.crew_support import CASE_LAT, CASE_LON, PASSWORD, jpeg, make_user, scene
 from tests.factories import make_org
-from tests.line_fake import ACCESS_TOKEN, CHANNEL_SECRET, FakeLine
+from tests.line_fake import ACCESS_TOKEN, CHANNEL_SECRET
 from tests.support import login, make_app
 
 BASE = "https://report.tambon.example"
 CITIZEN = "U" + "7" * 32
 STAFF_GROUP = "C" + "8" * 32
-
-
-@pytest.fixture
-def fake_line():
-    fake = FakeLine().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

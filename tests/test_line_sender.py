@@ -5,16 +5,9 @@ import pytest
 
 from mapdash.line import sender
 from mapdash.notify.delivery import DeliveryError, Outgoing
-from tests.line_fake import ACCESS_TOKEN, FakeLine
+from tests.line_fake import ACCESS_TOKEN
 
 USER = "U" + "a" * 32
-
-
-@pytest.fixture
-def fake_line():
-    fake = FakeLine().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

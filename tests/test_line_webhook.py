@@ -9,18 +9,11 @@ from mapdash import workflow
 from mapdash.line import links
 from mapdash.models import LineWebhookEvent, User
 from tests.factories import make_incident
-from tests.line_fake import (ACCESS_TOKEN, CHANNEL_SECRET, FakeLine, event, location_event,
+from tests.line_fake import (ACCESS_TOKEN, CHANNEL_SECRET, event, location_event,
                              signature, text_event, webhook_body)
 from tests.support import make_app
 
 USER = "U" + "1" * 32
-
-
-@pytest.fixture
-def fake_line():
-    fake = FakeLine().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
