@@ -25,7 +25,7 @@ from .questions import check_answers
 
 # No 0/O, 1/I/L: a code read over the phone must not be misheard.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-MAX_DESCRIPTION = 2000
+MAX_DESCRIPTION = 4000  # GeoReport v2's limit, for every channel (sql/010)
 DUPLICATE_RADIUS_M = 100
 OUTSIDE_AREA = ("ตำแหน่งนี้อยู่นอกพื้นที่ที่ระบบนี้ให้บริการ",
                 "This place is outside every area this service covers")

@@ -7,6 +7,7 @@ listed here and checks the real answers against these schemas, and fails when a 
 """
 from . import fieldwork, photos
 from .geo import CASE_LIMIT_DEFAULT, CASE_LIMIT_MAX
+from .intake import MAX_DESCRIPTION
 from .models import OPEN_STATUSES, STATUSES
 from .open311.requests import MAX_LIST, MAX_RESULTS
 from .questions import DATATYPES
@@ -369,7 +370,8 @@ NEW_REQUEST = {
             "attributes, sent as `attribute[CODE]=value`; a multivaluelist as "
             "`attribute[CODE][]=value`, once per value.",
             "additionalProperties": {"oneOf": [STRING, {"type": "array", "items": STRING}]}},
-        "description": {"type": "string", "description": "Staff see it; never published."},
+        "description": {"type": "string", "maxLength": MAX_DESCRIPTION,
+                        "description": "Staff see it; never published."},
         "media_url": {"type": "string", "format": "uri", "maxLength": 1000,
                       "description": "http(s) address of a photo: kept as a note for staff, "
                                      "never fetched by the server."},

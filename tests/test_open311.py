@@ -332,6 +332,21 @@ def test_a_posted_request_goes_through_the_one_intake(client, session, office):
     assert session.scalars(select(ApiKey)).one().last_used_at is not None
 
 
+def test_a_description_of_up_to_4000_characters_is_taken(client, session, office):
+    """The spec's limit for description; one more is a 400 in the spec's error shape."""
+    place = {"api_key": office["key"], "service_code": "road", "lat": "10.005", "long": "100.005"}
+    taken = post(client, description="ถ" * 4000, **place)
+    assert taken.status_code == 200, taken.get_json()
+    [answer] = taken.get_json()
+    stored = session.scalars(select(Incident).where(
+        Incident.tracking_code == answer["service_request_id"])).one()
+    assert len(stored.description) == 4000
+    refused = post(client, description="ถ" * 4001, **place)
+    assert refused.status_code == 400
+    [error] = refused.get_json()
+    assert set(error) == {"code", "description"} and "4,000" in error["description"]
+
+
 def test_a_post_answers_in_xml_with_a_notice_for_emergencies(client, office):
     root = xml_of(post(client, "xml", api_key=office["key"], service_code="ems", lat="10.005",
                        long="100.005", **{"attribute[main_type]": "accident"}), "service_requests")
