@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from mapdash import workflow
 from mapdash.i18n import format_date
@@ -47,7 +48,6 @@ def napp(database_url, tmp_path, smtp):
 
 @pytest.fixture
 def db(napp):
-    from sqlalchemy.orm import Session
     with Session(napp.extensions["db_engine"]) as s:
         yield s
 
@@ -466,26 +466,40 @@ def test_department_alert_settings_are_checked_and_saved(napp, db, people):
                       data={"csrf_token": token, "notify_email": "x@example.test"}).status_code == 404
 
 
-def test_starttls_is_used_when_the_server_offers_it(database_url, tmp_path):
+def tls_context(tmp_path) -> tuple[Path, ssl.SSLContext]:
+    """A server-side TLS context with a fresh self-signed certificate (and that certificate)."""
     cert, key = self_signed_certificate(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
+    return cert, context
+
+
+def queue_one_staff_alert(session) -> None:
+    """An organization whose departments want e-mail, and a new case: one message waiting."""
+    make_org(session)
+    session.execute(update(Department).values(notify_email="staff@tambon.example"))
+    session.commit()
+    make_incident(session)
+    session.commit()
+
+
+def due_now(session) -> None:
+    session.execute(update(Notification).values(next_attempt_at=func.now()))
+    session.commit()
+
+
+def test_starttls_is_used_when_the_server_offers_it(database_url, tmp_path):
+    cert, context = tls_context(tmp_path)
     with SmtpServer(tls_context=context) as server:
         trusting = notify_app(database_url, tmp_path, server, SMTP_CA_FILE=str(cert))
         wary = notify_app(database_url, tmp_path, server)  # the system CAs only
-        from sqlalchemy.orm import Session
         with Session(trusting.extensions["db_engine"]) as session:
-            make_org(session)
-            session.execute(update(Department).values(notify_email="staff@tambon.example"))
-            session.commit()
-            make_incident(session)
-            session.commit()
+            queue_one_staff_alert(session)
             # Our own CA file missing: the certificate is refused and nothing is sent in clear.
             Worker(wary).run_once()
             [refused] = outbox(session)
             assert refused.status == "pending" and "CERTIFICATE_VERIFY_FAILED" in refused.last_error
-            session.execute(update(Notification).values(next_attempt_at=func.now()))
-            session.commit()
+            due_now(session)
             Worker(trusting).run_once()
             assert [n.status for n in outbox(session)] == ["sent"]
         [mail] = server.mailbox.received
@@ -498,26 +512,18 @@ def test_a_refused_login_is_retried_not_failed_and_sends_once_the_password_is_ri
         database_url, tmp_path):
     """A wrong SMTP password (535) is the settings' fault, not the message's: the message
     waits for the next try instead of failing for good. The login comes after STARTTLS."""
-    cert, key = self_signed_certificate(tmp_path)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
+    cert, context = tls_context(tmp_path)
     with SmtpServer(tls_context=context, password="right-password") as server:
         wrong = notify_app(database_url, tmp_path, server, SMTP_USER="noreply",
                            SMTP_PASSWORD="wrong-password", SMTP_CA_FILE=str(cert))
         right = notify_app(database_url, tmp_path, server, SMTP_USER="noreply",
                            SMTP_PASSWORD="right-password", SMTP_CA_FILE=str(cert))
-        from sqlalchemy.orm import Session
         with Session(wrong.extensions["db_engine"]) as session:
-            make_org(session)
-            session.execute(update(Department).values(notify_email="staff@tambon.example"))
-            session.commit()
-            make_incident(session)
-            session.commit()
+            queue_one_staff_alert(session)
             Worker(wrong).run_once()
             [waiting] = outbox(session)
             assert waiting.status == "pending" and "535" in waiting.last_error
-            session.execute(update(Notification).values(next_attempt_at=func.now()))
-            session.commit()
+            due_now(session)
             Worker(right).run_once()
             assert [n.status for n in outbox(session)] == ["sent"]
         assert [r.recipients for r in server.mailbox.received] == [["staff@tambon.example"]]
