@@ -23,9 +23,16 @@ DEMO_USERS = [
 ]
 
 
-def load_demo(session: Session, now: datetime | None = None) -> dict:
-    """Create the demo organization with its villages, staff and cases. Flushes, never commits."""
+def load_demo(session: Session, now: datetime | None = None,
+              as_of: datetime | None = None) -> dict:
+    """Create the demo organization with its villages, staff and cases. Flushes, never commits.
+
+    The cases are the demo as it stands at `as_of` (default: `now`), moved in time to end at
+    `now`: the test suite builds the same demo, at the same age, whatever the hour it runs at.
+    """
     now = now or datetime.now(UTC)
+    as_of = as_of or now
+    shift = now - as_of
     org = create_organization(session, boundary=demo_data.tambon_boundary(), is_demo=True,
                               **demo_data.DEMO_ORG)
     for village in demo_data.villages():
@@ -39,13 +46,13 @@ def load_demo(session: Session, now: datetime | None = None) -> dict:
                                display_name=name, is_demo=True, check_strength=False)
              for email, role, department, name in DEMO_USERS}
 
-    cases = demo_data.demo_cases(now)
+    cases = demo_data.demo_cases(as_of)
     for case in cases:
         incident = create_incident(session, Report(
             category_code=case["category"], lon=case["lon"], lat=case["lat"],
             description=case["description"], reporter_name=case["reporter_name"],
             reporter_phone=case["reporter_phone"], channel="demo",
-            organization_slug=org.slug), created_at=case["created_at"])
+            organization_slug=org.slug), created_at=case["created_at"] + shift)
         _replay_history(session, incident, case["history"][1:], users)
     session.flush()
     return {"villages": len(demo_data.villages()), "incidents": len(cases),

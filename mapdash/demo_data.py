@@ -193,7 +193,7 @@ _INTAKE = (timedelta(hours=7), timedelta(hours=21), 7)
 _OFFICE = (timedelta(hours=8, minutes=30), timedelta(hours=16, minutes=30), 5)
 
 
-def _working(t: datetime, hours: tuple | None, rng: random.Random) -> datetime:
+def _working(t: datetime, hours: tuple | None, clock: random.Random) -> datetime:
     """The first moment at or after t within `hours` (None: any time, for emergencies), so a
     report at night or at the weekend waits for the next working morning."""
     if hours is None:
@@ -207,7 +207,7 @@ def _working(t: datetime, hours: tuple | None, rng: random.Random) -> datetime:
         opens += timedelta(days=1)
     while opens.weekday() >= days:
         opens += timedelta(days=1)
-    return (opens + timedelta(minutes=rng.uniform(0, 60))).astimezone(timezone.utc)
+    return (opens + timedelta(minutes=clock.uniform(0, 60))).astimezone(timezone.utc)
 
 
 def _minutes(rng: random.Random, low: float, high: float) -> timedelta:
@@ -258,12 +258,13 @@ def _plan(rng: random.Random, category: str) -> list[tuple]:
     ]
 
 
-def _history(rng: random.Random, category: str, created: datetime, now: datetime) -> list[tuple]:
+def _history(plan: list[tuple], category: str, created: datetime, now: datetime,
+             clock: random.Random) -> list[tuple]:
     history = [("report", None, "new", timedelta(0), True,
                 "รับแจ้งเรื่องเรียบร้อย รอเจ้าหน้าที่ตรวจสอบ")]
     t, status = created, "new"
-    for action, to_status, delay, hours, note in _plan(rng, category):
-        t = _working(t + delay, hours, rng).replace(microsecond=0)
+    for action, to_status, delay, hours, note in plan:
+        t = _working(t + delay, hours, clock).replace(microsecond=0)
         if t >= now:
             break  # the demo is a snapshot at `now`: later steps have not happened yet
         # Drug tips protect the reporter: nothing about their progress is public.
@@ -289,25 +290,35 @@ def _location(rng: random.Random, village_index: int) -> tuple[float, float]:
             return lon, lat
 
 
+# The newest reports of the demo have not been looked at yet, whatever the hour it is built
+# at: a dispatcher trying the demo always finds cases to accept (never emergencies, whose
+# alarm would ring from the first page load).
+_WAITING = 3
+
+
 def demo_cases(now: datetime, count: int = 300, seed: int = 2569) -> list[dict]:
     """`count` synthetic cases reported in the 90 days before `now` (aware), oldest first,
-    each with the history it would have by `now`."""
+    each with the history it would have by `now`.
+
+    Each case draws from two generators of its own: one for what it is (type, place,
+    reporter, how its handling will go), the same at every `now`, and one for when things
+    happen, which depends on the hour. So building the demo at another moment moves the cases
+    in time without replacing them by others, and what the demo promises (tests/test_demo_data.py
+    checks it at every hour of a week) holds whenever it is built.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(timezone.utc)
-    rng = random.Random(seed)
     codes = list(_CATEGORIES)
     weights = [c[0] for c in _CATEGORIES.values()]
+    routine = [w if code not in _EMERGENCY else 0 for code, w in zip(codes, weights)]
     households = [v[4] for v in _VILLAGES]
     cases = []
-    for _ in range(count):
-        category = rng.choices(codes, weights)[0]
-        while True:  # people report mostly from 06:00 to 22:00
-            # Skewed to recent days: use of a new service grows after its launch.
-            age = max(timedelta(days=90) * rng.random() ** 1.3, timedelta(minutes=1))
-            created = (now - age).replace(microsecond=0)
-            if 6 <= created.astimezone(_LOCAL).hour < 22 or rng.random() < 0.15:
-                break
+    for i in range(count):
+        rng = random.Random(f"{seed}:{i}")            # what the case is
+        clock = random.Random(f"{seed}:{i}:clock")    # when it happens
+        waiting = i >= count - _WAITING
+        category = rng.choices(codes, routine if waiting else weights)[0]
         v = rng.choices(range(len(_VILLAGES)), households)[0]
         lon, lat = (None, None) if category in _NO_PLACE else _location(rng, v)
         description = rng.choice(_CATEGORIES[category][2]).format(
@@ -316,7 +327,17 @@ def demo_cases(now: datetime, count: int = 300, seed: int = 2569) -> list[dict]:
         if category != "drug_tip" and rng.random() < 0.5:  # about half stay anonymous
             name = f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}"
             phone = f"08{rng.choice('0689')}-000-{rng.randint(0, 9999):04d}"  # the 000 block: fake
-        history = _history(rng, category, created, now)
+        plan = [] if waiting else _plan(rng, category)
+        if waiting:
+            created = (now - timedelta(minutes=clock.uniform(3, 120))).replace(microsecond=0)
+        else:
+            while True:  # people report mostly from 06:00 to 22:00
+                # Skewed to recent days: use of a new service grows after its launch.
+                age = max(timedelta(days=90) * clock.random() ** 1.3, timedelta(minutes=1))
+                created = (now - age).replace(microsecond=0)
+                if 6 <= created.astimezone(_LOCAL).hour < 22 or clock.random() < 0.15:
+                    break
+        history = _history(plan, category, created, now, clock)
         cases.append({"category": category, "lon": lon, "lat": lat, "created_at": created,
                       "status": history[-1][2], "description": description,
                       "reporter_name": name, "reporter_phone": phone, "channel": "demo",
