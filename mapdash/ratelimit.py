@@ -4,7 +4,8 @@ Counted in PostgreSQL, not in the process: the app runs as several gunicorn work
 run on several hosts), each of which would otherwise keep its own count and forget it on every
 restart. Each hit is one upsert on its own short transaction, committed at once: concurrent
 requests from one address see each other's hits immediately, and a burst of refused (bad)
-submissions counts too. Addresses are stored only as a keyed hash, for the current window.
+submissions counts too. Addresses are stored only as a keyed hash, for the current window,
+which starts at the address's first submission (not at a tick of the clock).
 
 Many villagers can share one public address behind a mobile carrier's NAT, so the default
 limit is generous for people and still stops a script.
@@ -44,17 +45,18 @@ def hit(action: str = "report") -> None:
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     limit = int(current_app.config.get("RATELIMIT_REPORTS", DEFAULT_LIMIT))
+    window = {"bucket": _bucket(action, request.remote_addr or "unknown"),
+              "s": WINDOW_SECONDS}
     with db.engine().begin() as conn:
-        conn.execute(text("DELETE FROM rate_limit_counters WHERE window_start < "
-                          "to_timestamp(floor(extract(epoch FROM now()) / :s) * :s)"),
-                     {"s": WINDOW_SECONDS})
+        conn.execute(text("DELETE FROM rate_limit_counters "
+                          "WHERE window_start <= now() - make_interval(secs => :s)"), window)
+        # A window starts at the address's first submission and lasts WINDOW_SECONDS.
         hits, retry_after = conn.execute(text("""
             INSERT INTO rate_limit_counters AS c (bucket, window_start, hits)
-            VALUES (:bucket, to_timestamp(floor(extract(epoch FROM now()) / :s) * :s), 1)
-            ON CONFLICT (bucket, window_start) DO UPDATE SET hits = c.hits + 1
+            VALUES (:bucket, now(), 1)
+            ON CONFLICT (bucket) DO UPDATE SET hits = c.hits + 1
             RETURNING hits,
                       ceil(extract(epoch FROM window_start + make_interval(secs => :s) - now()))"""),
-            {"bucket": _bucket(action, request.remote_addr or "unknown"),
-             "s": WINDOW_SECONDS}).one()
+            window).one()
     if hits > limit:
         raise RateLimited(int(retry_after))

@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 import threading
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,10 @@ from mapdash.localdb import LocalCluster
 from tests.support import make_app
 
 CHROMIUM = "/usr/bin/chromium"
+# The demo every test database is cloned from is the demo of this moment (a Wednesday morning
+# in Thai office hours), moved to end when the session starts: the same cases in the same
+# steps at the same age, whatever the hour the suite runs at (issue 18).
+DEMO_AS_OF = datetime(2026, 3, 4, 10, 30, tzinfo=timezone(timedelta(hours=7)))
 _database_numbers = itertools.count()
 
 
@@ -53,7 +58,7 @@ def templates(pg_cluster):
     with app.app_context():
         from mapdash.demo import load_demo
         with Session(db.engine()) as session:
-            load_demo(session)
+            load_demo(session, as_of=DEMO_AS_OF)
             session.commit()
     app.extensions["db_engine"].dispose()
     return {"empty": "tpl_empty", "demo": "tpl_demo"}

@@ -2,12 +2,11 @@
 
 Map tiles are out of reach, as in a village with poor signal: the village outlines are ours."""
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from mapdash.i18n import BE_OFFSET
+from mapdash.i18n import BE_OFFSET, LOCAL_TZ
 from mapdash.models import Incident
 from tests import photo_samples as samples
 from tests.factories import make_incident
@@ -88,7 +87,8 @@ def test_a_citizen_reports_a_streetlight_with_a_photo_and_follows_it(
     assert village in phone.locator(".facts").inner_text()
     assert "กองช่าง" in phone.locator(".facts").inner_text()
     timeline = phone.locator(".timeline").inner_text()
-    assert "รับแจ้งเรื่อง" in timeline and str(date.today().year + BE_OFFSET) in timeline
+    reported = demo_session.scalar(select(Incident.created_at).where(Incident.tracking_code == code))
+    assert "รับแจ้งเรื่อง" in timeline and str(reported.astimezone(LOCAL_TZ).year + BE_OFFSET) in timeline
     thumb = phone.locator(".photo-grid img").first
     thumb.scroll_into_view_if_needed()
     phone.wait_for_function("() => document.querySelector('.photo-grid img').naturalWidth > 0")

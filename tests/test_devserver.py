@@ -1,5 +1,6 @@
 """`make run`'s server: the app and the notification worker beside it, and neither outlives
 the other (Ctrl-C, `kill`, or even `kill -9` of the server)."""
+import itertools
 import os
 import signal
 import socket
@@ -12,10 +13,21 @@ from pathlib import Path
 import pytest
 
 
+# Ports below the kernel's ephemeral range (32768 and up), a hundred for each parallel test
+# process: a server elsewhere that binds port 0 (another test's live server) can never be
+# given the port between our probe and the devserver's bind.
+_ports = itertools.count(20000 + 100 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:]))
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    for port in _ports:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # taken by something else on this machine
+            return port
+    raise AssertionError("unreachable")
 
 
 def children(pid: int) -> list[int]:

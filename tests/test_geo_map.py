@@ -13,7 +13,6 @@ from tests.support import login
 
 PASSWORD = "correct horse battery"
 WEST_VIEW = "100.000,10.000,100.0099,10.010"
-NOW = datetime.now(UTC)
 
 
 @pytest.fixture
@@ -32,9 +31,10 @@ def dispatcher(client, org):
     return client
 
 
-def report(session, category="streetlight", lon=100.005, lat=10.005, age=timedelta(0), **fields):
+def report(session, category="streetlight", lon=100.005, lat=10.005, age=timedelta(0), now=None,
+           **fields):
     return create_incident(session, Report(category_code=category, lon=lon, lat=lat, **fields),
-                           created_at=datetime.now(UTC) - age)
+                           created_at=(now or datetime.now(UTC)) - age)
 
 
 def codes(response):
@@ -119,16 +119,16 @@ def test_villages_count_their_open_cases(dispatcher, session):
     ("type=water&village=2", set()),
 ])
 def test_filters(query, expected, dispatcher, session, org):
-    report(session, category="streetlight", age=timedelta(days=2))          # overdue: 10 minutes
+    now = datetime.now(UTC)  # the dates below and the cases' dates are reckoned from one moment
+    report(session, category="streetlight", age=timedelta(days=2), now=now)  # overdue: 10 minutes
     report(session, category="water", lon=100.004)
     road = report(session, category="road", lon=100.015)
     report(session, category="ems", lon=100.006)
     session.commit()
     workflow.perform(session, road.id, "accept", _dispatcher(session))
     session.commit()
-    local = datetime.now(UTC).astimezone(geo.LOCAL_TZ).date()
-    query = query.format(yesterday=local - timedelta(days=1), two_days_ago=(
-        (NOW - timedelta(days=2)).astimezone(geo.LOCAL_TZ).date()))
+    local = now.astimezone(geo.LOCAL_TZ).date()
+    query = query.format(yesterday=local - timedelta(days=1), two_days_ago=local - timedelta(days=2))
     features = dispatcher.get(f"/api/dispatch/cases.geojson?{query}").get_json()["features"]
     assert {f["properties"]["category"] for f in features} == expected
 
@@ -201,7 +201,7 @@ def test_the_map_data_is_for_office_staff_only(client, org):
 
 
 def test_changes_since_a_moment_and_the_emergencies_to_accept(dispatcher, client, session):
-    before = dispatcher.get("/api/dispatch/changes", query_string={"since": NOW.isoformat()}).get_json()
+    before = dispatcher.get("/api/dispatch/changes", query_string={"since": datetime.now(UTC).isoformat()}).get_json()
     assert before["changed"] == [] and before["alerts"] == []
     light = report(session, age=timedelta(0))
     ems = report(session, category="ems", lon=100.006, age=timedelta(0))

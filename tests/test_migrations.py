@@ -1,11 +1,23 @@
+import os
+
+import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from mapdash import db
 
 
-def test_migrations_apply_to_an_empty_database_and_are_recorded(pg_cluster):
-    pg_cluster.ensure_database("migrate_fresh")
-    url = pg_cluster.url("migrate_fresh")
+@pytest.fixture
+def fresh_database(pg_cluster):
+    """An empty database of this test's own (not cloned from the migrated template)."""
+    name = f"migrate_fresh_{os.getpid()}"
+    pg_cluster.ensure_database(name)
+    yield pg_cluster.url(name)
+    with pg_cluster.connect() as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_migrations_apply_to_an_empty_database_and_are_recorded(fresh_database):
+    url = fresh_database
     files = sorted(path.stem for path in db.MIGRATIONS_DIR.glob("*.sql"))
     assert files[:2] == ["001_init", "002_followers"]
     assert db.pending_migrations(url) == files

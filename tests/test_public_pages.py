@@ -9,7 +9,7 @@ import qrcode.image.svg
 from sqlalchemy import select
 
 from mapdash import photos, workflow
-from mapdash.i18n import BE_OFFSET, format_date
+from mapdash.i18n import BE_OFFSET, LOCAL_TZ, format_date
 from mapdash.models import Incident, User
 from tests import photo_samples as samples
 from tests.factories import make_incident
@@ -208,7 +208,8 @@ def test_nearby_lists_open_cases_of_the_type_within_100_m(demo_client, cases):
     [case] = [c for c in answer["cases"] if c["code"] == cases["public"].tracking_code]
     assert case["distance_m"] < 100 and case["url"] == f"/track/{case['code']}"
     assert case["thumb_url"] == f"/photos/{cases['public'].photos[0].id}/thumb"
-    assert case["reported_th"].endswith(str(datetime.now(UTC).year + BE_OFFSET))
+    assert case["reported_th"] == format_date(cases["public"].created_at, lang="th")
+    assert case["reported_th"].endswith(str(cases["public"].created_at.astimezone(LOCAL_TZ).year + BE_OFFSET))
     far = demo_client.get("/api/nearby?type=streetlight&lon=104.63&lat=17.35").get_json()
     assert cases["public"].tracking_code not in [c["code"] for c in far["cases"]]
     missing = demo_client.get("/api/nearby?lon=104.62&lat=17.35")
