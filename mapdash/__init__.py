@@ -3,8 +3,9 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, config, db, i18n
-from .config import PROJECT_ROOT
+from mapdash import config, db, i18n
+from mapdash.config import PROJECT_ROOT
+from mapdash.office import auth
 
 csrf = CSRFProtect()
 
@@ -17,14 +18,16 @@ def create_app(overrides: dict | None = None) -> Flask:
         proxies = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     db.init_app(app)
-    from .notify import outbox  # registers the outbox's session listeners
+    from mapdash.integrations.notify import (
+        outbox,  # registers the outbox's session listeners
+    )
     outbox.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
 
-    from .views import register_blueprints
+    from mapdash.views import register_blueprints
     register_blueprints(app)
-    from .cli import register_commands
+    from mapdash.cli import register_commands
     register_commands(app)
     return app

@@ -8,13 +8,13 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .config import VAR_DIR
-from .errors import UserError
+from mapdash.config import VAR_DIR
+from mapdash.errors import UserError
 
 
 def local_database_url() -> str:
     """The URL of the cluster under var/pg, started if need be (DATABASE_URL unset)."""
-    from .localdb import LocalCluster
+    from mapdash.localdb import LocalCluster
 
     cluster = LocalCluster(VAR_DIR / "pg")
     cluster.start()
@@ -23,7 +23,7 @@ def local_database_url() -> str:
 
 
 def _create_cli_app():
-    from . import create_app
+    from mapdash import create_app
 
     if not os.environ.get("DATABASE_URL"):
         # No database named: this is a developer's machine, with the local cluster.
@@ -50,7 +50,7 @@ def db_group():
 @with_appcontext
 def db_upgrade():
     """Apply the SQL migrations in sql/ that are not applied yet."""
-    from . import db
+    from mapdash import db
 
     applied = db.upgrade(current_app.config["DATABASE_URL"])
     click.echo(f"applied: {', '.join(applied)}" if applied else "database is up to date")
@@ -61,8 +61,8 @@ def db_upgrade():
 @with_appcontext
 def seed_demo(if_empty):
     """Load the synthetic demo tambon, its cases and one staff account per role."""
-    from .demo import DEMO_PASSWORD, load_demo
-    from .models import Organization
+    from mapdash.demo.load import DEMO_PASSWORD, load_demo
+    from mapdash.models import Organization
 
     with _session() as session:
         if if_empty and session.scalar(select(func.count()).select_from(Organization)):
@@ -84,7 +84,7 @@ def seed_demo(if_empty):
 @with_appcontext
 def seed_synthetic_command(count, org_slug):
     """Add N synthetic cases spread over the villages, for benchmarks."""
-    from .synthetic import seed_synthetic
+    from mapdash.demo.synthetic import seed_synthetic
 
     with _session() as session:
         try:
@@ -113,8 +113,8 @@ def villages_import(path, org_slug, crs, number_field, name_field, update_bounda
     """Import village polygons from GeoJSON or a zipped Shapefile, in any CRS.
 
     Nothing is stored unless every feature is usable."""
-    from .village_import import ImportRefused, read_village_file
-    from .villages import store_villages
+    from mapdash.office.village_import import ImportRefused, read_village_file
+    from mapdash.office.villages import store_villages
 
     try:
         features, problems = read_village_file(path, source_crs=crs, number_field=number_field,
@@ -154,8 +154,8 @@ def users_create(email, role, department, org_slug, display_name):
     """Create a staff account (password hashed with argon2).
 
     The password is asked for at a prompt, or read as one line from stdin when piped."""
-    from .auth import create_user
-    from .orgs import find_organization
+    from mapdash.office.auth import create_user
+    from mapdash.office.orgs import find_organization
 
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -185,7 +185,7 @@ def notify_group():
 @with_appcontext
 def notify_run(once, batch):
     """Send the outbox with retries, and alert staff of overdue cases (every minute)."""
-    from .notify.worker import Worker
+    from mapdash.integrations.notify.worker import Worker
 
     app = current_app._get_current_object()
     if not app.config["PUBLIC_BASE_URL"]:
@@ -208,8 +208,8 @@ def apikeys_group():
 @with_appcontext
 def apikeys_create(name, org_slug):
     """Make a key for the client NAME; the key is printed once, alone on the last line."""
-    from .apikeys import create_key
-    from .orgs import find_organization
+    from mapdash.office.apikeys import create_key
+    from mapdash.office.orgs import find_organization
 
     with _session() as session:
         org = find_organization(session, org_slug)
@@ -229,7 +229,7 @@ def apikeys_create(name, org_slug):
 @with_appcontext
 def apikeys_revoke(name):
     """Revoke the key of the client NAME: it is refused from now on."""
-    from .apikeys import revoke_key
+    from mapdash.office.apikeys import revoke_key
 
     with _session() as session:
         try:
@@ -255,7 +255,7 @@ def photos_sweep(min_age_hours, dry_run):
     from datetime import timedelta
     from pathlib import Path
 
-    from .photo_sweep import sweep
+    from mapdash.cases.photo_sweep import sweep
 
     with _session() as session:
         stray = sweep(session, Path(current_app.config["PHOTO_DIR"]),

@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from yoyo import get_backend, read_migrations
 
-from .config import PROJECT_ROOT
+from mapdash.config import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "sql"
 

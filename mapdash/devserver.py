@@ -5,9 +5,9 @@ import signal
 import subprocess
 import sys
 
-from .cli import local_database_url
-from .config import VAR_DIR
-from .localdb import LocalCluster
+from mapdash.cli import local_database_url
+from mapdash.config import VAR_DIR
+from mapdash.localdb import LocalCluster
 
 
 def _stop_on_signals() -> None:
@@ -38,9 +38,9 @@ def main() -> None:
         if was_running:
             cluster = None  # someone else started it: leave it running
 
-    from . import create_app, db
-    from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo
-    from .models import Organization
+    from mapdash import create_app, db
+    from mapdash.demo.load import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from mapdash.models import Organization
 
     app = create_app()
     applied = db.upgrade(app.config["DATABASE_URL"])

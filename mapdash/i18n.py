@@ -3,10 +3,10 @@
 The catalogue is a plain dict (key -> (Thai, English)); templates call t("key").
 """
 from datetime import datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request
-from urllib.parse import urlencode
 
 LANGUAGES = ("th", "en")
 LOCAL_TZ = ZoneInfo("Asia/Bangkok")

@@ -3,8 +3,18 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from geoalchemy2 import Geography, Geometry
-from sqlalchemy import (BigInteger, Boolean, Computed, DateTime, Float, ForeignKey, Integer,
-                        String, Text, func)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Computed,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 

@@ -56,7 +56,7 @@ def templates(pg_cluster):
     _clone(pg_cluster, "tpl_empty", "tpl_demo")
     app = make_app(pg_cluster.url("tpl_demo"), Path(tempfile.mkdtemp()))
     with app.app_context():
-        from mapdash.demo import load_demo
+        from mapdash.demo.load import load_demo
         with Session(db.engine()) as session:
             load_demo(session, as_of=DEMO_AS_OF)
             session.commit()

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from PIL import Image, ImageDraw
 
-from mapdash import photos, workflow
-from mapdash.auth import create_user
+from mapdash.cases import photos, workflow
 from mapdash.models import Incident
+from mapdash.office.auth import create_user
 from tests.factories import make_incident, make_org
 
 EXIF_IFD, DATETIME_ORIGINAL, OFFSET_ORIGINAL = 0x8769, 36867, 36881

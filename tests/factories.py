@@ -1,11 +1,11 @@
 """Factory helpers: small organizations with square villages, and cases through intake."""
+from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, box
 from shapely.ops import unary_union
 
-from mapdash.intake import Report, create_incident
+from mapdash.cases.intake import Report, create_incident
 from mapdash.models import Village
-from mapdash.orgs import create_organization
-from geoalchemy2.shape import from_shape
+from mapdash.office.orgs import create_organization
 
 # A 2 x 1 degree-hundredths test tambon split into two square villages sharing the edge x=100.01.
 WEST = box(100.00, 10.00, 100.01, 10.01)

@@ -4,8 +4,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from mapdash import apikeys
 from mapdash.models import ApiKey
+from mapdash.office import apikeys
 from tests.factories import make_org
 from tests.support import csrf_token, login
 

@@ -1,11 +1,11 @@
 """Sign-in, hashing, CSRF and roles, all enforced by the server."""
 import pytest
 
-from mapdash.auth import create_user, hash_password
 from mapdash.errors import UserError
 from mapdash.models import User
-from tests.support import csrf_token, login, make_app
+from mapdash.office.auth import create_user, hash_password
 from tests.factories import make_org
+from tests.support import csrf_token, login, make_app
 
 PASSWORD = "correct horse battery"
 
@@ -95,7 +95,7 @@ def test_inactive_account_cannot_sign_in(client, staff, session):
 
 
 def test_demo_accounts_only_work_in_development(demo_database_url, tmp_path):
-    from mapdash.demo import DEMO_PASSWORD
+    from mapdash.demo.load import DEMO_PASSWORD
 
     production = make_app(demo_database_url, tmp_path, ENV="production")
     response = login(production.test_client(), "dispatcher@demo.mapdash.test", DEMO_PASSWORD)

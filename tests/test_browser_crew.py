@@ -1,7 +1,7 @@
 """A crew member on a phone (390x844, real Chromium): map, popup, closing with a photo, offline."""
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from geoalchemy2.functions import ST_X, ST_Y
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import func, select
 
 from mapdash.models import Closing, Incident, IncidentEvent, User

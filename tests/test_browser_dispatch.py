@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mapdash.intake import Report, create_incident
+from mapdash.cases.intake import Report, create_incident
 from mapdash.models import Incident, IncidentEvent
 
 DISPATCHER = "dispatcher@demo.mapdash.test"
@@ -159,8 +159,8 @@ def test_an_officer_sees_only_their_department(live_server, desktop, watch_error
 
 def test_a_change_by_someone_else_keeps_what_the_dispatcher_was_typing(live_server, demo_app,
                                                                        desktop, watch_errors):
-    from mapdash import workflow
-    from mapdash.auth import find_user
+    from mapdash.cases import workflow
+    from mapdash.office.auth import find_user
 
     page = desktop
     incident = report_now(demo_app, category_code="water", lon=104.6201, lat=17.3505,

@@ -9,10 +9,18 @@ import pytest
 from flask import render_template
 from sqlalchemy import func, select
 
-from mapdash import evidence, workflow
+from mapdash.cases import workflow
+from mapdash.field import evidence
 from mapdash.models import Closing, Incident, IncidentEvent, Photo, User
-from tests.crew_support import (CASE_LAT, CASE_LON, PASSWORD, assigned_case, jpeg, make_field,
-                                scene)
+from tests.crew_support import (
+    CASE_LAT,
+    CASE_LON,
+    PASSWORD,
+    assigned_case,
+    jpeg,
+    make_field,
+    scene,
+)
 from tests.factories import make_incident
 from tests.support import login
 

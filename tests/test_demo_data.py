@@ -9,7 +9,7 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Point
 
-from mapdash.demo_data import DEMO_ORG, demo_cases, tambon_boundary, villages
+from mapdash.demo.data import DEMO_ORG, demo_cases, tambon_boundary, villages
 
 NOW = datetime(2026, 3, 7, 14, 0, tzinfo=timezone.utc)
 LOCAL = timezone(timedelta(hours=7))

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-
 # Ports below the kernel's ephemeral range (32768 and up), a hundred for each parallel test
 # process: a server elsewhere that binds port 0 (another test's live server) can never be
 # given the port between our probe and the devserver's bind.

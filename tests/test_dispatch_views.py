@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from mapdash.auth import create_user
 from mapdash.models import Follower, Incident, IncidentEvent
+from mapdash.office.auth import create_user
 from mapdash.views.dispatch import duration
 from tests.factories import make_incident, make_org
 from tests.support import csrf_token, login

@@ -7,11 +7,19 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from mapdash import evidence, fieldwork, workflow
+from mapdash.cases import workflow
 from mapdash.errors import UserError
+from mapdash.field import evidence, fieldwork
 from mapdash.models import Closing, Incident, IncidentEvent, Photo
-from tests.crew_support import (CASE_LAT, CASE_LON, assigned_case, jpeg, make_field,
-                                resaved_smaller, scene)
+from tests.crew_support import (
+    CASE_LAT,
+    CASE_LON,
+    assigned_case,
+    jpeg,
+    make_field,
+    resaved_smaller,
+    scene,
+)
 from tests.support import make_app
 
 # About 100 m and 500 m north of the case (a degree of latitude is ~110.6 km here).
@@ -88,7 +96,7 @@ def test_a_clean_closing_passes_every_check(ctx, session, app):
     assert stored[0].captured_at == taken.replace(microsecond=0) and stored[1].captured_at is None
     assert all(p.phash is not None for p in stored)
     with app.app_context():
-        from mapdash.photos import photo_path
+        from mapdash.cases.photos import photo_path
         on_disk = Image.open(photo_path(stored[0]))
         assert not on_disk.getexif()  # the stored copy has no metadata
 

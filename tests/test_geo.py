@@ -2,9 +2,9 @@
 import pytest
 from shapely.geometry import box
 
-from mapdash import geo
+from mapdash.cases.intake import locate
 from mapdash.errors import UserError
-from mapdash.intake import locate
+from mapdash.maps import geo
 from mapdash.models import Village
 from tests.factories import make_incident, make_org
 

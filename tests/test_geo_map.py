@@ -4,10 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mapdash import geo, workflow
-from mapdash.auth import create_user
-from mapdash.intake import Report, create_incident
+from mapdash.cases import workflow
+from mapdash.cases.intake import Report, create_incident
+from mapdash.maps import geo
 from mapdash.models import Incident
+from mapdash.office.auth import create_user
 from tests.factories import make_org
 from tests.support import login
 
@@ -134,7 +135,7 @@ def test_filters(query, expected, dispatcher, session, org):
 
 
 def _dispatcher(session):
-    from mapdash.auth import find_user
+    from mapdash.office.auth import find_user
     return find_user(session, "dispatcher@example.test")
 
 

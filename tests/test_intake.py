@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mapdash import intake
+from mapdash.cases import intake
+from mapdash.cases.intake import Report, create_incident
+from mapdash.cases.photos import process_image
 from mapdash.errors import UserError
-from mapdash.intake import Report, create_incident
 from mapdash.models import Follower, Incident, IncidentEvent, Photo
-from mapdash.photos import process_image
 from tests import photo_samples as samples
 from tests.factories import make_incident, make_org
 

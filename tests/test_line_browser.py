@@ -1,6 +1,6 @@
 """The report form opened from a LINE location reply, in a phone's and a desktop's browser:
 the pin is set where the citizen was, the village is named, LINE will tell them."""
-from mapdash.line import links
+from mapdash.integrations.line import links
 
 USER = "U" + "5" * 32
 

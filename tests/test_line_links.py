@@ -5,7 +5,7 @@ import time
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from mapdash.line import links
+from mapdash.integrations.line import links
 from mapdash.models import Follower, Incident
 from tests.factories import make_incident
 

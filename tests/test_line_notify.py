@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from mapdash import workflow
-from mapdash.line import links, sender
+from mapdash.cases import workflow
+from mapdash.integrations.line import links, sender
+from mapdash.integrations.notify.worker import Worker
 from mapdash.models import Department, Incident, Notification
-from mapdash.notify.worker import Worker
 from tests.crew_support import CASE_LAT, CASE_LON, PASSWORD, jpeg, make_user, scene
 from tests.factories import make_org
 from tests.line_fake import ACCESS_TOKEN, CHANNEL_SECRET

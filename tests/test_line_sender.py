@@ -3,8 +3,8 @@ import uuid
 
 import pytest
 
-from mapdash.line import sender
-from mapdash.notify.delivery import DeliveryError, Outgoing
+from mapdash.integrations.line import sender
+from mapdash.integrations.notify.delivery import DeliveryError, Outgoing
 from tests.line_fake import ACCESS_TOKEN
 
 USER = "U" + "a" * 32

@@ -5,12 +5,19 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select, text
 
-from mapdash import workflow
-from mapdash.line import links
+from mapdash.cases import workflow
+from mapdash.integrations.line import links
 from mapdash.models import LineWebhookEvent, User
 from tests.factories import make_incident
-from tests.line_fake import (ACCESS_TOKEN, CHANNEL_SECRET, event, location_event,
-                             signature, text_event, webhook_body)
+from tests.line_fake import (
+    ACCESS_TOKEN,
+    CHANNEL_SECRET,
+    event,
+    location_event,
+    signature,
+    text_event,
+    webhook_body,
+)
 from tests.support import make_app
 
 USER = "U" + "1" * 32

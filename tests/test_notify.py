@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from mapdash import workflow
+from mapdash.cases import workflow
 from mapdash.i18n import format_date
+from mapdash.integrations.notify import overdue
+from mapdash.integrations.notify.worker import Worker, backoff
 from mapdash.models import Department, Follower, Incident, Notification
-from mapdash.notify import overdue
-from mapdash.notify.worker import Worker, backoff
 from tests.crew_support import CASE_LAT, CASE_LON, PASSWORD, jpeg, make_user, scene
 from tests.factories import make_incident, make_org
 from tests.smtp_support import SmtpServer, self_signed_certificate
@@ -365,8 +365,8 @@ def test_a_citizen_whose_case_is_not_taken_up_hears_why(napp, db, people, smtp):
 def test_replies_to_a_message_reach_the_reply_to_mailbox_and_headers_are_encoded():
     """A citizen asked for more information naturally presses "reply": with SMTP_REPLY_TO
     the answer reaches a staffed mailbox instead of noreply@."""
-    from mapdash.notify.delivery import Outgoing
-    from mapdash.notify.email import build_message
+    from mapdash.integrations.notify.delivery import Outgoing
+    from mapdash.integrations.notify.email import build_message
     payload = {"kind": "info_requested", "subject_th": "ขอข้อมูลเพิ่มเติม เรื่อง ABCD-2345",
                "subject_en": "More information needed for ABCD-2345", "text_th": "เสาต้นไหน",
                "text_en": "Which pole?", "url": f"{BASE}/track/ABCD-2345"}

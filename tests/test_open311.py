@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from mapdash import apikeys, intake, photos, workflow
+from mapdash.cases import intake, photos, workflow
 from mapdash.models import ApiKey, Category, Incident, IncidentEvent, Organization, User
+from mapdash.office import apikeys
 from tests import photo_samples as samples
 from tests.factories import make_org
 
@@ -291,7 +292,7 @@ def test_bad_filters_are_400_in_the_spec_shape(client, office, query):
 
 
 def test_results_are_capped_at_1000(client, session, office):
-    from mapdash.open311 import requests
+    from mapdash.integrations.open311 import requests
     assert requests.MAX_RESULTS == 1000
     org, light = office["org"], session.get(Category, office["light"].category_id)
     now = datetime.now(UTC)

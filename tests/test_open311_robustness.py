@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy.orm import Session
 
-from mapdash import apikeys
-from mapdash.orgs import find_organization
+from mapdash.office import apikeys
+from mapdash.office.orgs import find_organization
 from tests.support import login
 
 

@@ -14,9 +14,11 @@ from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
-from mapdash import apikeys, fieldwork, photos
+from mapdash.api.openapi import openapi_document
+from mapdash.cases import photos
+from mapdash.field import fieldwork
 from mapdash.models import Organization, User
-from mapdash.openapi import openapi_document
+from mapdash.office import apikeys
 from tests.crew_support import assigned_case, jpeg, scene
 from tests.factories import make_incident, make_org
 from tests.support import csrf_token, login, make_app

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from mapdash.demo.synthetic import seed_synthetic
 from mapdash.i18n import LOCAL_TZ
+from mapdash.maps.opendata import CHUNK_BYTES, HEADER
 from mapdash.models import Category, Incident, Village
-from mapdash.opendata import CHUNK_BYTES, HEADER
-from mapdash.synthetic import seed_synthetic
 from tests.factories import make_incident
 
 CSV_URL, GEOJSON_URL = "/api/opendata/cases.csv", "/api/opendata/cases.geojson"

@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
-from shapely.geometry import Polygon, box
 from pypdf import PdfReader
+from shapely.geometry import Polygon, box
 from sqlalchemy import select
 
-from mapdash import photos, printform
-from mapdash.auth import create_user
-from mapdash.intake import Report, create_incident
+from mapdash.cases import photos
+from mapdash.cases.intake import Report, create_incident
 from mapdash.models import IncidentEvent
+from mapdash.office import printform
+from mapdash.office.auth import create_user
 from tests.factories import make_org
 from tests.support import csrf_token, login
 

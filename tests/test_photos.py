@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from mapdash import photos
+from mapdash.cases import photos
 from mapdash.errors import UserError
 from mapdash.models import Incident, Photo
 from tests import photo_samples as samples

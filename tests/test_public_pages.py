@@ -8,7 +8,7 @@ import qrcode
 import qrcode.image.svg
 from sqlalchemy import select
 
-from mapdash import photos, workflow
+from mapdash.cases import photos, workflow
 from mapdash.i18n import BE_OFFSET, LOCAL_TZ, format_date
 from mapdash.models import Incident, User
 from tests import photo_samples as samples

@@ -6,11 +6,12 @@ import re
 import pytest
 from sqlalchemy import select, text, update
 
-from mapdash import db, intake
-from mapdash.catalog import CATEGORIES
+from mapdash import db
+from mapdash.cases import intake
+from mapdash.cases.questions import answer_rows, check_answers
 from mapdash.errors import UserError
 from mapdash.models import Category, Incident
-from mapdash.questions import answer_rows, check_answers
+from mapdash.office.catalog import CATEGORIES
 from tests.factories import make_org
 from tests.support import login
 from tests.test_public_report import PIN, open_form, send

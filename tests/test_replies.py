@@ -7,7 +7,7 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from mapdash import replies, workflow
+from mapdash.cases import replies, workflow
 from mapdash.models import Incident, IncidentEvent, Photo
 from tests.crew_support import PASSWORD, jpeg, make_user, scene
 from tests.factories import make_incident, make_org

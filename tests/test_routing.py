@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import select
 
-from mapdash.catalog import CATEGORIES, DEPARTMENTS
+from mapdash.cases.routing import ROUTES, department_for
 from mapdash.models import Category, Department, Incident
-from mapdash.routing import ROUTES, department_for
+from mapdash.office.catalog import CATEGORIES, DEPARTMENTS
 from tests.factories import make_incident, make_org
 
 SEED_000 = {

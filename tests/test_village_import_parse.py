@@ -8,7 +8,7 @@ import pytest
 import shapefile
 from shapely.geometry import MultiPolygon
 
-from mapdash.village_import import ImportRefused, read_village_file
+from mapdash.office.village_import import ImportRefused, read_village_file
 
 # A 1 km square in UTM zone 48N (Thailand) around 104.62E 17.35N.
 UTM_SQUARE = [[459500, 1917500], [460500, 1917500], [460500, 1918500], [459500, 1918500], [459500, 1917500]]

@@ -7,10 +7,18 @@ from shapely.geometry import box
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from mapdash import workflow
+from mapdash.cases import workflow
 from mapdash.errors import UserError
-from mapdash.models import (ROLES, STATUSES, Category, Department, Follower, Incident,
-                            IncidentEvent, User)
+from mapdash.models import (
+    ROLES,
+    STATUSES,
+    Category,
+    Department,
+    Follower,
+    Incident,
+    IncidentEvent,
+    User,
+)
 from tests.factories import make_incident, make_org
 
 ACTORS = ROLES + (workflow.CITIZEN,)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from . import HEADER, BenchContext, format_row
+from mapdash.bench import HEADER, BenchContext, format_row
 
 
 def main() -> int:
@@ -20,10 +20,10 @@ def main() -> int:
     parser.add_argument("--only", default=None, help="run only bench_<name>")
     args = parser.parse_args()
 
-    from .. import create_app, db
-    from ..demo import load_demo
-    from ..localdb import LocalCluster
-    from ..synthetic import seed_synthetic
+    from mapdash import create_app, db
+    from mapdash.demo.load import load_demo
+    from mapdash.demo.synthetic import seed_synthetic
+    from mapdash.localdb import LocalCluster
 
     root = Path(tempfile.mkdtemp(prefix="mapdash-bench-"))
     root.chmod(0o755)

@@ -6,8 +6,8 @@ from geoalchemy2.functions import ST_X, ST_Y
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from .. import evidence, fieldwork
-from ..models import Incident, User
+from mapdash.field import evidence, fieldwork
+from mapdash.models import Incident, User
 
 EVIDENCE_PHOTOS = 100_000
 

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from .. import geo
-from ..demo import DEMO_PASSWORD
-from ..models import Incident
-from ..orgs import find_organization
+from mapdash.demo.load import DEMO_PASSWORD
+from mapdash.maps import geo
+from mapdash.models import Incident
+from mapdash.office.orgs import find_organization
 
 # A street-level view (about 500 x 500 m, zoom 17) around the main village's settlement.
 STREET = geo.BBox(104.6215, 17.3495, 104.6262, 17.3540)

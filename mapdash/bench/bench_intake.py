@@ -6,8 +6,9 @@ import itertools
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from .. import intake, photos, public_cases
-from ..orgs import find_organization
+from mapdash.cases import intake, photos
+from mapdash.maps import public_cases
+from mapdash.office.orgs import find_organization
 
 PIN = {"lat": "17.3512", "lon": "104.6213"}  # หมู่ 1 of the demo tambon
 

@@ -4,8 +4,8 @@ ones. Everything made here is removed at the end."""
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ..notify import overdue
-from ..notify.worker import Worker
+from mapdash.integrations.notify import overdue
+from mapdash.integrations.notify.worker import Worker
 
 SENT = 200_000       # messages already sent: the claim must not read them
 RECIPIENTS = 2_000   # each with two unsent messages: the claim takes only the older one

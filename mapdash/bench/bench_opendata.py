@@ -1,9 +1,9 @@
 """Open data: full CSV and GeoJSON exports of every public case (streamed), and a filtered one."""
 from sqlalchemy.orm import Session
 
-from .. import opendata
-from ..orgs import find_organization
-from ..public_cases import CaseFilter
+from mapdash.maps import opendata
+from mapdash.maps.public_cases import CaseFilter
+from mapdash.office.orgs import find_organization
 
 
 def run(ctx) -> None:

@@ -1,8 +1,8 @@
 """The village layer every map page reads: counts of open cases per village."""
 from sqlalchemy.orm import Session
 
-from .. import geo
-from ..orgs import find_organization
+from mapdash.maps import geo
+from mapdash.office.orgs import find_organization
 
 
 def run(ctx) -> None:

@@ -3,15 +3,27 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, auth, citizen_api, crew, dispatch, errors, opendata, photos, public, vendor
-    from . import admin, open311
+    from mapdash.views import (
+        admin,
+        api,
+        auth,
+        citizen_api,
+        crew,
+        dispatch,
+        errors,
+        open311,
+        opendata,
+        photos,
+        public,
+        vendor,
+    )
     for module in (vendor, public, api, auth, dispatch, crew, citizen_api, photos, opendata,
                    open311, admin):
         app.register_blueprint(module.bp)
-    from ..questions import answer_rows
+    from mapdash.cases.questions import answer_rows
     app.add_template_global(answer_rows, "question_answers")
-    from . import line_webhook
+    from mapdash.views import line_webhook
     app.register_blueprint(line_webhook.bp)
-    from . import admin_notifications
+    from mapdash.views import admin_notifications
     app.register_blueprint(admin_notifications.bp)
     errors.init_app(app)

@@ -5,10 +5,11 @@ never shown again); only its SHA-256 is kept (apikeys.py)."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import apikeys, db
-from ..auth import role_required
-from ..errors import UserError
-from ..i18n import t
+from mapdash import db
+from mapdash.errors import UserError
+from mapdash.i18n import t
+from mapdash.office import apikeys
+from mapdash.office.auth import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -3,11 +3,11 @@ department's staff alerts go (e-mail, LINE group)."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import db
-from ..auth import role_required
-from ..errors import UserError
-from ..i18n import t
-from ..notify import admin
+from mapdash import db
+from mapdash.errors import UserError
+from mapdash.i18n import t
+from mapdash.integrations.notify import admin
+from mapdash.office.auth import role_required
 
 bp = Blueprint("admin_notifications", __name__, url_prefix="/admin/notifications")
 

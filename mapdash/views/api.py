@@ -5,10 +5,11 @@ from functools import wraps
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
-from .. import db, geo
-from ..errors import UserError
-from ..i18n import MESSAGES
-from ..orgs import find_organization
+from mapdash import db
+from mapdash.errors import UserError
+from mapdash.i18n import MESSAGES
+from mapdash.maps import geo
+from mapdash.office.orgs import find_organization
 
 CHANGES_OVERLAP = timedelta(seconds=30)
 

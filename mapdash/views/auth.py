@@ -4,9 +4,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import db
-from ..auth import find_user, login_allowed, password_matches
-from ..i18n import t
+from mapdash import db
+from mapdash.i18n import t
+from mapdash.office.auth import find_user, login_allowed, password_matches
 
 bp = Blueprint("auth", __name__)
 

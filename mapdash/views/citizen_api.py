@@ -4,11 +4,13 @@ Public fields only: never a name, phone, LINE ID or case details text, never a s
 """
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from .. import db, intake, public_cases
-from ..errors import UserError
-from ..i18n import format_date
-from ..models import Organization, Village
-from ..orgs import find_organization
+from mapdash import db
+from mapdash.cases import intake
+from mapdash.errors import UserError
+from mapdash.i18n import format_date
+from mapdash.maps import public_cases
+from mapdash.models import Organization, Village
+from mapdash.office.orgs import find_organization
 
 bp = Blueprint("citizen_api", __name__, url_prefix="/api")
 

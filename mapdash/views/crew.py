@@ -3,16 +3,25 @@
 The page works without signal: a service worker (served here so its scope covers /crew/)
 keeps the page, its assets and my cases, and the page keeps closings in the phone's outbox
 until they can be sent. Writes answer JSON: the page's script sends them."""
-from flask import Blueprint, current_app, jsonify, render_template, request, send_from_directory, \
-    url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from .. import db, fieldwork, geo, maps
-from ..auth import role_required
-from ..config import PROJECT_ROOT
-from ..i18n import MESSAGES, current_language, t
-from ..intake import parse_coordinate
+from mapdash import db
+from mapdash.cases.intake import parse_coordinate
+from mapdash.config import PROJECT_ROOT
+from mapdash.field import fieldwork
+from mapdash.i18n import MESSAGES, current_language, t
+from mapdash.maps import geo, leaflet
+from mapdash.office.auth import role_required
 
 bp = Blueprint("crew", __name__, url_prefix="/crew")
 
@@ -25,7 +34,7 @@ _SCRIPT_TEXTS = [key for key in MESSAGES if key.startswith(("crew.", "status."))
 def index():
     session = db.session()
     org_id = current_user.organization_id
-    crew_map = maps.embed(maps.build_map(geo.organization_center(session, org_id), zoom=13))
+    crew_map = leaflet.embed(leaflet.build_map(geo.organization_center(session, org_id), zoom=13))
     page = {
         "map": crew_map.name,
         "bounds": geo.organization_bounds(session, org_id),

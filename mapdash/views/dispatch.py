@@ -5,11 +5,14 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, jsonify, make_response, render_template, request, url_for
 from flask_login import current_user
 
-from .. import casefile, db, geo, maps, printform, workflow
-from ..auth import role_required
-from ..errors import UserError
-from ..i18n import current_language, t
-from ..models import OPEN_STATUSES
+from mapdash import db
+from mapdash.cases import casefile, workflow
+from mapdash.errors import UserError
+from mapdash.i18n import current_language, t
+from mapdash.maps import geo, leaflet
+from mapdash.models import OPEN_STATUSES
+from mapdash.office import printform
+from mapdash.office.auth import role_required
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
 
@@ -21,12 +24,12 @@ STAFF_ROLES = ("admin", "dispatcher", "officer")
 def index():
     session = db.session()
     org_id = current_user.organization_id
-    fmap = maps.build_map(geo.organization_center(session, org_id), zoom=12)
+    fmap = leaflet.build_map(geo.organization_center(session, org_id), zoom=12)
     urls = {"villages": url_for("api.dispatch_villages"), "cases": url_for("api.dispatch_cases"),
             "grid": url_for("api.dispatch_grid"), "changes": url_for("api.dispatch_changes"),
             "panel": url_for(".panel", incident_id=0), "act": url_for(".act", incident_id=0)}
     return render_template(
-        "dispatch/index.html", map=maps.embed(fmap), options=geo.map_options(session, current_user),
+        "dispatch/index.html", map=leaflet.embed(fmap), options=geo.map_options(session, current_user),
         bounds=geo.organization_bounds(session, org_id), officer=current_user.role == "officer",
         server_now=datetime.now(UTC).isoformat(), urls=urls, labels=_client_labels())
 

@@ -3,8 +3,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..errors import UserError
-from ..i18n import MESSAGES
+from mapdash.errors import UserError
+from mapdash.i18n import MESSAGES
 
 _GENERIC = {
     400: ("คำขอไม่ถูกต้อง", "Bad request"),

@@ -3,10 +3,11 @@ the Official Account. Signed by LINE, not by a form: no CSRF token, the X-Line-S
 instead, checked before anything is read."""
 from flask import Blueprint, current_app, jsonify, request
 
-from .. import csrf, db, line
-from ..errors import UserError
-from ..line import webhook
-from ..notify.delivery import DeliveryError
+from mapdash import csrf, db
+from mapdash.errors import UserError
+from mapdash.integrations import line
+from mapdash.integrations.line import webhook
+from mapdash.integrations.notify.delivery import DeliveryError
 
 bp = Blueprint("line_webhook", __name__)
 

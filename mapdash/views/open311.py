@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from flask import Blueprint, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from .. import apikeys, csrf, db
-from ..errors import UserError
-from ..open311 import render, requests, services
+from mapdash import csrf, db
+from mapdash.errors import UserError
+from mapdash.integrations.open311 import render, requests, services
+from mapdash.office import apikeys
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)

@@ -1,13 +1,22 @@
 """Open data downloads of the public cases, and the OpenAPI document of the JSON API."""
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    request,
+    stream_with_context,
+    url_for,
+)
 
-from .. import db, opendata
-from ..errors import UserError
-from ..i18n import LOCAL_TZ
-from ..openapi import openapi_document
-from ..orgs import find_organization
+from mapdash import db
+from mapdash.api.openapi import openapi_document
+from mapdash.errors import UserError
+from mapdash.i18n import LOCAL_TZ
+from mapdash.maps import opendata
+from mapdash.office.orgs import find_organization
 
 bp = Blueprint("opendata", __name__, url_prefix="/api")
 

@@ -5,9 +5,10 @@ who may see the case."""
 from flask import Blueprint, abort, send_file
 from flask_login import current_user
 
-from .. import db, photos
-from ..models import Photo
-from ..workflow import can_see
+from mapdash import db
+from mapdash.cases import photos
+from mapdash.cases.workflow import can_see
+from mapdash.models import Photo
 
 bp = Blueprint("photos", __name__, url_prefix="/photos")
 

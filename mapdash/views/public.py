@@ -8,17 +8,27 @@ from datetime import UTC, datetime
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
-from .. import db, geo, intake, maps, public_cases, ratelimit, replies, tracking, workflow
-from ..line import links as line_links
-from ..errors import UserError
-from ..i18n import localized, t
-from ..models import Category, Village
-from ..orgs import find_organization
-from ..photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
-from ..questions import from_form, ordered
+from mapdash import db
+from mapdash.cases import intake, ratelimit, replies, tracking, workflow
+from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
+from mapdash.cases.questions import from_form, ordered
+from mapdash.errors import UserError
+from mapdash.i18n import localized, t
+from mapdash.integrations.line import links as line_links
+from mapdash.maps import geo, leaflet, public_cases
+from mapdash.models import Category, Village
+from mapdash.office.orgs import find_organization
 
 bp = Blueprint("public", __name__)
 
@@ -44,7 +54,7 @@ def home():
     org = find_organization(session, request.args.get("org") or current_app.config["DEFAULT_ORG"])
     if org is None:
         return render_template("public/home.html", org=None, categories=[], village_map=None)
-    village_map = maps.embed(maps.build_map(geo.organization_center(session, org.id), zoom=12))
+    village_map = leaflet.embed(leaflet.build_map(geo.organization_center(session, org.id), zoom=12))
     # A link from LINE (a shared place, the signed user) goes on to the chosen report form.
     carried = {name: request.args[name] for name in ("lat", "lon", "line") if request.args.get(name)}
     return render_template("public/home.html", org=org, categories=_categories(org.id),
@@ -86,7 +96,7 @@ def report(category_code):
             return redirect(url_for(".track", code=incident.tracking_code, new=1), 303)
     place_map = None
     if category.location_required:
-        place_map = maps.embed(maps.build_map(geo.organization_center(session, org.id), zoom=13))
+        place_map = leaflet.embed(leaflet.build_map(geo.organization_center(session, org.id), zoom=13))
     response = Response(render_template(
         "public/report.html", org=org, category=category, values=values, idempotency_key=key,
         error=error, photos_sent=any(f.filename for f in request.files.getlist("photos")),
@@ -211,7 +221,7 @@ def cases():
     page = request.args.get("page", "1")
     page = int(page) if page.isdecimal() and len(page) <= 5 and 0 < int(page) <= 10_000 else 1
     rows, has_next = public_cases.list_cases(session, org.id, case_filter, page)
-    cases_map = maps.embed(maps.build_map(geo.organization_center(session, org.id), zoom=12))
+    cases_map = leaflet.embed(leaflet.build_map(geo.organization_center(session, org.id), zoom=12))
     return render_template(
         "public/cases.html", org=org, rows=rows, page=page, has_next=has_next,
         case_filter=case_filter, choices=public_cases.filter_choices(session, org.id),

@@ -1,0 +1,290 @@
+"""One way in for every channel (web form, Open311, LINE, seed data).
+
+Validates a report, finds the organization and village covering the pin (ST_Covers, in the
+caller's transaction), routes it to the category's department, stores its photos and writes
+the first audit event: the case and its photos are stored together or not at all.
+
+Also the citizen's other way in: "this is the same problem" (+1) on an open case nearby.
+An idempotency key (made when the form is shown) makes a double-tapped submit or +1 count once.
+"""
+import math
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mapdash.cases.photos import MAX_PHOTOS, ProcessedPhoto, store_photo
+from mapdash.cases.questions import check_answers
+from mapdash.errors import UserError
+from mapdash.models import Category, Follower, Incident, IncidentEvent, Organization
+
+# No 0/O, 1/I/L: a code read over the phone must not be misheard.
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+MAX_DESCRIPTION = 4000  # GeoReport v2's limit, for every channel (sql/010)
+DUPLICATE_RADIUS_M = 100
+OUTSIDE_AREA = ("ตำแหน่งนี้อยู่นอกพื้นที่ที่ระบบนี้ให้บริการ",
+                "This place is outside every area this service covers")
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# Deliberately loose: one @, a dot in the domain, no spaces. The mail server has the last word.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class Report:
+    category_code: str
+    lon: float | None = None
+    lat: float | None = None
+    description: str = ""
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    reporter_line_id: str | None = None
+    reporter_email: str | None = None
+    # LINE's userId of a report made from LINE: set by the LINE link's signed token only.
+    reporter_line_user: str | None = None
+    channel: str = "web"
+    organization_slug: str | None = None  # where no pin is asked for
+    idempotency_key: str | None = None
+    # Answers to the type's extra questions, {code: str or list}: checked by questions.py.
+    attributes: dict | None = None
+    address: str | None = None  # the place as an Open311 client wrote it
+
+
+def new_tracking_code() -> str:
+    raw = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalize_tracking_code(typed: str) -> str:
+    """A code as people type or read it: any case, with or without the dash or spaces."""
+    raw = re.sub(r"[^0-9A-Za-z]", "", typed or "").upper()
+    return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else (typed or "").strip().upper()
+
+
+def find_by_code(session: Session, typed: str) -> Incident | None:
+    return session.scalars(select(Incident).where(
+        Incident.tracking_code == normalize_tracking_code(typed))).first()
+
+
+_THAI_AXIS = {"longitude": "ลองจิจูด", "latitude": "ละติจูด"}
+
+
+def parse_coordinate(value, name: str, low: float, high: float) -> float:
+    """A finite number within [low, high] (Thai digits welcome), else a UserError."""
+    thai = _THAI_AXIS.get(name, name)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UserError("bad_coordinate", f"พิกัด{thai}ต้องเป็นตัวเลข",
+                        f"The {name} coordinate must be a number", field=name) from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise UserError("bad_coordinate", f"พิกัด{thai}ต้องอยู่ระหว่าง {low:g} ถึง {high:g}",
+                        f"The {name} coordinate must be between {low:g} and {high:g}", field=name)
+    return number
+
+
+def locate(session: Session, lon: float, lat: float) -> tuple[int, int | None] | None:
+    """(organization id, village id) covering the point, or None outside every area.
+
+    The smallest covering organization wins (a tambon inside a province); a point on the
+    border of two villages goes to the lower-numbered one, so the answer is stable."""
+    row = session.execute(text("""
+        WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g)
+        SELECT o.id, v.id
+        FROM organizations o CROSS JOIN pt
+        LEFT JOIN LATERAL (
+            SELECT id FROM villages
+            WHERE organization_id = o.id AND ST_Covers(geom, pt.g)
+            ORDER BY number LIMIT 1) v ON true
+        WHERE ST_Covers(o.boundary, pt.g)
+        ORDER BY ST_Area(o.boundary), o.id
+        LIMIT 1"""), {"lon": lon, "lat": lat}).first()
+    return (row[0], row[1]) if row else None
+
+
+def _clean(value: str | None, limit: int, field: str) -> str | None:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise UserError("too_long", f"ข้อมูลยาวเกิน {limit:,} ตัวอักษร",
+                        f"This field is longer than {limit:,} characters", field=field)
+    return value or None
+
+
+def _email(value: str | None) -> str | None:
+    value = _clean(value, 254, "reporter_email")
+    if value and not _EMAIL.match(value):
+        raise UserError("bad_email", "ที่อยู่อีเมลไม่ถูกต้อง", "This e-mail address is not valid",
+                        field="reporter_email")
+    return value
+
+
+def _contact(name: str | None, phone: str | None, line_id: str | None,
+             email: str | None = None) -> tuple:
+    return (_clean(name, 200, "reporter_name"), _clean(phone, 40, "reporter_phone"),
+            _clean(line_id, 100, "reporter_line_id"), _email(email))
+
+
+def _idempotency_key(key: str | None) -> str | None:
+    if key and not _IDEMPOTENCY_KEY.match(key):
+        raise UserError("bad_idempotency_key", "แบบฟอร์มไม่ถูกต้อง กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง",
+                        "The form is invalid: reload the page and try again")
+    return key or None
+
+
+def _constraint(exc: IntegrityError) -> str | None:
+    return getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+
+
+def create_incident(session: Session, report: Report, *, actor_label: str = "ประชาชน",
+                    created_at: datetime | None = None,
+                    photos: Sequence[ProcessedPhoto] = ()) -> Incident:
+    """Validate and store a new case with its photos and first event. Flushes; the caller
+    commits. A report whose idempotency key is already used returns that case unchanged."""
+    key = _idempotency_key(report.idempotency_key)
+    if key:
+        earlier = session.scalars(select(Incident).where(Incident.idempotency_key == key)).first()
+        if earlier is not None:
+            return earlier
+    if len(photos) > MAX_PHOTOS:
+        raise UserError("too_many_photos", f"แนบรูปภาพได้ไม่เกิน {MAX_PHOTOS} รูป",
+                        f"At most {MAX_PHOTOS} photos per report", field="photos")
+    description = _clean(report.description, MAX_DESCRIPTION, "description") or ""
+    name, phone, line_id, email = _contact(report.reporter_name, report.reporter_phone,
+                                           report.reporter_line_id, report.reporter_email)
+    if not report.category_code:
+        raise UserError("missing_category", "กรุณาเลือกประเภทเรื่องที่แจ้ง",
+                        "Please choose the type of problem", field="category")
+
+    has_place = report.lon not in (None, "") or report.lat not in (None, "")
+    point, org_id, village_id = None, None, None
+    if has_place:
+        lon = parse_coordinate(report.lon, "longitude", -180, 180)
+        lat = parse_coordinate(report.lat, "latitude", -90, 90)
+        found = locate(session, lon, lat)
+        if found is None:
+            raise UserError("outside_area", *OUTSIDE_AREA, field="location", status=422)
+        org_id, village_id = found
+        point = f"SRID=4326;POINT({lon!r} {lat!r})"
+    else:
+        org = session.scalars(select(Organization).where(
+            Organization.slug == report.organization_slug)).first() if report.organization_slug \
+            else session.scalars(select(Organization).order_by(Organization.id)).first()
+        if org is None:
+            raise UserError("unknown_org", "ไม่พบหน่วยงาน", "Unknown organization",
+                            status=404)
+        org_id = org.id
+
+    category = session.scalars(select(Category).where(
+        Category.organization_id == org_id, Category.code == report.category_code,
+        Category.active)).first()
+    if category is None:
+        raise UserError("unknown_category", "หน่วยงานนี้ไม่รับเรื่องประเภทนี้",
+                        "This organization does not take this type of report", field="category")
+    if category.location_required and point is None:
+        raise UserError("missing_location", "กรุณาระบุตำแหน่งบนแผนที่",
+                        "Please mark the place on the map", field="location")
+    answers = check_answers(category.questions, report.attributes or {})
+
+    incident = Incident(
+        organization_id=org_id, category_id=category.id,
+        village_id=village_id, department_id=category.department_id, status="new",
+        location=point, description=description, channel=report.channel,
+        idempotency_key=key, reporter_name=name, reporter_phone=phone, reporter_line_id=line_id,
+        reporter_email=email, reporter_line_user=report.reporter_line_user,
+        attributes=answers, address=_clean(report.address, 500, "address_string"))
+    incident.created_at = incident.updated_at = created_at or datetime.now(UTC)
+    earlier = _insert(session, incident)
+    if earlier is not None:
+        return earlier
+    session.add(IncidentEvent(incident_id=incident.id, actor_label=actor_label, action="report",
+                              from_status=None, to_status="new", public=True,
+                              note="รับแจ้งเรื่องแล้ว", created_at=incident.created_at))
+    for processed in photos:
+        store_photo(session, incident, processed, "report")
+    session.flush()
+    return incident
+
+
+def _insert(session: Session, incident: Incident) -> Incident | None:
+    """Insert the case under a fresh tracking code, in a savepoint.
+
+    Returns None, or the case that a concurrent submit with the same idempotency key stored
+    first (the unique index makes this one wait for it, then refuse)."""
+    for _ in range(5):
+        incident.tracking_code = new_tracking_code()
+        try:
+            with session.begin_nested():
+                session.add(incident)
+        except IntegrityError as exc:
+            if _constraint(exc) == "incidents_idempotency_key_key":
+                return session.scalars(select(Incident).where(
+                    Incident.idempotency_key == incident.idempotency_key)).one()
+            if _constraint(exc) != "incidents_tracking_code_key":
+                raise
+            continue  # a tracking code already taken (one in ~10^6 at a million cases): redraw
+        return None
+    raise RuntimeError("no free tracking code after 5 draws")
+
+
+def follow_incident(session: Session, code: str, *, name: str | None = None,
+                    phone: str | None = None, line_id: str | None = None,
+                    email: str | None = None, idempotency_key: str | None = None,
+                    line_user: str | None = None) -> Incident:
+    """"This is the same problem": the citizen follows an open case (+1) instead of reporting
+    it again. Flushes; the caller commits. A repeated key adds nothing. `line_user`: the
+    LINE userId from a verified LINE link, so LINE can tell this follower too."""
+    key = _idempotency_key(idempotency_key)
+    name, phone, line_id, email = _contact(name, phone, line_id, email)
+    incident = find_by_code(session, code)
+    if incident is None or incident.category.sensitive:
+        raise UserError("unknown_case", "ไม่พบเรื่องที่มีรหัสนี้", "No case has this code",
+                        status=404)
+    if key and session.scalars(select(Follower.id).where(Follower.idempotency_key == key)).first():
+        return incident
+    if not incident.is_open:
+        raise UserError("case_closed", "เรื่องนี้ปิดไปแล้ว กรุณาแจ้งเป็นเรื่องใหม่",
+                        "This case is closed: please send a new report", status=409)
+    try:
+        with session.begin_nested():
+            session.add(Follower(incident_id=incident.id, name=name, phone=phone,
+                                 line_id=line_id, email=email, line_user=line_user,
+                                 idempotency_key=key))
+    except IntegrityError as exc:
+        if _constraint(exc) != "incident_followers_idempotency_key_key":
+            raise
+        return incident  # a concurrent double tap got there first
+    session.execute(update(Incident).where(Incident.id == incident.id)
+                    .values(followers_count=Incident.followers_count + 1))
+    session.add(IncidentEvent(incident_id=incident.id, actor_label="ประชาชน", action="follow",
+                              from_status=incident.status, to_status=incident.status,
+                              public=False, note="ประชาชนแจ้งว่าเป็นปัญหาเดียวกัน (+1)"))
+    session.flush()
+    session.refresh(incident, ["followers_count"])
+    return incident
+
+
+def nearby_open_cases(session: Session, category_code: str, lon: float, lat: float,
+                      radius_m: float = DUPLICATE_RADIUS_M, limit: int = 5) -> list[dict]:
+    """Open cases of the same type within `radius_m` of the point, nearest first: the hint
+    shown before sending. Nothing for sensitive types. Public fields only."""
+    rows = session.execute(text("""
+        SELECT i.tracking_code AS code, i.status, i.created_at, i.followers_count,
+               round(ST_Distance(i.location::geography,
+                     ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)) AS distance_m,
+               v.number AS village_number, v.name_th AS village_th, v.name_en AS village_en,
+               (SELECT p.id FROM photos p WHERE p.incident_id = i.id AND p.kind = 'report'
+                ORDER BY p.id LIMIT 1) AS photo_id
+        FROM incidents i
+        JOIN categories c ON c.id = i.category_id
+        LEFT JOIN villages v ON v.id = i.village_id
+        WHERE i.is_open AND c.code = :category AND NOT c.sensitive
+          AND ST_DWithin(i.location::geography,
+                         ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :radius)
+        ORDER BY distance_m, i.id
+        LIMIT :limit"""),
+        {"lon": lon, "lat": lat, "category": category_code, "radius": radius_m, "limit": limit})
+    return [dict(row) for row in rows.mappings()]

@@ -1,0 +1,128 @@
+"""The citizen's answer to a staff question ("ขอข้อมูลเพิ่มเติม", seed 001 step 3).
+
+Tracking codes are public (the /cases list), so knowing one is no right to answer. The
+question's message (e-mail or LINE, sent to the reporter only) carries a signed link: the
+case id and the id of the question's event, signed with SECRET_KEY (itsdangerous), good for
+30 days. A link answers its own question once: after the answer, or when staff asked again
+or moved the case on, it is refused. A LINE user whose own case waits may answer in the chat.
+
+Every answer goes through workflow.perform("reply") (status back to accepted, the audit
+event, the dispatcher's map); photos sent with it are stored in the same transaction.
+"""
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mapdash.cases import intake, workflow
+from mapdash.cases.photos import MAX_PHOTOS, ProcessedPhoto, store_photo
+from mapdash.errors import UserError
+from mapdash.models import Incident, IncidentEvent
+
+SALT = "mapdash.reply"
+MAX_AGE_SECONDS = 30 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Question:
+    incident: Incident
+    event: IncidentEvent      # the staff's "request_info" event: its note is the question
+
+
+class AlreadyAnswered(UserError):
+    """The link's question is answered or no longer open: told kindly, nothing stored."""
+
+    status = 409
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=SALT)
+
+
+def make_token(secret_key: str, incident_id: int, event_id: int) -> str:
+    return _serializer(secret_key).dumps([incident_id, event_id])
+
+
+def _read_token(secret_key: str, token: str | None) -> tuple[int, int]:
+    try:
+        incident_id, event_id = _serializer(secret_key).loads(token or "", max_age=MAX_AGE_SECONDS)
+    except SignatureExpired:
+        raise UserError("reply_link_expired",
+                        "ลิงก์ตอบคำถามนี้หมดอายุแล้ว (ใช้ได้ 30 วัน) กรุณาติดต่อหน่วยงานโดยตรง",
+                        "This answer link has expired (it is good for 30 days): please contact "
+                        "the office directly", status=410) from None
+    except (BadData, TypeError, ValueError):
+        raise _bad_link() from None
+    if not (isinstance(incident_id, int) and isinstance(event_id, int)):
+        raise _bad_link()
+    return incident_id, event_id
+
+
+def _bad_link() -> UserError:
+    return UserError("bad_reply_link",
+                     "ลิงก์ตอบคำถามไม่ถูกต้อง กรุณาเปิดจากข้อความที่ได้รับทาง LINE หรืออีเมล",
+                     "This answer link is not valid: open it from the LINE or e-mail message "
+                     "you received", status=403)
+
+
+def open_question(session: Session, secret_key: str, code: str, token: str | None, *,
+                  lock: bool = False) -> Question:
+    """The question a reply link (for the case with tracking code `code`) answers.
+    Raises UserError for a forged or expired link or one of another case, AlreadyAnswered
+    when the question is no longer waiting. `lock`: hold the case row (before answering)."""
+    incident_id, event_id = _read_token(secret_key, token)
+    found = intake.find_by_code(session, code)
+    if found is None or found.id != incident_id:
+        raise _bad_link()
+    incident = session.get(Incident, incident_id, with_for_update=lock, populate_existing=lock)
+    question = session.get(IncidentEvent, event_id)
+    if question is None or question.incident_id != incident.id \
+            or question.action != "request_info":
+        raise _bad_link()
+    if incident.status != "info_requested" or latest_question_id(session, incident.id) != event_id:
+        answered = session.scalar(select(IncidentEvent.id).where(
+            IncidentEvent.incident_id == incident.id, IncidentEvent.action == "reply",
+            IncidentEvent.id > event_id).limit(1))
+        if answered is not None:
+            raise AlreadyAnswered("already_answered", "ได้รับคำตอบของท่านสำหรับคำถามนี้แล้ว ขอบคุณค่ะ",
+                                  "Your answer to this question has already been received. "
+                                  "Thank you.")
+        raise AlreadyAnswered("question_closed", "เรื่องนี้ไม่ได้รอข้อมูลจากท่านสำหรับคำถามนี้แล้ว",
+                              "This case no longer waits for an answer to this question.")
+    return Question(incident, question)
+
+
+def latest_question_id(session: Session, incident_id: int) -> int | None:
+    return session.scalar(select(IncidentEvent.id).where(
+        IncidentEvent.incident_id == incident_id, IncidentEvent.action == "request_info")
+        .order_by(IncidentEvent.id.desc()).limit(1))
+
+
+def answer(session: Session, secret_key: str, code: str, token: str | None, text: str,
+           photos: Sequence[ProcessedPhoto] = ()) -> Incident:
+    """Record the citizen's answer and its photos. Flushes; the caller commits. The case row
+    is locked first, so a double-tapped submit finds the question answered."""
+    question = open_question(session, secret_key, code, token, lock=True)
+    if len(photos) > MAX_PHOTOS:
+        raise UserError("too_many_photos", f"แนบรูปภาพได้ไม่เกิน {MAX_PHOTOS} รูป",
+                        f"At most {MAX_PHOTOS} photos", field="photos")
+    workflow.perform(session, question.incident.id, "reply", None, note=text)
+    for processed in photos:
+        store_photo(session, question.incident, processed, "report")
+    return question.incident
+
+
+def waiting_case_of_line_user(session: Session, line_user: str) -> Incident | None:
+    """The LINE user's own case that waits for their answer; of several, the one asked last."""
+    return session.scalars(
+        select(Incident).join(IncidentEvent, IncidentEvent.incident_id == Incident.id)
+        .where(Incident.reporter_line_user == line_user, Incident.status == "info_requested",
+               IncidentEvent.action == "request_info")
+        .order_by(IncidentEvent.id.desc()).limit(1)).first()
+
+
+def answer_from_line(session: Session, incident: Incident, text: str) -> None:
+    """A text in the chat is the answer (perform locks the case and checks it still waits)."""
+    workflow.perform(session, incident.id, "reply", None, note=text)

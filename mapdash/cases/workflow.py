@@ -1,0 +1,296 @@
+"""The case state machine: which action moves a case from which status, and who may take it.
+
+Everything the staff (and the citizen, when replying) do to a case goes through `perform`,
+which checks this one table, changes the case and writes the audit event in the same
+transaction. Anything the table does not allow is refused with a message in Thai and English.
+
+It also keeps the service clock of seed 001: the staff steps a case waits in, their time
+limits per case type (Category.sla), when a case is overdue and how long each step took.
+"""
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import NoReturn
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from mapdash.errors import UserError
+from mapdash.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Category,
+    Follower,
+    Incident,
+    IncidentEvent,
+    User,
+)
+
+STAFF = frozenset({"admin", "dispatcher", "officer"})
+CITIZEN = "citizen"  # a reporter answering a request for information (no account)
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str | None       # None: the status stays (a comment)
+    roles: frozenset[str]
+    public: bool             # whether the citizen sees the event on the tracking page
+    needs_note: bool = False
+    label_th: str = ""
+    label_en: str = ""
+
+
+OPEN = frozenset(OPEN_STATUSES)
+CLOSED = frozenset(CLOSED_STATUSES)
+ANY_STATUS = OPEN | CLOSED
+
+TRANSITIONS: dict[str, Transition] = {
+    "accept": Transition(frozenset({"new"}), "accepted", STAFF, True,
+                         label_th="รับเรื่อง", label_en="Accept"),
+    "request_info": Transition(frozenset({"new", "accepted"}), "info_requested", STAFF, True,
+                               needs_note=True, label_th="ขอข้อมูลเพิ่มเติม",
+                               label_en="Ask for more information"),
+    "reply": Transition(frozenset({"info_requested"}), "accepted", STAFF | {CITIZEN}, True,
+                        needs_note=True, label_th="ได้รับข้อมูลเพิ่มเติม",
+                        label_en="Information received"),
+    "assign": Transition(frozenset({"accepted", "assigned", "in_progress"}), "assigned", STAFF, True,
+                         label_th="มอบหมายช่าง", label_en="Assign to crew"),
+    "start": Transition(frozenset({"assigned"}), "in_progress", STAFF | {"crew"}, True,
+                        label_th="เริ่มดำเนินการ", label_en="Start work"),
+    "resolve": Transition(frozenset({"accepted", "assigned", "in_progress"}), "resolved",
+                          STAFF | {"crew"}, True, needs_note=True,
+                          label_th="ดำเนินการแล้ว", label_en="Resolve"),
+    "reject": Transition(frozenset({"new", "accepted", "info_requested"}), "rejected", STAFF, True,
+                         needs_note=True, label_th="ไม่รับเรื่อง", label_en="Reject"),
+    "mark_duplicate": Transition(frozenset({"new", "accepted", "info_requested"}), "duplicate",
+                                 STAFF, True, label_th="เรื่องซ้ำ", label_en="Mark as duplicate"),
+    "reopen": Transition(CLOSED, "accepted", frozenset({"admin", "dispatcher"}),
+                         True, needs_note=True, label_th="เปิดเรื่องใหม่", label_en="Reopen"),
+    "comment": Transition(ANY_STATUS, None, STAFF | {"crew"}, False, needs_note=True,
+                          label_th="บันทึกภายใน", label_en="Internal note"),
+    # Seed 001, step 4: the request form printed for the executive (recorded for the clock).
+    "print_form": Transition(ANY_STATUS, None, STAFF, False,
+                             label_th="พิมพ์ใบรับแจ้งเรื่อง", label_en="Print the request form"),
+    # Only while a crew's closing is flagged "evidence needs review" (evidence.py).
+    "accept_evidence": Transition(frozenset({"resolved"}), None, STAFF, False,
+                                  label_th="ยอมรับหลักฐานการปิดงาน", label_en="Accept the evidence"),
+    "send_back": Transition(frozenset({"resolved"}), "in_progress", STAFF, False, needs_note=True,
+                            label_th="ส่งกลับให้ช่างแก้ไข", label_en="Send back to the crew"),
+}
+# What each evidence review action leaves in incidents.evidence_review.
+EVIDENCE_REVIEW = {"accept_evidence": "accepted", "send_back": "sent_back"}
+
+MAX_NOTE = 2000
+
+
+def role_of(actor: User | None) -> str:
+    return actor.role if actor is not None else CITIZEN
+
+
+def can_see(actor: User, incident: Incident) -> bool:
+    """Officers work on their department's cases, crews on those assigned to them."""
+    if actor.organization_id != incident.organization_id:
+        return False
+    if actor.role == "officer":
+        return incident.department_id == actor.department_id
+    if actor.role == "crew":
+        return incident.assigned_to == actor.id
+    return True
+
+
+def allowed_actions(actor: User | None, incident: Incident) -> list[str]:
+    role = role_of(actor)
+    if actor is not None and not can_see(actor, incident):
+        return []
+    return [name for name, t in TRANSITIONS.items()
+            if role in t.roles and incident.status in t.sources
+            and (name not in EVIDENCE_REVIEW or incident.evidence_review == "needs_review")]
+
+
+def _refuse(code: str, th: str, en: str, status: int = 409) -> NoReturn:
+    raise UserError(code, th, en, status=status)
+
+
+def perform(session: Session, incident_id: int, action: str, actor: User | None, *,
+            note: str = "", assignee_id: int | None = None, duplicate_of: int | None = None,
+            now: datetime | None = None) -> IncidentEvent:
+    """Take `action` on a case for `actor` (None: the citizen). Flushes; the caller commits."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        _refuse("unknown_action", "ไม่รู้จักคำสั่งนี้", f"Unknown action {action!r}", 400)
+    # Lock the row: two dispatchers pressing at once must not both move the case.
+    incident = session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
+    # A crew member sees only the cases assigned to them, an officer their department's:
+    # anything else is answered as if it did not exist.
+    if incident is None or (actor is not None and not can_see(actor, incident)):
+        _refuse("not_found", "ไม่พบเรื่องนี้ หรือไม่มีสิทธิ์เข้าถึง",
+                "No such case, or it is not yours to see", 404)
+    role = role_of(actor)
+    if role not in transition.roles:
+        _refuse("forbidden_action", f"บทบาทของคุณทำ \"{transition.label_th}\" ไม่ได้",
+                f"Your role may not {transition.label_en.lower()}", 403)
+    if incident.status not in transition.sources:
+        _refuse("bad_transition",
+                f"ทำ \"{transition.label_th}\" กับเรื่องที่มีสถานะนี้ไม่ได้",
+                f"Cannot {transition.label_en.lower()} a case that is {incident.status}")
+    if action in EVIDENCE_REVIEW and incident.evidence_review != "needs_review":
+        _refuse("no_evidence_review", "เรื่องนี้ไม่มีหลักฐานการปิดงานที่รอตรวจสอบ",
+                "This case has no closing evidence waiting for review")
+    note = (note or "").strip()
+    if transition.needs_note and not note:
+        _refuse("note_required", "กรุณาระบุข้อความหรือเหตุผล", "Please write a message or reason", 400)
+    if len(note) > MAX_NOTE:
+        _refuse("too_long", f"ข้อความยาวเกิน {MAX_NOTE:,} ตัวอักษร",
+                f"The message is longer than {MAX_NOTE:,} characters", 400)
+
+    now = now or datetime.now(UTC)
+    if action == "assign":
+        _assign(session, incident, assignee_id)
+    elif action == "mark_duplicate":
+        _merge_into(session, incident, duplicate_of, actor)
+    elif action == "reopen":
+        incident.duplicate_of = None  # its followers stay with the original, told from there
+    elif action in EVIDENCE_REVIEW:
+        incident.evidence_review = EVIDENCE_REVIEW[action]
+
+    from_status = incident.status
+    if transition.target is not None:
+        if STEP_OF_STATUS.get(from_status) != STEP_OF_STATUS.get(transition.target):
+            incident.step_started_at = now
+        incident.status = transition.target
+        incident.updated_at = now
+        incident.closed_at = now if transition.target in CLOSED_STATUSES else None
+    event = IncidentEvent(incident_id=incident.id, actor_id=actor.id if actor else None,
+                          actor_label=actor.display_name if actor else "ประชาชน", action=action,
+                          from_status=from_status, to_status=transition.target or from_status,
+                          note=note, public=transition.public, created_at=now)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _assign(session: Session, incident: Incident, assignee_id: int | None) -> None:
+    crew = session.get(User, assignee_id) if assignee_id else None
+    if crew is None or crew.role != "crew" or not crew.active \
+            or crew.organization_id != incident.organization_id:
+        _refuse("bad_assignee", "กรุณาเลือกช่างของหน่วยงานนี้", "Choose a crew member of this organization",
+                400)
+    incident.assigned_to = crew.id
+
+
+def _merge_into(session: Session, incident: Incident, original_id: int | None,
+                actor: User | None) -> None:
+    """A duplicate points at the original case, whose followers it joins."""
+    original = session.get(Incident, original_id) if original_id else None
+    if original is None or original.id == incident.id \
+            or original.organization_id != incident.organization_id or not original.is_open \
+            or (actor is not None and not can_see(actor, original)):
+        _refuse("bad_duplicate", "กรุณาระบุเรื่องเดิมที่ยังเปิดอยู่ของหน่วยงานนี้",
+                "Name an open case of this organization as the original", 400)
+    incident.duplicate_of = original.id
+    # The duplicate's reporter and followers now follow the original.
+    moved = session.execute(update(Follower).where(Follower.incident_id == incident.id)
+                            .values(incident_id=original.id)).rowcount
+    session.add(Follower(incident_id=original.id, name=incident.reporter_name,
+                         phone=incident.reporter_phone, line_id=incident.reporter_line_id,
+                         email=incident.reporter_email, line_user=incident.reporter_line_user))
+    session.execute(update(Incident).where(Incident.id == original.id).values(
+        followers_count=Incident.followers_count + moved + 1))
+    incident.followers_count = 0
+
+
+def crew_members(session: Session, organization_id: int) -> list[User]:
+    return list(session.scalars(select(User).where(
+        User.organization_id == organization_id, User.role == "crew", User.active)
+        .order_by(User.display_name)))
+
+
+# The service clock (seed 001). Each open status waits on a group of the staff steps, whose
+# limits (Category.sla) add up; info_requested waits on the citizen, so no clock runs.
+CLOCK_STEPS: dict[str, tuple[str, ...]] = {
+    "intake": ("acknowledge", "check"),             # see the alert, check the details
+    "prepare": ("inform", "print", "set_status"),   # tell the citizen, print the form, set status
+    "work": ("work",),                              # from the assignment until it is done
+}
+STEP_OF_STATUS = {"new": "intake", "accepted": "prepare", "assigned": "work",
+                  "in_progress": "work"}
+
+
+def step_limit(category: Category, step: str) -> timedelta:
+    return timedelta(minutes=sum(category.sla(part) for part in CLOCK_STEPS[step]))
+
+
+def step_limits(session: Session, organization_id: int) -> list[dict]:
+    """[{category_id, status, minutes}] for every status with a clock: the table the map's
+    SQL joins to find overdue cases, so the limits are defined here only."""
+    categories = session.scalars(select(Category).where(
+        Category.organization_id == organization_id)).all()
+    return [{"category_id": c.id, "status": status,
+             "minutes": int(step_limit(c, step).total_seconds() // 60)}
+            for c in categories for status, step in STEP_OF_STATUS.items()]
+
+
+def step_started(incident: Incident) -> datetime:
+    """When the current step began (a case fresh from intake: its last status change)."""
+    return incident.step_started_at or incident.updated_at
+
+
+def due_at(incident: Incident) -> datetime | None:
+    """When the case's current step must be done; None while no clock runs."""
+    step = STEP_OF_STATUS.get(incident.status)
+    if step is None:
+        return None
+    return step_started(incident) + step_limit(incident.category, step)
+
+
+def is_overdue(incident: Incident, now: datetime | None = None) -> bool:
+    due = due_at(incident)
+    return due is not None and due < (now or datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event: IncidentEvent
+    spent: timedelta | None    # time in the status this event left (the whole step if it ended one)
+    step: str | None           # the clock step this event ended, if any
+    limit: timedelta | None    # that step's limit
+
+    @property
+    def over(self) -> bool:
+        return self.limit is not None and self.spent is not None and self.spent > self.limit
+
+
+@dataclass(frozen=True)
+class CurrentStep:
+    step: str
+    spent: timedelta
+    limit: timedelta
+
+    @property
+    def over(self) -> bool:
+        return self.spent > self.limit
+
+
+def timeline(incident: Incident, now: datetime | None = None
+             ) -> tuple[list[TimelineEntry], CurrentStep | None]:
+    """The case's events, each with the time spent before it, and the step running now."""
+    entries = []
+    status_since = step_since = incident.created_at
+    for event in incident.events:
+        if event.from_status is None or event.to_status == event.from_status:
+            entries.append(TimelineEntry(event, None, None, None))
+            continue
+        before, after = STEP_OF_STATUS.get(event.from_status), STEP_OF_STATUS.get(event.to_status)
+        if before is not None and before != after:
+            entries.append(TimelineEntry(event, event.created_at - step_since, before,
+                                         step_limit(incident.category, before)))
+        else:
+            entries.append(TimelineEntry(event, event.created_at - status_since, None, None))
+        status_since = event.created_at
+        if before != after:
+            step_since = event.created_at
+    step = STEP_OF_STATUS.get(incident.status)
+    if step is None:
+        return entries, None
+    spent = (now or datetime.now(UTC)) - step_started(incident)
+    return entries, CurrentStep(step, spent, step_limit(incident.category, step))

@@ -1,0 +1,54 @@
+"""Many synthetic cases for benchmarks (`mapdash seed-synthetic --incidents N`).
+
+One INSERT ... SELECT in PostgreSQL: points are generated inside the villages, so every case
+has its village and department stored as intake would have stored them."""
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from mapdash.errors import UserError
+from mapdash.office.orgs import find_organization
+
+
+def seed_synthetic(session: Session, count: int, org_slug: str | None = None,
+                   open_share: float = 0.05, days: int = 365, seed: float = 0.42) -> int:
+    """Add `count` cases spread over the organization's villages and the last `days` days.
+
+    About `open_share` of them are still open, as in a real archive where most are done."""
+    org = find_organization(session, org_slug)
+    if org is None:
+        raise UserError("unknown_org", "ไม่พบหน่วยงาน", "No organization: load the demo first", status=404)
+    session.execute(text("SELECT setseed(:seed)"), {"seed": seed})
+    inserted = session.execute(text("""
+        WITH v AS (
+            SELECT id, geom, row_number() OVER (ORDER BY number) - 1 AS i,
+                   count(*) OVER () AS n FROM villages WHERE organization_id = :org),
+        pts AS (
+            SELECT v.id AS village_id, (ST_Dump(ST_GeneratePoints(v.geom,
+                       (:count / v.n + CASE WHEN v.i < :count % v.n THEN 1 ELSE 0 END)::int))).geom AS p
+            FROM v),
+        cats AS (
+            SELECT id, department_id, row_number() OVER (ORDER BY sort_order) - 1 AS i,
+                   count(*) OVER () AS n FROM categories WHERE organization_id = :org AND location_required),
+        rows AS (
+            SELECT pts.*, random() AS r, floor(random() * 1000000)::int AS pick,
+                   now() - random() * make_interval(days => :days) AS at,
+                   nextval('incidents_id_seq') AS id
+            FROM pts)
+        INSERT INTO incidents (id, tracking_code, organization_id, category_id, village_id,
+                               department_id, status, location, description, channel,
+                               created_at, updated_at, closed_at)
+        SELECT rows.id, 'SYN-' || rows.id, :org, c.id, rows.village_id, c.department_id,
+               s.status, rows.p, 'ข้อมูลสังเคราะห์สำหรับทดสอบความเร็ว', 'demo',
+               rows.at, rows.at, CASE WHEN s.status IN ('resolved', 'rejected') THEN rows.at END
+        FROM rows
+        JOIN cats c ON c.i = rows.pick % c.n
+        CROSS JOIN LATERAL (SELECT CASE
+            WHEN rows.r < :open_share * 0.4 THEN 'new'
+            WHEN rows.r < :open_share * 0.6 THEN 'accepted'
+            WHEN rows.r < :open_share * 0.8 THEN 'assigned'
+            WHEN rows.r < :open_share THEN 'in_progress'
+            WHEN rows.r < :open_share + (1 - :open_share) * 0.9 THEN 'resolved'
+            ELSE 'rejected' END AS status) s"""),
+        {"org": org.id, "count": count, "days": days, "open_share": open_share}).rowcount
+    session.execute(text("ANALYZE incidents"))
+    return inserted

@@ -1,0 +1,243 @@
+"""Field crews' work: the cases on my map, starting work, closing a case with evidence.
+
+Closing is one transaction: the "resolve" step of the workflow with its audit event, the
+evidence photos, the checks' results and the review flag. A closing carries an idempotency
+key made by the phone, so one sent again after a lost answer returns the first closing.
+"""
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from PIL import Image
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from mapdash.cases import photos, workflow
+from mapdash.errors import UserError
+from mapdash.field import evidence
+from mapdash.models import Closing, Incident, User
+
+DEFAULT_NEARBY_M = 5000
+NEARBY_LIMIT = 100
+RESULTS = ("fixed", "cannot_fix")
+REASONS = ("needs_parts", "no_access", "not_found", "not_our_job", "other")
+_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# A phone's clock may be a little ahead; a closing stamped later than this is not believed.
+_CLOCK_SLACK = timedelta(minutes=5)
+
+
+def crew_cases(session: Session, crew: User, position: tuple[float, float] | None,
+               radius_m: float) -> dict:
+    """GeoJSON of my open cases, and (given my (lon, lat)) open cases of my department within
+    `radius_m`, nearest first, each with its report photos and what I may do to it."""
+    return session.execute(text("""
+        WITH mine AS (
+            SELECT id FROM incidents
+            WHERE organization_id = :org AND is_open AND assigned_to = :crew),
+        near AS (
+            -- Nearest first from the geography index (KNN), stopping at the limit: no join
+            -- here, or the planner sorts every case in range instead.
+            SELECT i.id FROM incidents i
+            WHERE CAST(:lon AS float8) IS NOT NULL
+              AND i.organization_id = :org AND i.is_open
+              AND i.category_id <> ALL (ARRAY(SELECT id FROM categories WHERE sensitive))
+              AND (CAST(:department AS integer) IS NULL OR i.department_id = :department)
+              AND ST_DWithin(i.location::geography,
+                             ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :radius)
+            ORDER BY i.location::geography <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography
+            LIMIT :limit),
+        picked AS (
+            SELECT i.*, i.assigned_to IS NOT DISTINCT FROM :crew AS mine,
+                   ST_Distance(i.location::geography,
+                               ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) AS distance_m
+            FROM incidents i
+            WHERE i.id IN (SELECT id FROM mine UNION SELECT id FROM near))
+        SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(
+            json_build_object(
+                'type', 'Feature', 'id', p.id,
+                'geometry', ST_AsGeoJSON(p.location, 6)::json,
+                'properties', json_build_object(
+                    'code', p.tracking_code, 'status', p.status, 'mine', p.mine,
+                    'category_th', c.name_th, 'category_en', c.name_en,
+                    'icon', c.icon, 'color', c.color,
+                    'village_number', v.number, 'village_th', v.name_th, 'village_en', v.name_en,
+                    'description', p.description, 'reported_at', p.created_at,
+                    'distance_m', round(p.distance_m::numeric, 0),
+                    'can_start', p.mine AND p.status = ANY(:start_from),
+                    'can_close', p.mine AND p.status = ANY(:resolve_from),
+                    'evidence_review', p.evidence_review,
+                    'sent_back_note', CASE WHEN p.evidence_review = 'sent_back' THEN (
+                        SELECT e.note FROM incident_events e
+                        WHERE e.incident_id = p.id AND e.action = 'send_back'
+                        ORDER BY e.created_at DESC, e.id DESC LIMIT 1) END,
+                    'photos', (SELECT coalesce(json_agg(ph.id ORDER BY ph.id), '[]'::json)
+                               FROM photos ph WHERE ph.incident_id = p.id AND ph.kind = 'report')
+                )) ORDER BY p.distance_m NULLS LAST, p.created_at), '[]'::json))
+        FROM picked p
+        JOIN categories c ON c.id = p.category_id
+        LEFT JOIN villages v ON v.id = p.village_id"""), {
+        "crew": crew.id, "org": crew.organization_id, "department": crew.department_id,
+        "lon": position[0] if position else None, "lat": position[1] if position else None,
+        "radius": radius_m, "limit": NEARBY_LIMIT,
+        "start_from": sorted(workflow.TRANSITIONS["start"].sources),
+        "resolve_from": sorted(workflow.TRANSITIONS["resolve"].sources),
+    }).scalar_one()
+
+
+def start_work(session: Session, incident_id: int, crew: User) -> Incident:
+    """The crew is on the way or on site. Pressing it again (or a queued start arriving after
+    the work began) changes nothing."""
+    incident = session.get(Incident, incident_id)
+    if incident is not None and incident.status == "in_progress" \
+            and incident.assigned_to == crew.id:
+        return incident
+    workflow.perform(session, incident_id, "start", crew)
+    return session.get(Incident, incident_id)
+
+
+@dataclass
+class ClosingForm:
+    """What the phone sends, as text, before any checking."""
+    idempotency_key: str
+    result: str
+    reason: str = ""
+    note: str = ""
+    lat: str = ""
+    lon: str = ""
+    accuracy: str = ""
+    closed_at: str = ""
+    photos: list = field(default_factory=list)  # uploaded files (FileStorage or binary files)
+
+
+def _refuse(code: str, th: str, en: str, field_: str | None = None, status: int = 400):
+    raise UserError(code, th, en, field=field_, status=status)
+
+
+def _position(form: ClosingForm) -> tuple[tuple[float, float] | None, float | None]:
+    if not form.lat and not form.lon:
+        return None, None
+    try:
+        lat, lon = float(form.lat), float(form.lon)
+        accuracy = float(form.accuracy) if form.accuracy else None
+    except ValueError:
+        lat = lon = math.nan
+        accuracy = None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) \
+            or (accuracy is not None and not (math.isfinite(accuracy) and accuracy >= 0)):
+        _refuse("bad_position", "ตำแหน่งที่โทรศัพท์ส่งมาไม่ถูกต้อง",
+                "The phone's position is not valid", "position")
+    return (lon, lat), accuracy
+
+
+def _closed_at(form: ClosingForm, incident: Incident, now: datetime) -> datetime:
+    """The phone's moment of closing, kept between the report and now (plus clock slack)."""
+    try:
+        moment = datetime.fromisoformat(form.closed_at.replace("Z", "+00:00"))
+    except ValueError:
+        return now
+    if moment.tzinfo is None or not incident.created_at <= moment <= now + _CLOCK_SLACK:
+        return now
+    return min(moment, now)
+
+
+def _validate(form: ClosingForm) -> None:
+    if not _KEY.match(form.idempotency_key or ""):
+        _refuse("bad_key", "คำขอปิดงานไม่มีรหัสอ้างอิงที่ถูกต้อง กรุณาโหลดหน้าใหม่",
+                "The closing has no valid idempotency key: reload the page", "idempotency_key")
+    if form.result not in RESULTS:
+        _refuse("bad_result", "กรุณาเลือกผลการดำเนินงาน: แก้ไขแล้ว หรือ แก้ไขไม่ได้",
+                "Choose the result: fixed, or cannot fix", "result")
+    if form.result == "cannot_fix" and form.reason not in REASONS:
+        _refuse("reason_required", "กรุณาเลือกเหตุผลที่แก้ไขไม่ได้",
+                "Choose why it cannot be fixed", "reason")
+    if not form.note.strip():
+        _refuse("note_required", "กรุณาเขียนบันทึกสั้น ๆ ว่าทำอะไรไปบ้าง",
+                "Write a short note of what was done", "note")
+    if len(form.note.strip()) > workflow.MAX_NOTE:
+        _refuse("too_long", f"บันทึกยาวเกิน {workflow.MAX_NOTE:,} ตัวอักษร",
+                f"The note is longer than {workflow.MAX_NOTE:,} characters", "note")
+    if not form.photos:
+        _refuse("photo_required", "กรุณาถ่ายหรือเลือกรูปหลักฐานอย่างน้อย 1 รูป",
+                "Take or choose at least one evidence photo", "photos")
+    if len(form.photos) > photos.MAX_PHOTOS:
+        _refuse("too_many_photos", f"ส่งรูปได้ไม่เกิน {photos.MAX_PHOTOS} รูป",
+                f"At most {photos.MAX_PHOTOS} photos", "photos")
+
+
+def _replay(session: Session, key: str, incident_id: int, crew: User) -> Closing | None:
+    """The closing already made with this key, if any. Requests with the same key wait for
+    each other here, so a retry racing the first try still finds one closing."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 5))"), {"key": key})
+    closing = session.scalars(select(Closing).where(Closing.idempotency_key == key)).first()
+    if closing is not None and (closing.incident_id != incident_id or closing.crew_id != crew.id):
+        _refuse("key_reused", "รหัสอ้างอิงนี้ถูกใช้กับการปิดงานอื่นแล้ว",
+                "This idempotency key belongs to another closing", "idempotency_key", 409)
+    return closing
+
+
+def _event_note(form: ClosingForm) -> str:
+    if form.result == "fixed":
+        return f"แก้ไขแล้ว: {form.note.strip()}"
+    return f"แก้ไขไม่ได้ ({REASON_LABELS_TH[form.reason]}): {form.note.strip()}"
+
+
+REASON_LABELS_TH = {
+    "needs_parts": "ต้องรออะไหล่หรืองบประมาณ",
+    "no_access": "เข้าพื้นที่ไม่ได้",
+    "not_found": "ไม่พบปัญหาตามที่แจ้ง",
+    "not_our_job": "ต้องให้หน่วยงานอื่นดำเนินการ",
+    "other": "เหตุผลอื่น",
+}
+
+
+@dataclass
+class ClosingOutcome:
+    closing: Closing
+    replayed: bool  # True: this key had already closed the case; nothing new was stored
+
+
+def close_case(session: Session, incident_id: int, crew: User, form: ClosingForm,
+               now: datetime | None = None) -> ClosingOutcome:
+    """Resolve a case with evidence, or return the closing this idempotency key already made.
+
+    Every refusal (not my case, already closed, not a photo, too big) is a UserError raised
+    before the request commits, so nothing is kept of a refused closing. Flushes only."""
+    _validate(form)
+    earlier = _replay(session, form.idempotency_key, incident_id, crew)
+    if earlier is not None:
+        return ClosingOutcome(earlier, replayed=True)
+    position, accuracy = _position(form)
+    now = now or datetime.now(UTC)
+
+    event = workflow.perform(session, incident_id, "resolve", crew, note=_event_note(form), now=now)
+    incident = session.get(Incident, incident_id)
+    uploads = []
+    for upload in form.photos:
+        data = photos.read_upload(upload)
+        # The capture time is read from the original: the stored copy has no metadata.
+        uploads.append((photos.process_image(data), evidence.capture_time(data)))
+
+    evidence.hash_report_photos(session, incident,
+                                lambda photo: photos.photo_path(photo).read_bytes())
+    checked = [evidence.EvidencePhoto(Image.open(io.BytesIO(processed.data)), captured_at)
+               for processed, captured_at in uploads]
+    checks = evidence.run_checks(session, incident, checked, position)
+    flagged = evidence.needs_review(checks)
+
+    closing = Closing(
+        incident_id=incident.id, crew_id=crew.id, event_id=event.id,
+        idempotency_key=form.idempotency_key, result=form.result,
+        reason=form.reason if form.result == "cannot_fix" else None, note=form.note.strip(),
+        closed_at=_closed_at(form, incident, now), received_at=now,
+        position=f"SRID=4326;POINT({position[0]!r} {position[1]!r})" if position else None,
+        position_accuracy_m=accuracy, checks={"checks": checks}, needs_review=flagged)
+    session.add(closing)
+    session.flush()
+    for (processed, captured_at), seen in zip(uploads, checked):
+        photos.store_photo(session, incident, processed, "evidence", closing_id=closing.id,
+                           phash=seen.phash, captured_at=captured_at)
+    incident.evidence_review = "needs_review" if flagged else None
+    session.flush()
+    return ClosingOutcome(closing, replayed=False)

@@ -1,0 +1,80 @@
+"""What admins see and change of notifications: messages that failed or wait too long (with
+the last error and a retry), and where each department's staff alerts go."""
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from mapdash.errors import UserError
+from mapdash.models import Department, Incident, Notification
+
+# Pending this long (or still 'sending') is worth a look: normally a message leaves in seconds.
+STUCK_AFTER = timedelta(minutes=15)
+PAGE_LIMIT = 200
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # loose; the mail server has the last word
+_LINE_GROUP = re.compile(r"^C[0-9a-f]{32}$")
+
+
+def problems(session: Session, organization_id: int, now: datetime | None = None) -> list:
+    """The organization's failed messages and those unsent for too long, newest first."""
+    stuck_before = (now or datetime.now(UTC)) - STUCK_AFTER
+    return list(session.scalars(
+        select(Notification).join(Incident, Incident.id == Notification.incident_id)
+        .where(Incident.organization_id == organization_id,
+               (Notification.status == "failed")
+               | (Notification.status.in_(("pending", "sending"))
+                  & (Notification.created_at < stuck_before)))
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(PAGE_LIMIT)))
+
+
+def counts(session: Session, organization_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(Notification.status, func.count()).join(Incident, Incident.id == Notification.incident_id)
+        .where(Incident.organization_id == organization_id).group_by(Notification.status))
+    return {"pending": 0, "sending": 0, "sent": 0, "failed": 0, **dict(rows.all())}
+
+
+def retry(session: Session, organization_id: int, notification_id: int) -> Notification:
+    """Send a failed or waiting message again at once, with a fresh count of attempts (and the
+    same key, so a receiver can still tell a repeat)."""
+    notification = session.scalars(
+        select(Notification).join(Incident, Incident.id == Notification.incident_id)
+        .where(Notification.id == notification_id, Incident.organization_id == organization_id)
+        .with_for_update(of=Notification)).first()
+    if notification is None:
+        raise UserError("not_found", "ไม่พบการแจ้งเตือนนี้", "No such notification", status=404)
+    if notification.status not in ("failed", "pending"):
+        raise UserError("not_retryable", "การแจ้งเตือนนี้ส่งแล้วหรือกำลังส่งอยู่",
+                        "This notification is sent or being sent", status=409)
+    notification.status, notification.attempts = "pending", 0
+    notification.next_attempt_at = func.now()
+    session.flush()
+    return notification
+
+
+def departments(session: Session, organization_id: int) -> list[Department]:
+    return list(session.scalars(select(Department).where(
+        Department.organization_id == organization_id).order_by(Department.id)))
+
+
+def set_department_alerts(session: Session, organization_id: int, department_id: int,
+                          email: str | None, line_group: str | None) -> Department:
+    """Where a department's new-case and overdue alerts go; empty fields switch a channel off."""
+    department = session.scalars(select(Department).where(
+        Department.id == department_id, Department.organization_id == organization_id)).first()
+    if department is None:
+        raise UserError("not_found", "ไม่พบกอง/ฝ่ายนี้", "No such department", status=404)
+    email, line_group = (email or "").strip() or None, (line_group or "").strip() or None
+    if email and (len(email) > 254 or not _EMAIL.match(email)):
+        raise UserError("bad_email", "ที่อยู่อีเมลไม่ถูกต้อง", "This e-mail address is not valid",
+                        field="notify_email")
+    if line_group and not _LINE_GROUP.match(line_group):
+        raise UserError("bad_line_group",
+                        "รหัสกลุ่ม LINE ไม่ถูกต้อง: ต้องขึ้นต้นด้วย C ตามด้วยตัวเลขและตัวอักษร a-f 32 ตัว",
+                        "Not a LINE group ID: C followed by 32 characters 0-9 a-f",
+                        field="notify_line_group")
+    session.execute(update(Department).where(Department.id == department.id).values(
+        notify_email=email, notify_line_group=line_group))
+    session.refresh(department)
+    return department

@@ -1,0 +1,171 @@
+"""The outbox: every event a citizen or staff member should hear about writes its messages
+in the same transaction as the event; `mapdash notify run` (worker.py) sends them later.
+
+Why a session listener and not calls in intake/workflow/fieldwork: events are written in
+several places (intake, workflow.perform, a crew's closing, the evidence review, the demo
+loader), and any place added later would have to remember to call us. Instead every ORM
+session reports the IncidentEvent rows it flushes (after_flush), and just before the
+outermost commit (before_commit) we turn them into notifications, still inside the same
+transaction: a rolled-back action leaves none, and a crew's closing has its photos and review
+flag written by then, so the "resolved" message knows whether there is a public after photo.
+Events written with raw SQL (the synthetic benchmark data) are deliberately not seen.
+
+Messages are written only where a recipient exists (an e-mail address or LINE user on the
+case or its followers; a department's alert settings), so the demo data enqueues nothing.
+"""
+import weakref
+
+from flask import Flask, current_app, has_app_context, has_request_context, request
+from sqlalchemy import event, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from mapdash.cases import replies
+from mapdash.field.evidence import before_after
+from mapdash.integrations.notify import messages
+from mapdash.models import Department, Follower, Incident, IncidentEvent, Notification
+
+_PENDING = "notify_pending_events"
+# Each app's engine → the app, so a session used outside an app context (a test's, a script's)
+# still finds the settings it needs.
+_apps: "weakref.WeakKeyDictionary[Engine, weakref.ref]" = weakref.WeakKeyDictionary()
+
+# The three messages of seed 001's steps 3 and 7, and the reason when a case is not taken.
+# A crew's closing whose evidence needs review is announced when a dispatcher accepts the
+# evidence (the after photo is public from then on), not when it may still be sent back.
+CITIZEN_KINDS = {"accept": "accepted", "request_info": "info_requested", "resolve": "resolved",
+                 "accept_evidence": "resolved", "reject": "rejected"}
+
+
+def init_app(app: Flask) -> None:
+    _apps[app.extensions["db_engine"]] = weakref.ref(app)
+    if app.config["ENV"] == "production" and not app.config.get("PUBLIC_BASE_URL"):
+        app.logger.warning("PUBLIC_BASE_URL is not set: links in notifications use the host of "
+                           "the request that caused them, and `mapdash notify run` will refuse "
+                           "to start")
+
+
+def _app_for(session: Session) -> Flask:
+    if has_app_context():
+        return current_app._get_current_object()
+    found = _apps.get(session.get_bind())
+    app = found() if found else None
+    if app is None:
+        raise RuntimeError("notifications need the app's settings: use the session of an app")
+    return app
+
+
+def base_url(app: Flask) -> str:
+    """The address citizens reach the site at, for links in messages."""
+    if app.config.get("PUBLIC_BASE_URL"):
+        return app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    raise RuntimeError("PUBLIC_BASE_URL must be set to write links outside a request")
+
+
+def link(app: Flask, endpoint: str, **values) -> str:
+    return base_url(app) + app.url_map.bind("localhost").build(endpoint, values)
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_new_events(session: Session, _flush_context) -> None:
+    ids = [obj.id for obj in session.new if isinstance(obj, IncidentEvent)]
+    if ids:
+        session.info.setdefault(_PENDING, set()).update(ids)
+
+
+@event.listens_for(Session, "before_commit")
+def _enqueue_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: wait for the real commit, when everything is written
+    while session.info.get(_PENDING):
+        ids = session.info.pop(_PENDING)
+        session.flush()
+        enqueue_for_events(session, sorted(ids))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_on_end(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)  # rolled back: those events no longer exist
+
+
+def enqueue_for_events(session: Session, event_ids: list[int]) -> None:
+    """Write the messages the events call for. Ids of events rolled back are simply absent."""
+    app = None
+    for ev in session.scalars(select(IncidentEvent).where(IncidentEvent.id.in_(event_ids))
+                              .order_by(IncidentEvent.id)):
+        kind = CITIZEN_KINDS.get(ev.action)
+        if kind is None and ev.action != "report":
+            continue
+        incident = ev.incident
+        if ev.action == "resolve" and incident.evidence_review == "needs_review":
+            continue  # told on "accept_evidence"; nothing if the closing is sent back
+        if ev.action == "report":
+            recipients = department_recipients(incident.department)
+        else:
+            recipients = citizen_recipients(session, incident, reporter_only=kind == "info_requested")
+        if not recipients:
+            continue
+        app = app or _app_for(session)
+        payload = _render(session, app, ev, incident)
+        for channel, recipient in recipients:
+            add(session, incident_id=incident.id, event_id=ev.id, payload=payload,
+                channel=channel, recipient=recipient, dedupe=f"event:{ev.id}")
+
+
+def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident) -> dict:
+    if ev.action == "report":
+        return messages.new_case(incident, link(app, "dispatch.index"))
+    url = link(app, "public.track", code=incident.tracking_code)
+    if ev.action == "accept":
+        return messages.accepted(incident, url)
+    if ev.action == "request_info":  # sent to the reporter only: the link lets them answer
+        token = replies.make_token(app.config["SECRET_KEY"], incident.id, ev.id)
+        return messages.info_requested(
+            incident, ev.note, url, link(app, "public.reply", code=incident.tracking_code, t=token))
+    if ev.action == "reject":
+        return messages.rejected(incident, ev.note, url)
+    shown = before_after(session, incident)  # the public "after" of a crew's closing, if any
+    after = shown["after"] if shown else []
+    photo_url = link(app, "photos.photo", photo_id=after[0].id) if after else None
+    note = ev.note if ev.action == "resolve" else session.scalar(
+        select(IncidentEvent.note).where(IncidentEvent.incident_id == incident.id,
+                                         IncidentEvent.action == "resolve")
+        .order_by(IncidentEvent.id.desc()).limit(1))  # accept_evidence: the crew's closing note
+    return messages.resolved(incident, note, url, photo_url)
+
+
+def add(session: Session, *, incident_id: int, event_id: int | None, payload: dict,
+        channel: str, recipient: str, dedupe: str) -> None:
+    """One message in the outbox, unless this one (same occasion, kind, channel, recipient)
+    is already there."""
+    session.execute(insert(Notification).values(
+        incident_id=incident_id, event_id=event_id, kind=payload["kind"], channel=channel,
+        recipient=recipient, payload=payload,
+        dedupe_key=f"{dedupe}:{payload['kind']}:{channel}:{recipient}")
+        .on_conflict_do_nothing(index_elements=["dedupe_key"]))
+
+
+def citizen_recipients(session: Session, incident: Incident, *,
+                       reporter_only: bool = False) -> list[tuple[str, str]]:
+    """(channel, address) of the reporter and, unless `reporter_only` (a question only the
+    reporter can answer), the followers. Each address once."""
+    found = [("email", incident.reporter_email), ("line", incident.reporter_line_user)]
+    if not reporter_only:
+        for email, line_user in session.execute(select(Follower.email, Follower.line_user).where(
+                Follower.incident_id == incident.id).order_by(Follower.id)):
+            found += [("email", email), ("line", line_user)]
+    return _unique([(channel, address.strip().lower() if channel == "email" else address)
+                    for channel, address in found if address])
+
+
+def department_recipients(department: Department) -> list[tuple[str, str]]:
+    return [(channel, address) for channel, address in
+            (("email", department.notify_email), ("line", department.notify_line_group)) if address]
+
+
+def _unique(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys(pairs))

@@ -1,0 +1,173 @@
+"""`mapdash notify run`: sends the outbox, and alerts staff of overdue cases once a minute.
+
+Crash safety, step by step:
+1. claim: due rows (pending, or 'sending' whose lease ran out; for each recipient only the
+   oldest unsent, so a retried message is not overtaken by the next one) are locked with
+   FOR UPDATE SKIP LOCKED (several workers never take the same row), marked 'sending' with
+   a lease, and committed before anything is sent;
+2. send each through its channel; the receiver gets the notification's fixed key (LINE's
+   X-Line-Retry-Key, the e-mail's Message-ID);
+3. mark it 'sent', committed per message.
+Just before each send the lease is renewed, if the row is still ours (its `attempts` is the
+one our claim set): a worker slow enough to outlive its lease never sends a message another
+worker has taken over.
+A worker that dies between 1 and 3 leaves the row 'sending'; when the lease runs out it is
+due again and sent with the same key. Nothing is lost. The one window for a repeat is a
+worker killed after the receiver accepted a message (SMTP 250, LINE 200) but before step 3
+committed: LINE drops the repeat (same X-Line-Retry-Key); an e-mail arrives twice, with the
+same Message-ID, which many mail programs show once.
+Failures retry with exponential backoff and jitter up to NOTIFY_MAX_ATTEMPTS, then the row
+is 'failed' (at once for a permanent refusal) and shown to admins.
+"""
+import importlib
+import random
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from mapdash.integrations.notify import overdue
+from mapdash.integrations.notify.delivery import DeliveryError, Outgoing
+
+OVERDUE_SCAN_SECONDS = 60
+IDLE_SECONDS = 2.0
+# Where each channel's sender lives; imported when first needed, so a missing channel (LINE
+# not configured or not installed) fails only its own messages.
+SENDERS = {"email": "mapdash.integrations.notify.email", "line": "mapdash.integrations.line.sender"}
+MAX_ERROR = 1000
+
+
+def backoff(attempts: int, base: float, cap: float, rng=random.random) -> timedelta:
+    """The wait before attempt `attempts + 1`: base·2^(attempts-1), at most `cap`, ±50 %
+    jitter so that many messages refused together are not retried in lockstep."""
+    delay = min(cap, base * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=delay * (0.5 + rng()))
+
+
+class Worker:
+    def __init__(self, app: Flask):
+        self.app = app
+        self.config = app.config
+        self.engine = app.extensions["db_engine"]
+        self.stop = threading.Event()
+        self._next_scan = 0.0
+        self._attempts: dict[int, int] = {}  # id → attempts of our claim (see _renew_lease)
+
+    def claim(self, batch: int) -> list[Outgoing]:
+        with Session(self.engine) as session, session.begin():
+            rows = session.execute(text("""
+                UPDATE notifications n
+                SET status = 'sending', attempts = n.attempts + 1,
+                    next_attempt_at = now() + make_interval(secs => :lease)
+                WHERE n.id IN (
+                    SELECT id FROM notifications m
+                    WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()
+                      -- In order per recipient: never past an earlier message still unsent
+                      -- (waiting for a retry, or being sent by another worker).
+                      AND NOT EXISTS (
+                          SELECT 1 FROM notifications earlier
+                          WHERE earlier.recipient = m.recipient AND earlier.channel = m.channel
+                            AND earlier.status IN ('pending', 'sending') AND earlier.id < m.id)
+                    ORDER BY next_attempt_at, id
+                    LIMIT :batch
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING n.id, n.key::text, n.channel, n.recipient, n.payload, n.attempts"""),
+                {"lease": self.config["NOTIFY_LEASE_SECONDS"], "batch": batch}).all()
+        self._attempts = {row.id: row.attempts for row in rows}
+        return [Outgoing(row.id, row.key, row.channel, row.recipient, row.payload)
+                for row in sorted(rows, key=lambda r: r.id)]
+
+    def send(self, outgoing: Outgoing) -> str:
+        """Deliver one claimed message and record the outcome. Returns the new status."""
+        if not self._renew_lease(outgoing):
+            return "lost_lease"  # our lease ran out and another worker took the message over
+        try:
+            sender = importlib.import_module(SENDERS[outgoing.channel])
+            sender.deliver(self.config, outgoing)
+        except DeliveryError as exc:
+            return self._failed(outgoing, str(exc), exc.permanent)
+        except ImportError as exc:
+            return self._failed(outgoing, f"no sender for {outgoing.channel}: {exc}", False)
+        except Exception as exc:  # a sender's bug must not stop every other message
+            self.app.logger.exception("notification %s: the %s sender broke", outgoing.id,
+                                      outgoing.channel)
+            return self._failed(outgoing, f"{type(exc).__name__}: {exc}", False)
+        return self._record(outgoing.id, "UPDATE notifications SET status = 'sent', "
+                            "sent_at = now(), last_error = NULL WHERE id = :id", {})
+
+    def _failed(self, outgoing: Outgoing, error: str, permanent: bool) -> str:
+        attempts = self._attempts.get(outgoing.id, 1)
+        if permanent or attempts >= self.config["NOTIFY_MAX_ATTEMPTS"]:
+            return self._record(outgoing.id, "UPDATE notifications SET status = 'failed', "
+                                "last_error = :error WHERE id = :id", {"error": error[:MAX_ERROR]})
+        wait = backoff(attempts, self.config["NOTIFY_BACKOFF_SECONDS"],
+                       self.config["NOTIFY_BACKOFF_MAX_SECONDS"])
+        return self._record(outgoing.id, "UPDATE notifications SET status = 'pending', "
+                            "last_error = :error, next_attempt_at = now() + :wait WHERE id = :id",
+                            {"error": error[:MAX_ERROR], "wait": wait})
+
+    def _renew_lease(self, outgoing: Outgoing) -> bool:
+        """A full lease for the send about to start, if the message is still ours: each claim
+        counts an attempt, so `attempts` tells our claim from a later one by another worker."""
+        with Session(self.engine) as session, session.begin():
+            return session.execute(text("""
+                UPDATE notifications SET next_attempt_at = now() + make_interval(secs => :lease)
+                WHERE id = :id AND status = 'sending' AND attempts = :attempts RETURNING id"""),
+                {"id": outgoing.id, "attempts": self._attempts.get(outgoing.id),
+                 "lease": self.config["NOTIFY_LEASE_SECONDS"]}).first() is not None
+
+    def _record(self, notification_id: int, sql: str, params: dict) -> str:
+        with Session(self.engine) as session, session.begin():
+            return session.execute(
+                text(sql + " AND status = 'sending' AND attempts = :attempts RETURNING status"),
+                {"id": notification_id, "attempts": self._attempts.get(notification_id),
+                 **params}).scalar() or "lost_lease"
+
+    def run_once(self, batch: int = 20) -> int:
+        """One pass: the overdue scan when it is due, then one batch. Returns messages handled."""
+        self.scan_overdue_if_due()
+        claimed = self.claim(batch)
+        for number, outgoing in enumerate(claimed):
+            if self.stop.is_set():
+                self.release(claimed[number:])
+                break
+            self.send(outgoing)
+        return len(claimed)
+
+    def release(self, unsent: list[Outgoing]) -> None:
+        """Asked to stop: hand back what was claimed but not tried, due at once."""
+        with Session(self.engine) as session, session.begin():
+            session.execute(text("""
+                UPDATE notifications SET status = 'pending', attempts = attempts - 1,
+                    next_attempt_at = now()
+                WHERE id = ANY(:ids) AND status = 'sending'
+                  AND (id, attempts) IN (SELECT * FROM unnest(CAST(:ids AS bigint[]),
+                                                              CAST(:attempts AS integer[])))"""),
+                {"ids": [outgoing.id for outgoing in unsent],
+                 "attempts": [self._attempts.get(outgoing.id) for outgoing in unsent]})
+
+    def scan_overdue_if_due(self) -> None:
+        now = datetime.now(UTC).timestamp()
+        if now >= self._next_scan:
+            with self.app.app_context(), Session(self.engine) as session:
+                overdue.scan(session, self.app)
+                session.commit()
+            self._next_scan = now + OVERDUE_SCAN_SECONDS
+
+    def run(self, batch: int = 20, once: bool = False) -> None:
+        while not self.stop.is_set():
+            handled = self.run_once(batch)
+            if once and handled < batch:
+                return
+            if handled == 0:
+                self.stop.wait(IDLE_SECONDS)
+
+    def stop_on_signals(self) -> None:
+        """SIGTERM/SIGINT: finish the message being sent, then leave."""
+        def request_stop(signum, frame):
+            self.stop.set()
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)

@@ -1,0 +1,120 @@
+"""Jurisdictions, services and service definitions: an organization and its case types.
+
+service_code is the case type's code, group its department, metadata whether it asks extra
+questions (the definition's attributes, see questions.py). Every type is "realtime": a
+request gets its id (the tracking code) at once.
+
+Sensitive types (drug tips) are not offered: a third-party app cannot show the promise of
+confidentiality the web form makes, and its server would see the tipster's contact. They
+are reported on the web form only, and their cases are never returned either.
+"""
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from mapdash.cases.questions import ordered
+from mapdash.errors import UserError
+from mapdash.i18n import current_language, localized
+from mapdash.models import Category, Organization
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+MAX_JURISDICTION = 100
+
+
+def jurisdiction(session: Session, jurisdiction_id: str | None) -> Organization:
+    """The organization `jurisdiction_id` (its slug) names; needed only where there are several."""
+    jurisdiction_id = (jurisdiction_id or "").strip()
+    if jurisdiction_id:
+        org = session.scalars(select(Organization).where(
+            Organization.slug == jurisdiction_id[:MAX_JURISDICTION])).first()
+        if org is None:
+            raise UserError("unknown_jurisdiction", "ไม่พบหน่วยงาน (jurisdiction_id) นี้",
+                            "jurisdiction_id not found", status=404)
+        return org
+    orgs = session.scalars(select(Organization).order_by(Organization.id).limit(2)).all()
+    if not orgs:
+        raise UserError("no_jurisdiction", "ยังไม่มีหน่วยงานในระบบ",
+                        "This server has no jurisdiction yet", status=404)
+    if len(orgs) > 1:
+        raise UserError("jurisdiction_required", "กรุณาระบุ jurisdiction_id (รหัสหน่วยงาน)",
+                        "jurisdiction_id was not provided: this server hosts several")
+    return orgs[0]
+
+
+def offered(session: Session, org: Organization, code: str | None = None) -> list[Category]:
+    """The case types Open311 clients may use: active, not sensitive."""
+    query = (select(Category).options(joinedload(Category.department))
+             .where(Category.organization_id == org.id, Category.active, ~Category.sensitive)
+             .order_by(Category.sort_order, Category.id))
+    if code is not None:
+        query = query.where(Category.code == code)
+    return session.scalars(query).all()
+
+
+def find_service(session: Session, org: Organization, code: str | None) -> Category:
+    code = (code or "").strip()[:100]
+    found = offered(session, org, code) if code else []
+    if not found:
+        if not code:
+            raise UserError("missing_service_code", "กรุณาระบุ service_code",
+                            "service_code was not provided")
+        raise UserError("unknown_service", "ไม่พบประเภทเรื่อง (service_code) นี้",
+                        "service_code not found", status=404)
+    return found[0]
+
+
+def service(category: Category) -> dict:
+    department = localized(category.department)
+    return {
+        "service_code": category.code,
+        "service_name": localized(category),
+        "description": f"{category.name_th} ({category.name_en})",
+        "metadata": bool(category.questions),
+        "type": "realtime",
+        "keywords": ", ".join(dict.fromkeys((category.name_th, category.name_en, category.code,
+                                             category.department.name_th,
+                                             category.department.name_en))),
+        "group": department,
+    }
+
+
+def service_list(session: Session, org: Organization) -> list[dict]:
+    return [service(category) for category in offered(session, org)]
+
+
+def definition(category: Category) -> dict:
+    lang = current_language()
+    return {
+        "service_code": category.code,
+        "attributes": [{
+            "variable": True,
+            "code": question["code"],
+            "datatype": question["datatype"],
+            "required": bool(question.get("required")),
+            "datatype_description": _datatype_description(question),
+            "order": index,
+            "description": question[f"description_{lang}"],
+            "values": [{"key": value["key"], "name": value[f"name_{lang}"]}
+                       for value in question.get("values", [])],
+        } for index, question in enumerate(ordered(category.questions), start=1)],
+    }
+
+
+def _datatype_description(question: dict) -> str | None:
+    if question["datatype"] == "datetime":
+        return "ISO 8601, e.g. 2026-11-21T09:30:00+07:00 (without a zone: Thai time)"
+    if question["datatype"] == "number":
+        return "a number"
+    return None
+
+
+def discovery(session: Session, url: str, changeset) -> dict:
+    orgs = session.scalars(select(Organization).order_by(Organization.id)).all()
+    names = ", ".join(org.name_th for org in orgs)
+    return {
+        "changeset": changeset,
+        "contact": f"{names}: สำนักปลัด (Office of the Chief Administrator)" if names else None,
+        "key_service": "API keys are issued by the administration's system administrator "
+                       "(mapdash apikeys create, or /admin/api-keys)",
+        "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": changeset,
+                       "type": "production", "formats": ["text/xml", "application/json"]}],
+    }

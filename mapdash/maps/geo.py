@@ -1,0 +1,357 @@
+"""Map reads. PostgreSQL builds the GeoJSON; Python never loops over features."""
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from mapdash.cases import workflow
+from mapdash.errors import UserError
+from mapdash.i18n import LOCAL_TZ
+from mapdash.models import OPEN_STATUSES, Category, Department, User, Village
+
+
+def villages_geojson(session: Session, organization_id: int) -> dict:
+    """The organization's villages with each one's number, name and count of open cases.
+
+    Counts come from the village stored on each case at write time (a btree lookup), not
+    from a spatial join at read time."""
+    return session.execute(text("""
+        SELECT json_build_object(
+            'type', 'FeatureCollection',
+            'features', coalesce(json_agg(json_build_object(
+                'type', 'Feature',
+                'id', v.id,
+                'geometry', ST_AsGeoJSON(v.geom, 6)::json,
+                'properties', json_build_object(
+                    'number', v.number, 'name_th', v.name_th, 'name_en', v.name_en,
+                    'open_cases', coalesce(c.open_cases, 0))
+            ) ORDER BY v.number), '[]'::json))
+        FROM villages v
+        LEFT JOIN (
+            SELECT village_id, count(*) AS open_cases FROM incidents
+            WHERE organization_id = :org AND is_open
+            GROUP BY village_id) c ON c.village_id = v.id
+        WHERE v.organization_id = :org"""), {"org": organization_id}).scalar_one()
+
+
+def organization_center(session: Session, organization_id: int) -> tuple[float, float]:
+    """(lat, lon) of a point inside the organization's area, for centring maps."""
+    lon, lat = session.execute(text("""
+        SELECT ST_X(p), ST_Y(p) FROM (
+            SELECT ST_PointOnSurface(boundary) AS p FROM organizations WHERE id = :org) s"""),
+        {"org": organization_id}).one()
+    return lat, lon
+
+
+def organization_bounds(session: Session, organization_id: int) -> list[list[float]]:
+    """[[south, west], [north, east]] of the organization's area, for fitting maps."""
+    row = session.execute(text("""
+        SELECT ST_YMin(b), ST_XMin(b), ST_YMax(b), ST_XMax(b) FROM (
+            SELECT boundary::box2d AS b FROM organizations WHERE id = :org) s"""),
+        {"org": organization_id}).one()
+    return [[row[0], row[1]], [row[2], row[3]]]
+
+
+# --- The dispatchers' map -----------------------------------------------------------------
+# Every read starts from the open cases (partial indexes WHERE is_open), applies the same
+# filters, and returns at most a fixed number of features with `capped` saying whether more
+# matched. Overdue means the current step of the service clock (workflow.py) is past its limit.
+# Counts (villages, grid cells) read one covering index and never the table.
+
+CASE_LIMIT_DEFAULT = 500
+CASE_LIMIT_MAX = 2000
+GRID_CELL_LIMIT = 2000
+CHANGES_LIMIT = 200
+ALERTS_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class MapFilter:
+    organization_id: int
+    department_ids: tuple[int, ...] = ()       # officers: always their own only
+    category_ids: tuple[int, ...] = ()         # empty: every type
+    statuses: tuple[str, ...] = ()             # open statuses only; empty: all of them
+    village_ids: tuple[int, ...] = ()
+    created_from: datetime | None = None       # inclusive
+    created_before: datetime | None = None     # exclusive
+    overdue_only: bool = False
+
+
+@dataclass(frozen=True)
+class BBox:
+    west: float
+    south: float
+    east: float
+    north: float
+
+
+def department_scope(user: User) -> tuple[int, ...]:
+    """The departments whose cases `user` may see: an officer's own; () for all."""
+    return (user.department_id,) if user.role == "officer" else ()
+
+
+def _refuse(code: str, th: str, en: str, field: str, status: int = 400):
+    raise UserError(code, th, en, field=field, status=status)
+
+
+def map_filter(session: Session, user: User, *, types=(), statuses=(), departments=(),
+               villages=(), date_from: date | None = None, date_to: date | None = None,
+               overdue_only: bool = False) -> MapFilter:
+    """Check the map's filters (codes and numbers as the page sends them) against the user's
+    organization, and narrow them to what the user may see."""
+    org = user.organization_id
+    bad = sorted(set(statuses) - set(OPEN_STATUSES))
+    if bad:
+        _refuse("bad_status", f"สถานะที่กรองได้คือเรื่องที่ยังเปิดอยู่เท่านั้น: {', '.join(bad)}",
+                f"Only open statuses can be filtered: not {', '.join(bad)}", "status")
+    category_ids = _ids(session, Category, Category.code, types, org, "type",
+                        "ไม่รู้จักประเภทเรื่อง", "Unknown case type")
+    department_ids = _ids(session, Department, Department.code, departments, org, "department",
+                          "ไม่รู้จักกอง/ฝ่าย", "Unknown department")
+    scope = department_scope(user)
+    if scope:
+        if set(department_ids) - set(scope):
+            _refuse("other_department", "เจ้าหน้าที่ของกองเห็นได้เฉพาะเรื่องของกองตนเอง",
+                    "Officers see only their own department's cases", "department", 403)
+        department_ids = scope
+    try:
+        numbers = [int(number) for number in villages]
+    except ValueError:
+        numbers = [-1]
+    village_ids = _ids(session, Village, Village.number, numbers, org, "village",
+                       "ไม่พบหมู่บ้าน", "Unknown village number")
+    if date_from and date_to and date_from > date_to:
+        _refuse("bad_dates", "วันที่เริ่มต้องไม่อยู่หลังวันที่สิ้นสุด",
+                "The start date must not be after the end date", "from")
+    return MapFilter(
+        organization_id=org, department_ids=tuple(department_ids),
+        category_ids=tuple(category_ids), statuses=tuple(statuses),
+        village_ids=tuple(village_ids),
+        created_from=_local_midnight(date_from) if date_from else None,
+        created_before=_local_midnight(date_to + timedelta(days=1)) if date_to else None,
+        overdue_only=overdue_only)
+
+
+def _ids(session, model, key, values, organization_id, field, th, en) -> list[int]:
+    if not values:
+        return []
+    found = dict(session.execute(select(key, model.id).where(
+        model.organization_id == organization_id, key.in_(values))).all())
+    missing = [str(value) for value in values if value not in found]
+    if missing:
+        _refuse(f"bad_{field}", f"{th}: {', '.join(missing)}", f"{en}: {', '.join(missing)}", field)
+    return [found[value] for value in values]
+
+
+def _local_midnight(day: date) -> datetime:
+    """Dates on the page are Thai dates: a day starts at midnight in Bangkok."""
+    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
+
+
+# How the time limit of each case's current step is found: a lookup, per row, in the limits
+# {category id: {status: minutes}} that workflow.step_limits computes from Category.sla. A
+# lookup, not a join: the scans of the covering indexes keep their order and filter as they
+# go (a join made the planner sort every open case before taking the newest 500).
+_MINUTES = "(CAST(:limits AS jsonb) -> i.category_id::text ->> i.status)::integer"
+_DUE = f"coalesce(i.step_started_at, i.updated_at) + make_interval(mins => {_MINUTES})"
+_OVERDUE = f"coalesce({_DUE} < now(), false)"
+
+
+def _limits_by_category(session: Session, organization_id: int) -> str:
+    limits: dict[str, dict[str, int]] = {}
+    for row in workflow.step_limits(session, organization_id):
+        limits.setdefault(str(row["category_id"]), {})[row["status"]] = row["minutes"]
+    return json.dumps(limits)
+
+
+def _where(session: Session, f: MapFilter, bbox: BBox | None = None,
+           without_place: bool = False) -> tuple[str, dict]:
+    """The WHERE clause shared by every map read, and its bound parameters."""
+    # A plan made for one viewport is wrong for another (a street: the GiST index; the whole
+    # tambon: the newest first), so never reuse a generic plan of a prepared statement.
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    clauses = ["i.organization_id = :org", "i.is_open"]
+    params = {"org": f.organization_id,
+              "limits": _limits_by_category(session, f.organization_id)}
+    if without_place:
+        clauses.append("i.location IS NULL")
+    if bbox is not None:
+        clauses.append("i.location && ST_MakeEnvelope(:west, :south, :east, :north, 4326)")
+        params.update(west=bbox.west, south=bbox.south, east=bbox.east, north=bbox.north)
+    if f.department_ids:
+        clauses.append("i.department_id = ANY(:departments)")
+        params["departments"] = list(f.department_ids)
+    if f.category_ids:
+        clauses.append("i.category_id = ANY(:categories)")
+        params["categories"] = list(f.category_ids)
+    if f.statuses:
+        clauses.append("i.status = ANY(:statuses)")
+        params["statuses"] = list(f.statuses)
+    if f.village_ids:
+        clauses.append("i.village_id = ANY(:villages)")
+        params["villages"] = list(f.village_ids)
+    if f.created_from is not None:
+        clauses.append("i.created_at >= :created_from")
+        params["created_from"] = f.created_from
+    if f.created_before is not None:
+        clauses.append("i.created_at < :created_before")
+        params["created_before"] = f.created_before
+    if f.overdue_only:
+        clauses.append(_OVERDUE)
+    return " AND ".join(clauses), params
+
+
+def dispatch_villages(session: Session, f: MapFilter) -> dict:
+    """Each village of the organization with its number of open cases matching the filter
+    (with "overdue only": of overdue cases).
+
+    One count per village (organization and village both equal): only the covering index of
+    open cases can answer that, so the planner never picks a smaller index of open cases
+    and visits 50,000 rows of the table instead."""
+    where, params = _where(session, f)
+    return session.execute(text(f"""
+        SELECT json_build_object(
+            'type', 'FeatureCollection',
+            'features', coalesce(json_agg(json_build_object(
+                'type', 'Feature',
+                'id', v.id,
+                'geometry', ST_AsGeoJSON(v.geom, 6)::json,
+                'properties', json_build_object(
+                    'id', v.id, 'number', v.number, 'name_th', v.name_th, 'name_en', v.name_en,
+                    'open_cases', c.open_cases)
+            ) ORDER BY v.number), '[]'::json),
+            'no_place', (SELECT count(*) FROM incidents i
+                         WHERE {where} AND i.village_id IS NULL AND i.location IS NULL),
+            'capped', false)
+        FROM villages v
+        CROSS JOIN LATERAL (
+            SELECT count(*) AS open_cases FROM incidents i
+            WHERE {where} AND i.village_id = v.id) c
+        WHERE v.organization_id = :org"""), params).scalar_one()
+
+
+def open_cases(session: Session, f: MapFilter, bbox: BBox | None,
+               limit: int = CASE_LIMIT_DEFAULT, without_place: bool = False) -> dict:
+    """The open cases in `bbox` (None: anywhere; `without_place`: only those with no place
+    on the map) matching the filter, newest first, at most `limit` of them; `capped` says
+    whether more matched."""
+    where, params = _where(session, f, bbox, without_place)
+    params["limit"] = limit
+    return session.execute(text(f"""
+        WITH picked AS (  -- from the covering index alone; the table only for the few picked
+            SELECT i.id, i.created_at, {_DUE} AS due_at, {_OVERDUE} AS overdue
+            FROM incidents i
+            WHERE {where}
+            ORDER BY i.created_at DESC, i.id DESC
+            LIMIT :limit + 1),
+        numbered AS (
+            SELECT i.id, i.tracking_code, i.category_id, i.village_id, i.department_id,
+                   i.status, i.location, i.description, i.created_at, i.assigned_to,
+                   i.followers_count, p.due_at, p.overdue,
+                   row_number() OVER (ORDER BY p.created_at DESC, p.id DESC) AS n
+            FROM picked p JOIN incidents i ON i.id = p.id)
+        SELECT json_build_object(
+            'type', 'FeatureCollection',
+            'features', coalesce(json_agg(json_build_object(
+                'type', 'Feature',
+                'id', p.id,
+                'geometry', ST_AsGeoJSON(p.location, 6)::json,
+                'properties', json_build_object(
+                    'id', p.id, 'code', p.tracking_code, 'status', p.status,
+                    'category', c.code, 'category_th', c.name_th, 'category_en', c.name_en,
+                    'icon', c.icon, 'color', c.color, 'emergency', c.emergency,
+                    'village', v.number, 'village_th', v.name_th,
+                    'department', d.code, 'assignee', u.display_name,
+                    'summary', left(p.description, 120), 'followers', p.followers_count,
+                    'created_at', p.created_at, 'due_at', p.due_at, 'overdue', p.overdue)
+            ) ORDER BY p.n) FILTER (WHERE p.n <= :limit), '[]'::json),
+            'capped', count(*) > :limit,
+            'limit', :limit)
+        FROM numbered p
+        JOIN categories c ON c.id = p.category_id
+        JOIN departments d ON d.id = p.department_id
+        LEFT JOIN villages v ON v.id = p.village_id
+        LEFT JOIN users u ON u.id = p.assigned_to"""), params).scalar_one()
+
+
+def grid_cell_degrees(zoom: int) -> float:
+    """Cells a quarter of a 256-pixel map tile wide at `zoom`: about 64 pixels on screen."""
+    return 360.0 / (2 ** zoom) / 4
+
+
+def grid_cells(session: Session, f: MapFilter, bbox: BBox, zoom: int,
+               limit: int = GRID_CELL_LIMIT) -> dict:
+    """Open cases in `bbox` counted per grid cell, for views too wide for single cases. Each
+    cell is a point at the mean position of its cases; the fullest cells come first."""
+    where, params = _where(session, f, bbox)
+    params.update(size=grid_cell_degrees(zoom), limit=limit)
+    return session.execute(text(f"""
+        WITH cells AS (
+            SELECT avg(ST_X(i.location)) AS x, avg(ST_Y(i.location)) AS y, count(*) AS n,
+                   count(*) FILTER (WHERE i.status = 'new') AS new
+            FROM incidents i
+            WHERE {where}
+            GROUP BY floor(ST_X(i.location) / :size), floor(ST_Y(i.location) / :size)
+            LIMIT :limit + 1),
+        numbered AS (SELECT cells.*, row_number() OVER (ORDER BY n DESC) AS rank FROM cells)
+        SELECT json_build_object(
+            'type', 'FeatureCollection',
+            'features', coalesce(json_agg(json_build_object(
+                'type', 'Feature',
+                'geometry', json_build_object('type', 'Point', 'coordinates',
+                    json_build_array(round(x::numeric, 6), round(y::numeric, 6))),
+                'properties', json_build_object('count', n, 'new', new)
+            ) ORDER BY rank) FILTER (WHERE rank <= :limit), '[]'::json),
+            'capped', count(*) > :limit,
+            'limit', :limit,
+            'cell_degrees', :size)
+        FROM numbered"""), params).scalar_one()
+
+
+def changes(session: Session, f: MapFilter, since: datetime) -> dict:
+    """What changed since `since` (cases whose status moved, new cases), and the emergency
+    cases still waiting to be accepted. `now` is the cursor for the next call."""
+    params = {"org": f.organization_id, "since": since, "limit": CHANGES_LIMIT,
+              "alerts": ALERTS_LIMIT, "departments": list(f.department_ids)}
+    department = "AND i.department_id = ANY(:departments)" if f.department_ids else ""
+    return session.execute(text(f"""
+        SELECT json_build_object(
+            'now', now(),
+            'changed', (SELECT coalesce(json_agg(json_build_object(
+                    'id', ch.id, 'status', ch.status, 'updated_at', ch.updated_at)
+                    ORDER BY ch.updated_at), '[]'::json)
+                FROM (SELECT i.id, i.status, i.updated_at FROM incidents i
+                      WHERE i.organization_id = :org AND i.updated_at > :since {department}
+                      ORDER BY i.updated_at LIMIT :limit) ch),
+            'alerts', (SELECT coalesce(json_agg(json_build_object(
+                    'id', a.id, 'code', a.tracking_code, 'category_th', a.name_th,
+                    'category_en', a.name_en, 'icon', a.icon, 'village', a.number,
+                    'village_th', a.village_th, 'created_at', a.created_at,
+                    'lon', ST_X(a.location), 'lat', ST_Y(a.location))
+                    ORDER BY a.created_at DESC), '[]'::json)
+                FROM (SELECT i.id, i.tracking_code, i.created_at, i.location, c.name_th,
+                             c.name_en, c.icon, v.number, v.name_th AS village_th
+                      FROM incidents i
+                      JOIN categories c ON c.id = i.category_id AND c.emergency
+                      LEFT JOIN villages v ON v.id = i.village_id
+                      WHERE i.organization_id = :org AND i.is_open AND i.status = 'new'
+                            {department}
+                      ORDER BY i.created_at DESC LIMIT :alerts) a))"""), params).scalar_one()
+
+
+def map_options(session: Session, user: User) -> dict:
+    """What the map's filters offer `user`: the types, departments and villages."""
+    org = user.organization_id
+    scope = department_scope(user)
+    departments = select(Department).where(Department.organization_id == org)
+    if scope:
+        departments = departments.where(Department.id.in_(scope))
+    return {
+        "categories": session.scalars(select(Category).where(
+            Category.organization_id == org, Category.active).order_by(Category.sort_order)).all(),
+        "departments": session.scalars(departments.order_by(Department.id)).all(),
+        "villages": session.scalars(select(Village).where(
+            Village.organization_id == org).order_by(Village.number)).all(),
+    }

@@ -1,0 +1,131 @@
+"""Open data: every public case of an organization as CSV or GeoJSON, streamed.
+
+The same cases and filters as the public page (public_cases.CaseFilter): never a sensitive
+type, never a reporter's name, phone, LINE ID, e-mail or the details text, no photos. Unlike
+the map (newest 2,000) a download holds every matching case, so it leaves as PostgreSQL writes
+it (COPY ... TO STDOUT, row by row, sent in pieces): a million cases never sit in memory
+at once.
+"""
+import json
+from collections.abc import Iterator
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from mapdash.errors import UserError
+from mapdash.i18n import LOCAL_TZ, MESSAGES
+from mapdash.maps.public_cases import CaseFilter
+from mapdash.models import STATUSES, Category, Village
+
+CHUNK_BYTES = 64 * 1024  # rows are sent in pieces of about this size
+
+# One column list for both formats: (name in the CSV header and GeoJSON properties, SQL).
+# The SQL is fixed text; every value reaches it as a bound parameter.
+COLUMNS = (
+    ("code", "i.tracking_code"),
+    ("category", "c.code"),
+    ("category_th", "c.name_th"),
+    ("category_en", "c.name_en"),
+    ("status", "i.status"),
+    ("status_th", "CAST(:status_th AS jsonb) ->> i.status"),
+    ("village_number", "v.number"),
+    ("village_th", "v.name_th"),
+    ("village_en", "v.name_en"),
+    ("department", "d.code"),
+    ("department_th", "d.name_th"),
+    ("department_en", "d.name_en"),
+    # ISO 8601 in Thai time, to the second: the connection's TimeZone is Asia/Bangkok
+    ("reported_at", "to_json(date_trunc('second', i.created_at)) #>> '{}'"),
+    ("updated_at", "to_json(date_trunc('second', i.updated_at)) #>> '{}'"),
+    ("closed_at", "to_json(date_trunc('second', i.closed_at)) #>> '{}'"),
+    ("lon", "round(ST_X(i.location)::numeric, 6)"),
+    ("lat", "round(ST_Y(i.location)::numeric, 6)"),
+    ("followers", "i.followers_count"),
+    ("url", ":track_url || i.tracking_code"),
+)
+HEADER = [name for name, _ in COLUMNS]
+
+
+def checked_filter(session: Session, organization_id: int, args) -> CaseFilter:
+    """The public page's filter, and a 400 for a type or village the organization does not
+    have (the page just shows nothing; a download of nothing would hide the typo)."""
+    case_filter = CaseFilter.from_args(args)
+    if case_filter.category and case_filter.category not in session.scalars(
+            select(Category.code).where(Category.organization_id == organization_id,
+                                        Category.sensitive.is_(False))).all():
+        raise UserError("bad_filter", f"ไม่รู้จักประเภทเรื่อง: {case_filter.category}",
+                        f"Unknown case type: {case_filter.category}", field="type")
+    if case_filter.village is not None and case_filter.village not in session.scalars(
+            select(Village.number).where(Village.organization_id == organization_id)).all():
+        raise UserError("bad_filter", f"ไม่พบหมู่บ้านหมู่ที่ {case_filter.village}",
+                        f"No village number {case_filter.village}", field="village")
+    return case_filter
+
+
+def _query(case_filter: CaseFilter, organization_id: int, track_url: str,
+           select_list: str) -> tuple[str, dict]:
+    where, params = case_filter.where(organization_id)
+    params.update(track_url=track_url, status_th=json.dumps(
+        {status: MESSAGES[f"status.{status}"][0] for status in STATUSES}))
+    # Newest first, as on the page. Open cases come through the partial indexes WHERE is_open;
+    # most of an organization is one sequential read and a sort, cheaper than an index walk.
+    return f"""
+        SELECT {select_list}
+        FROM incidents i
+        JOIN categories c ON c.id = i.category_id
+        JOIN departments d ON d.id = i.department_id
+        LEFT JOIN villages v ON v.id = i.village_id
+        WHERE {where}
+        ORDER BY i.created_at DESC, i.id DESC""", params
+
+
+def _copy(engine: Engine, sql: str, params: dict, options: str) -> Iterator[bytes]:
+    """The rows of `sql` as PostgreSQL's COPY writes them, one by one, on a connection of its
+    own: closed (the COPY cancelled) when the download ends or the client goes away."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT set_config('TimeZone', :tz, true)"), {"tz": str(LOCAL_TZ)})
+        # COPY takes no server-side parameters: psycopg binds them into the statement
+        # SQLAlchemy compiled (placeholders, never formatted values).
+        query = text(sql).bindparams(**params).compile(dialect=conn.dialect)
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY ({query}) TO STDOUT ({options})", query.params) as copy:
+            yield from copy
+
+
+def _pieces(first: bytes, rows: Iterator[bytes], separator: bytes = b"") -> Iterator[bytes]:
+    """`first`, then the rows (separated) in pieces of about CHUNK_BYTES."""
+    piece = bytearray(first)
+    for number, row in enumerate(rows):
+        if number:
+            piece += separator
+        piece += row
+        if len(piece) >= CHUNK_BYTES:
+            yield bytes(piece)
+            piece.clear()
+    yield bytes(piece)
+
+
+def csv_chunks(engine: Engine, organization_id: int, case_filter: CaseFilter,
+               track_url: str) -> Iterator[bytes]:
+    """The CSV: a BOM (so Excel reads Thai as UTF-8), the header, one row per case."""
+    sql, params = _query(case_filter, organization_id, track_url,
+                         ", ".join(f"{expr} AS {name}" for name, expr in COLUMNS))
+    yield from _pieces("\ufeff".encode(), _copy(engine, sql, params, "FORMAT csv, HEADER"))
+
+
+def geojson_chunks(engine: Engine, organization_id: int, case_filter: CaseFilter,
+                   track_url: str) -> Iterator[bytes]:
+    """A FeatureCollection: PostgreSQL writes each Feature, Python only puts commas between
+    them. Cases with no place (information requests, ...) have a null geometry."""
+    properties = ", ".join(f"'{name}', {expr}" for name, expr in COLUMNS
+                           if name not in ("lon", "lat"))
+    sql, params = _query(case_filter, organization_id, track_url, f"""
+        json_build_object('type', 'Feature',
+                          'geometry', ST_AsGeoJSON(i.location, 6)::json,
+                          'properties', json_build_object({properties}))""")
+    # One column of JSON, which never holds a raw line break nor these two control
+    # characters (JSON escapes them): as CSV quoted by \x01 it leaves exactly as written.
+    features = _copy(engine, sql, params, "FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02'")
+    yield from _pieces(b'{"type": "FeatureCollection", "features": [\n', features, b",")
+    yield b"]}\n"

@@ -1,0 +1,120 @@
+"""The public list and map of an organization's cases (like seed 001's public table).
+
+Only public fields leave this module: code, date, type, village, status and the point.
+Cases of sensitive types (drug tips) are never included, and no reporter's name, phone or
+LINE ID is ever read here.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from mapdash.errors import UserError
+from mapdash.models import STATUSES, Category, Village
+
+PAGE_SIZE = 50
+MAP_LIMIT = 2000  # newest matching cases on the map; the list pages through all of them
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    category: str | None = None   # category code
+    village: int | None = None    # village number
+    status: str | None = None     # "open", or one status
+
+    @classmethod
+    def from_args(cls, args) -> "CaseFilter":
+        village = (args.get("village") or "").strip()
+        status = (args.get("status") or "").strip() or None
+        # isdecimal, not isdigit: int() cannot read "²"; Thai digits are welcome.
+        if village and not (village.isdecimal() and len(village) <= 9):
+            raise UserError("bad_filter", "หมู่บ้านต้องเป็นตัวเลข", "The village must be a number",
+                            field="village")
+        if status not in (None, "open", *STATUSES):
+            raise UserError("bad_filter", "ไม่รู้จักสถานะนี้", "Unknown status", field="status")
+        return cls(category=(args.get("type") or "").strip() or None,
+                   village=int(village) if village else None, status=status)
+
+    def as_args(self) -> dict:
+        return {key: value for key, value in
+                (("type", self.category), ("village", self.village), ("status", self.status))
+                if value is not None}
+
+    def where(self, organization_id: int) -> tuple[str, dict]:
+        """The SQL condition on incidents i, categories c, villages v: fixed text joined from
+        the clauses below, every value bound as a parameter (never formatted in)."""
+        clauses = ["i.organization_id = :org", "NOT c.sensitive"]
+        params = {"org": organization_id}
+        if self.category:
+            clauses.append("c.code = :category")
+            params["category"] = self.category
+        if self.village is not None:
+            clauses.append("v.number = :village")
+            params["village"] = self.village
+        if self.status == "open":
+            clauses.append("i.is_open")
+        elif self.status:
+            clauses.append("i.status = :status")
+            params["status"] = self.status
+        return " AND ".join(clauses), params
+
+
+def list_cases(session: Session, organization_id: int, case_filter: CaseFilter,
+               page: int = 1) -> tuple[list[dict], bool]:
+    """One page of cases, newest first, and whether there is a next page."""
+    where, params = case_filter.where(organization_id)
+    rows = session.execute(text(f"""
+        SELECT i.tracking_code AS code, i.created_at, i.status, c.code AS category,
+               c.name_th AS category_th, c.name_en AS category_en, c.icon, c.color,
+               v.number AS village_number, v.name_th AS village_th, v.name_en AS village_en
+        FROM incidents i
+        JOIN categories c ON c.id = i.category_id
+        LEFT JOIN villages v ON v.id = i.village_id
+        WHERE {where}
+        ORDER BY i.created_at DESC, i.id DESC
+        LIMIT :limit OFFSET :offset"""),
+        {**params, "limit": PAGE_SIZE + 1, "offset": (page - 1) * PAGE_SIZE}).mappings().all()
+    return [dict(row) for row in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE
+
+
+def cases_geojson(session: Session, organization_id: int, case_filter: CaseFilter) -> dict:
+    """The newest MAP_LIMIT matching cases with a place, as GeoJSON built by PostgreSQL."""
+    where, params = case_filter.where(organization_id)
+    return session.execute(text(f"""
+        WITH picked AS (
+            SELECT i.id, i.tracking_code, i.created_at, i.status, i.location, c.code,
+                   c.name_th, c.name_en, c.color, v.number, v.name_th AS village_th,
+                   v.name_en AS village_en
+            FROM incidents i
+            JOIN categories c ON c.id = i.category_id
+            LEFT JOIN villages v ON v.id = i.village_id
+            WHERE {where} AND i.location IS NOT NULL
+            ORDER BY i.created_at DESC, i.id DESC
+            LIMIT :limit + 1)
+        SELECT json_build_object(
+            'type', 'FeatureCollection',
+            'truncated', count(*) > :limit,
+            'features', coalesce(json_agg(json_build_object(
+                'type', 'Feature',
+                'geometry', ST_AsGeoJSON(p.location, 6)::json,
+                'properties', json_build_object(
+                    'code', p.tracking_code, 'status', p.status, 'reported_at', p.created_at,
+                    'category', p.code, 'category_th', p.name_th, 'category_en', p.name_en,
+                    'color', p.color, 'village_number', p.number,
+                    'village_th', p.village_th, 'village_en', p.village_en))
+                ORDER BY p.created_at DESC, p.id DESC)
+                FILTER (WHERE p.rn <= :limit), '[]'::json))
+        FROM (SELECT picked.*, row_number() OVER (ORDER BY created_at DESC, id DESC) AS rn
+              FROM picked) p"""),
+        {**params, "limit": MAP_LIMIT}).scalar_one()
+
+
+def filter_choices(session: Session, organization_id: int) -> dict:
+    """The types (never the sensitive ones) and villages a visitor may filter by."""
+    return {
+        "categories": session.scalars(select(Category).where(
+            Category.organization_id == organization_id, Category.active,
+            Category.sensitive.is_(False)).order_by(Category.sort_order)).all(),
+        "villages": session.scalars(select(Village).where(
+            Village.organization_id == organization_id).order_by(Village.number)).all(),
+    }

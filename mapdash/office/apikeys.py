@@ -1,0 +1,70 @@
+"""API keys of Open311 clients: made here, shown once, kept only as a SHA-256 digest.
+
+A key is 256 random bits: no one can guess one to test against the digest, so a fast hash
+is enough (a slow one like argon2 only matters for passwords people choose). A revoked key
+stays listed, so an administrator can see which client it was.
+"""
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from mapdash.errors import UserError
+from mapdash.models import ApiKey, Organization
+
+PREFIX = "md311_"  # tells a leaked key apart from other secrets
+MAX_NAME = 100
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def create_key(session: Session, name: str, organization: Organization) -> tuple[ApiKey, str]:
+    """A new key for `name`: (its row, the key itself, to show once). Flushes."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > MAX_NAME or "\x00" in name:
+        raise UserError("bad_key_name", f"ชื่อกุญแจต้องยาว 1 ถึง {MAX_NAME} ตัวอักษร",
+                        f"A key's name must be 1 to {MAX_NAME} characters long", field="name")
+    if session.scalars(select(ApiKey.id).where(ApiKey.name == name)).first():
+        raise UserError("key_name_taken", "มีกุญแจชื่อนี้อยู่แล้ว", "A key with this name exists",
+                        field="name", status=409)
+    key = PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(name=name, organization_id=organization.id, key_sha256=digest(key))
+    session.add(row)
+    session.flush()
+    return row, key
+
+
+def revoke_key(session: Session, name: str, organization_id: int | None = None) -> ApiKey:
+    """Revoke the key called `name` (of that organization, when given). Flushes."""
+    query = select(ApiKey).where(ApiKey.name == (name or "").strip())
+    if organization_id is not None:
+        query = query.where(ApiKey.organization_id == organization_id)
+    row = session.scalars(query).first()
+    if row is None:
+        raise UserError("unknown_key", "ไม่พบกุญแจชื่อนี้", "No key has this name", status=404)
+    if row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+        session.flush()
+    return row
+
+
+def valid_key(session: Session, key: str | None) -> ApiKey | None:
+    """The unrevoked key `key`, its last use noted; None for anything else."""
+    if not key or len(key) > 200:
+        return None
+    row = session.scalars(select(ApiKey).where(ApiKey.key_sha256 == digest(key),
+                                               ApiKey.revoked_at.is_(None))).first()
+    if row is not None:
+        session.execute(update(ApiKey).where(ApiKey.id == row.id)
+                        .values(last_used_at=datetime.now(UTC)))
+    return row
+
+
+def list_keys(session: Session, organization_id: int) -> list[ApiKey]:
+    return session.scalars(select(ApiKey).where(ApiKey.organization_id == organization_id)
+                           .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(),
+                                     ApiKey.id.desc())).all()
