@@ -3,6 +3,8 @@ import os
 import secrets
 from pathlib import Path
 
+from argon2 import DEFAULT_MEMORY_COST, DEFAULT_PARALLELISM, DEFAULT_TIME_COST
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("MAPDASH_VAR", PROJECT_ROOT / "var"))
 
@@ -39,6 +41,10 @@ def load(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_SECURE": env == "production",
+        # argon2 cost of new password hashes (a hash keeps its own, so old ones still verify).
+        "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", DEFAULT_TIME_COST)),
+        "ARGON2_MEMORY_KIB": int(os.environ.get("ARGON2_MEMORY_KIB", DEFAULT_MEMORY_COST)),
+        "ARGON2_PARALLELISM": int(os.environ.get("ARGON2_PARALLELISM", DEFAULT_PARALLELISM)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 60 * 1024 * 1024)),
         # Citizens' reports per client address per 10 minutes (ratelimit.py).
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",

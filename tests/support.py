@@ -6,13 +6,15 @@ from mapdash import create_app
 
 # Tiles come from a closed port: every page must work without them.
 UNREACHABLE_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+# The cheapest hashes argon2 accepts (a login costs ~0.1 ms, not ~300 ms): tests test the
+# flow, not the cost. Every hash the tests make, even outside an app context, uses them.
+CHEAP_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8, "ARGON2_PARALLELISM": 1}
 
 
 def make_app(url: str, photo_dir: Path, **overrides):
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret", "ENV": "development",
                        "TESTING": True, "PHOTO_DIR": str(photo_dir), "TILE_URL": UNREACHABLE_TILES,
-                       "SESSION_COOKIE_SECURE": False, **overrides})
-
+                       "SESSION_COOKIE_SECURE": False, **CHEAP_ARGON2, **overrides})
 
 
 def csrf_token(client, path: str) -> str:

@@ -89,6 +89,10 @@ def _load_user(user_id: str) -> User | None:
 
 
 def init_app(app: Flask) -> None:
+    global _hasher  # new hashes at the settings' cost (config.py); one app per process
+    _hasher = PasswordHasher(time_cost=app.config["ARGON2_TIME_COST"],
+                             memory_cost=app.config["ARGON2_MEMORY_KIB"],
+                             parallelism=app.config["ARGON2_PARALLELISM"])
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page says it itself, in the reader's language
