@@ -5,10 +5,12 @@ throwaway one. initdb refuses to run as root, so as root the cluster belongs to 
 """
 import glob
 import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,6 +20,11 @@ from psycopg import sql
 
 class ClusterError(RuntimeError):
     pass
+
+
+# The watchdogs (stop_when_process_ends) and the write ends of their pipes, kept open until
+# this process ends.
+_watchdogs: list[tuple[subprocess.Popen, int]] = []
 
 
 def _version_of(path: str) -> int:
@@ -54,11 +61,12 @@ class LocalCluster:
         digest = hashlib.sha1(str(self.root).encode()).hexdigest()[:12]
         return Path(tempfile.gettempdir()) / f"mapdash-pg-{digest}"
 
-    def _run(self, *args: str) -> subprocess.CompletedProcess:
+    def _command(self, *args: str) -> list[str]:
         cmd = [str(self.bindir / args[0]), *args[1:]]
-        if self.as_postgres:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        return subprocess.run(cmd, capture_output=True, text=True)
+        return ["runuser", "-u", "postgres", "--", *cmd] if self.as_postgres else cmd
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(self._command(*args), capture_output=True, text=True)
 
     def _give_to_postgres(self, path: Path) -> None:
         if self.as_postgres:
@@ -108,6 +116,21 @@ class LocalCluster:
         if self.running():
             self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data))
 
+    def stop_when_process_ends(self, remove: Path | None = None) -> None:
+        """Stop the cluster (and delete `remove`) when this process ends, however it ends, even
+        by kill -9. Call it before start(): the postmaster is not our child (pg_ctl detaches
+        it), so a watchdog in its own session waits for EOF on a pipe whose write end only this
+        process holds; the kernel closes it when we exit. Stopping a stopped cluster is a no-op."""
+        read, write = os.pipe()  # neither end is inherited by the processes we start later
+        mode = "fast" if self.durable else "immediate"  # a throwaway cluster needs no checkpoint
+        stop = self._command("pg_ctl", "stop", "-w", "-m", mode, "-D", str(self.data))
+        watchdog = subprocess.Popen(
+            [sys.executable, "-I", __file__, "--watchdog", json.dumps(stop), str(remove or "")],
+            stdin=read, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/",
+            start_new_session=True)
+        os.close(read)
+        _watchdogs.append((watchdog, write))
+
     def url(self, dbname: str) -> str:
         return f"postgresql+psycopg://postgres@/{dbname}?host={self.socket_dir}"
 
@@ -120,3 +143,14 @@ class LocalCluster:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+
+
+def _watchdog(stop: list[str], remove: str) -> None:
+    sys.stdin.buffer.read()  # returns at EOF: the process that started us has ended
+    subprocess.run(stop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if remove:
+        shutil.rmtree(remove, ignore_errors=True)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--watchdog"]:
+    _watchdog(json.loads(sys.argv[2]), sys.argv[3])

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from mapdash import db
 from mapdash.localdb import LocalCluster
-from tests.support import make_app
+from tests.support import make_app, throwaway_cluster
 
 CHROMIUM = "/usr/bin/chromium"
 # The demo every test database is cloned from is the demo of this moment (a Wednesday morning
@@ -28,13 +28,10 @@ _database_numbers = itertools.count()
 
 @pytest.fixture(scope="session")
 def pg_cluster():
-    root = Path(tempfile.mkdtemp(prefix="mapdash-test-"))
-    root.chmod(0o755)  # the postgres user must reach it when we are root
-    cluster = LocalCluster(root / "pg", durable=False)
-    cluster.start()
+    cluster = throwaway_cluster()
     yield cluster
     cluster.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(cluster.root.parent, ignore_errors=True)
 
 
 def _clone(cluster: LocalCluster, template: str, name: str) -> None:

@@ -1,8 +1,11 @@
 """Helpers the tests share: an app on a given database, CSRF tokens, signing in."""
 import re
+import tempfile
+import time
 from pathlib import Path
 
 from mapdash import create_app
+from mapdash.localdb import LocalCluster
 
 # Tiles come from a closed port: every page must work without them.
 UNREACHABLE_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
@@ -15,6 +18,34 @@ def make_app(url: str, photo_dir: Path, **overrides):
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret", "ENV": "development",
                        "TESTING": True, "PHOTO_DIR": str(photo_dir), "TILE_URL": UNREACHABLE_TILES,
                        "SESSION_COOKIE_SECURE": False, **CHEAP_ARGON2, **overrides})
+
+
+def throwaway_cluster() -> LocalCluster:
+    """A fast (not durable) cluster in a new temporary folder, for one test process. It stops
+    and its folder goes when this process ends, even by kill -9 (tests/test_localdb.py)."""
+    root = Path(tempfile.mkdtemp(prefix="mapdash-test-"))
+    root.chmod(0o755)  # the postgres user must reach it when we are root
+    cluster = LocalCluster(root / "pg", durable=False)
+    cluster.stop_when_process_ends(remove=root)
+    cluster.start()
+    return cluster
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"  # a zombie has exited
+
+
+def wait_until(check, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def csrf_token(client, path: str) -> str:
