@@ -1,17 +1,26 @@
 """`make run`'s server: the app and the notification worker beside it, and neither outlives
-the other (Ctrl-C, `kill`, or even `kill -9` of the server)."""
+the other (Ctrl-C, `kill`, or even `kill -9` of the server); nor does the local cluster it
+starts when DATABASE_URL is unset."""
 import itertools
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
-from tests.support import alive, wait_until
+from mapdash import db
+from mapdash.localdb import LocalCluster
+from tests.factories import make_org
+from tests.support import alive, make_app, wait_until
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Ports below the kernel's ephemeral range (32768 and up), a hundred for each parallel test
 # process: a server elsewhere that binds port 0 (another test's live server) can never be
@@ -78,3 +87,66 @@ def test_a_killed_server_takes_its_worker_along(server):
     process.kill()
     process.wait()
     assert wait_until(lambda: not alive(worker), 20), "the worker outlived a kill -9"
+
+
+@pytest.fixture(scope="module")
+def own_var():
+    """A MAPDASH_VAR whose cluster `make run` finds stopped, with a migrated database holding
+    one organization (so no demo is loaded: quicker), as on a developer's second `make run`."""
+    root = Path(tempfile.mkdtemp(prefix="mapdash-var-"))
+    root.chmod(0o755)  # the postgres user must reach it when we are root
+    cluster = LocalCluster(root / "pg")
+    cluster.stop_when_process_ends(remove=root)
+    cluster.start()
+    cluster.ensure_database("mapdash")
+    db.upgrade(cluster.url("mapdash"))
+    app = make_app(cluster.url("mapdash"), root / "photos")
+    with Session(app.extensions["db_engine"]) as session:
+        make_org(session)
+        session.commit()
+    app.extensions["db_engine"].dispose()
+    cluster.stop()
+    yield root
+    cluster.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def postmaster_of(var: Path) -> int | None:
+    pid_file = var / "pg" / "data" / "postmaster.pid"
+    return int(pid_file.read_text().split()[0]) if pid_file.exists() else None
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM to the process group", "kill -9 of the server"])
+def test_make_run_stops_the_cluster_it_started(own_var, tmp_path, stop):
+    # make as `make run` runs the server (make -> bash -c -> python), without the checks of
+    # the system packages and the .venv that the real target does first. make passes a
+    # SIGTERM on to its child, so the server gets the group's SIGTERM twice.
+    makefile = tmp_path / "Makefile"
+    makefile.write_text(f"SHELL := /bin/bash\nrun:\n\t{sys.executable} -m mapdash.devserver\n")
+    port = free_port()
+    env = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}
+    env.update(MAPDASH_VAR=str(own_var), PORT=str(port))
+    output = tmp_path / "output"
+    with output.open("w") as out:
+        make = subprocess.Popen(["make", "-s", "-f", str(makefile), "run"], cwd=PROJECT_ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    postmaster = None
+    try:
+        assert wait_until(lambda: served(port)), "the server never answered"
+        postmaster = postmaster_of(own_var)
+        assert postmaster and alive(postmaster)
+        if stop == "kill -9 of the server":
+            [server] = children(make.pid)
+            os.kill(server, signal.SIGKILL)
+        else:
+            os.killpg(make.pid, signal.SIGTERM)
+        make.wait(timeout=30)
+        if stop == "SIGTERM to the process group":
+            assert "local database stopped" in output.read_text(), output.read_text()
+        assert wait_until(lambda: not alive(postmaster), 10), "the cluster outlived the server"
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+            make.wait()
+        if postmaster and alive(postmaster):
+            os.kill(postmaster, signal.SIGQUIT)
