@@ -11,9 +11,11 @@ export PORT
 run: deps
 	$(BIN)/python -m mapdash.devserver
 
+# In parallel (pytest-xdist, a process per core, each with its own PostGIS cluster), then
+# the 15 slowest tests.
 test: deps
 	scripts/system-deps.sh postgis browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --durations=15
 
 deps: system-deps $(BIN)/mapdash
 
