@@ -22,11 +22,19 @@ deps: system-deps $(BIN)/mapdash
 system-deps:
 	scripts/system-deps.sh $(if $(DATABASE_URL),,postgis)
 
-# The virtual environment, rebuilt when the declared dependencies change.
+# The virtual environment, rebuilt when the declared dependencies change. pip is quiet, so say
+# what takes the time; of its output only the notes of this machine's local package index
+# ("WARNING: Location 'file:///opt/pypi...' is ignored", one per package) are left out.
+PIP_NOISE := ^WARNING: Location 'file:///opt/pypi[^']*' is ignored: it is neither a file nor a directory\.$$
 $(BIN)/mapdash: setup.cfg setup.py
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $@
+	@echo "creating the virtual environment $(VENV) ..."
+	@$(PYTHON) -m venv $(VENV)
+	@echo "installing Python packages into $(VENV) (about 2 minutes the first time) ..."
+	@set -o pipefail; start=$$SECONDS; \
+	{ $(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]' 2>&1 1>&3 3>&- \
+	  | { grep -v "$(PIP_NOISE)" || true; } >&2; } 3>&1 \
+	&& echo "Python packages installed ($$((SECONDS - start)) s)"
+	@touch $@
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -11,7 +11,7 @@ apt_install() {
     command -v sudo >/dev/null || { echo "need root (or sudo) to install: $*" >&2; exit 1; }
     sudo="sudo"
   fi
-  echo "installing: $*"
+  echo "installing OS packages with apt-get (a minute or more): $* ..."
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
