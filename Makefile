@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test bench deps system-deps clean
+.PHONY: run test lint bench deps system-deps clean
 
 run: deps
 	$(BIN)/python -m mapdash.devserver
@@ -16,6 +16,13 @@ run: deps
 test: deps
 	scripts/system-deps.sh postgis browser
 	$(BIN)/pytest -n auto --durations=15
+
+# Lint and types (ruff.toml, [mypy] in setup.cfg), both reported; not part of `make test` yet.
+lint: $(BIN)/mapdash
+	@status=0; \
+	$(BIN)/ruff check mapdash tests || status=1; \
+	$(BIN)/mypy mapdash || status=1; \
+	exit $$status
 
 deps: system-deps $(BIN)/mapdash
 
@@ -37,7 +44,7 @@ $(BIN)/mapdash: setup.cfg setup.py
 	@touch $@
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .mypy_cache
 
 # Server and SQL timings with 1,000,000 synthetic cases (BENCH_INCIDENTS=N to change).
 bench: deps
