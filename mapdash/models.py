@@ -4,15 +4,16 @@ from datetime import datetime
 from flask_login import UserMixin
 from geoalchemy2 import Geography, Geometry
 from sqlalchemy import (
+    REAL,
     BigInteger,
     Boolean,
     Computed,
     DateTime,
-    Float,
     ForeignKey,
+    Index,
     Integer,
-    String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -45,17 +46,22 @@ class Organization(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
+    __table_args__ = (Index("organizations_boundary_gix", "boundary", postgresql_using="gist"),)
+
 
 class Village(Base):
     __tablename__ = "villages"
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     name_th: Mapped[str] = mapped_column(Text)
     name_en: Mapped[str | None] = mapped_column(Text)
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)
 
     organization: Mapped[Organization] = relationship()
+
+    __table_args__ = (UniqueConstraint("organization_id", "number"),
+                      Index("villages_geom_gix", "geom", postgresql_using="gist"))
 
     @property
     def label_th(self) -> str:
@@ -65,18 +71,20 @@ class Village(Base):
 class Department(Base):
     __tablename__ = "departments"
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(Text)
     name_th: Mapped[str] = mapped_column(Text)
     name_en: Mapped[str] = mapped_column(Text)
     notify_email: Mapped[str | None] = mapped_column(Text)  # staff alerts, sql/008
     notify_line_group: Mapped[str | None] = mapped_column(Text)  # a LINE groupId, sql/008
 
+    __table_args__ = (UniqueConstraint("organization_id", "code"),)
+
 
 class Category(Base):
     __tablename__ = "categories"
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(Text)
     name_th: Mapped[str] = mapped_column(Text)
     name_en: Mapped[str] = mapped_column(Text)
@@ -93,6 +101,8 @@ class Category(Base):
 
     department: Mapped[Department] = relationship()
 
+    __table_args__ = (UniqueConstraint("organization_id", "code"),)
+
     def sla(self, step: str) -> int:
         return int(self.sla_minutes.get(step, DEFAULT_SLA_MINUTES[step]))
 
@@ -100,7 +110,7 @@ class Category(Base):
 class User(UserMixin, Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(Text)
     display_name: Mapped[str] = mapped_column(Text, default="")
     password_hash: Mapped[str] = mapped_column(Text)
@@ -120,11 +130,11 @@ class User(UserMixin, Base):
 
 class Incident(Base):
     __tablename__ = "incidents"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     tracking_code: Mapped[str] = mapped_column(Text, unique=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
-    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id", ondelete="SET NULL"))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     status: Mapped[str] = mapped_column(Text, default="new")
     is_open: Mapped[bool] = mapped_column(Boolean, Computed("status IN ('new', 'accepted', "
@@ -138,7 +148,7 @@ class Incident(Base):
     reporter_line_user: Mapped[str | None] = mapped_column(Text)  # LINE userId, sql/006
     channel: Mapped[str] = mapped_column(Text, default="web")
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    duplicate_of: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("incidents.id"))
     followers_count: Mapped[int] = mapped_column(Integer, default=0)
     idempotency_key: Mapped[str | None] = mapped_column(Text, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -159,11 +169,18 @@ class Incident(Base):
         order_by="IncidentEvent.created_at, IncidentEvent.id", back_populates="incident")
     photos: Mapped[list["Photo"]] = relationship(order_by="Photo.id", back_populates="incident")
 
+    # The partial indexes on open cases are SQL's alone (tests/test_models_schema.py).
+    __table_args__ = (
+        Index("incidents_org_status_village_idx", "organization_id", "status", "village_id"),
+        Index("incidents_updated_idx", "organization_id", "updated_at"),
+        Index("incidents_org_created_idx", "organization_id", created_at.desc()),
+    )
+
 
 class IncidentEvent(Base):
     __tablename__ = "incident_events"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incidents.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_label: Mapped[str] = mapped_column(Text, default="")
     action: Mapped[str] = mapped_column(Text)
@@ -176,32 +193,36 @@ class IncidentEvent(Base):
     incident: Mapped[Incident] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
 
+    __table_args__ = (Index("incident_events_incident_idx", "incident_id", "created_at"),)
+
 
 class Photo(Base):
     __tablename__ = "photos"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incidents.id"))
     kind: Mapped[str] = mapped_column(Text)
     path: Mapped[str] = mapped_column(Text)
     thumb_path: Mapped[str] = mapped_column(Text)
     content_type: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(Text)
     size_bytes: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     phash: Mapped[int | None] = mapped_column(BigInteger)  # perceptual hash, see evidence.py
     captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # from EXIF
-    closing_id: Mapped[int | None] = mapped_column(ForeignKey("closings.id"))
+    closing_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("closings.id"))
 
     incident: Mapped[Incident] = relationship(back_populates="photos")
+
+    __table_args__ = (Index("photos_incident_idx", "incident_id"),)
 
 
 class Follower(Base):
     """A citizen who added +1 to a case; contact private like the reporter's."""
     __tablename__ = "incident_followers"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incidents.id"))
     name: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(Text)
     line_id: Mapped[str | None] = mapped_column(Text)
@@ -209,6 +230,8 @@ class Follower(Base):
     line_user: Mapped[str | None] = mapped_column(Text)  # LINE userId, sql/006
     idempotency_key: Mapped[str | None] = mapped_column(Text, unique=True)  # sql/003
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("incident_followers_incident_idx", "incident_id"),)
 
 
 class ApiKey(Base):
@@ -228,10 +251,10 @@ class ApiKey(Base):
 class Closing(Base):
     """A crew's closing of a case: result, note, where and when, photos, the evidence checks."""
     __tablename__ = "closings"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incidents.id"))
     crew_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    event_id: Mapped[int] = mapped_column(ForeignKey("incident_events.id"), unique=True)
+    event_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incident_events.id"), unique=True)
     idempotency_key: Mapped[str] = mapped_column(Text, unique=True)
     result: Mapped[str] = mapped_column(Text)  # fixed / cannot_fix
     reason: Mapped[str | None] = mapped_column(Text)
@@ -239,13 +262,15 @@ class Closing(Base):
     closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     position = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
-    position_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    position_accuracy_m: Mapped[float | None] = mapped_column(REAL)
     checks: Mapped[dict] = mapped_column(JSONB)
     needs_review: Mapped[bool] = mapped_column(Boolean)
 
     incident: Mapped[Incident] = relationship()
     crew: Mapped[User] = relationship()
     photos: Mapped[list[Photo]] = relationship(order_by="Photo.id")
+
+    __table_args__ = (Index("closings_incident_idx", "incident_id", "id"),)
 
 
 class LineWebhookEvent(Base):
@@ -262,13 +287,14 @@ class Notification(Base):
     """One message to one recipient in the outbox (sql/008, mapdash/notify)."""
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("incident_events.id"))
+    incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incidents.id"))
+    event_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("incident_events.id"))
     kind: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(Text)  # email / line
     recipient: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict] = mapped_column(JSONB)
-    key: Mapped[str] = mapped_column(UUID(as_uuid=False), server_default=func.gen_random_uuid())
+    key: Mapped[str] = mapped_column(UUID(as_uuid=False), unique=True,
+                                     server_default=func.gen_random_uuid())
     dedupe_key: Mapped[str] = mapped_column(Text, unique=True)
     status: Mapped[str] = mapped_column(Text, server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -280,11 +306,14 @@ class Notification(Base):
 
     incident: Mapped[Incident] = relationship()
 
+    __table_args__ = (Index("notifications_incident_idx", "incident_id"),)
+
 
 class OverdueAlert(Base):
     """An overdue step of a case that staff were alerted about, once (sql/008)."""
     __tablename__ = "overdue_alerts"
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incidents.id"),
+                                             primary_key=True)
     step_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     status: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

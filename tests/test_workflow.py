@@ -1,5 +1,8 @@
-"""The case state machine: every action from every status for every role, generated from the
-one table in workflow.py; the audit trail; who may see what; the service clock."""
+"""The case state machine: every action from every status for every role, checked against the
+matrix written out below from the documents (seed 001's staff steps, the issues, the README),
+never generated from the table in workflow.py, so a wrong table entry fails; the audit trail;
+who may see what; the service clock."""
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,7 +24,84 @@ from mapdash.models import (
 )
 from tests.factories import make_incident, make_org
 
-ACTORS = ROLES + (workflow.CITIZEN,)
+# --- the expected matrix --------------------------------------------------------------------
+# Statuses: sql/001 (incidents.status). Open ones wait on someone; closed ones are done.
+NEW, ACCEPTED, INFO_REQUESTED = "new", "accepted", "info_requested"
+ASSIGNED, IN_PROGRESS = "assigned", "in_progress"
+RESOLVED, REJECTED, DUPLICATE = "resolved", "rejected", "duplicate"
+OPEN = (NEW, ACCEPTED, INFO_REQUESTED, ASSIGNED, IN_PROGRESS)
+CLOSED = (RESOLVED, REJECTED, DUPLICATE)
+EVERY_STATUS = OPEN + CLOSED
+
+# Who acts (issue 2: admin, dispatcher, officer of a department, crew; the citizen answering a
+# question has no account). Issue 4: the dispatcher's panel is for admin, dispatcher and officer.
+ADMIN, DISPATCHER, OFFICER, CREW, CITIZEN = "admin", "dispatcher", "officer", "crew", "citizen"
+STAFF = frozenset({ADMIN, DISPATCHER, OFFICER})
+ACTORS = (ADMIN, DISPATCHER, OFFICER, CREW, CITIZEN)
+
+
+@dataclass(frozen=True)
+class Expected:
+    sources: frozenset[str]   # the statuses the action may start from
+    target: str | None        # the status it leads to; None: the case keeps its status
+    roles: frozenset[str]
+    public: bool              # the citizen sees the event on the tracking page
+    needs_note: bool          # refused without a message or reason
+
+
+def row(sources, target, roles, public, needs_note):
+    return Expected(frozenset(sources), target, frozenset(roles), public, needs_note)
+
+
+PUBLIC, INTERNAL, NOTE_NEEDED, NO_NOTE = True, False, True, False
+
+EXPECTED: dict[str, Expected] = {
+    # action: row(may start from, leads to, who may take it, citizen sees it?, note needed?)
+    # Seed 001 steps 1-2: see the new case, check it, take it on (issue 4: รับเรื่อง).
+    "accept": row({NEW}, ACCEPTED, STAFF, PUBLIC, NO_NOTE),
+    # Seed 001 step 3: ask the citizen for what is missing, with the message that goes to them.
+    "request_info": row({NEW, ACCEPTED}, INFO_REQUESTED, STAFF, PUBLIC, NOTE_NEEDED),
+    # The citizen's answer (replies.py: by the signed link or in the LINE chat); staff record
+    # one that came by phone.
+    "reply": row({INFO_REQUESTED}, ACCEPTED, STAFF | {CITIZEN}, PUBLIC, NOTE_NEEDED),
+    # Issue 4: assign to a crew member; again later, to hand the work to another crew member.
+    "assign": row({ACCEPTED, ASSIGNED, IN_PROGRESS}, ASSIGNED, STAFF, PUBLIC, NO_NOTE),
+    # Issue 4 (the panel) and issue 5 (the crew's popup): start work.
+    "start": row({ASSIGNED}, IN_PROGRESS, STAFF | {CREW}, PUBLIC, NO_NOTE),
+    # Seed 001 steps 6-7, issue 5: the crew closes with a note (and evidence); staff may too.
+    "resolve": row({ACCEPTED, ASSIGNED, IN_PROGRESS}, RESOLVED, STAFF | {CREW}, PUBLIC,
+                   NOTE_NEEDED),
+    # Issue 4: reject with a reason, before the work is handed to a crew.
+    "reject": row({NEW, ACCEPTED, INFO_REQUESTED}, REJECTED, STAFF, PUBLIC, NOTE_NEEDED),
+    # Issue 4: mark as duplicate of another open case (its followers move over).
+    "mark_duplicate": row({NEW, ACCEPTED, INFO_REQUESTED}, DUPLICATE, STAFF, PUBLIC, NO_NOTE),
+    # Issue 4: reopen a closed case, back to the prepare step (officers: see the doubts below).
+    "reopen": row(CLOSED, ACCEPTED, {ADMIN, DISPATCHER}, PUBLIC, NOTE_NEEDED),
+    # An internal note, in any status; never shown to the citizen.
+    "comment": row(EVERY_STATUS, None, STAFF | {CREW}, INTERNAL, NOTE_NEEDED),
+    # Seed 001 step 4: the request form printed for the executive, recorded for the clock.
+    "print_form": row(EVERY_STATUS, None, STAFF, INTERNAL, NO_NOTE),
+    # Issue 5: a crew's closing flagged "evidence needs review" is accepted, or sent back to
+    # the crew, who is at work on it again. Only while evidence_review == 'needs_review'.
+    "accept_evidence": row({RESOLVED}, None, STAFF, INTERNAL, NO_NOTE),
+    "send_back": row({RESOLVED}, IN_PROGRESS, STAFF, INTERNAL, NOTE_NEEDED),
+}
+# Doubts, where the documents are silent and the matrix keeps today's behaviour: whether an
+# officer may reopen (issue 4 lists reopen among the panel's actions, issue 12 has "a dispatcher"
+# review a reopened case); whether a crew member may write internal notes (no crew page offers
+# it); whether officers review evidence (issue 5 says "the dispatcher").
+
+# What the evidence review actions leave in incidents.evidence_review (sql/005).
+EVIDENCE_REVIEW = {"accept_evidence": "accepted", "send_back": "sent_back"}
+NOTE = "ข้อความถึงผู้แจ้ง"
+
+
+def test_the_table_has_exactly_the_actions_of_the_matrix():
+    """A new action (or status, or role) must be added to the matrix above, consciously."""
+    assert sorted(workflow.TRANSITIONS) == sorted(EXPECTED)
+    assert sorted(STATUSES) == sorted(EVERY_STATUS) and sorted(ROLES) == sorted(ACTORS[:-1])
+    assert workflow.CITIZEN == CITIZEN
+    assert sorted(workflow.EVIDENCE_REVIEW) == sorted(EVIDENCE_REVIEW)
 
 
 def _user(session, org_id, role, name, department_id=None):
@@ -39,7 +119,7 @@ def world(session):
     engineering = session.scalar(select(Department.id).where(
         Department.organization_id == org.id, Department.code == "engineering"))
     users = {role: _user(session, org.id, role, role,
-                         engineering if role in ("officer", "crew") else None) for role in ROLES}
+                         engineering if role in (OFFICER, CREW) else None) for role in ROLES}
     users["other_crew"] = _user(session, org.id, "crew", "crew2", engineering)
     case = make_incident(session, description="ไฟฟ้าส่องสว่างดับหน้าวัด")
     original = make_incident(session, lon=100.006, lat=10.006, description="ไฟดับจุดเดียวกัน")
@@ -47,72 +127,108 @@ def world(session):
     return {"org": org, "users": users, "case": case, "original": original}
 
 
-def _arrange(session, case, status, evidence_review=None):
-    """Put the case in `status` as if the steps before had been taken, assigned to the crew."""
+def _arrange(session, case, status, evidence_review=None, assigned_to=None):
+    """Put the case in `status` as if the steps before had been taken."""
     case.status = status
-    case.closed_at = datetime.now(UTC) if status in workflow.CLOSED else None
+    case.closed_at = datetime.now(UTC) if status in CLOSED else None
     case.evidence_review = evidence_review
+    case.assigned_to = assigned_to
     session.flush()
 
 
-def _args(world):
-    return dict(note="ข้อความถึงผู้แจ้ง", assignee_id=world["users"]["crew"].id,
-                duplicate_of=world["original"].id)
+def _args(world, note=NOTE):
+    return dict(note=note, assignee_id=world["users"]["crew"].id, duplicate_of=world["original"].id)
 
 
-@pytest.mark.parametrize("action", sorted(workflow.TRANSITIONS))
+def _row(session, case_id):
+    """The whole stored case, to show that a refused action changed nothing."""
+    return session.execute(text("SELECT to_jsonb(i) FROM incidents i WHERE id = :id"),
+                           {"id": case_id}).scalar_one()
+
+
+def _events(session):
+    return session.scalar(select(func.count()).select_from(IncidentEvent))
+
+
+def _refused(session, case_id, action, actor, **args):
+    """perform refuses: a UserError with a 4xx and both messages, the case and audit unchanged."""
+    before, events_before = _row(session, case_id), _events(session)
+    with pytest.raises(UserError) as refused:
+        workflow.perform(session, case_id, action, actor, **args)
+    error = refused.value
+    assert 400 <= error.status < 500 and error.message_th and error.message_en
+    assert _row(session, case_id) == before and _events(session) == events_before
+    return error
+
+
+@pytest.mark.parametrize("action", sorted(EXPECTED))
 def test_every_role_and_status_for(action, session, world):
-    """The table is the only judge: allowed exactly where it says, refused everywhere else."""
-    transition = workflow.TRANSITIONS[action]
+    """Allowed exactly where the matrix says, refused everywhere else, with nothing changed."""
+    expected = EXPECTED[action]
     case, users = world["case"], world["users"]
-    review = "needs_review" if action in workflow.EVIDENCE_REVIEW else None
+    review = "needs_review" if action in EVIDENCE_REVIEW else None
     for role in ACTORS:
-        actor = None if role == workflow.CITIZEN else users[role]
-        for status in STATUSES:
+        actor = None if role == CITIZEN else users[role]
+        for status in EVERY_STATUS:
+            where = (role, status)
             savepoint = session.begin_nested()
-            _arrange(session, case, status, review)
-            case.assigned_to = users["crew"].id
-            session.flush()
-            events_before = session.scalar(select(func.count()).select_from(IncidentEvent))
-            allowed = role in transition.roles and status in transition.sources
-            if allowed:
-                event = workflow.perform(session, case.id, action, actor, **_args(world))
-                assert (event.action, event.from_status) == (action, status), (role, status)
-                assert case.status == (transition.target or status), (role, status)
-                assert event.to_status == case.status and event.public == transition.public
-                assert event.actor_id == (actor.id if actor else None)
-            else:
-                with pytest.raises(UserError) as refused:
-                    workflow.perform(session, case.id, action, actor, **_args(world))
-                expected = "forbidden_action" if role not in transition.roles else "bad_transition"
-                assert refused.value.code == expected, (role, status)
-                assert refused.value.status in (403, 409) and refused.value.message_th
-                assert case.status == status
-            added = session.scalar(select(func.count()).select_from(IncidentEvent)) - events_before
-            assert added == (1 if allowed else 0), (role, status)
+            _arrange(session, case, status, review, assigned_to=users["crew"].id)
+            allowed = role in expected.roles and status in expected.sources
+            if not allowed:
+                error = _refused(session, case.id, action, actor, **_args(world))
+                if role not in expected.roles:
+                    assert (error.code, error.status) == ("forbidden_action", 403), where
+                else:
+                    assert (error.code, error.status) == ("bad_transition", 409), where
+                savepoint.rollback()
+                continue
+            if expected.needs_note:
+                error = _refused(session, case.id, action, actor, **_args(world, note="   "))
+                assert (error.code, error.status) == ("note_required", 400), where
+            events_before = _events(session)
+            # An action that needs no note is taken without one.
+            event = workflow.perform(session, case.id, action, actor,
+                                     **_args(world, NOTE if expected.needs_note else ""))
+            assert (event.action, event.from_status) == (action, status), where
+            assert case.status == (expected.target or status), where
+            assert event.to_status == case.status and event.public == expected.public, where
+            assert event.actor_id == (actor.id if actor else None), where
+            label = actor.display_name if actor else "ประชาชน"
+            assert event.actor_label == label, where
+            assert event.note == (NOTE if expected.needs_note else ""), where
+            assert (case.closed_at is not None) == (case.status in CLOSED), where
+            assert _events(session) == events_before + 1, where
+            if action in EVIDENCE_REVIEW:
+                assert case.evidence_review == EVIDENCE_REVIEW[action], where
+            if action == "mark_duplicate":
+                assert case.duplicate_of == world["original"].id, where
             savepoint.rollback()
 
 
-def test_allowed_actions_agree_with_the_table(session, world):
-    case, dispatcher = world["case"], world["users"]["dispatcher"]
-    for status in STATUSES:
-        _arrange(session, case, status)
-        expected = [name for name, t in workflow.TRANSITIONS.items()
-                    if "dispatcher" in t.roles and status in t.sources
-                    and name not in workflow.EVIDENCE_REVIEW]
-        assert workflow.allowed_actions(dispatcher, case) == expected
+def test_evidence_is_reviewed_only_while_a_closing_needs_review(session, world):
+    case, users = world["case"], world["users"]
+    for review in (None, "accepted", "sent_back"):
+        for action in EVIDENCE_REVIEW:
+            for role in sorted(EXPECTED[action].roles):
+                _arrange(session, case, RESOLVED, review, assigned_to=users["crew"].id)
+                error = _refused(session, case.id, action, users[role], **_args(world))
+                assert (error.code, error.status) == ("no_evidence_review", 409), (review, action)
 
 
-@pytest.mark.parametrize("action", sorted(a for a, t in workflow.TRANSITIONS.items() if t.needs_note))
-def test_a_message_or_reason_is_required_for(action, session, world):
-    case = world["case"]
-    status = sorted(workflow.TRANSITIONS[action].sources)[0]
-    _arrange(session, case, status, "needs_review" if action in workflow.EVIDENCE_REVIEW else None)
-    with pytest.raises(UserError) as refused:
-        workflow.perform(session, case.id, action, world["users"]["admin"], note="   ",
-                         assignee_id=world["users"]["crew"].id)
-    assert refused.value.code == "note_required" and refused.value.status == 400
-    assert case.status == status
+def test_allowed_actions_agree_with_the_matrix(session, world):
+    case, users = world["case"], world["users"]
+    for role in ACTORS:
+        actor = None if role == CITIZEN else users[role]
+        for status in EVERY_STATUS:
+            for review in (None, "needs_review"):
+                _arrange(session, case, status, review, assigned_to=users["crew"].id)
+                expected = {name for name, e in EXPECTED.items()
+                            if role in e.roles and status in e.sources
+                            and (name not in EVIDENCE_REVIEW or review == "needs_review")}
+                allowed = workflow.allowed_actions(actor, case)
+                assert set(allowed) == expected, (role, status, review)
+                # ... once each, in the table's order (the order of the panel's buttons)
+                assert allowed == [name for name in workflow.TRANSITIONS if name in expected]
 
 
 def test_unknown_action_and_missing_case_are_refused(session, world):
@@ -156,6 +272,13 @@ def test_officers_act_only_on_their_departments_cases(session, world):
     with pytest.raises(UserError) as refused:
         workflow.perform(session, ems.id, "accept", officer)
     assert refused.value.status == 404 and session.get(Incident, ems.id).status == "new"
+    # Whatever the action and the status: as if the case did not exist.
+    for status in EVERY_STATUS:
+        _arrange(session, ems, status, "needs_review" if status == RESOLVED else None)
+        for action in EXPECTED:
+            error = _refused(session, ems.id, action, officer, **_args(world))
+            assert (error.code, error.status) == ("not_found", 404), (status, action)
+    _arrange(session, ems, NEW)
     workflow.perform(session, world["case"].id, "accept", officer)  # engineering: theirs
     workflow.perform(session, ems.id, "accept", dispatcher)         # the dispatcher: all
     assert ems.status == "accepted"
@@ -191,6 +314,15 @@ def test_crews_work_only_on_cases_assigned_to_them(session, world):
     assert refused.value.status == 404 and case.status == "assigned"
     workflow.perform(session, case.id, "start", other)
     assert case.status == "in_progress"
+    # Whatever the action and the status: as if the case did not exist.
+    for status in EVERY_STATUS:
+        savepoint = session.begin_nested()
+        _arrange(session, case, status, "needs_review" if status == RESOLVED else None,
+                 assigned_to=other.id)
+        for action in EXPECTED:
+            error = _refused(session, case.id, action, crew, **_args(world))
+            assert (error.code, error.status) == ("not_found", 404), (status, action)
+        savepoint.rollback()
 
 
 @pytest.mark.parametrize("who", ["admin", "dispatcher", "nobody", "other_org"])
