@@ -1,13 +1,13 @@
 """mapdash: citizens' reports of local problems, on a map, for Thai local administrations."""
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from mapdash import config, db, i18n
+from mapdash import config, db, i18n, vocabulary
 from mapdash.config import PROJECT_ROOT
+from mapdash.extensions import csrf
+from mapdash.field.evidence import REVIEW_LABELS
+from mapdash.field.fieldwork import REASON_LABELS, RESULT_LABELS
 from mapdash.office import auth
-
-csrf = CSRFProtect()
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -25,6 +25,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
+    # The vocabulary the templates use (labels render in the reader's language).
+    app.jinja_env.globals.update(
+        OFFICE_ROLES=vocabulary.OFFICE_ROLES, RESULT_LABELS=RESULT_LABELS,
+        REASON_LABELS=REASON_LABELS, REVIEW_LABELS=REVIEW_LABELS)
+    app.jinja_env.filters["status_label"] = lambda status: vocabulary.STATUS_LABELS[status]
 
     from mapdash.views import register_blueprints
     register_blueprints(app)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from mapdash.config import VAR_DIR
 from mapdash.errors import UserError
+from mapdash.vocabulary import ROLES
 
 
 def local_database_url() -> str:
@@ -97,7 +98,7 @@ def seed_synthetic_command(count, org_slug):
 
 @click.group("villages")
 def villages_group():
-    """Village (หมู่บ้าน) boundaries."""
+    """Village (muban) boundaries."""
 
 
 @villages_group.command("import")
@@ -133,7 +134,7 @@ def villages_import(path, org_slug, crs, number_field, name_field, update_bounda
         session.commit()
     for feature in features:
         if feature.repaired:
-            click.echo(f"feature {feature.index}: invalid geometry repaired (หมู่ {feature.number})")
+            click.echo(f"feature {feature.index}: invalid geometry repaired (village {feature.number})")
     click.echo(f"imported {result['created']} new and {result['updated']} updated villages; "
                f"{result['relocated']} cases re-assigned to villages")
 
@@ -145,7 +146,7 @@ def users_group():
 
 @users_group.command("create")
 @click.option("--email", required=True)
-@click.option("--role", required=True, type=click.Choice(["admin", "dispatcher", "officer", "crew"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--department", default=None, help="Department code (required for officers).")
 @click.option("--org", "org_slug", default=None, help="Organization slug (default: the first).")
 @click.option("--name", "display_name", default="")

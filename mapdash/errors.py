@@ -1,17 +1,27 @@
-"""Errors that reach a user carry the same message in Thai and in English."""
+"""Errors that reach a user: a code for programs, and a message shown in Thai and English."""
+from mapdash.i18n import LazyText, _l, both
+
+# Refusals several places give.
+LOGIN_REQUIRED = _l("Please sign in first")
+FORBIDDEN = _l("Your account may not open this page")
+NOT_FOUND = _l("Page not found")
+TOO_LARGE = _l("The upload is too large")
+FORM_EXPIRED = _l("The form expired: reload the page and try again")
 
 
 class UserError(ValueError):
-    """Bad input or a refused action: answered with a 4xx and both messages, never a 500."""
+    """Bad input or a refused action: answered with a 4xx and both messages, never a 500.
+
+    `message` is a lazy message (`_l(...)`): it is rendered in each language when answered."""
 
     status = 400
 
-    def __init__(self, code: str, message_th: str, message_en: str, *, field: str | None = None,
+    def __init__(self, code: str, message: LazyText, *, field: str | None = None,
                  status: int | None = None):
-        super().__init__(message_en)
         self.code = code
-        self.message_th = message_th
-        self.message_en = message_en
+        self.message = message
+        self.message_th, self.message_en = both(message)
+        super().__init__(self.message_en)
         self.field = field
         if status is not None:
             self.status = status

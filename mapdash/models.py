@@ -19,11 +19,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-OPEN_STATUSES = ("new", "accepted", "info_requested", "assigned", "in_progress")
-CLOSED_STATUSES = ("resolved", "rejected", "duplicate")
-STATUSES = OPEN_STATUSES + CLOSED_STATUSES
-ROLES = ("admin", "dispatcher", "officer", "crew")
-
 # The time limit of each staff step, in minutes (seed 001, streetlights).
 DEFAULT_SLA_MINUTES = {
     "acknowledge": 5, "check": 5, "inform": 5, "print": 5,
@@ -62,10 +57,6 @@ class Village(Base):
 
     __table_args__ = (UniqueConstraint("organization_id", "number"),
                       Index("villages_geom_gix", "geom", postgresql_using="gist"))
-
-    @property
-    def label_th(self) -> str:
-        return f"หมู่ {self.number} {self.name_th}"
 
 
 class Department(Base):

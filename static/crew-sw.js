@@ -13,9 +13,9 @@ const VILLAGES = "/api/villages.geojson";
 const SHELL = [
   PAGE, CASES,
   "/static/css/app.css", "/static/css/crew.css",
-  "/static/js/crew.js", "/static/js/crew-outbox.js",
+  "/static/js/i18n.js", "/static/js/crew.js", "/static/js/crew-outbox.js", "/static/js/sign-out.js",
   "/vendor/leaflet/leaflet.js", "/vendor/leaflet/leaflet.css",
-  "/static/crew.webmanifest", "/static/icons/crew-192.png",
+  "/crew/manifest.webmanifest", "/static/icons/crew-192.png",
 ];
 const NETWORK_WAIT_MS = 5000;
 

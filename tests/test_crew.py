@@ -83,14 +83,16 @@ def test_crew_page_has_the_map_the_camera_and_the_offline_parts(crew_client):
     assert '<html lang="th">' in page
     assert 'src="/vendor/leaflet/leaflet.js"' in page
     assert 'accept="image/*" capture="environment" multiple' in page
-    assert 'rel="manifest" href="/static/crew.webmanifest"' in page
+    assert 'rel="manifest" href="/crew/manifest.webmanifest"' in page
     assert "ปิดงาน" in page and "แก้ไขไม่ได้" in page
     sources = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert [s for s in sources if s.startswith(("http:", "https:", "//"))] == []
     config = json.loads(re.search(r'<script type="application/json" id="crew-page">(.*?)</script>',
                                   page, re.S).group(1))
     assert config["urls"]["worker"] == "/crew/sw.js" and config["urls"]["scope"] == "/crew/"
-    assert config["texts"]["crew.waiting"] == "รอส่ง"
+    messages = json.loads(re.search(
+        r'<script type="application/json" id="mapdash-messages">(.*?)</script>', page, re.S).group(1))
+    assert messages["Waiting to send"] == "รอส่ง"
 
 
 def test_service_worker_is_served_for_the_crew_scope(client):
@@ -105,8 +107,8 @@ def test_service_worker_is_served_for_the_crew_scope(client):
 
 
 def test_manifest_and_its_icons_exist(client):
-    response = client.get("/static/crew.webmanifest")
-    assert response.status_code == 200
+    response = client.get("/crew/manifest.webmanifest")
+    assert response.status_code == 200 and response.mimetype == "application/manifest+json"
     manifest = json.loads(response.data)
     assert manifest["start_url"] == "/crew/" and manifest["display"] == "standalone"
     for icon in manifest["icons"]:

@@ -556,7 +556,7 @@ def test_an_overdue_case_alerts_its_department_once_per_step(napp, db, people, s
     assert {tuple(r.recipients) for r in overdue_mail} == {("engineering@tambon.example",)}
     text = overdue_mail[0].message.get_body(("plain",)).get_content()
     due = format_date(reported + timedelta(minutes=10), with_time=True, lang="th")
-    assert case.tracking_code in text and "รับและตรวจสอบเรื่อง" in text and due in text
+    assert case.tracking_code in text and "รับเรื่องและตรวจสอบ" in text and due in text
 
 
 def test_loading_the_demo_writes_no_message(demo_session):

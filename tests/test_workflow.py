@@ -12,16 +12,8 @@ from sqlalchemy.exc import DBAPIError
 
 from mapdash.cases import workflow
 from mapdash.errors import UserError
-from mapdash.models import (
-    ROLES,
-    STATUSES,
-    Category,
-    Department,
-    Follower,
-    Incident,
-    IncidentEvent,
-    User,
-)
+from mapdash.models import Category, Department, Follower, Incident, IncidentEvent, User
+from mapdash.vocabulary import ROLES, STATUSES
 from tests.factories import make_incident, make_org
 
 # --- the expected matrix --------------------------------------------------------------------

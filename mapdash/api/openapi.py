@@ -11,7 +11,7 @@ from mapdash.cases.questions import DATATYPES
 from mapdash.field import fieldwork
 from mapdash.integrations.open311.requests import MAX_LIST, MAX_RESULTS
 from mapdash.maps.geo import CASE_LIMIT_DEFAULT, CASE_LIMIT_MAX
-from mapdash.models import OPEN_STATUSES, STATUSES
+from mapdash.vocabulary import OPEN_STATUSES, STATUSES
 
 
 def _nullable(schema: dict) -> dict:
@@ -74,7 +74,7 @@ LAT = _query("lat", {"type": "number", "minimum": -90, "maximum": 90},
 PUBLIC_FILTERS = [
     ORG,
     _query("type", STRING, "Case type code (streetlight, water, road, ...)."),
-    _query("village", {"type": "integer", "minimum": 0}, "Village number (หมู่)."),
+    _query("village", {"type": "integer", "minimum": 0}, "Village number (mu)."),
     _query("status", {"enum": ["open", *STATUSES]},
            "`open` (every status not yet done) or one status."),
 ]
@@ -204,7 +204,7 @@ PATHS = {
         "503": _content(_object({"status": {"const": "unavailable"},
                                  "database": {"const": "down"}}), "The database is down.")},
         "health"),
-    "/api/villages.geojson": _get("The villages (หมู่) with their number of open cases", [
+    "/api/villages.geojson": _get("The villages (mu) with their number of open cases", [
         _query("org", STRING, "Organization slug; default: the first organization.")], {
         "200": _content(_ref("Villages"), "Every village.", "application/geo+json"),
         "404": _error("Unknown organization.")}, "public"),
@@ -365,7 +365,8 @@ NEW_REQUEST = {
         "lat": {"type": "number", "minimum": -90, "maximum": 90},
         "long": {"type": "number", "minimum": -180, "maximum": 180},
         "address_string": {"type": "string", "description": "Used when lat and long are not "
-                           "sent: names one village, by number (หมู่ 3, ม.3, Moo 3) or name."},
+                           "sent: names one village, by number (\"mu 3\" in Thai script or "
+                           "abbreviated, \"Moo 3\") or name."},
         "attribute": {
             "type": "object", "description": "The answers to the service definition's "
             "attributes, sent as `attribute[CODE]=value`; a multivaluelist as "

@@ -1,5 +1,6 @@
 """The citizens' side: sending a report, the duplicate hint, the place check, one phone photo,
-and the public list and map, with the table full of synthetic cases."""
+and the public list and map, with the table full of synthetic cases. The Thai description
+sent is demo data, like mapdash/demo/data.py's."""
 import io
 import itertools
 
@@ -10,7 +11,7 @@ from mapdash.cases import intake, photos
 from mapdash.maps import public_cases
 from mapdash.office.orgs import find_organization
 
-PIN = {"lat": "17.3512", "lon": "104.6213"}  # หมู่ 1 of the demo tambon
+PIN = {"lat": "17.3512", "lon": "104.6213"}  # village 1 of the demo tambon
 
 
 def twelve_megapixel_jpeg() -> bytes:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from mapdash.cases import intake, workflow
 from mapdash.errors import UserError
 from mapdash.field import evidence
+from mapdash.i18n import _l
 from mapdash.models import Incident, IncidentEvent, User
 
 # Actions with a button of their own, not in the panel's list of workflow actions.
@@ -36,8 +37,7 @@ def load_case(session: Session, actor: User, incident_id: int) -> Incident:
         selectinload(Incident.events).selectinload(IncidentEvent.actor),
         selectinload(Incident.photos))).first()
     if incident is None or not workflow.can_see(actor, incident):
-        raise UserError("not_found", "ไม่พบเรื่องนี้ หรือไม่มีสิทธิ์เข้าถึง",
-                        "No such case, or it is not yours to see", status=404)
+        raise UserError("not_found", _l("No such case, or it is not yours to see"), status=404)
     return incident
 
 
@@ -61,6 +61,6 @@ def case_id_by_code(session: Session, organization_id: int, code: str) -> int:
     """The id of the organization's case with this tracking code (as a person types it)."""
     found = intake.find_by_code(session, code)
     if found is None or found.organization_id != organization_id:
-        raise UserError("unknown_code", f"ไม่พบเรื่องรหัส {code.strip()}",
-                        f"No case with the code {code.strip()!r}", field="duplicate_of")
+        raise UserError("unknown_code", _l("No case with the code '%(code)s'", code=code.strip()),
+                        field="duplicate_of")
     return found.id

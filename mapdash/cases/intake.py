@@ -21,17 +21,15 @@ from sqlalchemy.orm import Session
 from mapdash.cases.photos import MAX_PHOTOS, ProcessedPhoto, store_photo
 from mapdash.cases.questions import check_answers
 from mapdash.errors import UserError
+from mapdash.i18n import _l, _lp, in_office_language
 from mapdash.models import Category, Follower, Incident, IncidentEvent, Organization
+from mapdash.vocabulary import CITIZEN_LABEL, EMAIL, IDEMPOTENCY_KEY
 
 # No 0/O, 1/I/L: a code read over the phone must not be misheard.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 MAX_DESCRIPTION = 4000  # GeoReport v2's limit, for every channel (sql/010)
 DUPLICATE_RADIUS_M = 100
-OUTSIDE_AREA = ("ตำแหน่งนี้อยู่นอกพื้นที่ที่ระบบนี้ให้บริการ",
-                "This place is outside every area this service covers")
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-# Deliberately loose: one @, a dot in the domain, no spaces. The mail server has the last word.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+OUTSIDE_AREA = _l("This place is outside every area this service covers")
 
 
 @dataclass
@@ -70,20 +68,20 @@ def find_by_code(session: Session, typed: str) -> Incident | None:
         Incident.tracking_code == normalize_tracking_code(typed))).first()
 
 
-_THAI_AXIS = {"longitude": "ลองจิจูด", "latitude": "ละติจูด"}
+_AXES = {"longitude": _l("longitude"), "latitude": _l("latitude")}
 
 
 def parse_coordinate(value, name: str, low: float, high: float) -> float:
     """A finite number within [low, high] (Thai digits welcome), else a UserError."""
-    thai = _THAI_AXIS.get(name, name)
+    axis = _AXES.get(name, name)
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise UserError("bad_coordinate", f"พิกัด{thai}ต้องเป็นตัวเลข",
-                        f"The {name} coordinate must be a number", field=name) from None
+        raise UserError("bad_coordinate", _l("The %(axis)s coordinate must be a number", axis=axis),
+                        field=name) from None
     if not math.isfinite(number) or not low <= number <= high:
-        raise UserError("bad_coordinate", f"พิกัด{thai}ต้องอยู่ระหว่าง {low:g} ถึง {high:g}",
-                        f"The {name} coordinate must be between {low:g} and {high:g}", field=name)
+        raise UserError("bad_coordinate", _l("The %(axis)s coordinate must be between %(low)s and %(high)s",
+                                             axis=axis, low=format(low, "g"), high=format(high, "g")), field=name)
     return number
 
 
@@ -109,15 +107,15 @@ def locate(session: Session, lon: float, lat: float) -> tuple[int, int | None] |
 def _clean(value: str | None, limit: int, field: str) -> str | None:
     value = (value or "").strip()
     if len(value) > limit:
-        raise UserError("too_long", f"ข้อมูลยาวเกิน {limit:,} ตัวอักษร",
-                        f"This field is longer than {limit:,} characters", field=field)
+        raise UserError("too_long", _l("This field is longer than %(limit)s characters",
+                                       limit=format(limit, ",")), field=field)
     return value or None
 
 
 def _email(value: str | None) -> str | None:
     value = _clean(value, 254, "reporter_email")
-    if value and not _EMAIL.match(value):
-        raise UserError("bad_email", "ที่อยู่อีเมลไม่ถูกต้อง", "This e-mail address is not valid",
+    if value and not EMAIL.match(value):
+        raise UserError("bad_email", _l("This e-mail address is not valid"),
                         field="reporter_email")
     return value
 
@@ -129,9 +127,8 @@ def _contact(name: str | None, phone: str | None, line_id: str | None,
 
 
 def _idempotency_key(key: str | None) -> str | None:
-    if key and not _IDEMPOTENCY_KEY.match(key):
-        raise UserError("bad_idempotency_key", "แบบฟอร์มไม่ถูกต้อง กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง",
-                        "The form is invalid: reload the page and try again")
+    if key and not IDEMPOTENCY_KEY.match(key):
+        raise UserError("bad_idempotency_key", _l("The form is invalid: reload the page and try again"))
     return key or None
 
 
@@ -139,7 +136,7 @@ def _constraint(exc: IntegrityError) -> str | None:
     return getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
 
 
-def create_incident(session: Session, report: Report, *, actor_label: str = "ประชาชน",
+def create_incident(session: Session, report: Report, *, actor_label: str | None = None,
                     created_at: datetime | None = None,
                     photos: Sequence[ProcessedPhoto] = ()) -> Incident:
     """Validate and store a new case with its photos and first event. Flushes; the caller
@@ -150,14 +147,13 @@ def create_incident(session: Session, report: Report, *, actor_label: str = "ป
         if earlier is not None:
             return earlier
     if len(photos) > MAX_PHOTOS:
-        raise UserError("too_many_photos", f"แนบรูปภาพได้ไม่เกิน {MAX_PHOTOS} รูป",
-                        f"At most {MAX_PHOTOS} photos per report", field="photos")
+        raise UserError("too_many_photos", _l("At most %(max_photos)s photos per report",
+                                              max_photos=MAX_PHOTOS), field="photos")
     description = _clean(report.description, MAX_DESCRIPTION, "description") or ""
     name, phone, line_id, email = _contact(report.reporter_name, report.reporter_phone,
                                            report.reporter_line_id, report.reporter_email)
     if not report.category_code:
-        raise UserError("missing_category", "กรุณาเลือกประเภทเรื่องที่แจ้ง",
-                        "Please choose the type of problem", field="category")
+        raise UserError("missing_category", _l("Please choose the type of problem"), field="category")
 
     has_place = report.lon not in (None, "") or report.lat not in (None, "")
     point, org_id, village_id = None, None, None
@@ -166,7 +162,7 @@ def create_incident(session: Session, report: Report, *, actor_label: str = "ป
         lat = parse_coordinate(report.lat, "latitude", -90, 90)
         found = locate(session, lon, lat)
         if found is None:
-            raise UserError("outside_area", *OUTSIDE_AREA, field="location", status=422)
+            raise UserError("outside_area", OUTSIDE_AREA, field="location", status=422)
         org_id, village_id = found
         point = f"SRID=4326;POINT({lon!r} {lat!r})"
     else:
@@ -174,7 +170,7 @@ def create_incident(session: Session, report: Report, *, actor_label: str = "ป
             Organization.slug == report.organization_slug)).first() if report.organization_slug \
             else session.scalars(select(Organization).order_by(Organization.id)).first()
         if org is None:
-            raise UserError("unknown_org", "ไม่พบหน่วยงาน", "Unknown organization",
+            raise UserError("unknown_org", _l("Unknown organization"),
                             status=404)
         org_id = org.id
 
@@ -182,11 +178,9 @@ def create_incident(session: Session, report: Report, *, actor_label: str = "ป
         Category.organization_id == org_id, Category.code == report.category_code,
         Category.active)).first()
     if category is None:
-        raise UserError("unknown_category", "หน่วยงานนี้ไม่รับเรื่องประเภทนี้",
-                        "This organization does not take this type of report", field="category")
+        raise UserError("unknown_category", _l("This organization does not take this type of report"), field="category")
     if category.location_required and point is None:
-        raise UserError("missing_location", "กรุณาระบุตำแหน่งบนแผนที่",
-                        "Please mark the place on the map", field="location")
+        raise UserError("missing_location", _l("Please mark the place on the map"), field="location")
     answers = check_answers(category.questions, report.attributes or {})
 
     incident = Incident(
@@ -200,9 +194,10 @@ def create_incident(session: Session, report: Report, *, actor_label: str = "ป
     earlier = _insert(session, incident)
     if earlier is not None:
         return earlier
-    session.add(IncidentEvent(incident_id=incident.id, actor_label=actor_label, action="report",
+    session.add(IncidentEvent(incident_id=incident.id,
+                              actor_label=actor_label or in_office_language(CITIZEN_LABEL), action="report",
                               from_status=None, to_status="new", public=True,
-                              note="รับแจ้งเรื่องแล้ว", created_at=incident.created_at))
+                              note=in_office_language(_lp("event note", "Report received")), created_at=incident.created_at))
     for processed in photos:
         store_photo(session, incident, processed, "report")
     session.flush()
@@ -241,13 +236,12 @@ def follow_incident(session: Session, code: str, *, name: str | None = None,
     name, phone, line_id, email = _contact(name, phone, line_id, email)
     incident = find_by_code(session, code)
     if incident is None or incident.category.sensitive:
-        raise UserError("unknown_case", "ไม่พบเรื่องที่มีรหัสนี้", "No case has this code",
+        raise UserError("unknown_case", _l("No case has this code"),
                         status=404)
     if key and session.scalars(select(Follower.id).where(Follower.idempotency_key == key)).first():
         return incident
     if not incident.is_open:
-        raise UserError("case_closed", "เรื่องนี้ปิดไปแล้ว กรุณาแจ้งเป็นเรื่องใหม่",
-                        "This case is closed: please send a new report", status=409)
+        raise UserError("case_closed", _l("This case is closed: please send a new report"), status=409)
     try:
         with session.begin_nested():
             session.add(Follower(incident_id=incident.id, name=name, phone=phone,
@@ -259,9 +253,10 @@ def follow_incident(session: Session, code: str, *, name: str | None = None,
         return incident  # a concurrent double tap got there first
     session.execute(update(Incident).where(Incident.id == incident.id)
                     .values(followers_count=Incident.followers_count + 1))
-    session.add(IncidentEvent(incident_id=incident.id, actor_label="ประชาชน", action="follow",
-                              from_status=incident.status, to_status=incident.status,
-                              public=False, note="ประชาชนแจ้งว่าเป็นปัญหาเดียวกัน (+1)"))
+    session.add(IncidentEvent(incident_id=incident.id, actor_label=in_office_language(CITIZEN_LABEL),
+                              action="follow", from_status=incident.status,
+                              to_status=incident.status, public=False,
+                              note=in_office_language(_l("A citizen reports the same problem (+1)"))))
     session.flush()
     session.refresh(incident, ["followers_count"])
     return incident

@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -28,6 +29,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
+from mapdash.i18n import LazyText, _l
 from mapdash.models import Incident, Photo
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -55,8 +57,8 @@ class ProcessedPhoto:
     content_type = STORED_TYPE
 
 
-def _refuse(code: str, th: str, en: str, status: int = 400):
-    raise UserError(code, th, en, field="photos", status=status)
+def _refuse(code: str, message: LazyText, status: int = 400) -> NoReturn:
+    raise UserError(code, message, field="photos", status=status)
 
 
 def read_upload(upload) -> bytes:
@@ -64,26 +66,23 @@ def read_upload(upload) -> bytes:
     stream = getattr(upload, "stream", upload)
     data = stream.read(MAX_PHOTO_BYTES + 1)
     if len(data) > MAX_PHOTO_BYTES:
-        _refuse("photo_too_large", "รูปภาพแต่ละรูปต้องมีขนาดไม่เกิน 10 MB",
-                "Each photo must be at most 10 MB", status=413)
+        _refuse("photo_too_large", _l("Each photo must be at most 10 MB"), status=413)
     if not data:
-        _refuse("photo_empty", "ไฟล์รูปภาพว่างเปล่า", "The photo file is empty")
+        _refuse("photo_empty", _l("The photo file is empty"))
     return data
 
 
 def process_image(data: bytes) -> ProcessedPhoto:
     """Check and clean one image. Raises UserError (4xx) for anything but a usable photo."""
-    damaged = ("photo_damaged", "ไฟล์รูปภาพเสียหาย เปิดไม่ได้", "The image file is damaged", 400)
-    too_many_pixels = ("photo_too_many_pixels", "รูปภาพมีความละเอียดสูงเกินไป",
-                       "The image has too many pixels", 413)
+    damaged = ("photo_damaged", _l("The image file is damaged"), 400)
+    too_many_pixels = ("photo_too_many_pixels", _l("The image has too many pixels"), 413)
     try:
         with warnings.catch_warnings():
             # Pillow warns of large images at open; the decoded-size limit below decides.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     except UnidentifiedImageError:
-        _refuse("photo_type", "ไฟล์นี้ไม่ใช่รูปภาพ JPEG, PNG หรือ WebP",
-                "This file is not a JPEG, PNG or WebP image", 415)
+        _refuse("photo_type", _l("This file is not a JPEG, PNG or WebP image"), 415)
     except Image.DecompressionBombError:
         _refuse(*too_many_pixels)
     except Exception:  # a decoder choking on hostile input: refuse the file, never a 500
@@ -119,8 +118,8 @@ def process_uploads(uploads) -> list[ProcessedPhoto]:
     ignored. All are checked before anything is stored."""
     chosen = [upload for upload in uploads if getattr(upload, "filename", None)]
     if len(chosen) > MAX_PHOTOS:
-        _refuse("too_many_photos", f"แนบรูปภาพได้ไม่เกิน {MAX_PHOTOS} รูป",
-                f"At most {MAX_PHOTOS} photos per report")
+        _refuse("too_many_photos", _l("At most %(max_photos)s photos per report",
+                                      max_photos=MAX_PHOTOS))
     return [process_upload(upload) for upload in chosen]
 
 

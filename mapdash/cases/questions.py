@@ -10,15 +10,15 @@ values: [{key, name_th, name_en}]}, datatype one of Open311's DATATYPES.
 import math
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from typing import NoReturn
 
 from mapdash.errors import UserError
+from mapdash.i18n import LOCAL_TZ, LazyText, Localized, _l
 
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 LISTS = ("singlevaluelist", "multivaluelist")
 MAX_STRING = 200
 MAX_TEXT = 2000
-LOCAL_TZ = ZoneInfo("Asia/Bangkok")  # a time typed without its zone is Thai time
 # ISO 8601 as the W3C note has it; a browser's datetime-local sends it without a zone.
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
 
@@ -27,9 +27,10 @@ def ordered(questions: list[dict]) -> list[dict]:
     return sorted(questions or [], key=lambda q: (q.get("order", 0), q["code"]))
 
 
-def _refuse(question: dict, th: str, en: str):
-    raise UserError("bad_answer", f"{question['description_th']}: {th}",
-                    f"{question['description_en']}: {en}", field=f"attribute[{question['code']}]")
+def _refuse(question: dict, problem: LazyText) -> NoReturn:
+    raise UserError("bad_answer", _l("%(question)s: %(problem)s",
+                                     question=Localized(question, "description"), problem=problem),
+                    field=f"attribute[{question['code']}]")
 
 
 def _one(question: dict, value: str):
@@ -40,28 +41,26 @@ def _one(question: dict, value: str):
         except ValueError:
             number = math.nan
         if not math.isfinite(number):
-            _refuse(question, "ต้องเป็นตัวเลข", "must be a number")
+            _refuse(question, _l("must be a number"))
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
     if datatype == "datetime":
         if not _DATETIME.match(value):
-            _refuse(question, "ต้องเป็นวันเวลาแบบ ISO 8601 เช่น 2026-11-21T09:30+07:00",
-                    "must be an ISO 8601 date and time, e.g. 2026-11-21T09:30+07:00")
+            _refuse(question, _l("must be an ISO 8601 date and time, e.g. 2026-11-21T09:30+07:00"))
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            _refuse(question, "ไม่มีวันเวลานี้", "is not a real date and time")
+            _refuse(question, _l("is not a real date and time"))
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=LOCAL_TZ)
         return moment.isoformat(timespec="seconds")
     if datatype in LISTS:
         keys = {str(v["key"]) for v in question.get("values", [])}
         if value not in keys:
-            _refuse(question, f"ต้องเป็นค่าใดค่าหนึ่งใน {', '.join(sorted(keys))}",
-                    f"must be one of {', '.join(sorted(keys))}")
+            _refuse(question, _l("must be one of %(values)s", values=", ".join(sorted(keys))))
         return value
     limit = MAX_TEXT if datatype == "text" else MAX_STRING
     if len(value) > limit:
-        _refuse(question, f"ยาวเกิน {limit:,} ตัวอักษร", f"is longer than {limit:,} characters")
+        _refuse(question, _l("is longer than %(limit)s characters", limit=format(limit, ",")))
     return value if datatype == "text" else " ".join(value.split())  # a string has no line breaks
 
 
@@ -71,26 +70,25 @@ def check_answers(questions: list[dict], raw: dict) -> dict:
     by_code = {q["code"]: q for q in questions or []}
     unknown = sorted(str(code) for code in raw if code not in by_code)
     if unknown:
-        raise UserError("unknown_question", f"ประเภทเรื่องนี้ไม่มีคำถาม {unknown[0][:50]}",
-                        f"This type of report asks no question {unknown[0][:50]!r}",
-                        field="attributes")
+        raise UserError("unknown_question", _l("This type of report asks no question '%(code)s'",
+                                               code=unknown[0][:50]), field="attributes")
     answers = {}
     for question in ordered(questions):
         given = raw.get(question["code"])
         values = given if isinstance(given, list | tuple) else [given]
         values = [str(v).strip() for v in values if v is not None and str(v).strip()]
         if "\x00" in "".join(values):
-            _refuse(question, "มีอักขระที่ใช้ไม่ได้", "contains a character that is not allowed")
+            _refuse(question, _l("contains a character that is not allowed"))
         if not values:
             if question.get("required"):
-                raise UserError("missing_answer", f"กรุณาตอบ: {question['description_th']}",
-                                f"Please answer: {question['description_en']}",
+                raise UserError("missing_answer", _l("Please answer: %(question)s",
+                                                     question=Localized(question, "description")),
                                 field=f"attribute[{question['code']}]")
             continue
         if question["datatype"] == "multivaluelist":
             answers[question["code"]] = list(dict.fromkeys(_one(question, v) for v in values))
         elif len(values) > 1:
-            _refuse(question, "ตอบได้เพียงค่าเดียว", "takes one value only")
+            _refuse(question, _l("takes one value only"))
         else:
             answers[question["code"]] = _one(question, values[0])
     return answers

@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from mapdash import db
 from mapdash.errors import UserError
+from mapdash.i18n import _l
 
 WINDOW_SECONDS = 600
 DEFAULT_LIMIT = 10  # submissions per address per window (RATELIMIT_REPORTS)
@@ -27,10 +28,8 @@ class RateLimited(UserError):
     def __init__(self, retry_after: int):
         minutes = max(1, round(retry_after / 60))
         super().__init__("rate_limited",
-                         f"ส่งเรื่องจากเครือข่ายนี้ถี่เกินไป กรุณารอประมาณ {minutes} นาทีแล้วลองใหม่ "
-                         "หากเป็นเหตุฉุกเฉินโปรดโทร 1669, 191 หรือ 199",
-                         f"Too many reports from this network: wait about {minutes} min and try "
-                         "again. In an emergency call 1669, 191 or 199.", status=429)
+                         _l("Too many reports from this network: wait about %(minutes)s min and try again. In an emergency call 1669, 191 or 199.",
+                            minutes=minutes), status=429)
         self.retry_after = retry_after
 
 

@@ -1,4 +1,4 @@
-"""The citizen's answer to a staff question ("ขอข้อมูลเพิ่มเติม", seed 001 step 3).
+"""The citizen's answer to a staff question ("more information requested", seed 001 step 3).
 
 Tracking codes are public (the /cases list), so knowing one is no right to answer. The
 question's message (e-mail or LINE, sent to the reporter only) carries a signed link: the
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from mapdash.cases import intake, workflow
 from mapdash.cases.photos import MAX_PHOTOS, ProcessedPhoto, store_photo
 from mapdash.errors import UserError
+from mapdash.i18n import _l
 from mapdash.models import Incident, IncidentEvent
 
 SALT = "mapdash.reply"
@@ -50,9 +51,7 @@ def _read_token(secret_key: str, token: str | None) -> tuple[int, int]:
         incident_id, event_id = _serializer(secret_key).loads(token or "", max_age=MAX_AGE_SECONDS)
     except SignatureExpired:
         raise UserError("reply_link_expired",
-                        "ลิงก์ตอบคำถามนี้หมดอายุแล้ว (ใช้ได้ 30 วัน) กรุณาติดต่อหน่วยงานโดยตรง",
-                        "This answer link has expired (it is good for 30 days): please contact "
-                        "the office directly", status=410) from None
+                        _l("This answer link has expired (it is good for 30 days): please contact the office directly"), status=410) from None
     except (BadData, TypeError, ValueError):
         raise _bad_link() from None
     if not (isinstance(incident_id, int) and isinstance(event_id, int)):
@@ -62,9 +61,7 @@ def _read_token(secret_key: str, token: str | None) -> tuple[int, int]:
 
 def _bad_link() -> UserError:
     return UserError("bad_reply_link",
-                     "ลิงก์ตอบคำถามไม่ถูกต้อง กรุณาเปิดจากข้อความที่ได้รับทาง LINE หรืออีเมล",
-                     "This answer link is not valid: open it from the LINE or e-mail message "
-                     "you received", status=403)
+                     _l("This answer link is not valid: open it from the LINE or e-mail message you received"), status=403)
 
 
 def open_question(session: Session, secret_key: str, code: str, token: str | None, *,
@@ -86,11 +83,8 @@ def open_question(session: Session, secret_key: str, code: str, token: str | Non
             IncidentEvent.incident_id == incident.id, IncidentEvent.action == "reply",
             IncidentEvent.id > event_id).limit(1))
         if answered is not None:
-            raise AlreadyAnswered("already_answered", "ได้รับคำตอบของท่านสำหรับคำถามนี้แล้ว ขอบคุณค่ะ",
-                                  "Your answer to this question has already been received. "
-                                  "Thank you.")
-        raise AlreadyAnswered("question_closed", "เรื่องนี้ไม่ได้รอข้อมูลจากท่านสำหรับคำถามนี้แล้ว",
-                              "This case no longer waits for an answer to this question.")
+            raise AlreadyAnswered("already_answered", _l("Your answer to this question has already been received. Thank you."))
+        raise AlreadyAnswered("question_closed", _l("This case no longer waits for an answer to this question."))
     return Question(incident, question)
 
 
@@ -106,8 +100,8 @@ def answer(session: Session, secret_key: str, code: str, token: str | None, text
     is locked first, so a double-tapped submit finds the question answered."""
     question = open_question(session, secret_key, code, token, lock=True)
     if len(photos) > MAX_PHOTOS:
-        raise UserError("too_many_photos", f"แนบรูปภาพได้ไม่เกิน {MAX_PHOTOS} รูป",
-                        f"At most {MAX_PHOTOS} photos", field="photos")
+        raise UserError("too_many_photos", _l("At most %(max_photos)s photos",
+                                              max_photos=MAX_PHOTOS), field="photos")
     workflow.perform(session, question.incident.id, "reply", None, note=text)
     for processed in photos:
         store_photo(session, question.incident, processed, "report")

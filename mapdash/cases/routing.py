@@ -1,7 +1,7 @@
 """Which department takes each case type: table-driven and pure (no database, no Flask).
 
-The table is seed 000's: กองช่าง takes streetlights, water and roads; public health takes
-accidents and emergencies; สำนักปลัด takes fire, drug tips, information, appointments and
+The table is seed 000's: engineering (kong chang) takes streetlights, water and roads; public
+health takes accidents and emergencies; the chief administrator's office (samnak palat) takes fire, drug tips, information, appointments and
 development-plan proposals. When an organization is set up, each of its case types is given
 its department from here and stored on the type, so intake reads it with the type itself.
 """
@@ -22,7 +22,7 @@ ROUTES = {
     "complaint": "legal",
 }
 
-FALLBACK_DEPARTMENT = "chief_admin"  # สำนักปลัด receives what no rule names
+FALLBACK_DEPARTMENT = "chief_admin"  # the chief administrator's office takes the rest
 
 
 def department_for(category_code: str, routes: Mapping[str, str] = ROUTES) -> str:

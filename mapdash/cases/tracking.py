@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from mapdash.cases.photos import is_public
 from mapdash.field.evidence import before_after
-from mapdash.i18n import MESSAGES, t
+from mapdash.i18n import _l, _lp
 from mapdash.models import DEFAULT_SLA_MINUTES, Incident, IncidentEvent, Photo
+from mapdash.vocabulary import STATUS_LABELS
 
 # The staff steps of seed 001 in order: acknowledge, check, inform, print, set the status,
 # do the work (about 7 days), report back.
@@ -27,10 +28,24 @@ def expected_completion(incident: Incident) -> datetime:
     return incident.created_at + timedelta(minutes=minutes)
 
 
+# How the status page names each public event; others by the status they led to.
+TIMELINE_LABELS = {
+    "report": _l("Report received"),
+    "accept": _l("Accepted by the staff"),
+    "request_info": _l("The staff asked for more information"),
+    "reply": _l("More information received from the reporter"),
+    "assign": _l("Assigned to a crew"),
+    "start": _l("Work started"),
+    "resolve": _lp("timeline.resolve", "Done"),
+    "reject": _l("Not accepted"),
+    "mark_duplicate": _l("Merged with an earlier report"),
+    "reopen": _l("Reopened"),
+}
+
+
 def event_label(event: IncidentEvent) -> str:
-    """The event as the citizen reads it ("รับเรื่องแล้ว"), in the chosen language."""
-    key = f"timeline.{event.action}"
-    return t(key) if key in MESSAGES else t(f"status.{event.to_status}")
+    """The event as the citizen reads it ("Accepted by the staff"), in the chosen language."""
+    return str(TIMELINE_LABELS.get(event.action) or STATUS_LABELS[event.to_status])
 
 
 def public_timeline(session: Session, incident: Incident) -> list[dict]:

@@ -15,18 +15,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
-from mapdash.models import (
+from mapdash.i18n import LazyText, _l, in_office_language
+from mapdash.models import Category, Follower, Incident, IncidentEvent, User
+from mapdash.vocabulary import (
+    CITIZEN,
+    CITIZEN_LABEL,
     CLOSED_STATUSES,
+    OFFICE_ROLES,
     OPEN_STATUSES,
-    Category,
-    Follower,
-    Incident,
-    IncidentEvent,
-    User,
+    STATUS_LABELS,
 )
 
-STAFF = frozenset({"admin", "dispatcher", "officer"})
-CITIZEN = "citizen"  # a reporter answering a request for information (no account)
+STAFF = frozenset(OFFICE_ROLES)
 
 
 @dataclass(frozen=True)
@@ -35,47 +35,48 @@ class Transition:
     target: str | None       # None: the status stays (a comment)
     roles: frozenset[str]
     public: bool             # whether the citizen sees the event on the tracking page
-    needs_note: bool = False
-    label_th: str = ""
-    label_en: str = ""
+    label: LazyText
+    # What the person taking the action gives besides the case, as the panel asks for it:
+    # "note" (a message or reason, required), "assignee" (a crew member), "duplicate_of"
+    # (the original case's code).
+    inputs: tuple[str, ...] = ()
+
+    @property
+    def needs_note(self) -> bool:
+        return "note" in self.inputs
 
 
 OPEN = frozenset(OPEN_STATUSES)
 CLOSED = frozenset(CLOSED_STATUSES)
 ANY_STATUS = OPEN | CLOSED
+NOTE = ("note",)
 
 TRANSITIONS: dict[str, Transition] = {
-    "accept": Transition(frozenset({"new"}), "accepted", STAFF, True,
-                         label_th="รับเรื่อง", label_en="Accept"),
+    "accept": Transition(frozenset({"new"}), "accepted", STAFF, True, _l("Accept")),
     "request_info": Transition(frozenset({"new", "accepted"}), "info_requested", STAFF, True,
-                               needs_note=True, label_th="ขอข้อมูลเพิ่มเติม",
-                               label_en="Ask for more information"),
+                               _l("Ask for more information"), NOTE),
     "reply": Transition(frozenset({"info_requested"}), "accepted", STAFF | {CITIZEN}, True,
-                        needs_note=True, label_th="ได้รับข้อมูลเพิ่มเติม",
-                        label_en="Information received"),
+                        _l("Information received"), NOTE),
     "assign": Transition(frozenset({"accepted", "assigned", "in_progress"}), "assigned", STAFF, True,
-                         label_th="มอบหมายช่าง", label_en="Assign to crew"),
+                         _l("Assign to crew"), ("assignee",)),
     "start": Transition(frozenset({"assigned"}), "in_progress", STAFF | {"crew"}, True,
-                        label_th="เริ่มดำเนินการ", label_en="Start work"),
+                        _l("Start work")),
     "resolve": Transition(frozenset({"accepted", "assigned", "in_progress"}), "resolved",
-                          STAFF | {"crew"}, True, needs_note=True,
-                          label_th="ดำเนินการแล้ว", label_en="Resolve"),
+                          STAFF | {"crew"}, True, _l("Resolve"), NOTE),
     "reject": Transition(frozenset({"new", "accepted", "info_requested"}), "rejected", STAFF, True,
-                         needs_note=True, label_th="ไม่รับเรื่อง", label_en="Reject"),
+                         _l("Reject"), NOTE),
     "mark_duplicate": Transition(frozenset({"new", "accepted", "info_requested"}), "duplicate",
-                                 STAFF, True, label_th="เรื่องซ้ำ", label_en="Mark as duplicate"),
-    "reopen": Transition(CLOSED, "accepted", frozenset({"admin", "dispatcher"}),
-                         True, needs_note=True, label_th="เปิดเรื่องใหม่", label_en="Reopen"),
-    "comment": Transition(ANY_STATUS, None, STAFF | {"crew"}, False, needs_note=True,
-                          label_th="บันทึกภายใน", label_en="Internal note"),
+                                 STAFF, True, _l("Mark as duplicate"), ("duplicate_of",)),
+    "reopen": Transition(CLOSED, "accepted", frozenset({"admin", "dispatcher"}), True,
+                         _l("Reopen"), NOTE),
+    "comment": Transition(ANY_STATUS, None, STAFF | {"crew"}, False, _l("Internal note"), NOTE),
     # Seed 001, step 4: the request form printed for the executive (recorded for the clock).
-    "print_form": Transition(ANY_STATUS, None, STAFF, False,
-                             label_th="พิมพ์ใบรับแจ้งเรื่อง", label_en="Print the request form"),
+    "print_form": Transition(ANY_STATUS, None, STAFF, False, _l("Print the request form")),
     # Only while a crew's closing is flagged "evidence needs review" (evidence.py).
     "accept_evidence": Transition(frozenset({"resolved"}), None, STAFF, False,
-                                  label_th="ยอมรับหลักฐานการปิดงาน", label_en="Accept the evidence"),
-    "send_back": Transition(frozenset({"resolved"}), "in_progress", STAFF, False, needs_note=True,
-                            label_th="ส่งกลับให้ช่างแก้ไข", label_en="Send back to the crew"),
+                                  _l("Accept the evidence")),
+    "send_back": Transition(frozenset({"resolved"}), "in_progress", STAFF, False,
+                            _l("Send back to the crew"), NOTE),
 }
 # What each evidence review action leaves in incidents.evidence_review.
 EVIDENCE_REVIEW = {"accept_evidence": "accepted", "send_back": "sent_back"}
@@ -107,8 +108,8 @@ def allowed_actions(actor: User | None, incident: Incident) -> list[str]:
             and (name not in EVIDENCE_REVIEW or incident.evidence_review == "needs_review")]
 
 
-def _refuse(code: str, th: str, en: str, status: int = 409) -> NoReturn:
-    raise UserError(code, th, en, status=status)
+def _refuse(code: str, message: LazyText, status: int = 409) -> NoReturn:
+    raise UserError(code, message, status=status)
 
 
 def perform(session: Session, incident_id: int, action: str, actor: User | None, *,
@@ -117,31 +118,29 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
     """Take `action` on a case for `actor` (None: the citizen). Flushes; the caller commits."""
     transition = TRANSITIONS.get(action)
     if transition is None:
-        _refuse("unknown_action", "ไม่รู้จักคำสั่งนี้", f"Unknown action {action!r}", 400)
+        _refuse("unknown_action", _l("Unknown action '%(action)s'", action=action), 400)
     # Lock the row: two dispatchers pressing at once must not both move the case.
     incident = session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
     # A crew member sees only the cases assigned to them, an officer their department's:
     # anything else is answered as if it did not exist.
     if incident is None or (actor is not None and not can_see(actor, incident)):
-        _refuse("not_found", "ไม่พบเรื่องนี้ หรือไม่มีสิทธิ์เข้าถึง",
-                "No such case, or it is not yours to see", 404)
+        _refuse("not_found", _l("No such case, or it is not yours to see"), 404)
     role = role_of(actor)
     if role not in transition.roles:
-        _refuse("forbidden_action", f"บทบาทของคุณทำ \"{transition.label_th}\" ไม่ได้",
-                f"Your role may not {transition.label_en.lower()}", 403)
+        _refuse("forbidden_action", _l('Your role may not "%(action)s"', action=transition.label),
+                403)
     if incident.status not in transition.sources:
-        _refuse("bad_transition",
-                f"ทำ \"{transition.label_th}\" กับเรื่องที่มีสถานะนี้ไม่ได้",
-                f"Cannot {transition.label_en.lower()} a case that is {incident.status}")
+        _refuse("bad_transition", _l('"%(action)s" is not possible while the case is "%(status)s"',
+                                     action=transition.label,
+                                     status=STATUS_LABELS[incident.status]))
     if action in EVIDENCE_REVIEW and incident.evidence_review != "needs_review":
-        _refuse("no_evidence_review", "เรื่องนี้ไม่มีหลักฐานการปิดงานที่รอตรวจสอบ",
-                "This case has no closing evidence waiting for review")
+        _refuse("no_evidence_review", _l("This case has no closing evidence waiting for review"))
     note = (note or "").strip()
     if transition.needs_note and not note:
-        _refuse("note_required", "กรุณาระบุข้อความหรือเหตุผล", "Please write a message or reason", 400)
+        _refuse("note_required", _l("Please write a message or reason"), 400)
     if len(note) > MAX_NOTE:
-        _refuse("too_long", f"ข้อความยาวเกิน {MAX_NOTE:,} ตัวอักษร",
-                f"The message is longer than {MAX_NOTE:,} characters", 400)
+        _refuse("too_long", _l("The message is longer than %(limit)s characters",
+                               limit=format(MAX_NOTE, ",")), 400)
 
     now = now or datetime.now(UTC)
     if action == "assign":
@@ -161,7 +160,8 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
         incident.updated_at = now
         incident.closed_at = now if transition.target in CLOSED_STATUSES else None
     event = IncidentEvent(incident_id=incident.id, actor_id=actor.id if actor else None,
-                          actor_label=actor.display_name if actor else "ประชาชน", action=action,
+                          actor_label=actor.display_name if actor else in_office_language(CITIZEN_LABEL),
+                          action=action,
                           from_status=from_status, to_status=transition.target or from_status,
                           note=note, public=transition.public, created_at=now)
     session.add(event)
@@ -173,7 +173,7 @@ def _assign(session: Session, incident: Incident, assignee_id: int | None) -> No
     crew = session.get(User, assignee_id) if assignee_id else None
     if crew is None or crew.role != "crew" or not crew.active \
             or crew.organization_id != incident.organization_id:
-        _refuse("bad_assignee", "กรุณาเลือกช่างของหน่วยงานนี้", "Choose a crew member of this organization",
+        _refuse("bad_assignee", _l("Choose a crew member of this organization"),
                 400)
     incident.assigned_to = crew.id
 
@@ -185,8 +185,7 @@ def _merge_into(session: Session, incident: Incident, original_id: int | None,
     if original is None or original.id == incident.id \
             or original.organization_id != incident.organization_id or not original.is_open \
             or (actor is not None and not can_see(actor, original)):
-        _refuse("bad_duplicate", "กรุณาระบุเรื่องเดิมที่ยังเปิดอยู่ของหน่วยงานนี้",
-                "Name an open case of this organization as the original", 400)
+        _refuse("bad_duplicate", _l("Name an open case of this organization as the original"), 400)
     incident.duplicate_of = original.id
     # The duplicate's reporter and followers now follow the original.
     moved = session.execute(update(Follower).where(Follower.incident_id == incident.id)
@@ -214,6 +213,11 @@ CLOCK_STEPS: dict[str, tuple[str, ...]] = {
 }
 STEP_OF_STATUS = {"new": "intake", "accepted": "prepare", "assigned": "work",
                   "in_progress": "work"}
+STEP_LABELS = {
+    "intake": _l("Intake and check"),
+    "prepare": _l("Inform, print, set the status"),
+    "work": _l("The work"),
+}
 
 
 def step_limit(category: Category, step: str) -> timedelta:

@@ -1,5 +1,7 @@
 """Loading the synthetic demo tambon (data.py) into the database.
 
+The demo staff's names are Thai, like the rest of the demo data (data.py).
+
 The cases go through the same intake as real reports; their history is then written as the
 events staff would have made, back-dated."""
 from datetime import UTC, datetime

@@ -1,11 +1,14 @@
 """Many synthetic cases for benchmarks (`mapdash seed-synthetic --incidents N`).
 
+Their Thai description is demo data, like data.py's.
+
 One INSERT ... SELECT in PostgreSQL: points are generated inside the villages, so every case
 has its village and department stored as intake would have stored them."""
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
+from mapdash.i18n import _l
 from mapdash.office.orgs import find_organization
 
 
@@ -16,7 +19,7 @@ def seed_synthetic(session: Session, count: int, org_slug: str | None = None,
     About `open_share` of them are still open, as in a real archive where most are done."""
     org = find_organization(session, org_slug)
     if org is None:
-        raise UserError("unknown_org", "ไม่พบหน่วยงาน", "No organization: load the demo first", status=404)
+        raise UserError("unknown_org", _l("No organization: load the demo first"), status=404)
     session.execute(text("SELECT setseed(:seed)"), {"seed": seed})
     inserted = session.execute(text("""
         WITH v AS (

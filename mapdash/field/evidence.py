@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from mapdash.cases.photos import is_public
-from mapdash.i18n import LOCAL_TZ
+from mapdash.i18n import LOCAL_TZ, _l
 from mapdash.models import Closing, Incident, Photo
 
 # Of the 64 bits of a pHash: re-saved or resized copies land within a few bits, photos of
@@ -125,6 +125,14 @@ def run_checks(session: Session, incident: Incident, photos: list[EvidencePhoto]
                    "detail": {"meters": None if meters is None else round(meters, 1),
                               "limit": limit}})
     return checks
+
+
+# The state of a crew's closing under review, as the dispatcher reads it.
+REVIEW_LABELS = {
+    "needs_review": _l("Evidence needs review"),
+    "accepted": _l("Evidence accepted"),
+    "sent_back": _l("Sent back to the crew"),
+}
 
 
 def needs_review(checks: list[dict]) -> bool:

@@ -6,9 +6,9 @@ key made by the phone, so one sent again after a lost answer returns the first c
 """
 import io
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 from PIL import Image
 from sqlalchemy import select, text
@@ -17,13 +17,22 @@ from sqlalchemy.orm import Session
 from mapdash.cases import photos, workflow
 from mapdash.errors import UserError
 from mapdash.field import evidence
+from mapdash.i18n import LazyText, _l, in_office_language
 from mapdash.models import Closing, Incident, User
+from mapdash.vocabulary import IDEMPOTENCY_KEY
 
 DEFAULT_NEARBY_M = 5000
 NEARBY_LIMIT = 100
-RESULTS = ("fixed", "cannot_fix")
-REASONS = ("needs_parts", "no_access", "not_found", "not_our_job", "other")
-_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+RESULT_LABELS = {"fixed": _l("Fixed"), "cannot_fix": _l("Cannot fix")}
+REASON_LABELS = {
+    "needs_parts": _l("Waiting for parts or budget"),
+    "no_access": _l("Cannot reach the place"),
+    "not_found": _l("No problem found there"),
+    "not_our_job": _l("Another agency must do it"),
+    "other": _l("Other reason"),
+}
+RESULTS = tuple(RESULT_LABELS)
+REASONS = tuple(REASON_LABELS)
 # A phone's clock may be a little ahead; a closing stamped later than this is not believed.
 _CLOCK_SLACK = timedelta(minutes=5)
 
@@ -111,8 +120,9 @@ class ClosingForm:
     photos: list = field(default_factory=list)  # uploaded files (FileStorage or binary files)
 
 
-def _refuse(code: str, th: str, en: str, field_: str | None = None, status: int = 400):
-    raise UserError(code, th, en, field=field_, status=status)
+def _refuse(code: str, message: LazyText, field_: str | None = None,
+            status: int = 400) -> NoReturn:
+    raise UserError(code, message, field=field_, status=status)
 
 
 def _position(form: ClosingForm) -> tuple[tuple[float, float] | None, float | None]:
@@ -126,8 +136,7 @@ def _position(form: ClosingForm) -> tuple[tuple[float, float] | None, float | No
         accuracy = None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) \
             or (accuracy is not None and not (math.isfinite(accuracy) and accuracy >= 0)):
-        _refuse("bad_position", "ตำแหน่งที่โทรศัพท์ส่งมาไม่ถูกต้อง",
-                "The phone's position is not valid", "position")
+        _refuse("bad_position", _l("The phone's position is not valid"), "position")
     return (lon, lat), accuracy
 
 
@@ -143,27 +152,21 @@ def _closed_at(form: ClosingForm, incident: Incident, now: datetime) -> datetime
 
 
 def _validate(form: ClosingForm) -> None:
-    if not _KEY.match(form.idempotency_key or ""):
-        _refuse("bad_key", "คำขอปิดงานไม่มีรหัสอ้างอิงที่ถูกต้อง กรุณาโหลดหน้าใหม่",
-                "The closing has no valid idempotency key: reload the page", "idempotency_key")
+    if not IDEMPOTENCY_KEY.match(form.idempotency_key or ""):
+        _refuse("bad_key", _l("The closing has no valid idempotency key: reload the page"), "idempotency_key")
     if form.result not in RESULTS:
-        _refuse("bad_result", "กรุณาเลือกผลการดำเนินงาน: แก้ไขแล้ว หรือ แก้ไขไม่ได้",
-                "Choose the result: fixed, or cannot fix", "result")
+        _refuse("bad_result", _l("Choose the result: fixed, or cannot fix"), "result")
     if form.result == "cannot_fix" and form.reason not in REASONS:
-        _refuse("reason_required", "กรุณาเลือกเหตุผลที่แก้ไขไม่ได้",
-                "Choose why it cannot be fixed", "reason")
+        _refuse("reason_required", _l("Choose why it cannot be fixed"), "reason")
     if not form.note.strip():
-        _refuse("note_required", "กรุณาเขียนบันทึกสั้น ๆ ว่าทำอะไรไปบ้าง",
-                "Write a short note of what was done", "note")
+        _refuse("note_required", _l("Write a short note of what was done"), "note")
     if len(form.note.strip()) > workflow.MAX_NOTE:
-        _refuse("too_long", f"บันทึกยาวเกิน {workflow.MAX_NOTE:,} ตัวอักษร",
-                f"The note is longer than {workflow.MAX_NOTE:,} characters", "note")
+        _refuse("too_long", _l("The note is longer than %(limit)s characters",
+                               limit=format(workflow.MAX_NOTE, ",")), "note")
     if not form.photos:
-        _refuse("photo_required", "กรุณาถ่ายหรือเลือกรูปหลักฐานอย่างน้อย 1 รูป",
-                "Take or choose at least one evidence photo", "photos")
+        _refuse("photo_required", _l("Take or choose at least one evidence photo"), "photos")
     if len(form.photos) > photos.MAX_PHOTOS:
-        _refuse("too_many_photos", f"ส่งรูปได้ไม่เกิน {photos.MAX_PHOTOS} รูป",
-                f"At most {photos.MAX_PHOTOS} photos", "photos")
+        _refuse("too_many_photos", _l("At most %(n)s photos", n=photos.MAX_PHOTOS), "photos")
 
 
 def _replay(session: Session, key: str, incident_id: int, crew: User) -> Closing | None:
@@ -172,24 +175,16 @@ def _replay(session: Session, key: str, incident_id: int, crew: User) -> Closing
     session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 5))"), {"key": key})
     closing = session.scalars(select(Closing).where(Closing.idempotency_key == key)).first()
     if closing is not None and (closing.incident_id != incident_id or closing.crew_id != crew.id):
-        _refuse("key_reused", "รหัสอ้างอิงนี้ถูกใช้กับการปิดงานอื่นแล้ว",
-                "This idempotency key belongs to another closing", "idempotency_key", 409)
+        _refuse("key_reused", _l("This idempotency key belongs to another closing"), "idempotency_key", 409)
     return closing
 
 
 def _event_note(form: ClosingForm) -> str:
+    """The closing as the case's record tells it: the result, why, and the crew's note."""
     if form.result == "fixed":
-        return f"แก้ไขแล้ว: {form.note.strip()}"
-    return f"แก้ไขไม่ได้ ({REASON_LABELS_TH[form.reason]}): {form.note.strip()}"
-
-
-REASON_LABELS_TH = {
-    "needs_parts": "ต้องรออะไหล่หรืองบประมาณ",
-    "no_access": "เข้าพื้นที่ไม่ได้",
-    "not_found": "ไม่พบปัญหาตามที่แจ้ง",
-    "not_our_job": "ต้องให้หน่วยงานอื่นดำเนินการ",
-    "other": "เหตุผลอื่น",
-}
+        return in_office_language(_l("Fixed: %(note)s", note=form.note.strip()))
+    return in_office_language(_l("Cannot fix (%(reason)s): %(note)s", reason=REASON_LABELS[form.reason],
+                       note=form.note.strip()))
 
 
 @dataclass

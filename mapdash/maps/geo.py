@@ -2,14 +2,16 @@
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NoReturn
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from mapdash.cases import workflow
 from mapdash.errors import UserError
-from mapdash.i18n import LOCAL_TZ
-from mapdash.models import OPEN_STATUSES, Category, Department, User, Village
+from mapdash.i18n import LOCAL_TZ, LazyText, _l
+from mapdash.models import Category, Department, User, Village
+from mapdash.vocabulary import OPEN_STATUSES
 
 
 def villages_geojson(session: Session, organization_id: int) -> dict:
@@ -92,8 +94,8 @@ def department_scope(user: User) -> tuple[int, ...]:
     return (user.department_id,) if user.role == "officer" else ()
 
 
-def _refuse(code: str, th: str, en: str, field: str, status: int = 400):
-    raise UserError(code, th, en, field=field, status=status)
+def _refuse(code: str, message: LazyText, field: str, status: int = 400) -> NoReturn:
+    raise UserError(code, message, field=field, status=status)
 
 
 def map_filter(session: Session, user: User, *, types=(), statuses=(), departments=(),
@@ -104,27 +106,25 @@ def map_filter(session: Session, user: User, *, types=(), statuses=(), departmen
     org = user.organization_id
     bad = sorted(set(statuses) - set(OPEN_STATUSES))
     if bad:
-        _refuse("bad_status", f"สถานะที่กรองได้คือเรื่องที่ยังเปิดอยู่เท่านั้น: {', '.join(bad)}",
-                f"Only open statuses can be filtered: not {', '.join(bad)}", "status")
+        _refuse("bad_status", _l("Only open statuses can be filtered: not %(statuses)s",
+                                 statuses=", ".join(bad)), "status")
     category_ids = _ids(session, Category, Category.code, types, org, "type",
-                        "ไม่รู้จักประเภทเรื่อง", "Unknown case type")
+                        _l("Unknown case type"))
     department_ids = _ids(session, Department, Department.code, departments, org, "department",
-                          "ไม่รู้จักกอง/ฝ่าย", "Unknown department")
+                          _l("Unknown department"))
     scope = department_scope(user)
     if scope:
         if set(department_ids) - set(scope):
-            _refuse("other_department", "เจ้าหน้าที่ของกองเห็นได้เฉพาะเรื่องของกองตนเอง",
-                    "Officers see only their own department's cases", "department", 403)
+            _refuse("other_department", _l("Officers see only their own department's cases"), "department", 403)
         department_ids = scope
     try:
         numbers = [int(number) for number in villages]
     except ValueError:
         numbers = [-1]
     village_ids = _ids(session, Village, Village.number, numbers, org, "village",
-                       "ไม่พบหมู่บ้าน", "Unknown village number")
+                       _l("Unknown village number"))
     if date_from and date_to and date_from > date_to:
-        _refuse("bad_dates", "วันที่เริ่มต้องไม่อยู่หลังวันที่สิ้นสุด",
-                "The start date must not be after the end date", "from")
+        _refuse("bad_dates", _l("The start date must not be after the end date"), "from")
     return MapFilter(
         organization_id=org, department_ids=tuple(department_ids),
         category_ids=tuple(category_ids), statuses=tuple(statuses),
@@ -134,14 +134,15 @@ def map_filter(session: Session, user: User, *, types=(), statuses=(), departmen
         overdue_only=overdue_only)
 
 
-def _ids(session, model, key, values, organization_id, field, th, en) -> list[int]:
+def _ids(session, model, key, values, organization_id, field, what: LazyText) -> list[int]:
     if not values:
         return []
     found = dict(session.execute(select(key, model.id).where(
         model.organization_id == organization_id, key.in_(values))).all())
     missing = [str(value) for value in values if value not in found]
     if missing:
-        _refuse(f"bad_{field}", f"{th}: {', '.join(missing)}", f"{en}: {', '.join(missing)}", field)
+        _refuse(f"bad_{field}", _l("%(what)s: %(values)s", what=what, values=", ".join(missing)),
+                field)
     return [found[value] for value in values]
 
 

@@ -14,9 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
-from mapdash.i18n import LOCAL_TZ, MESSAGES
+from mapdash.i18n import LOCAL_TZ, _l, in_language
 from mapdash.maps.public_cases import CaseFilter
-from mapdash.models import STATUSES, Category, Village
+from mapdash.models import Category, Village
+from mapdash.vocabulary import STATUS_LABELS
 
 CHUNK_BYTES = 64 * 1024  # rows are sent in pieces of about this size
 
@@ -54,12 +55,12 @@ def checked_filter(session: Session, organization_id: int, args) -> CaseFilter:
     if case_filter.category and case_filter.category not in session.scalars(
             select(Category.code).where(Category.organization_id == organization_id,
                                         Category.sensitive.is_(False))).all():
-        raise UserError("bad_filter", f"ไม่รู้จักประเภทเรื่อง: {case_filter.category}",
-                        f"Unknown case type: {case_filter.category}", field="type")
+        raise UserError("bad_filter", _l("Unknown case type: %(category)s",
+                                         category=case_filter.category), field="type")
     if case_filter.village is not None and case_filter.village not in session.scalars(
             select(Village.number).where(Village.organization_id == organization_id)).all():
-        raise UserError("bad_filter", f"ไม่พบหมู่บ้านหมู่ที่ {case_filter.village}",
-                        f"No village number {case_filter.village}", field="village")
+        raise UserError("bad_filter", _l("No village number %(village)s",
+                                         village=case_filter.village), field="village")
     return case_filter
 
 
@@ -67,7 +68,7 @@ def _query(case_filter: CaseFilter, organization_id: int, track_url: str,
            select_list: str) -> tuple[str, dict]:
     where, params = case_filter.where(organization_id)
     params.update(track_url=track_url, status_th=json.dumps(
-        {status: MESSAGES[f"status.{status}"][0] for status in STATUSES}))
+        {status: in_language(label, "th") for status, label in STATUS_LABELS.items()}))
     # Newest first, as on the page. Open cases come through the partial indexes WHERE is_open;
     # most of an organization is one sequential read and a sort, cheaper than an index walk.
     return f"""

@@ -10,7 +10,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
-from mapdash.models import STATUSES, Category, Village
+from mapdash.i18n import _l
+from mapdash.models import Category, Village
+from mapdash.vocabulary import STATUSES
 
 PAGE_SIZE = 50
 MAP_LIMIT = 2000  # newest matching cases on the map; the list pages through all of them
@@ -28,10 +30,10 @@ class CaseFilter:
         status = (args.get("status") or "").strip() or None
         # isdecimal, not isdigit: int() cannot read "²"; Thai digits are welcome.
         if village and not (village.isdecimal() and len(village) <= 9):
-            raise UserError("bad_filter", "หมู่บ้านต้องเป็นตัวเลข", "The village must be a number",
+            raise UserError("bad_filter", _l("The village must be a number"),
                             field="village")
         if status not in (None, "open", *STATUSES):
-            raise UserError("bad_filter", "ไม่รู้จักสถานะนี้", "Unknown status", field="status")
+            raise UserError("bad_filter", _l("Unknown status"), field="status")
         return cls(category=(args.get("type") or "").strip() or None,
                    village=int(village) if village else None, status=status)
 

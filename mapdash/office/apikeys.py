@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
+from mapdash.i18n import _l
 from mapdash.models import ApiKey, Organization
 
 PREFIX = "md311_"  # tells a leaked key apart from other secrets
@@ -26,10 +27,10 @@ def create_key(session: Session, name: str, organization: Organization) -> tuple
     """A new key for `name`: (its row, the key itself, to show once). Flushes."""
     name = " ".join((name or "").split())
     if not name or len(name) > MAX_NAME or "\x00" in name:
-        raise UserError("bad_key_name", f"ชื่อกุญแจต้องยาว 1 ถึง {MAX_NAME} ตัวอักษร",
-                        f"A key's name must be 1 to {MAX_NAME} characters long", field="name")
+        raise UserError("bad_key_name", _l("A key's name must be 1 to %(max_name)s characters long",
+                                           max_name=MAX_NAME), field="name")
     if session.scalars(select(ApiKey.id).where(ApiKey.name == name)).first():
-        raise UserError("key_name_taken", "มีกุญแจชื่อนี้อยู่แล้ว", "A key with this name exists",
+        raise UserError("key_name_taken", _l("A key with this name exists"),
                         field="name", status=409)
     key = PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(name=name, organization_id=organization.id, key_sha256=digest(key))
@@ -45,7 +46,7 @@ def revoke_key(session: Session, name: str, organization_id: int | None = None) 
         query = query.where(ApiKey.organization_id == organization_id)
     row = session.scalars(query).first()
     if row is None:
-        raise UserError("unknown_key", "ไม่พบกุญแจชื่อนี้", "No key has this name", status=404)
+        raise UserError("unknown_key", _l("No key has this name"), status=404)
     if row.revoked_at is None:
         row.revoked_at = datetime.now(UTC)
         session.flush()

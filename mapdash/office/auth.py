@@ -4,16 +4,18 @@ from functools import wraps
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app
-from flask_login import LoginManager, current_user
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mapdash import db
 from mapdash.errors import UserError
-from mapdash.models import ROLES, Department, User
+from mapdash.extensions import login_manager
+from mapdash.i18n import _l
+from mapdash.models import Department, User
+from mapdash.vocabulary import ROLES
 
 _hasher = PasswordHasher()
-login_manager = LoginManager()
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -37,24 +39,23 @@ def create_user(session: Session, *, organization_id: int, email: str, password:
                 is_demo: bool = False, check_strength: bool = True) -> User:
     email = email.strip()
     if "@" not in email or len(email) > 254:
-        raise UserError("bad_email", "อีเมลไม่ถูกต้อง", "Not a valid e-mail address")
+        raise UserError("bad_email", _l("Not a valid e-mail address"))
     if role not in ROLES:
-        raise UserError("bad_role", "บทบาทไม่ถูกต้อง", f"Role must be one of {', '.join(ROLES)}")
+        raise UserError("bad_role", _l("Role must be one of %(roles)s", roles=", ".join(ROLES)))
     if check_strength and len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError("weak_password", f"รหัสผ่านต้องยาวอย่างน้อย {MIN_PASSWORD_LENGTH} ตัวอักษร",
-                        f"The password must be at least {MIN_PASSWORD_LENGTH} characters long")
+        raise UserError("weak_password", _l("The password must be at least %(n)s characters long",
+                                            n=MIN_PASSWORD_LENGTH))
     if find_user(session, email):
-        raise UserError("email_taken", "อีเมลนี้มีบัญชีอยู่แล้ว", "This e-mail already has an account")
+        raise UserError("email_taken", _l("This e-mail already has an account"))
     department_id = None
     if department_code:
         department = session.scalars(select(Department).where(
             Department.organization_id == organization_id, Department.code == department_code)).first()
         if department is None:
-            raise UserError("bad_department", "ไม่พบกอง/ฝ่ายนี้", f"No department {department_code!r}")
+            raise UserError("bad_department", _l("No department '%(code)s'", code=department_code))
         department_id = department.id
     if role == "officer" and department_id is None:
-        raise UserError("department_required", "เจ้าหน้าที่ของกองต้องระบุกอง",
-                        "An officer needs a department (--department)")
+        raise UserError("department_required", _l("An officer needs a department (--department)"))
     user = User(organization_id=organization_id, email=email, display_name=display_name or email,
                 password_hash=hash_password(password), role=role, department_id=department_id,
                 is_demo=is_demo)

@@ -1,4 +1,5 @@
-"""The request form of seed 001, step 4, printed for the executive: a PDF in Thai.
+"""The request form of seed 001, step 4, printed for the executive: a PDF in the reader's
+language (Thai, the office's, unless they chose English).
 
 The font (Sarabun, the typeface of Thai government documents) comes inside the
 fontpkg-sarabun pip package and is embedded in the PDF, so neither the server's nor the
@@ -21,13 +22,12 @@ from sqlalchemy.orm import Session
 from mapdash.cases import photos as photo_store
 from mapdash.cases import workflow
 from mapdash.cases.questions import answer_rows
-from mapdash.i18n import MESSAGES, format_date
+from mapdash.i18n import _, _p, current_language, format_date, localized, village_label
 from mapdash.models import Incident
+from mapdash.vocabulary import CHANNEL_LABELS, STATUS_LABELS
 
 FONT_FILES = Path(fontpkg_sarabun.ROOT) / "files"
 FONT = "Sarabun"
-CHANNELS = {"web": "เว็บไซต์", "line": "LINE", "open311": "ระบบเชื่อมต่อ (Open311)",
-            "staff": "เจ้าหน้าที่บันทึก", "demo": "ข้อมูลสาธิต"}
 MAX_PHOTOS = 4
 MARGIN = 15        # mm
 MAP_BOX = (MARGIN, 0, 88, 64)   # x, y (set at drawing time), width, height in mm
@@ -100,15 +100,16 @@ class _Form(FPDF):
         self.add_font(FONT, "B", str(FONT_FILES / "Sarabun-Bold.ttf"))
         self.set_text_shaping(True)
         self.set_font(FONT, size=12)
-        self.set_title("ใบรับแจ้งเรื่อง")
+        self.set_title(_("Request form"))
         self.set_creator("mapdash")
 
     def footer(self):
         self.set_y(-14)
         self.set_font(FONT, size=9)
         self.set_text_color(100, 116, 139)
-        self.cell(0, 5, f"พิมพ์เมื่อ {format_date(self.now, with_time=True, lang='th')} "
-                        f"โดย {self.printed_by}   หน้า {self.page_no()}/{{nb}}", align="R")
+        self.cell(0, 5, _("Printed %(at)s by %(name)s   page %(page)s/%(pages)s",
+                          at=format_date(self.now, with_time=True), name=self.printed_by,
+                          page=self.page_no(), pages="{nb}"), align="R")
         self.set_text_color(0)
 
     def check_page_break_at(self, y: float, needed: float) -> float:
@@ -126,38 +127,39 @@ class _Form(FPDF):
                    w=qr_size, h=qr_size)
         self.set_xy(qr_x - 6, MARGIN + qr_size)
         self.set_font(FONT, size=8)
-        self.cell(qr_size + 12, 4, "สแกนเพื่อติดตามเรื่อง", align="C")
+        self.cell(qr_size + 12, 4, _("Scan to follow the case"), align="C")
 
         width = qr_x - MARGIN - 4
         self.set_xy(MARGIN, MARGIN)
         self.set_font(FONT, size=12)
-        self.multi_cell(width, 6, incident.organization.name_th, **NEXT_LINE)
+        self.multi_cell(width, 6, localized(incident.organization), **NEXT_LINE)
         self.set_font(FONT, "B", size=20)
-        self.multi_cell(width, 11, "ใบรับแจ้งเรื่อง / คำร้อง", **NEXT_LINE)
+        self.multi_cell(width, 11, _("Request form / petition"), **NEXT_LINE)
         self.set_font(FONT, size=13)
-        self.multi_cell(width, 7, f"เลขที่เรื่อง {incident.tracking_code}", **NEXT_LINE)
+        self.multi_cell(width, 7, _("Case number %(code)s", code=incident.tracking_code),
+                        **NEXT_LINE)
         self.set_font(FONT, size=11)
-        self.multi_cell(width, 6, f"สถานะ: {MESSAGES['status.' + incident.status][0]}",
+        self.multi_cell(width, 6, _("Status: %(status)s", status=STATUS_LABELS[incident.status]),
                         **NEXT_LINE)
         self.set_font(FONT, size=12)
         return max(self.get_y(), MARGIN + qr_size + 5)
 
     def details(self, incident: Incident, y: float) -> float:
         rows = [
-            ("วันที่รับแจ้ง", format_date(incident.created_at, with_time=True, lang="th")),
-            ("ช่องทาง", CHANNELS.get(incident.channel, incident.channel)),
-            ("ประเภทเรื่อง", incident.category.name_th),
-            ("รายละเอียด", incident.description or "-"),
-            *answer_rows(incident.category.questions, incident.attributes, "th"),
-            *([("ที่อยู่ที่แจ้งมา", incident.address)] if incident.address else []),
-            ("สถานที่", _place(incident)),
-            ("ผู้แจ้ง", _reporter(incident)),
-            ("หน่วยงานที่รับผิดชอบ", incident.department.name_th),
-            ("ผู้รับผิดชอบ (ช่าง)", incident.assignee.display_name if incident.assignee else "-"),
+            (_("Date reported"), format_date(incident.created_at, with_time=True)),
+            (_("Channel"), str(CHANNEL_LABELS.get(incident.channel, incident.channel))),
+            (_("Type of case"), localized(incident.category)),
+            (_("Details"), incident.description or "-"),
+            *answer_rows(incident.category.questions, incident.attributes, current_language()),
+            *([(_("Address as sent"), incident.address)] if incident.address else []),
+            (_("Place"), _place(incident)),
+            (_("Reporter"), _reporter(incident)),
+            (_("Responsible department"), localized(incident.department)),
+            (_("Responsible (crew)"), incident.assignee.display_name if incident.assignee else "-"),
         ]
         due = workflow.due_at(incident)
         if due is not None:
-            rows.append(("กำหนดเสร็จขั้นตอนนี้", format_date(due, with_time=True, lang="th")))
+            rows.append((_("This step is due"), format_date(due, with_time=True)))
         label_w = 42
         self.set_y(y)
         for label, value in rows:
@@ -176,7 +178,7 @@ class _Form(FPDF):
         return self.get_y()
 
     def map_block(self, shapes: list[MapShape], point: tuple[float, float] | None, y: float):
-        x0, _, width, height = MAP_BOX
+        x0, _top, width, height = MAP_BOX
         self.set_draw_color(148, 163, 184)
         self.rect(x0, y, width, height)
         self.set_font(FONT, size=9)
@@ -185,7 +187,7 @@ class _Form(FPDF):
             coords.append(point)
         if not coords:
             self.set_xy(x0, y + height / 2 - 3)
-            self.cell(width, 6, "เรื่องนี้ไม่มีตำแหน่งบนแผนที่", align="C")
+            self.cell(width, 6, _("This case has no place on the map"), align="C")
             return
         project = _projection(coords, x0 + 2, y + 2, width - 4, height - 4)
         for shape in shapes:
@@ -201,7 +203,7 @@ class _Form(FPDF):
             if x0 < lx < x0 + width and y < ly < y + height:
                 self.set_text_color(51, 65, 85)
                 self.set_xy(lx - 8, ly - 2.5)
-                self.cell(16, 5, f"หมู่ {shape.number}", align="C")
+                self.cell(16, 5, f"{_p('track.village_no', 'Village')} {shape.number}", align="C")
         self.set_text_color(0)
         if point is not None:
             px, py = project(*point)
@@ -213,9 +215,10 @@ class _Form(FPDF):
         self._scale_bar(coords, x0, y, width, height)
         self.set_xy(x0, y + height + 1)
         self.set_font(FONT, size=9)
-        caption = "แผนที่: หมู่บ้านที่เกิดเหตุ (สีฟ้า) และจุดที่แจ้ง (สีแดง)"
+        caption = _("Map: the case's village (blue) and the place reported (red)")
         if point is not None:
-            caption += f"  พิกัด {point[1]:.6f}, {point[0]:.6f}"
+            caption += "  " + _("coordinates %(lat)s, %(lon)s", lat=format(point[1], ".6f"),
+                                lon=format(point[0], ".6f"))
         self.cell(width + 90, 4.5, caption)
 
     def _scale_bar(self, coords, x0, y, width, height):
@@ -233,7 +236,7 @@ class _Form(FPDF):
         self.set_line_width(0.2)
         self.set_xy(bx, by - 5)
         self.set_font(FONT, size=8)
-        self.cell(bar, 4, "1 กม." if length_km == 1 else "500 ม.", align="C")
+        self.cell(bar, 4, _("%(n)s km", n=1) if length_km == 1 else _("%(n)s m", n=500), align="C")
 
     def photo_block(self, photos, y: float):
         x0 = MARGIN + MAP_BOX[2] + 6
@@ -244,7 +247,7 @@ class _Form(FPDF):
             self.set_draw_color(148, 163, 184)
             self.rect(x0, y, width, height)
             self.set_xy(x0, y + height / 2 - 3)
-            self.cell(width, 6, "ผู้แจ้งไม่ได้แนบรูปถ่าย", align="C")
+            self.cell(width, 6, _("The reporter sent no photo"), align="C")
             return
         columns = 1 if len(photos) == 1 else 2
         rows = math.ceil(len(photos) / columns)
@@ -258,8 +261,8 @@ class _Form(FPDF):
     def sign_off(self, y: float):
         half = (self.w - 2 * MARGIN - 8) / 2
         for column, (title, signer) in enumerate((
-                ("ความเห็นของเจ้าหน้าที่", "เจ้าหน้าที่ผู้รับเรื่อง"),
-                ("ความเห็น / คำสั่งของผู้บริหาร", "ผู้บริหาร"))):
+                (_("The officer's opinion"), _("Officer who took the case")),
+                (_("The executive's opinion / order"), _("Executive")))):
             x = MARGIN + column * (half + 8)
             self.set_xy(x, y)
             self.set_font(FONT, "B", size=12)
@@ -270,31 +273,31 @@ class _Form(FPDF):
                 self.line(x, ly, x + half, ly)
             self.set_font(FONT, size=11)
             self.set_xy(x, y + 40)
-            self.cell(half, 6, "ลงชื่อ ........................................", align="C")
+            self.cell(half, 6, _("Signed") + " ........................................", align="C")
             self.set_xy(x, y + 47)
             self.cell(half, 6, f"({signer})", align="C")
             self.set_xy(x, y + 54)
-            self.cell(half, 6, "วันที่ ........ / ........ / ........", align="C")
+            self.cell(half, 6, _("Date") + " ........ / ........ / ........", align="C")
 
 
 def _place(incident: Incident) -> str:
     if incident.village is not None:
-        return f"หมู่ {incident.village.number} {incident.village.name_th}"
-    return "ไม่ระบุหมู่บ้าน" if incident.location is not None else "ไม่ได้ระบุตำแหน่ง"
+        return str(village_label(incident.village))
+    return _("No village given") if incident.location is not None else _("No place given")
 
 
 def _reporter(incident: Incident) -> str:
     if incident.category.sensitive:
-        return "ปกปิดข้อมูลผู้แจ้ง (เรื่องที่ต้องคุ้มครองผู้แจ้ง)"
-    parts = [incident.reporter_name or "ไม่ประสงค์ออกนาม"]
+        return _("Withheld (the reporter must be protected)")
+    parts = [incident.reporter_name or _("Anonymous")]
     if incident.reporter_phone:
-        parts.append(f"โทร {incident.reporter_phone}")
+        parts.append(_("phone %(number)s", number=incident.reporter_phone))
     if incident.reporter_line_id:
         parts.append(f"LINE {incident.reporter_line_id}")
     if incident.reporter_email:
         parts.append(incident.reporter_email)
     if incident.followers_count:
-        parts.append(f"มีผู้แจ้งเรื่องเดียวกันอีก {incident.followers_count} คน")
+        parts.append(_("%(n)s more people reported the same", n=incident.followers_count))
     return "  ".join(parts)
 
 

@@ -1,10 +1,13 @@
-"""Read village (หมู่บ้าน) boundary files for ``mapdash villages import``.
+"""Read village (muban) boundary files for ``mapdash villages import``.
 
 This module only parses: a GeoJSON file or a zipped Shapefile in any
 coordinate system becomes valid EPSG:4326 MultiPolygons, plus a list of
 problems naming each bad feature by its 1-based number.  Storing the
 villages is the caller's job, and so is refusing the whole import when any
 problem was found.
+
+Thai appears here only as what the parser recognises in files: field names
+and village labels ("หมู่ที่"), and Thai digits.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseMultipartGeometry
 
+from mapdash.i18n import LazyText, _l, _lp, both, in_language
+
 NUMBER_FIELDS = ("number", "moo", "vill_no", "village_no", "mu", "หมู่", "หมู่ที่")
 NAME_FIELDS = ("name_th", "name", "vill_name", "ชื่อ", "ชื่อหมู่บ้าน")
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
@@ -32,14 +37,13 @@ THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 # spreadsheets.  A minus sign is not a label, so "-3" is rejected.
 NUMBER_TEXT = re.compile(r"[^\d-]*?(\d+)(?:\.0+)?")
 
-NEED_CRS = ("cannot tell which coordinate system the file uses; pass --crs, "
-            "e.g. --crs EPSG:32648 (ไม่ทราบระบบพิกัดของไฟล์ โปรดระบุ --crs)")
+NEED_CRS = _l("cannot tell which coordinate system the file uses; pass --crs, e.g. --crs EPSG:32648")
 
 
 @dataclass(frozen=True)
 class VillageFeature:
     index: int  # 1-based feature number in the file
-    number: int  # village number (หมู่ที่), > 0
+    number: int  # village number (mu thi), > 0
     name_th: str
     name_en: str | None
     geometry: MultiPolygon  # EPSG:4326, valid
@@ -53,11 +57,26 @@ class FeatureProblem:
 
 
 class ImportRefused(Exception):
-    """The whole file is unusable: unreadable, unknown format or CRS, no features."""
+    """The whole file is unusable: unreadable, unknown format or CRS, no features.
+
+    Its text is in English then Thai, for the command line; `message` renders in either."""
+
+    def __init__(self, message: LazyText):
+        self.message = message
+        super().__init__(_in_both(message))
 
 
 class _Problem(Exception):
     """One feature is unusable; the message is its FeatureProblem reason."""
+
+    def __init__(self, message: LazyText):
+        self.message = message
+        super().__init__(_in_both(message))
+
+
+def _in_both(message: LazyText) -> str:
+    thai, english = both(message)
+    return f"{english} ({thai})"
 
 
 def read_village_file(path, source_crs: str | None = None, number_field: str | None = None,
@@ -74,10 +93,10 @@ def read_village_file(path, source_crs: str | None = None, number_field: str | N
     elif suffix == ".zip":
         rows, crs_text = _read_shapefile_zip(path)
     else:
-        raise ImportRefused(f"{path.name}: expected .geojson, .json or a zipped Shapefile (.zip) "
-                            "(รองรับเฉพาะไฟล์ GeoJSON หรือ Shapefile ที่บีบอัดเป็น .zip)")
+        raise ImportRefused(_l("%(file)s: expected .geojson, .json or a zipped Shapefile (.zip)",
+                               file=path.name))
     if not rows:
-        raise ImportRefused(f"{path.name} contains no features (ไม่มีข้อมูลหมู่บ้านในไฟล์)")
+        raise ImportRefused(_l("%(file)s contains no features", file=path.name))
     to_wgs84 = _transformer(source_crs or crs_text, "--crs" if source_crs else "the file")
 
     features, problems = [], []
@@ -94,14 +113,16 @@ def read_village_file(path, source_crs: str | None = None, number_field: str | N
             # is wrong either way, and the first one keeps the number.
             first = first_with_number.setdefault(number, index)
             if first != index:
-                raise _Problem(f"village number {number} repeats feature {first} (หมู่ที่ซ้ำกัน)")
+                raise _Problem(_l("village number %(number)s repeats feature %(first)s",
+                                  number=number, first=first))
         except _Problem as problem:
             reasons.append(str(problem))
         problems.extend(FeatureProblem(index, reason) for reason in reasons)
         if not reasons:
             name_th = _text(_field(props, (name_field,) if name_field else NAME_FIELDS))
             name_en = _text(_field(props, ("name_en",)))
-            features.append(VillageFeature(index, number, name_th or f"หมู่ {number}", name_en,
+            name_th = name_th or in_language(_lp("track.village_no", "Village"), "th") + f" {number}"
+            features.append(VillageFeature(index, number, name_th, name_en,
                                            multipolygon, repaired))
     return features, problems
 
@@ -111,13 +132,11 @@ def _read_geojson(path: Path) -> tuple[list[tuple[dict, object]], str | None]:
         # utf-8-sig: files saved by Windows tools often start with a BOM.
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as error:
-        raise ImportRefused(f"cannot read {path.name} as GeoJSON: {error} "
-                            "(อ่านไฟล์ GeoJSON ไม่ได้)") from error
+        raise ImportRefused(_l("cannot read %(file)s as GeoJSON: %(error)s", file=path.name, error=error)) from error
     kind = data.get("type") if isinstance(data, dict) else None
     items = data.get("features") if kind == "FeatureCollection" else [data] if kind == "Feature" else None
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise ImportRefused(f"{path.name} is not a GeoJSON Feature or FeatureCollection "
-                            "(ไม่ใช่ไฟล์ GeoJSON ที่ถูกต้อง)")
+        raise ImportRefused(_l("%(file)s is not a GeoJSON Feature or FeatureCollection", file=path.name))
     rows = [(props if isinstance(props := item.get("properties"), dict) else {}, item.get("geometry"))
             for item in items]
     return rows, _geojson_crs(data)
@@ -141,18 +160,15 @@ def _read_shapefile_zip(path: Path) -> tuple[list[tuple[dict, object]], str | No
             names = [n for n in archive.namelist() if not n.startswith("__MACOSX/")]
             shps = [n for n in names if n.lower().endswith(".shp")]
             if len(shps) != 1:
-                raise ImportRefused(f"{path.name} must contain exactly one .shp file, found {len(shps)} "
-                                    "(ไฟล์ .zip ต้องมีไฟล์ .shp หนึ่งไฟล์)")
+                raise ImportRefused(_l("%(file)s must contain exactly one .shp file, found %(found)s", file=path.name, found=len(shps)))
             stem = shps[0][:-4].lower()
             parts = {ext: archive.read(name) for name in names for ext in (".shp", ".shx", ".dbf", ".prj")
                      if name.lower() == stem + ext}
     except (OSError, zipfile.BadZipFile) as error:
-        raise ImportRefused(f"cannot read {path.name} as a zip file: {error} "
-                            "(อ่านไฟล์ .zip ไม่ได้)") from error
+        raise ImportRefused(_l("cannot read %(file)s as a zip file: %(error)s", file=path.name, error=error)) from error
     missing = [ext for ext in (".shx", ".dbf") if ext not in parts]
     if missing:
-        raise ImportRefused(f"{path.name} lacks the {' and '.join(missing)} part of the Shapefile "
-                            "(Shapefile ไม่ครบไฟล์)")
+        raise ImportRefused(_l("%(file)s lacks the %(parts)s part of the Shapefile", file=path.name, parts=' and '.join(missing)))
     try:
         try:
             rows = _shapefile_rows(parts, "utf-8")
@@ -162,8 +178,7 @@ def _read_shapefile_zip(path: Path) -> tuple[list[tuple[dict, object]], str | No
             # (pyshp 3 wraps the decode error in a ShapefileException.)
             rows = _shapefile_rows(parts, "cp874")
     except (shapefile.ShapefileException, struct.error, ValueError) as error:
-        raise ImportRefused(f"{path.name} is not a readable Shapefile: {error} "
-                            "(อ่าน Shapefile ไม่ได้)") from error
+        raise ImportRefused(_l("%(file)s is not a readable Shapefile: %(error)s", file=path.name, error=error)) from error
     prj = parts.get(".prj")
     return rows, prj.decode("utf-8", errors="replace") if prj else None
 
@@ -191,30 +206,28 @@ def _transformer(crs_text: str | None, origin: str) -> pyproj.Transformer:
         source = pyproj.CRS.from_user_input(crs_text)
         return pyproj.Transformer.from_crs(source, "EPSG:4326", always_xy=True)
     except pyproj.exceptions.ProjError as error:
-        raise ImportRefused(f"unknown coordinate system given by {origin}: {error} "
-                            "(ไม่รู้จักระบบพิกัด)") from error
+        raise ImportRefused(_l("unknown coordinate system given by %(origin)s: %(error)s", origin=origin, error=error)) from error
 
 
 def _to_multipolygon(geometry, to_wgs84: pyproj.Transformer) -> tuple[MultiPolygon, bool]:
     if not geometry:
-        raise _Problem("geometry is missing (ไม่มีขอบเขต)")
+        raise _Problem(_l("geometry is missing"))
     if not isinstance(geometry, dict) or not isinstance(geometry.get("type"), str):
-        raise _Problem("geometry is malformed (ขอบเขตผิดรูปแบบ)")
+        raise _Problem(_l("geometry is malformed"))
     if geometry["type"] not in ("Polygon", "MultiPolygon"):
-        raise _Problem(f"geometry is a {geometry['type']}, not a polygon (ไม่ใช่รูปหลายเหลี่ยม)")
+        raise _Problem(_l("geometry is a %(kind)s, not a polygon", kind=geometry['type']))
     try:
         # Village boundaries are flat; drop any Z so they fit a 2D column.
         geom = shapely.force_2d(shape(geometry))
     except (ValueError, TypeError, KeyError, IndexError, shapely.errors.GEOSException):
-        raise _Problem("geometry is malformed (ขอบเขตผิดรูปแบบ)") from None
+        raise _Problem(_l("geometry is malformed")) from None
     if geom.is_empty:
-        raise _Problem("geometry is empty (ขอบเขตว่างเปล่า)")
+        raise _Problem(_l("geometry is empty"))
     geom = shapely.transform(geom, lambda xy: numpy.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1])))
     min_x, min_y, max_x, max_y = geom.bounds
     # Chained comparisons also reject the inf/NaN PROJ returns outside its domain.
     if not (-180 <= min_x <= max_x <= 180 and -90 <= min_y <= max_y <= 90):
-        raise _Problem("coordinates are outside longitude/latitude range; wrong CRS? "
-                       "(พิกัดอยู่นอกขอบเขต ระบบพิกัดอาจไม่ถูกต้อง)")
+        raise _Problem(_l("coordinates are outside longitude/latitude range; wrong CRS?"))
     # Repair after reprojecting: reprojection itself can make rings cross.
     repaired = not geom.is_valid
     if repaired:
@@ -223,7 +236,7 @@ def _to_multipolygon(geometry, to_wgs84: pyproj.Transformer) -> tuple[MultiPolyg
         geom = shapely.union_all(_polygons(shapely.make_valid(geom)))
     polygons = _polygons(geom)
     if not polygons:
-        raise _Problem("polygon has no area left after repair (ซ่อมแล้วไม่เหลือพื้นที่)")
+        raise _Problem(_l("polygon has no area left after repair"))
     return MultiPolygon(polygons), repaired
 
 
@@ -238,7 +251,7 @@ def _polygons(geom) -> list[Polygon]:
 def _village_number(props: dict, number_field: str | None) -> int:
     value = _field(props, (number_field,) if number_field else NUMBER_FIELDS)
     if value is None:
-        raise _Problem("village number is missing (ไม่มีหมู่ที่)")
+        raise _Problem(_l("village number is missing"))
     number = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
@@ -248,7 +261,7 @@ def _village_number(props: dict, number_field: str | None) -> int:
         match = NUMBER_TEXT.fullmatch(value.translate(THAI_DIGITS).strip())
         number = int(match.group(1)) if match else None
     if number is None or number <= 0:
-        raise _Problem(f"village number {value!r} is not a positive whole number (หมู่ที่ไม่ถูกต้อง)")
+        raise _Problem(_l("village number %(value)s is not a positive whole number", value=repr(value)))
     return number
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
+from mapdash.i18n import _l
 from mapdash.models import Organization, Village
 
 
@@ -17,7 +18,7 @@ def store_villages(session: Session, org_slug: str, features: Sequence, *,
     again to the villages as they now are."""
     org = session.scalars(select(Organization).where(Organization.slug == org_slug)).first()
     if org is None:
-        raise UserError("unknown_org", f"ไม่พบหน่วยงาน {org_slug}", f"No organization {org_slug!r}",
+        raise UserError("unknown_org", _l("No organization '%(org_slug)s'", org_slug=org_slug),
                         status=404)
     existing = {v.number: v for v in session.scalars(
         select(Village).where(Village.organization_id == org.id))}

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from mapdash import db
 from mapdash.errors import UserError
-from mapdash.i18n import t
+from mapdash.i18n import _
 from mapdash.office import apikeys
 from mapdash.office.auth import role_required
 
@@ -49,5 +49,5 @@ def create_api_key():
 def revoke_api_key():
     row = apikeys.revoke_key(db.session(), request.form.get("name", ""),
                              current_user.organization_id)
-    flash(t("admin.key_revoked", name=row.name))
+    flash(_("Key \"%(name)s\" revoked", name=row.name))
     return redirect(url_for(".api_keys"), 303)

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from mapdash import db
 from mapdash.errors import UserError
-from mapdash.i18n import t
+from mapdash.i18n import _
 from mapdash.integrations.notify import admin
 from mapdash.office.auth import role_required
 
@@ -19,7 +19,9 @@ def _page(status: int = 200, error: UserError | None = None, department_id: int 
     return render_template(
         "admin/notifications.html", problems=admin.problems(session, org_id),
         counts=admin.counts(session, org_id), departments=admin.departments(session, org_id),
-        error=error, error_department=department_id, typed=typed or {}), status
+        error=error, error_department=department_id, typed=typed or {},
+        status_labels=admin.STATUS_LABELS, kind_labels=admin.KIND_LABELS,
+        channel_labels=admin.CHANNEL_LABELS), status
 
 
 @bp.get("/")
@@ -32,7 +34,7 @@ def index():
 @role_required("admin")
 def retry(notification_id):
     admin.retry(db.session(), current_user.organization_id, notification_id)
-    flash(t("notify_admin.retried"))
+    flash(_("The message will be sent again in a few seconds"))
     return redirect(url_for(".index"), 303)
 
 
@@ -49,5 +51,5 @@ def department(department_id):
             raise
         db.session().rollback()
         return _page(400, error, department_id, typed)
-    flash(t("notify_admin.saved"))
+    flash(_("Alert settings saved"))
     return redirect(url_for(".index") + f"#department-{department_id}", 303)

@@ -6,10 +6,11 @@ from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
 from mapdash import db
-from mapdash.errors import UserError
-from mapdash.i18n import MESSAGES
+from mapdash.errors import FORBIDDEN, LOGIN_REQUIRED, UserError
+from mapdash.i18n import _l
 from mapdash.maps import geo
 from mapdash.office.orgs import find_organization
+from mapdash.vocabulary import OFFICE_ROLES
 
 CHANGES_OVERLAP = timedelta(seconds=30)
 
@@ -38,19 +39,14 @@ def villages_geojson():
 # Staff only: dispatchers and admins read every case of their organization, officers only
 # their department's. Every collection caps its features and says so in `capped`.
 
-_MAP_ROLES = ("admin", "dispatcher", "officer")
-
-
 def _staff_only(view):
     """Like role_required, but an API answers 401/403 in JSON instead of a login page."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            th, en = MESSAGES["login.required"]
-            raise UserError("login_required", th, en, status=401)
-        if current_user.role not in _MAP_ROLES:
-            th, en = MESSAGES["login.forbidden"]
-            raise UserError("forbidden", th, en, status=403)
+            raise UserError("login_required", LOGIN_REQUIRED, status=401)
+        if current_user.role not in OFFICE_ROLES:
+            raise UserError("forbidden", FORBIDDEN, status=403)
         return view(*args, **kwargs)
     return wrapped
 
@@ -68,8 +64,8 @@ def _date(name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise UserError("bad_date", f"วันที่ \"{name}\" ต้องอยู่ในรูป ปปปป-ดด-วว (ค.ศ.)",
-                        f"The date {name!r} must look like YYYY-MM-DD", field=name) from None
+        raise UserError("bad_date", _l("The date '%(name)s' must look like YYYY-MM-DD",
+                                       name=name), field=name) from None
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -81,8 +77,8 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     except ValueError:
         number = low - 1
     if not low <= number <= high:
-        raise UserError("bad_number", f"ค่า \"{name}\" ต้องเป็นจำนวนเต็มตั้งแต่ {low} ถึง {high}",
-                        f"{name!r} must be a whole number from {low} to {high}", field=name)
+        raise UserError("bad_number", _l("'%(name)s' must be a whole number from %(low)s to %(high)s",
+                                         name=name, low=low, high=high), field=name)
     return number
 
 
@@ -97,8 +93,7 @@ def _bbox(required: bool) -> geo.BBox | None:
         valid = False
     if not valid:
         raise UserError("bad_bbox",
-                        "bbox ต้องเป็น ตะวันตก,ใต้,ตะวันออก,เหนือ (องศา ลองจิจูด/ละติจูด)",
-                        "bbox must be west,south,east,north in degrees of longitude/latitude",
+                        _l("bbox must be west,south,east,north in degrees of longitude/latitude"),
                         field="bbox")
     return geo.BBox(west, south, east, north)
 
@@ -141,12 +136,10 @@ def dispatch_cases():
     limit = _int("limit", geo.CASE_LIMIT_DEFAULT, 1, geo.CASE_LIMIT_MAX)
     place = request.args.get("place", "")
     if place not in ("", "none"):
-        raise UserError("bad_place", "place ใช้ได้เพียงค่า none (เรื่องที่ไม่มีตำแหน่ง)",
-                        "place can only be none (the cases with no place)", field="place")
+        raise UserError("bad_place", _l("place can only be none (the cases with no place)"), field="place")
     bbox = _bbox(required=False)
     if place and bbox:
-        raise UserError("bad_place", "ใช้ place=none ร่วมกับ bbox ไม่ได้",
-                        "place=none cannot be combined with bbox", field="place")
+        raise UserError("bad_place", _l("place=none cannot be combined with bbox"), field="place")
     return _geojson(geo.open_cases(db.session(), _map_filter(), bbox, limit,
                                    without_place=place == "none"))
 
@@ -173,8 +166,7 @@ def dispatch_changes():
         if since.tzinfo is None:
             raise ValueError(raw)
     except ValueError:
-        raise UserError("bad_since", "since ต้องเป็นเวลาแบบ ISO-8601 พร้อมเขตเวลา",
-                        "since must be an ISO-8601 time with its time zone",
+        raise UserError("bad_since", _l("since must be an ISO-8601 time with its time zone"),
                         field="since") from None
     # A change committed a moment after its timestamp must not slip between two polls: look
     # back a little further, the page ignores what it has already seen.

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from mapdash import db
-from mapdash.i18n import t
+from mapdash.i18n import _
 from mapdash.office.auth import find_user, login_allowed, password_matches
 
 bp = Blueprint("auth", __name__)
@@ -32,12 +32,12 @@ def login():
                 login_user(user)
                 return redirect(_safe_next(request.args.get("next"))
                                 or url_for(HOME_OF_ROLE[user.role]))
-            error = t("login.demo_disabled") if user.is_demo else t("login.failed")
+            error = _("Demo accounts work only in development mode") if user.is_demo else _("Wrong e-mail or password")
         else:
-            error = t("login.failed")
+            error = _("Wrong e-mail or password")
         return render_template("auth/login.html", error=error), 401
     if request.args.get("next") and not current_user.is_authenticated:
-        error = t("login.required")
+        error = _("Please sign in first")
     return render_template("auth/login.html", error=error)
 
 
@@ -45,5 +45,5 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash(t("logout.done"))
+    flash(_("You are signed out"))
     return redirect(url_for("public.home"))

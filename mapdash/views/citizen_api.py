@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from mapdash import db
 from mapdash.cases import intake
 from mapdash.errors import UserError
-from mapdash.i18n import format_date
+from mapdash.i18n import _l, both, format_date
 from mapdash.maps import public_cases
 from mapdash.models import Organization, Village
 from mapdash.office.orgs import find_organization
@@ -22,12 +22,12 @@ def _point() -> tuple[float, float]:
 
 @bp.get("/locate")
 def locate():
-    """?lon=&lat= → the organization and village (หมู่) covering the point, or outside."""
+    """?lon=&lat= → the organization and village (mu) covering the point, or outside."""
     session = db.session()
     found = intake.locate(session, *_point())
     if found is None:
-        outside = intake.OUTSIDE_AREA
-        return jsonify(inside=False, message_th=outside[0], message_en=outside[1])
+        message_th, message_en = both(intake.OUTSIDE_AREA)
+        return jsonify(inside=False, message_th=message_th, message_en=message_en)
     org, village = session.get(Organization, found[0]), found[1] and session.get(Village, found[1])
     return jsonify(
         inside=True,
@@ -41,8 +41,7 @@ def nearby():
     """?type=CODE&lon=&lat= → open cases of that type within 100 m, for "already reported?"."""
     category = (request.args.get("type") or "").strip()
     if not category:
-        raise UserError("missing_category", "กรุณาเลือกประเภทเรื่องที่แจ้ง",
-                        "Please choose the type of problem", field="type")
+        raise UserError("missing_category", _l("Please choose the type of problem"), field="type")
     cases = intake.nearby_open_cases(db.session(), category, *_point())
     for case in cases:
         case["reported_th"] = format_date(case["created_at"], lang="th")
@@ -60,7 +59,7 @@ def public_cases_geojson():
     session = db.session()
     org = find_organization(session, request.args.get("org") or current_app.config["DEFAULT_ORG"])
     if org is None:
-        raise UserError("unknown_org", "ไม่พบหน่วยงาน", "Unknown organization", status=404)
+        raise UserError("unknown_org", _l("Unknown organization"), status=404)
     collection = public_cases.cases_geojson(session, org.id,
                                             public_cases.CaseFilter.from_args(request.args))
     response = jsonify(collection)

@@ -19,15 +19,11 @@ from mapdash import db
 from mapdash.cases.intake import parse_coordinate
 from mapdash.config import PROJECT_ROOT
 from mapdash.field import fieldwork
-from mapdash.i18n import MESSAGES, current_language, t
+from mapdash.i18n import _, current_language, status_labels
 from mapdash.maps import geo, leaflet
 from mapdash.office.auth import role_required
 
 bp = Blueprint("crew", __name__, url_prefix="/crew")
-
-# Texts the page's script shows (the rest of the page is rendered here).
-_SCRIPT_TEXTS = [key for key in MESSAGES if key.startswith(("crew.", "status."))]
-
 
 @bp.get("/")
 @role_required("crew")
@@ -40,7 +36,7 @@ def index():
         "bounds": geo.organization_bounds(session, org_id),
         "crew": current_user.id,
         "lang": current_language(),
-        "texts": {key: t(key) for key in _SCRIPT_TEXTS},
+        "status_labels": status_labels(),
         "urls": {
             "cases": url_for("crew.cases"),
             "villages": url_for("api.villages_geojson", org=current_user.organization.slug),
@@ -105,6 +101,23 @@ def close(incident_id: int):
                    status=closing.incident.status, result=closing.result,
                    needs_review=closing.needs_review, failed_checks=failed,
                    replayed=outcome.replayed), 200 if outcome.replayed else 201
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The installable crew app's name and look (a web-app manifest), in the reader's language."""
+    icon = {"type": "image/png", "purpose": "any maskable"}
+    response = jsonify(
+        name=_("mapdash field work"), short_name=_("Field work"),
+        description=_("Your assigned cases on a map; close them with photo evidence, even "
+                      "without signal"),
+        lang=current_language(), start_url=url_for("crew.index"), scope=url_for("crew.index"),
+        display="standalone", orientation="portrait", background_color="#f8fafc",
+        theme_color="#1e3a8a",
+        icons=[{**icon, "src": url_for("static", filename=f"icons/crew-{size}.png"),
+                "sizes": f"{size}x{size}"} for size in (192, 512)])
+    response.mimetype = "application/manifest+json"
+    return response
 
 
 @bp.get("/sw.js")

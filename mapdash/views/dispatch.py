@@ -8,19 +8,16 @@ from flask_login import current_user
 from mapdash import db
 from mapdash.cases import casefile, workflow
 from mapdash.errors import UserError
-from mapdash.i18n import current_language, t
+from mapdash.i18n import N_, _, _l
 from mapdash.maps import geo, leaflet
-from mapdash.models import OPEN_STATUSES
 from mapdash.office import printform
 from mapdash.office.auth import role_required
+from mapdash.vocabulary import OFFICE_ROLES, OPEN_STATUSES, STATUS_LABELS
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
 
-STAFF_ROLES = ("admin", "dispatcher", "officer")
-
-
 @bp.get("/")
-@role_required(*STAFF_ROLES)
+@role_required(*OFFICE_ROLES)
 def index():
     session = db.session()
     org_id = current_user.organization_id
@@ -35,28 +32,23 @@ def index():
 
 
 def _client_labels() -> dict:
-    """The words the page's scripts show, in the reader's language."""
-    keys = ("overdue", "capped", "list_empty", "live", "offline", "loading", "failed",
-            "alert_accept", "alert_view", "sound_off", "list_title", "no_place_list",
-            "no_place_title", "back_to_view")
-    # A list, not a dict: JSON objects lose their order and the legend follows the workflow.
-    return {"statuses": [[status, t(f"status.{status}")] for status in OPEN_STATUSES],
-            "village": t("col.village"), "village_short": t("dispatch.village_short"),
-            "no_village": t("village.none"),
-            **{key: t(f"dispatch.{key}") for key in keys}}
+    """The open statuses for the page's legend and filters (its other words come from the
+    catalogue, static/js/i18n.js). A list, not a dict: JSON objects lose their order, and the
+    legend follows the workflow."""
+    return {"statuses": [[status, str(STATUS_LABELS[status])] for status in OPEN_STATUSES]}
 
 
 @bp.get("/cases/<int:incident_id>")
-@role_required(*STAFF_ROLES)
+@role_required(*OFFICE_ROLES)
 def panel(incident_id):
     """The case panel beside the map (an HTML fragment the page loads)."""
     return render_template("dispatch/_panel.html",
                            case=casefile.case_file(db.session(), current_user, incident_id),
-                           labels=workflow.TRANSITIONS)
+                           transitions=workflow.TRANSITIONS, step_labels=workflow.STEP_LABELS)
 
 
 @bp.post("/cases/<int:incident_id>/actions")
-@role_required(*STAFF_ROLES)
+@role_required(*OFFICE_ROLES)
 def act(incident_id):
     """One workflow action from the panel: action, note, assignee_id, duplicate_code."""
     session = db.session()
@@ -74,7 +66,7 @@ def act(incident_id):
 
 
 @bp.post("/cases/<int:incident_id>/form.pdf")
-@role_required(*STAFF_ROLES)
+@role_required(*OFFICE_ROLES)
 def print_form(incident_id):
     """The request form as a PDF; printing it is recorded in the case's timeline."""
     session = db.session()
@@ -98,21 +90,22 @@ def _optional_int(value: str | None) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise UserError("bad_number", "ค่าที่เลือกไม่ถูกต้อง", "Not a valid choice") from None
+        raise UserError("bad_number", _l("Not a valid choice")) from None
+
+
+# The same words as the map's scripts use for a case's age (static/js/dispatch.js).
+DURATION_UNITS = (N_("%(n)s d"), N_("%(n)s h"), N_("%(n)s min"))
 
 
 @bp.app_template_filter("duration")
 def duration(value: timedelta | None) -> str:
-    """'2 วัน 3 ชม.', '45 นาที' (or English): how long a step took, to the minute."""
+    """'2 d 3 h', '45 min' (in the reader's language): how long a step took, to the minute."""
     if value is None:
         return ""
     minutes = max(int(value.total_seconds() // 60), 0)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:
-        minutes = 0  # "3 วัน 4 ชม.": past a day, minutes do not matter
-    th = current_language() != "en"
-    units = (("วัน", "d"), ("ชม.", "h"), ("นาที", "min"))
-    parts = [f"{n} {unit[0] if th else unit[1]}"
-             for n, unit in zip((days, hours, minutes), units) if n]
-    return " ".join(parts) or ("ไม่ถึง 1 นาที" if th else "under 1 min")
+        minutes = 0  # "3 d 4 h": past a day, minutes do not matter
+    parts = [_(unit, n=n) for n, unit in zip((days, hours, minutes), DURATION_UNITS) if n]
+    return " ".join(parts) or _("under 1 min")

@@ -3,16 +3,16 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from mapdash.errors import UserError
-from mapdash.i18n import MESSAGES
+from mapdash.errors import FORBIDDEN, FORM_EXPIRED, NOT_FOUND, TOO_LARGE, UserError
+from mapdash.i18n import _l
 
 _GENERIC = {
-    400: ("คำขอไม่ถูกต้อง", "Bad request"),
-    403: MESSAGES["login.forbidden"],
-    404: MESSAGES["error.not_found"],
-    405: ("ไม่รองรับวิธีการนี้", "Method not allowed"),
-    413: MESSAGES["error.too_large"],
-    429: ("ส่งคำขอถี่เกินไป กรุณารอสักครู่แล้วลองใหม่", "Too many requests: wait a moment and try again"),
+    400: _l("Bad request"),
+    403: FORBIDDEN,
+    404: NOT_FOUND,
+    405: _l("Method not allowed"),
+    413: TOO_LARGE,
+    429: _l("Too many requests: wait a moment and try again"),
 }
 
 
@@ -27,13 +27,12 @@ def render_error(error: UserError):
 
 
 def _http_error(exc: HTTPException):
-    th, en = _GENERIC.get(exc.code, (exc.name, exc.name))
-    return render_error(UserError(exc.name.lower().replace(" ", "_"), th, en, status=exc.code))
+    message = _GENERIC.get(exc.code) or _l("Something went wrong")
+    return render_error(UserError(exc.name.lower().replace(" ", "_"), message, status=exc.code))
 
 
 def _csrf_error(exc: CSRFError):
-    th, en = MESSAGES["error.csrf"]
-    return render_error(UserError("csrf", th, en, status=400))
+    return render_error(UserError("csrf", FORM_EXPIRED, status=400))
 
 
 def _refuse_nul_bytes():
@@ -44,8 +43,7 @@ def _refuse_nul_bytes():
         for name, value in source.items(multi=True):
             fields += (name, value)
     if any("\x00" in str(field) for field in fields):
-        raise UserError("bad_character", "คำขอมีอักขระที่ใช้ไม่ได้ (NUL)",
-                        "The request contains a character that is not allowed (NUL)")
+        raise UserError("bad_character", _l("The request contains a character that is not allowed (NUL)"))
 
 
 def init_app(app: Flask) -> None:

@@ -3,8 +3,10 @@ the Official Account. Signed by LINE, not by a form: no CSRF token, the X-Line-S
 instead, checked before anything is read."""
 from flask import Blueprint, current_app, jsonify, request
 
-from mapdash import csrf, db
+from mapdash import db
 from mapdash.errors import UserError
+from mapdash.extensions import csrf
+from mapdash.i18n import _l
 from mapdash.integrations import line
 from mapdash.integrations.line import webhook
 from mapdash.integrations.notify.delivery import DeliveryError
@@ -17,16 +19,13 @@ bp = Blueprint("line_webhook", __name__)
 def receive():
     config = current_app.config
     if not line.is_configured(config):
-        raise UserError("line_off", "ยังไม่ได้เชื่อมต่อ LINE Official Account กับระบบนี้",
-                        "No LINE Official Account is connected to this service", status=404)
+        raise UserError("line_off", _l("No LINE Official Account is connected to this service"), status=404)
     body = request.get_data()
     signature = request.headers.get("X-Line-Signature")
     if not signature:
-        raise UserError("unsigned", "คำขอนี้ไม่มีลายเซ็นของ LINE",
-                        "This request carries no LINE signature", status=401)
+        raise UserError("unsigned", _l("This request carries no LINE signature"), status=401)
     if not webhook.signature_is_valid(config["LINE_CHANNEL_SECRET"], body, signature):
-        raise UserError("bad_signature", "ลายเซ็นของ LINE ไม่ถูกต้อง",
-                        "The LINE signature does not match", status=403)
+        raise UserError("bad_signature", _l("The LINE signature does not match"), status=403)
     events = webhook.parse_events(body)
     session = db.session()
     answers = webhook.record_and_answer(session, events)
@@ -34,6 +33,5 @@ def receive():
         webhook.send_answers(session, config, answers)
     except DeliveryError:
         # Nothing is stored: LINE delivers these events again and they are answered then.
-        raise UserError("line_unreachable", "ส่งคำตอบไปยัง LINE ไม่ได้ในขณะนี้",
-                        "LINE could not be answered now", status=503) from None
+        raise UserError("line_unreachable", _l("LINE could not be answered now"), status=503) from None
     return jsonify(received=len(events), answered=len(answers))

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from flask import Blueprint, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from mapdash import csrf, db
+from mapdash import db
 from mapdash.errors import UserError
+from mapdash.extensions import csrf
+from mapdash.i18n import _l
 from mapdash.integrations.open311 import render, requests, services
 from mapdash.office import apikeys
 
@@ -23,8 +25,7 @@ _CHANGESET = datetime.now(UTC).replace(microsecond=0)
 
 class _BadFormat(UserError):
     def __init__(self):
-        super().__init__("bad_format", "รูปแบบต้องเป็น .xml หรือ .json",
-                         "The format must be .xml or .json")
+        super().__init__("bad_format", _l("The format must be .xml or .json"))
 
 
 def _format() -> str:
@@ -84,8 +85,7 @@ def create_request(fmt):
     session = db.session()
     key = apikeys.valid_key(session, request.form.get("api_key"))
     if key is None:
-        raise UserError("bad_api_key", "api_key ไม่ถูกต้องหรือถูกยกเลิกแล้ว",
-                        "api_key is missing, invalid or revoked", status=403)
+        raise UserError("bad_api_key", _l("api_key is missing, invalid or revoked"), status=403)
     jurisdiction_id = request.form.get("jurisdiction_id") or key.organization.slug
     org = services.jurisdiction(session, jurisdiction_id)
     incident = requests.file_request(session, org, key, request.form)
@@ -117,5 +117,4 @@ def token(token, fmt):
 @bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown(rest):
-    raise UserError("unknown_endpoint", "ไม่มีบริการนี้ ดู discovery.xml",
-                    "No such endpoint: see discovery.xml", status=404)
+    raise UserError("unknown_endpoint", _l("No such endpoint: see discovery.xml"), status=404)

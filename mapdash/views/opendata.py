@@ -14,7 +14,7 @@ from flask import (
 from mapdash import db
 from mapdash.api.openapi import openapi_document
 from mapdash.errors import UserError
-from mapdash.i18n import LOCAL_TZ
+from mapdash.i18n import LOCAL_TZ, _l
 from mapdash.maps import opendata
 from mapdash.office.orgs import find_organization
 
@@ -27,7 +27,7 @@ def _download(chunks, extension: str, mimetype: str) -> Response:
     session = db.session()
     org = find_organization(session, request.args.get("org") or current_app.config["DEFAULT_ORG"])
     if org is None:
-        raise UserError("unknown_org", "ไม่พบหน่วยงาน", "Unknown organization", status=404)
+        raise UserError("unknown_org", _l("Unknown organization"), status=404)
     case_filter = opendata.checked_filter(session, org.id, request.args)
     track_url = url_for("public.track", code="-", _external=True)[:-1]
     filename = f"{org.slug}-cases-{datetime.now(UTC).astimezone(LOCAL_TZ):%Y-%m-%d}.{extension}"

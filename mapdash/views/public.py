@@ -24,7 +24,7 @@ from mapdash.cases import intake, ratelimit, replies, tracking, workflow
 from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
 from mapdash.cases.questions import from_form, ordered
 from mapdash.errors import UserError
-from mapdash.i18n import localized, t
+from mapdash.i18n import _, _l, village_label
 from mapdash.integrations.line import links as line_links
 from mapdash.maps import geo, leaflet, public_cases
 from mapdash.models import Category, Village
@@ -39,7 +39,7 @@ FORM_FIELDS = ("lat", "lon", "description", *CONTACT_FIELDS)
 def _organization():
     org = find_organization(db.session(), request.args.get("org") or current_app.config["DEFAULT_ORG"])
     if org is None:
-        raise UserError("unknown_org", "ไม่พบหน่วยงาน", "Unknown organization", status=404)
+        raise UserError("unknown_org", _l("Unknown organization"), status=404)
     return org
 
 
@@ -68,8 +68,7 @@ def report(category_code):
     org = _organization()
     category = next((c for c in _categories(org.id) if c.code == category_code), None)
     if category is None:
-        raise UserError("unknown_category", "ไม่พบประเภทเรื่องนี้ กรุณาเลือกจากหน้าแรก",
-                        "No such type of report: please choose one on the home page", status=404)
+        raise UserError("unknown_category", _l("No such type of report: please choose one on the home page"), status=404)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
     answers = from_form(request.form)  # the type's extra questions, as attribute[CODE]
     if request.method == "GET":  # a place preset by the link (LINE's shared location)
@@ -139,11 +138,11 @@ def _place_label(session, lat: str, lon: str) -> tuple[str, str] | None:
         return None
     found = intake.locate(session, lon_value, lat_value)
     if found is None:
-        return t("report.outside"), "outside"
+        return _("This place is outside every area this service covers: move the pin"), "outside"
     village = found[1] and session.get(Village, found[1])
     if not village:
-        return t("report.no_village"), "inside"
-    return f"{t('track.village_no')} {village.number} {localized(village)}", "inside"
+        return _("Inside the area, but in no village"), "inside"
+    return str(village_label(village)), "inside"
 
 
 @bp.get("/track")
@@ -158,8 +157,7 @@ def track_lookup():
 def _case_or_404(code: str):
     incident = intake.find_by_code(db.session(), code)
     if incident is None:
-        raise UserError("unknown_case", "ไม่พบเรื่องที่มีรหัสนี้ กรุณาตรวจสอบรหัสอีกครั้ง",
-                        "No case has this code: please check it", status=404)
+        raise UserError("unknown_case", _l("No case has this code: please check it"), status=404)
     return incident
 
 

@@ -3,9 +3,14 @@
 // Work goes through the outbox (crew-outbox.js), so it is kept when there is no signal.
 (function () {
   "use strict";
+  const { _, pgettext } = window.mapdash;
   const page = JSON.parse(document.getElementById("crew-page").textContent);
-  const text = (key, values) => Object.entries(values || {}).reduce(
-    (s, [name, value]) => s.replace(`{${name}}`, value), page.texts[key] || key);
+  // Why a closing's evidence needs review, one check at a time (mapdash/field/evidence.py).
+  const CHECK_FAILED = {
+    not_reused: (v) => _("photo %(n)s matches a photo already on file", v),
+    taken_after_report: (v) => _("photo %(n)s was taken before the report", v),
+    near_case: (v) => _("closed more than %(limit)s m from the case", v),
+  };
   const map = window[page.map];
   const Outbox = window.CrewOutbox;
   const $ = (id) => document.getElementById(id);
@@ -33,7 +38,7 @@
       pane: "villages", interactive: false,
       style: { color: "#475569", weight: 1.5, fillColor: "#94a3b8", fillOpacity: 0.08 },
       onEachFeature: (feature, polygon) => polygon.bindTooltip(
-        `${page.lang === "en" ? "Village" : "หมู่"} ${feature.properties.number}`,
+        `${pgettext("track.village_no", "Village")} ${feature.properties.number}`,
         { permanent: true, direction: "center", className: "village-label", pane: "villages" }),
     }).addTo(map))
     .catch(() => {});
@@ -66,9 +71,8 @@
 
   function distanceLabel(m) {
     if (m === null || m === undefined) return "";
-    const en = page.lang === "en";
-    if (m < 1000) return `${Math.round(m)} ${en ? "m" : "ม."}`;
-    return `${(m / 1000).toFixed(m < 10000 ? 1 : 0)} ${en ? "km" : "กม."}`;
+    if (m < 1000) return _("%(n)s m", { n: Math.round(m) });
+    return _("%(n)s km", { n: (m / 1000).toFixed(m < 10000 ? 1 : 0) });
   }
 
   const dateFormat = new Intl.DateTimeFormat(page.lang === "en" ? "en-GB" : "th-TH-u-ca-buddhist", {
@@ -124,7 +128,7 @@
         if (!framed && position) frameMyWork();
         keepForOffline(false);
       })
-      .catch(() => { status(text("crew.load_failed")); });
+      .catch(() => { status(_("Could not load the cases: try again")); });
   }
 
   function sortedFeatures() {
@@ -139,20 +143,20 @@
 
   function statusChip(feature) {
     const p = feature.properties;
-    return el("span", { className: `status status-${p.status}` }, text(`status.${p.status}`));
+    return el("span", { className: `status status-${p.status}` }, page.status_labels[p.status] || p.status);
   }
 
   function waitingChip(feature) {
     const item = waiting.get(feature.id);
     if (!item) return null;
-    if (item.state === "failed") return el("span", { className: "chip chip-failed" }, text("crew.failed"));
-    return el("span", { className: "chip chip-waiting" }, text("crew.waiting"));
+    if (item.state === "failed") return el("span", { className: "chip chip-failed" }, _("Not sent"));
+    return el("span", { className: "chip chip-waiting" }, _("Waiting to send"));
   }
 
   function villageLabel(p) {
     if (p.village_number === null) return "";
     const name = page.lang === "en" && p.village_en ? p.village_en : p.village_th;
-    return `${page.lang === "en" ? "Village" : "หมู่"} ${p.village_number} ${name}`;
+    return `${pgettext("track.village_no", "Village")} ${p.village_number} ${name}`;
   }
 
   function categoryLabel(p) { return page.lang === "en" ? p.category_en : p.category_th; }
@@ -163,7 +167,7 @@
     // A link, not an embedded map: the phone's maps app opens it and routes from where we are.
     const href = `https://www.google.com/maps/dir/?api=1&destination=${point.lat},${point.lon}`;
     return el("a", { className: "button secondary", href, target: "_blank", rel: "noopener",
-                     "data-navigate": "" }, text("crew.navigate"));
+                     "data-navigate": "" }, _("Navigate"));
   }
 
   function actions(feature) {
@@ -172,18 +176,18 @@
     const buttons = [navigateLink(feature)];
     if (!pending && p.can_start) {
       buttons.push(el("button", { type: "button", className: "button", "data-start": feature.id,
-                                  onclick: () => startWork(feature) }, text("crew.start")));
+                                  onclick: () => startWork(feature) }, _("Start work")));
     }
     if (!pending && p.can_close) {
       buttons.push(el("button", { type: "button", className: "button primary", "data-close": feature.id,
-                                  onclick: () => openClosing(feature) }, text("crew.close")));
+                                  onclick: () => openClosing(feature) }, _("Close with evidence")));
     }
     if (pending && pending.state === "failed") {
       const answer = pending.answer || {};
       buttons.push(el("p", { className: "error-text" },
                       page.lang === "en" ? answer.message_en : answer.message_th));
       buttons.push(el("button", { type: "button", className: "button secondary",
-                                  onclick: () => discard(pending) }, text("crew.discard")));
+                                  onclick: () => discard(pending) }, _("Discard")));
     }
     return el("div", { className: "case-actions" }, buttons);
   }
@@ -193,21 +197,21 @@
     const thumbs = p.photos.length
       ? el("div", { className: "thumbs" }, p.photos.map((id) =>
         el("a", { href: caseUrl(page.urls.photo, id), target: "_blank", rel: "noopener" },
-           el("img", { src: caseUrl(page.urls.thumb, id), alt: text("crew.citizen_photos"),
+           el("img", { src: caseUrl(page.urls.thumb, id), alt: _("The citizen's photos"),
                        loading: "lazy", width: 96, height: 72 }))))
-      : el("p", { className: "muted" }, text("crew.no_photos"));
+      : el("p", { className: "muted" }, _("The citizen sent no photo"));
     return el("div", { className: "case-popup", "data-case": feature.id },
       el("p", { className: "case-title" }, el("strong", null, categoryLabel(p)), " ",
          el("span", { className: "code" }, p.code)),
       el("p", { className: "case-meta" }, statusChip(feature), " ", waitingChip(feature),
-         p.mine ? null : el("span", { className: "chip" }, text("crew.not_mine"))),
+         p.mine ? null : el("span", { className: "chip" }, _("Nearby, not assigned to you"))),
       p.evidence_review === "sent_back"
-        ? el("p", { className: "sent-back" }, `${text("crew.sent_back")}: ${p.sent_back_note || ""}`) : null,
+        ? el("p", { className: "sent-back" }, `${_("Sent back by the dispatcher")}: ${p.sent_back_note || ""}`) : null,
       el("p", { className: "case-meta" }, [villageLabel(p), distanceLabel(distanceOf(feature))]
         .filter(Boolean).join(" · ")),
       p.description ? el("p", { className: "case-description" }, p.description) : null,
-      el("p", { className: "muted" }, `${text("crew.reported")} ${dateFormat.format(new Date(p.reported_at))}`),
-      el("p", { className: "thumbs-title" }, text("crew.citizen_photos")),
+      el("p", { className: "muted" }, `${pgettext("crew.reported", "Reported")} ${dateFormat.format(new Date(p.reported_at))}`),
+      el("p", { className: "thumbs-title" }, _("The citizen's photos")),
       thumbs,
       actions(feature));
   }
@@ -241,16 +245,16 @@
       list.append(el("li", { className: `case-card${p.mine ? " mine" : ""}`, "data-case": feature.id },
         el("button", { type: "button", className: "case-open", onclick: () => focusCase(feature) },
           el("span", { className: "case-card-title" }, categoryLabel(p)),
-          el("span", { className: "case-card-distance" }, distanceLabel(distanceOf(feature)) || text("crew.no_place")),
+          el("span", { className: "case-card-distance" }, distanceLabel(distanceOf(feature)) || _("No place on the map")),
           el("span", { className: "case-card-meta" },
              [p.code, villageLabel(p)].filter(Boolean).join(" · ")),
           el("span", { className: "case-card-chips" }, statusChip(feature), " ", waitingChip(feature),
-             p.mine ? el("span", { className: "chip chip-mine" }, text("crew.mine")) : null))));
+             p.mine ? el("span", { className: "chip chip-mine" }, _("Mine")) : null))));
     });
     if (open && markers.has(open[0])) markers.get(open[0]).openPopup();
     $("crew-empty").hidden = ordered.length > 0;
-    if (offline) status(text("crew.offline"));
-    else if (!position) status(text("crew.no_position"));
+    if (offline) status(_("No signal: showing the data last saved on this phone"));
+    else if (!position) status(_("Your position is unknown: only your assigned cases are shown"));
     else status("");
     renderOutbox();
   }
@@ -268,7 +272,7 @@
   function focusCase(feature) {
     const marker = markers.get(feature.id);
     if (!marker) {
-      toast(text("crew.no_place"));
+      toast(_("No place on the map"));
       return;
     }
     $("crew-map").scrollIntoView({ behavior: "smooth", block: "start" });
@@ -325,7 +329,7 @@
     const box = $("crew-outbox");
     const count = [...waiting.values()].filter((item) => item.state !== "failed").length;
     box.hidden = count === 0;
-    box.textContent = count ? text("crew.waiting_count", { n: count }) : "";
+    box.textContent = count ? _("%(n)s waiting to send: they go by themselves when there is signal", { n: count }) : "";
   }
 
   const hooks = {
@@ -335,22 +339,22 @@
         features = features.filter((f) => f.id !== item.caseId);
         if (answer.needs_review) {
           const why = (answer.failed_checks || []).map((check) =>
-            text(`crew.check.${check.check}`, { n: check.photo, limit: (check.detail || {}).limit })).join(", ");
-          toast(text("crew.closed_review", { code: answer.case, why }), "warn");
+            CHECK_FAILED[check.check]({ n: check.photo, limit: (check.detail || {}).limit })).join(", ");
+          toast(_("Case %(code)s is closed, but a dispatcher must review the evidence: %(why)s", { code: answer.case, why }), "warn");
         } else {
-          toast(text("crew.closed", { code: answer.case }), "ok");
+          toast(_("Case %(code)s is closed", { code: answer.case }), "ok");
         }
       } else if (feature) {
         feature.properties.status = answer.status;
         feature.properties.can_start = false;
-        toast(text("crew.started", { code: answer.case }), "ok");
+        toast(_("Work on %(code)s started", { code: answer.case }), "ok");
       }
     },
     failed(item, answer) {
       const why = page.lang === "en" ? answer.message_en : answer.message_th;
-      toast(`${text("crew.failed")} ${item.code || ""}: ${why || ""}`, "warn");
+      toast(`${_("Not sent")} ${item.code || ""}: ${why || ""}`, "warn");
     },
-    signIn() { toast(text("crew.sign_in_again"), "warn"); },
+    signIn() { toast(_("Please sign in again: the waiting closings are kept on this phone"), "warn"); },
   };
 
   let flushing = null;
@@ -417,7 +421,7 @@
     list.querySelectorAll("img").forEach((img) => URL.revokeObjectURL(img.src));
     list.replaceChildren(...chosen.map((file, index) => el("li", null,
       el("img", { src: URL.createObjectURL(file), alt: file.name, width: 88, height: 88 }),
-      el("button", { type: "button", className: "remove", "aria-label": text("crew.remove_photo"),
+      el("button", { type: "button", className: "remove", "aria-label": _("Remove this photo"),
                      onclick: () => { chosen.splice(index, 1); renderPreviews(); } }, "×"))));
   }
 
@@ -426,9 +430,9 @@
       showError("");
       for (const file of input.files) {
         // Some galleries give no type: the server judges those by their content.
-        if (file.type && !file.type.startsWith("image/")) { showError(text("crew.not_image")); continue; }
-        if (file.size > MAX_PHOTO_BYTES) { showError(text("crew.too_big")); continue; }
-        if (chosen.length >= MAX_PHOTOS) { showError(text("crew.too_many")); break; }
+        if (file.type && !file.type.startsWith("image/")) { showError(_("This file is not an image")); continue; }
+        if (file.size > MAX_PHOTO_BYTES) { showError(_("Each photo must be at most 10 MB")); continue; }
+        if (chosen.length >= MAX_PHOTOS) { showError(_("At most 5 photos")); break; }
         chosen.push(file);
       }
       input.value = "";
@@ -449,10 +453,10 @@
     const data = new FormData(form);
     const result = data.get("result");
     const note = (data.get("note") || "").trim();
-    if (!chosen.length) return showError(text("crew.need_photo"));
-    if (!result) return showError(text("crew.need_result"));
-    if (result === "cannot_fix" && !data.get("reason")) return showError(text("crew.need_reason"));
-    if (!note) return showError(text("crew.need_note"));
+    if (!chosen.length) return showError(_("Take or choose at least one evidence photo"));
+    if (!result) return showError(_("Choose the result"));
+    if (result === "cannot_fix" && !data.get("reason")) return showError(_("Choose why it cannot be fixed"));
+    if (!note) return showError(_("Write a short note of what was done"));
     const feature = closingCase;
     const closedAt = new Date().toISOString();
     const where = await currentPosition();

@@ -4,6 +4,7 @@
 // The beep is made with Web Audio: no sound file to load.
 (function () {
   "use strict";
+  const { _, pgettext } = window.mapdash;
   const BEEP_EVERY_MS = 4000;
   const bar = document.getElementById("alert-bar");
   const list = document.getElementById("alert-list");
@@ -64,19 +65,19 @@
     icon.alt = "";
     const text = document.createElement("span");
     const name = labels.lang === "en" && alert.category_en ? alert.category_en : alert.category_th;
-    const place = alert.village ? `${labels.village} ${alert.village} ${alert.village_th}` : labels.no_village;
+    const place = alert.village ? `${pgettext("col.village", "Village")} ${alert.village} ${alert.village_th}` : _("No village");
     const time = new Date(alert.created_at).toLocaleTimeString(labels.lang === "en" ? "en-GB" : "th-TH",
       { hour: "2-digit", minute: "2-digit" });
     text.textContent = `${name} · ${place} · ${time} · ${alert.code}`;
     const view = document.createElement("button");
     view.type = "button";
     view.className = "ghost";
-    view.textContent = labels.alert_view;
+    view.textContent = pgettext("dispatch.alert_view", "View");
     view.addEventListener("click", () => handlers.view(alert));
     const accept = document.createElement("button");
     accept.type = "button";
     accept.className = "alert-accept";
-    accept.textContent = labels.alert_accept;
+    accept.textContent = _("Acknowledge and accept");
     accept.addEventListener("click", () => {
       accept.disabled = true;
       handlers.accept(alert).finally(() => { accept.disabled = false; });

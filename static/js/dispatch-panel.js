@@ -2,6 +2,7 @@
 // this loads it, sends its workflow actions and shows the server's refusals as they come.
 (function () {
   "use strict";
+  const { _, pgettext } = window.mapdash;
   const panel = document.getElementById("case-panel");
   const list = document.getElementById("case-list");
   let options = null;
@@ -27,7 +28,7 @@
       panel.scrollTop = 0;
       wire();
     } catch (error) {
-      panel.textContent = options.labels.failed;
+      panel.textContent = _("That did not work: please try again");
     } finally {
       panel.removeAttribute("aria-busy");
     }
@@ -70,7 +71,7 @@
 
   function message(body) {
     if (body && body.message_th) return options.labels.lang === "en" ? body.message_en : body.message_th;
-    return options.labels.failed;
+    return _("That did not work: please try again");
   }
 
   // Every workflow action goes to the server, which alone decides; its refusal is shown
@@ -98,7 +99,7 @@
       await reload();
       options.onChanged();
     } catch (failure) {
-      error.textContent = options.labels.failed;
+      error.textContent = _("That did not work: please try again");
       error.hidden = false;
     } finally {
       button.disabled = false;

@@ -5,6 +5,7 @@
 // Every few seconds it asks the server what changed, and redraws when something did.
 (function () {
   "use strict";
+  const { _, pgettext } = window.mapdash;
   const CASE_ZOOM = 14;       // from here on, single cases instead of village counts
   const POINT_ZOOM = 16;      // from here on, single cases even when there are many
   const CASE_LIMIT = 500;
@@ -84,11 +85,11 @@
     const name = labels.lang === "en" && p.name_en ? p.name_en : p.name_th;
     const tip = document.createElement("span");
     const number = document.createElement("small");
-    number.textContent = `${labels.village_short} ${p.number}`;
+    number.textContent = `${_("V.")} ${p.number}`;
     tip.append(number, document.createElement("br"), String(p.open_cases));
     layer.bindTooltip(tip, { permanent: true, direction: "center", className: "village-count" });
     const popup = document.createElement("div");
-    popup.textContent = `${labels.village} ${p.number} ${name}: ${p.open_cases}`;
+    popup.textContent = `${pgettext("col.village", "Village")} ${p.number} ${name}: ${p.open_cases}`;
     layer.bindPopup(popup);
   }
 
@@ -142,11 +143,10 @@
 
   function age(iso) {
     const minutes = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 60000));
-    const en = labels.lang === "en";
-    if (minutes < 60) return en ? `${minutes} min` : `${minutes} นาที`;
+    if (minutes < 60) return _("%(n)s min", { n: minutes });
     const hours = Math.round(minutes / 60);
-    if (hours < 48) return en ? `${hours} h` : `${hours} ชม.`;
-    return en ? `${Math.round(hours / 24)} d` : `${Math.round(hours / 24)} วัน`;
+    if (hours < 48) return _("%(n)s h", { n: hours });
+    return _("%(n)s d", { n: Math.round(hours / 24) });
   }
 
   function row(feature) {
@@ -174,12 +174,12 @@
     code.className = "code";
     code.textContent = p.code;
     const place = document.createElement("span");
-    place.textContent = p.village ? `${labels.village} ${p.village}` : labels.no_village;
+    place.textContent = p.village ? `${pgettext("col.village", "Village")} ${p.village}` : _("No village");
     meta.append(status, code, place);
     if (p.overdue) {
       const badge = document.createElement("span");
       badge.className = "badge-overdue";
-      badge.textContent = labels.overdue;
+      badge.textContent = _("Overdue");
       meta.append(badge);
     }
     const summary = document.createElement("span");
@@ -197,20 +197,20 @@
     if (!features.length) {
       const empty = document.createElement("li");
       empty.className = "empty";
-      empty.textContent = labels.list_empty;
+      empty.textContent = _("No case matches the filters here");
       listBox.append(empty);
     }
     countBox.textContent = `(${features.length}${collection.capped ? "+" : ""})`;
     listNote.hidden = !collection.capped;
-    listNote.textContent = labels.capped.replace("{n}", features.length);
+    listNote.textContent = _("Showing the newest %(n)s: zoom in or filter to see more", { n: features.length });
     root.dataset.cases = String(features.length);
   }
 
   function drawListSwitch(count) {
-    listTitle.textContent = listMode === "noplace" ? labels.no_place_title : labels.list_title;
+    listTitle.textContent = listMode === "noplace" ? _("Cases with no place on the map") : _("Cases in view");
     listSwitch.hidden = listMode === "view" && !count;
-    listSwitch.textContent = listMode === "noplace" ? labels.back_to_view
-      : labels.no_place_list.replace("{n}", count);
+    listSwitch.textContent = listMode === "noplace" ? _("Back to the cases in view")
+      : _("%(n)s with no place on the map", { n: count });
   }
 
   listSwitch.addEventListener("click", () => {
@@ -232,7 +232,7 @@
       const ring = L.DomUtil.create("i", "", over);
       ring.style.borderColor = "var(--overdue)";
       ring.style.background = "var(--overdue)";
-      over.append(labels.overdue);
+      over.append(_("Overdue"));
       return box;
     };
     return control;
@@ -364,10 +364,10 @@
       }
       window.DispatchAlert.update(answer.alerts);
       liveState.dataset.state = "live";
-      liveState.textContent = labels.live;
+      liveState.textContent = _("Live");
     } catch (error) {
       liveState.dataset.state = "offline";
-      liveState.textContent = labels.offline;
+      liveState.textContent = _("Connection lost, retrying");
     } finally {
       polling = false;
     }

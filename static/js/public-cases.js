@@ -2,10 +2,11 @@
 // when map tiles cannot load. Text goes in through textContent only: case data is never HTML.
 (function () {
   "use strict";
+  const { _, pgettext } = window.mapdash;
   const box = document.getElementById("cases-map");
   if (!box) return;
   const map = window[box.dataset.map];
-  const msg = JSON.parse(box.dataset.messages);
+  const statusLabels = JSON.parse(box.dataset.statusLabels);
   const lang = box.dataset.lang;
   map.fitBounds(JSON.parse(box.dataset.bounds), { animate: false });
   map.attributionControl.setPrefix(false); // room for the scale on a phone
@@ -23,12 +24,12 @@
     const title = document.createElement("strong");
     title.textContent = lang === "en" ? p.category_en : p.category_th;
     const village = p.village_number
-      ? `${msg.village} ${p.village_number} ${lang === "en" && p.village_en ? p.village_en : p.village_th}` : "";
+      ? `${pgettext("track.village_no", "Village")} ${p.village_number} ${lang === "en" && p.village_en ? p.village_en : p.village_th}` : "";
     const line = document.createElement("span");
-    line.textContent = `${p.code} · ${village} · ${msg.status_labels[p.status] || p.status}`;
+    line.textContent = `${p.code} · ${village} · ${statusLabels[p.status] || p.status}`;
     const link = document.createElement("a");
     link.href = `/track/${encodeURIComponent(p.code)}`;
-    link.textContent = msg.details;
+    link.textContent = _("Details");
     node.append(title, line, document.createElement("br"), link);
     return node;
   }
@@ -44,7 +45,7 @@
         onEachFeature: (feature, layer) => layer.bindPopup(popup(feature.properties)),
       }).eachLayer((layer) => cluster.addLayer(layer));
       map.addLayer(cluster);
-      if (collection.truncated) document.getElementById("map-note").textContent = msg.truncated;
+      if (collection.truncated) document.getElementById("map-note").textContent = _("The map shows the newest 2,000 cases only");
       box.dataset.loaded = String(collection.features.length);
     });
 })();

@@ -4,9 +4,10 @@
 // form still works: typed coordinates, plain file input, server-side checks.
 (function () {
   "use strict";
+  const { _, pgettext } = window.mapdash;
   const form = document.getElementById("report-form");
   if (!form) return;
-  const msg = JSON.parse(form.dataset.messages);
+  const statusLabels = JSON.parse(form.dataset.statusLabels);
   const lang = form.dataset.lang;
   const latInput = document.getElementById("lat");
   const lonInput = document.getElementById("lon");
@@ -42,7 +43,7 @@
         interactive: false,
         style: { color: "#1e3a8a", weight: 1.5, fillColor: "#93c5fd", fillOpacity: 0.12 },
         onEachFeature: (feature, layer) => {
-          layer.bindTooltip(`${msg.village} ${feature.properties.number}`,
+          layer.bindTooltip(`${pgettext("track.village_no", "Village")} ${feature.properties.number}`,
             { permanent: true, direction: "center", className: "village-label", pane: "villageLabels" });
         },
       }).addTo(map);
@@ -85,7 +86,7 @@
     const lon = Number(lonInput.value.trim());
     if (!latInput.value.trim() || !lonInput.value.trim()) return;
     if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
-      showVillage(msg.bad_coordinates, "outside");
+      showVillage(_("Invalid coordinates: latitude -90 to 90, longitude -180 to 180"), "outside");
       inside = false;
       return;
     }
@@ -106,7 +107,7 @@
   function checkPlace(lat, lon) {
     const mine = ++placeRequest;
     inside = null;
-    showVillage(msg.checking, "");
+    showVillage(_("Checking the place…"), "");
     const query = new URLSearchParams({ lat: String(lat), lon: String(lon) });
     fetch(`${form.dataset.locateUrl}?${query}`, { headers: { Accept: "application/json" } })
       .then((r) => r.json())
@@ -114,13 +115,13 @@
         if (mine !== placeRequest) return; // the pin moved since
         inside = Boolean(answer.inside);
         if (!answer.inside) {
-          showVillage(msg.outside, "outside");
+          showVillage(_("This place is outside every area this service covers: move the pin"), "outside");
           nearbyBox.hidden = true;
           return;
         }
         const v = answer.village;
         const name = v && (lang === "en" && v.name_en ? v.name_en : v.name_th);
-        showVillage(v ? `${msg.village} ${v.number} ${name}` : msg.no_village, "inside");
+        showVillage(v ? `${pgettext("track.village_no", "Village")} ${v.number} ${name}` : _("Inside the area, but in no village"), "inside");
         loadNearby(lat, lon);
       })
       .catch(() => { if (mine === placeRequest) { inside = null; showVillage("", ""); } });
@@ -138,18 +139,18 @@
     nearbyBox.replaceChildren();
     nearbyBox.hidden = cases.length === 0;
     if (!cases.length) return;
-    nearbyBox.append(el("h3", { textContent: msg.nearby_title }),
-      el("p", { className: "hint", textContent: msg.nearby_help }));
+    nearbyBox.append(el("h3", { textContent: _("Already reported?") }),
+      el("p", { className: "hint", textContent: _("Open cases of this type within 100 m. If one is your problem, press \"Same problem\" instead of reporting it again") }));
     const list = el("ul");
     cases.forEach((c) => {
       const picture = c.thumb_url
         ? el("img", { src: c.thumb_url, alt: "", loading: "lazy" })
         : el("span", { className: "no-photo" });
       const village = c.village_number
-        ? `${msg.village} ${c.village_number} ${lang === "en" && c.village_en ? c.village_en : c.village_th}` : "";
+        ? `${pgettext("track.village_no", "Village")} ${c.village_number} ${lang === "en" && c.village_en ? c.village_en : c.village_th}` : "";
       const reported = lang === "en" ? c.reported_en : c.reported_th;
       const same = el("button", {
-        type: "submit", className: "primary same-problem", textContent: msg.same_problem,
+        type: "submit", className: "primary same-problem", textContent: _("Same problem (+1)"),
         formAction: `${c.url}/follow`, formNoValidate: true,
       });
       same.dataset.follow = c.code;
@@ -157,13 +158,13 @@
         picture,
         el("div", {}, [
           el("strong", { className: "code", textContent: c.code }),
-          el("p", { className: "meta", textContent: `${c.distance_m} ${msg.meters} · ${village}` }),
-          el("p", { className: "meta", textContent: `${reported} · ${msg.status_labels[c.status] || c.status}` +
-            (c.followers_count ? ` · +${c.followers_count} ${msg.followers}` : "") }),
+          el("p", { className: "meta", textContent: `${c.distance_m} ${_("m")} · ${village}` }),
+          el("p", { className: "meta", textContent: `${reported} · ${statusLabels[c.status] || c.status}` +
+            (c.followers_count ? ` · +${c.followers_count} ${_("following")}` : "") }),
         ]),
         el("div", { className: "actions" }, [
           same,
-          el("a", { href: c.url, target: "_blank", rel: "noopener", textContent: msg.view_case }),
+          el("a", { href: c.url, target: "_blank", rel: "noopener", textContent: pgettext("report.view_case", "View") }),
         ]),
       ]));
     });
@@ -174,17 +175,17 @@
   if (locateButton) {
     locateButton.addEventListener("click", () => {
       if (!navigator.geolocation || !window.isSecureContext) {
-        geoMessage.textContent = msg.geo_unsupported;
+        geoMessage.textContent = _("This browser cannot find your location: tap the map to drop a pin");
         return;
       }
-      geoMessage.textContent = msg.geo_finding;
+      geoMessage.textContent = _("Finding your location…");
       navigator.geolocation.getCurrentPosition((position) => {
-        geoMessage.textContent = msg.geo_found;
+        geoMessage.textContent = _("Pinned at your location: drag the pin if it is not exact");
         const { latitude, longitude } = position.coords;
         placePin(latitude, longitude, true);
         map.setView([latitude, longitude], 17);
       }, (failure) => {
-        geoMessage.textContent = failure.code === failure.PERMISSION_DENIED ? msg.geo_denied : msg.geo_unavailable;
+        geoMessage.textContent = failure.code === failure.PERMISSION_DENIED ? _("Location permission was refused: tap the map to drop a pin, or allow location in the browser's settings") : _("Your location could not be found: tap the map to drop a pin");
       }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
     });
   }
@@ -204,8 +205,8 @@
     chosen.forEach((file) => transfer.items.add(file));
     photosInput.files = transfer.files;
     previews.replaceChildren(...chosen.map((file, index) => {
-      const remove = el("button", { type: "button", textContent: "×", title: msg.remove_photo });
-      remove.setAttribute("aria-label", msg.remove_photo);
+      const remove = el("button", { type: "button", textContent: "×", title: _("Remove this photo") });
+      remove.setAttribute("aria-label", _("Remove this photo"));
       remove.addEventListener("click", () => { chosen.splice(index, 1); photoMessage.textContent = ""; syncPhotos(); });
       const img = el("img", { src: URL.createObjectURL(file), alt: file.name });
       return el("li", {}, [img, remove]);
@@ -216,9 +217,9 @@
     const problems = [];
     const added = Array.from(photosInput.files);
     added.forEach((file) => {
-      if (!accepted.includes(file.type)) problems.push(`${file.name}: ${msg.photo_type}`);
-      else if (file.size > maxBytes) problems.push(`${file.name}: ${msg.photo_too_large}`);
-      else if (chosen.length >= maxPhotos) { if (!problems.includes(msg.too_many_photos)) problems.push(msg.too_many_photos); }
+      if (!accepted.includes(file.type)) problems.push(`${file.name}: ${_("This file is not a JPEG, PNG or WebP image")}`);
+      else if (file.size > maxBytes) problems.push(`${file.name}: ${_("Each photo must be at most 10 MB")}`);
+      else if (chosen.length >= maxPhotos) { if (!problems.includes(_("At most 5 photos per report"))) problems.push(_("At most 5 photos per report")); }
       else chosen.push(file);
     });
     photoMessage.textContent = problems.join(" · ");
@@ -237,7 +238,7 @@
     if (!following && mapBox) {
       if (!latInput.value.trim() || !lonInput.value.trim()) {
         event.preventDefault();
-        showVillage(msg.need_place, "outside");
+        showVillage(_("Drop a pin on the map or type coordinates before sending"), "outside");
         villageLine.scrollIntoView({ block: "center" });
         return;
       }
@@ -250,7 +251,7 @@
     if (following) photosInput.disabled = true; // a +1 sends no photos
     sent = true;
     const button = event.submitter || submitButton;
-    button.textContent = msg.sending;
+    button.textContent = _("Sending…");
     // Disable after the browser has taken the submitter's formaction.
     setTimeout(() => form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; }), 0);
   });

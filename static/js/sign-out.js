@@ -4,6 +4,7 @@
 // again), but the crew member is told first.
 (function () {
   "use strict";
+  const { _, pgettext } = window.mapdash;
   const form = document.getElementById("sign-out");
   if (!form) return;
 
@@ -23,7 +24,7 @@
     if (form.dataset.forgotten) return;
     event.preventDefault();
     const waiting = await waitingCount();
-    if (waiting && !window.confirm(form.dataset.unsent.replace("{n}", waiting))) return;
+    if (waiting && !window.confirm(_("%(n)s closing(s) are not sent yet; they will be sent when you sign in again on this phone. Sign out?", { n: waiting }))) return;
     try { await forgetOfflineCopies(); } catch (e) { /* nothing kept, or storage refused */ }
     form.dataset.forgotten = "1";
     form.submit();

@@ -2,6 +2,7 @@
 // still says something when map tiles cannot be loaded.
 (function () {
   "use strict";
+  const { _, pgettext } = window.mapdash;
   const box = document.getElementById("village-map");
   if (!box) return;
   const map = window[box.dataset.map];
@@ -26,10 +27,10 @@
         onEachFeature: (feature, polygon) => {
           const p = feature.properties;
           const name = lang === "en" && p.name_en ? p.name_en : p.name_th;
-          const label = `${lang === "en" ? "Village" : "หมู่"} ${p.number} ${name}`;
+          const label = `${pgettext("track.village_no", "Village")} ${p.number} ${name}`;
           polygon.bindTooltip(`${p.open_cases}`, { permanent: true, direction: "center", className: "count-label" });
           const popup = document.createElement("div");
-          popup.textContent = `${label}: ${p.open_cases} ${box.dataset.openLabel}`;
+          popup.textContent = `${label}: ${p.open_cases} ${_("open cases")}`;
           polygon.bindPopup(popup);
         },
       }).addTo(map);

@@ -17,6 +17,7 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging.exceptions import ApiException
 from urllib3.exceptions import HTTPError as ConnectionProblem
 
+from mapdash.i18n import _l, in_language
 from mapdash.integrations.line import is_configured
 from mapdash.integrations.notify.delivery import DeliveryError, Outgoing
 
@@ -41,7 +42,7 @@ def payload_messages(payload: dict) -> list:
         lines.append(url)
     show_photo = bool(photo) and photo.startswith("https://")
     if photo and not show_photo:
-        lines.append(f"รูปภาพ: {photo}")
+        lines.append(in_language(_l("Photo: %(url)s", url=photo), "th"))
     messages = [text_message("\n".join(line for line in lines if line))]
     if show_photo:
         messages.append(ImageMessage(original_content_url=photo, preview_image_url=photo))

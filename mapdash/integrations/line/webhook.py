@@ -12,9 +12,12 @@ Answers (to people chatting one to one with the account, never inside staff grou
 - a text with a tracking code: the case's status, its last public note and its link;
 - any other text from a user whose own case waits for more information: the answer to the
   latest such question (replies.py), thanked with the case's link;
-- "แจ้งเรื่อง" / the rich menu's postback `action=report`: the report link;
+- a word asking to report (REPORT_WORDS) / the rich menu's postback `action=report`: the
+  report link;
 - any other text: short help.
 Every report link carries the user's signed LINE userId (links.py). Thai only, short.
+
+Thai appears in this file only as the words a user may type to ask for the report link.
 """
 import base64
 import hashlib
@@ -33,10 +36,11 @@ from sqlalchemy.orm import Session
 
 from mapdash.cases import intake, replies, tracking, workflow
 from mapdash.errors import UserError
-from mapdash.i18n import MESSAGES
+from mapdash.i18n import LazyText, _l, in_language
 from mapdash.integrations.line import links, sender
 from mapdash.integrations.notify.delivery import DeliveryError
 from mapdash.models import LineWebhookEvent, Organization
+from mapdash.vocabulary import STATUS_LABELS
 
 # A tracking code inside a sentence: 4 + 4 letters or digits, maybe split by a dash or space.
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9]{4})[\s-]?([A-Za-z0-9]{4})(?![A-Za-z0-9])")
@@ -47,10 +51,9 @@ _EVENT_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # a ULID in practice
 _EVENT_TYPE = re.compile(r"[A-Za-z]{1,40}")
 
 
-def _th(key: str, **values) -> str:
-    """The Thai text of a catalogue message: LINE answers are in Thai."""
-    text = MESSAGES[key][0]
-    return text.format(**values) if values else text
+def _thai(message: LazyText) -> str:
+    """LINE answers are in Thai (the account's users chat in Thai)."""
+    return in_language(message, "th")
 
 
 @dataclass
@@ -75,7 +78,7 @@ def parse_events(body: bytes) -> list[dict]:
         payload = None
     events = payload.get("events") if isinstance(payload, dict) else None
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
-        raise UserError("bad_webhook", "ข้อมูลจาก LINE ไม่ถูกต้อง", "Not a LINE webhook body")
+        raise UserError("bad_webhook", _l("Not a LINE webhook body"))
     return events
 
 
@@ -135,14 +138,14 @@ def _answer(session: Session, event: dict) -> list | None:
     if kind == "join" and source.get("type") == "group":
         # Staff add the account to their department's group: tell them its id for the setting.
         group = _field(source.get("groupId"), str)[:64]
-        return [sender.text_message(_th("line.group_joined", group=group))]
+        return [sender.text_message(_thai(_l("Group connected. An administrator enters this group id in the department's settings to get new cases here:\n%(group)s", group=group)))]
     user = _field(source.get("userId"), str) if source.get("type") == "user" else ""
     if not 0 < len(user) <= links.LINE_USER_ID:
         return None
     if kind == "follow":
-        return [_with_location_button(_th("line.greeting", link=report_link(session, user)))]
+        return [_with_location_button(_thai(_l("Hello, thank you for adding us.\nReport a local problem here, or tap \"Send location\" below\n%(link)s\nFollow a case: send its code, e.g. ABCD-2345", link=report_link(session, user))))]
     if kind == "postback" and _field(event.get("postback"), dict).get("data") == REPORT_POSTBACK:
-        return [_with_location_button(_th("line.report_link", link=report_link(session, user)))]
+        return [_with_location_button(_thai(_l("Report here, or tap \"Send location\" to set the place\n%(link)s", link=report_link(session, user))))]
     if kind != "message":
         return None
     message = _field(event.get("message"), dict)
@@ -150,7 +153,7 @@ def _answer(session: Session, event: dict) -> list | None:
         return [sender.text_message(_location_answer(session, user, message))]
     if message.get("type") == "text":
         return [_text_answer(session, user, _field(message.get("text"), str))]
-    return [_with_location_button(_th("line.help", link=report_link(session, user)))]
+    return [_with_location_button(_thai(_l("Send a case code (e.g. ABCD-2345) to see its status, or tap \"Send location\" to report a new problem\n%(link)s", link=report_link(session, user))))]
 
 
 def report_link(session: Session, user: str, *, org: Organization | None = None,
@@ -160,7 +163,7 @@ def report_link(session: Session, user: str, *, org: Organization | None = None,
     if org is not None:
         params["org"] = org.slug
     if lat is not None and lon is not None:
-        params.update(lat=f"{lat:.6f}", lon=f"{lon:.6f}")
+        params.update(lat=format(lat, ".6f"), lon=format(lon, ".6f"))
     return url_for("public.home", _external=True, **params)
 
 
@@ -169,12 +172,12 @@ def _location_answer(session: Session, user: str, message: dict) -> str:
         lat = intake.parse_coordinate(message.get("latitude"), "latitude", -90, 90)
         lon = intake.parse_coordinate(message.get("longitude"), "longitude", -180, 180)
     except UserError:
-        return _th("line.help", link=report_link(session, user))
+        return _thai(_l("Send a case code (e.g. ABCD-2345) to see its status, or tap \"Send location\" to report a new problem\n%(link)s", link=report_link(session, user)))
     found = intake.locate(session, lon, lat)
     if found is None:
-        return _th("line.outside", link=report_link(session, user))
+        return _thai(_l("This place is outside the area this service covers; report and set the place here\n%(link)s", link=report_link(session, user)))
     org = session.get(Organization, found[0])
-    return _th("line.location", link=report_link(session, user, org=org, lat=lat, lon=lon))
+    return _thai(_l("Place received: choose what to report (the pin is set)\n%(link)s", link=report_link(session, user, org=org, lat=lat, lon=lon)))
 
 
 def _text_answer(session: Session, user: str, text: str):
@@ -189,32 +192,32 @@ def _text_answer(session: Session, user: str, text: str):
     if waiting is not None and text.strip().lower() not in REPORT_WORDS:
         return sender.text_message(_reply_answer(session, waiting, text))
     if any(word in text.lower() for word in REPORT_WORDS):
-        return _with_location_button(_th("line.report_link", link=report_link(session, user)))
+        return _with_location_button(_thai(_l("Report here, or tap \"Send location\" to set the place\n%(link)s", link=report_link(session, user))))
     if _CODE.search(text):
-        return sender.text_message(_th("line.unknown_code"))
-    return _with_location_button(_th("line.help", link=report_link(session, user)))
+        return sender.text_message(_thai(_l("No case has this code: please check it (e.g. ABCD-2345)")))
+    return _with_location_button(_thai(_l("Send a case code (e.g. ABCD-2345) to see its status, or tap \"Send location\" to report a new problem\n%(link)s", link=report_link(session, user))))
 
 
 def _reply_answer(session: Session, incident, text: str) -> str:
     """The user's text as the answer to the question their case waits on."""
     if len(text.strip()) > workflow.MAX_NOTE:
-        return _th("line.reply_too_long", n=f"{workflow.MAX_NOTE:,}")
+        return _thai(_l("The message is longer than %(n)s characters: please send a shorter one", n=format(workflow.MAX_NOTE, ",")))
     try:
         replies.answer_from_line(session, incident, text)
     except UserError as refused:  # e.g. staff moved the case on meanwhile; nothing was written
         return refused.message_th
-    return _th("line.reply_received", code=incident.tracking_code,
-               link=url_for("public.track", code=incident.tracking_code, _external=True))
+    return _thai(_l("More information received for %(code)s. Thank you.\n%(link)s", code=incident.tracking_code,
+               link=url_for("public.track", code=incident.tracking_code, _external=True)))
 
 
 def status_text(session: Session, incident) -> str:
     """A case's status for the chat: label, last public note, link. Never a name or phone;
     of a sensitive case only that it was received."""
     if incident.category.sensitive:
-        return _th("line.status_sensitive", code=incident.tracking_code)
+        return _thai(_l("Case %(code)s: received", code=incident.tracking_code))
     notes = [row["note"] for row in tracking.public_timeline(session, incident) if row["note"]]
-    lines = [_th("line.status", code=incident.tracking_code,
-                 status=_th(f"status.{incident.status}"))]
+    lines = [_thai(_l("Case %(code)s: %(status)s", code=incident.tracking_code,
+                 status=STATUS_LABELS[incident.status]))]
     if notes:
         lines.append(notes[-1][:300])
     lines.append(url_for("public.track", code=incident.tracking_code, _external=True))
@@ -225,6 +228,6 @@ def _with_location_button(text: str):
     """A text with a "send my location" button under it (LINE's quick reply)."""
     message = sender.text_message(text)
     message.quick_reply = QuickReply(items=[QuickReplyItem(
-        action=LocationAction(label=_th("line.send_location")))])
+        action=LocationAction(label=_thai(_l("Send location"))))])
     return message
 

@@ -7,12 +7,32 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
+from mapdash.i18n import _l
 from mapdash.models import Department, Incident, Notification
+from mapdash.vocabulary import EMAIL
 
 # Pending this long (or still 'sending') is worth a look: normally a message leaves in seconds.
 STUCK_AFTER = timedelta(minutes=15)
 PAGE_LIMIT = 200
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # loose; the mail server has the last word
+# How the admin page names a message's state, what it was about and how it goes.
+STATUS_LABELS = {
+    "pending": _l("waiting"),
+    "sending": _l("sending"),
+    "sent": _l("sent"),
+    "failed": _l("failed"),
+}
+KIND_LABELS = {
+    "accepted": _l("Citizen: accepted"),
+    "info_requested": _l("Citizen: information requested"),
+    "resolved": _l("Citizen: resolved"),
+    "rejected": _l("Citizen: not taken up"),
+    "new_case": _l("Staff: new case"),
+    "overdue": _l("Staff: overdue"),
+}
+CHANNEL_LABELS = {
+    "email": _l("E-mail"),
+    "line": _l("LINE"),
+}
 _LINE_GROUP = re.compile(r"^C[0-9a-f]{32}$")
 
 
@@ -43,10 +63,9 @@ def retry(session: Session, organization_id: int, notification_id: int) -> Notif
         .where(Notification.id == notification_id, Incident.organization_id == organization_id)
         .with_for_update(of=Notification)).first()
     if notification is None:
-        raise UserError("not_found", "ไม่พบการแจ้งเตือนนี้", "No such notification", status=404)
+        raise UserError("not_found", _l("No such notification"), status=404)
     if notification.status not in ("failed", "pending"):
-        raise UserError("not_retryable", "การแจ้งเตือนนี้ส่งแล้วหรือกำลังส่งอยู่",
-                        "This notification is sent or being sent", status=409)
+        raise UserError("not_retryable", _l("This notification is sent or being sent"), status=409)
     notification.status, notification.attempts = "pending", 0
     notification.next_attempt_at = func.now()
     session.flush()
@@ -64,15 +83,14 @@ def set_department_alerts(session: Session, organization_id: int, department_id:
     department = session.scalars(select(Department).where(
         Department.id == department_id, Department.organization_id == organization_id)).first()
     if department is None:
-        raise UserError("not_found", "ไม่พบกอง/ฝ่ายนี้", "No such department", status=404)
+        raise UserError("not_found", _l("No such department"), status=404)
     email, line_group = (email or "").strip() or None, (line_group or "").strip() or None
-    if email and (len(email) > 254 or not _EMAIL.match(email)):
-        raise UserError("bad_email", "ที่อยู่อีเมลไม่ถูกต้อง", "This e-mail address is not valid",
+    if email and (len(email) > 254 or not EMAIL.match(email)):
+        raise UserError("bad_email", _l("This e-mail address is not valid"),
                         field="notify_email")
     if line_group and not _LINE_GROUP.match(line_group):
         raise UserError("bad_line_group",
-                        "รหัสกลุ่ม LINE ไม่ถูกต้อง: ต้องขึ้นต้นด้วย C ตามด้วยตัวเลขและตัวอักษร a-f 32 ตัว",
-                        "Not a LINE group ID: C followed by 32 characters 0-9 a-f",
+                        _l("Not a LINE group ID: C followed by 32 characters 0-9 a-f"),
                         field="notify_line_group")
     session.execute(update(Department).where(Department.id == department.id).values(
         notify_email=email, notify_line_group=line_group))

@@ -1,4 +1,5 @@
-"""What each notification says: short Thai text with the link, and an English version.
+"""What each notification says: short Thai text with the link, and the English version,
+both from the catalogues.
 
 The payload is channel-neutral (kind, subject_th, subject_en, text_th, text_en, url and
 optionally photo_url); the LINE sender pushes text_th (and the photo), the e-mail sender puts
@@ -7,7 +8,8 @@ what was decided then.
 """
 from datetime import datetime
 
-from mapdash.i18n import format_date
+from mapdash.cases.workflow import STEP_LABELS
+from mapdash.i18n import LazyText, LocalDate, Localized, _l, both, village_label
 from mapdash.models import Incident
 
 NOTE_LIMIT = 300  # a staff question or closing note, cut to stay a short message
@@ -18,91 +20,75 @@ def _short(text: str, limit: int = NOTE_LIMIT) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _payload(kind: str, url: str, subject: tuple[str, str], text: tuple[str, str],
+def _payload(kind: str, url: str, subject: LazyText, text: LazyText,
              photo_url: str | None = None) -> dict:
-    payload = {"kind": kind, "subject_th": subject[0], "subject_en": subject[1],
-               "text_th": text[0], "text_en": text[1], "url": url}
+    (subject_th, subject_en), (text_th, text_en) = both(subject), both(text)
+    payload = {"kind": kind, "subject_th": subject_th, "subject_en": subject_en,
+               "text_th": text_th, "text_en": text_en, "url": url}
     if photo_url:
         payload["photo_url"] = photo_url
     return payload
 
 
 def accepted(incident: Incident, url: str) -> dict:
-    code, org, category = incident.tracking_code, incident.organization, incident.category
-    return _payload("accepted", url,
-                    (f"รับเรื่อง {code} แล้ว", f"Your report {code} was accepted"),
-                    (f"{org.name_th} รับเรื่อง \"{category.name_th}\" ของท่านแล้ว "
-                     f"(รหัส {code})\nติดตามความคืบหน้า: {url}",
-                     f"{org.name_en} has accepted your report \"{category.name_en}\" "
-                     f"(code {code}).\nFollow it here: {url}"))
+    code = incident.tracking_code
+    return _payload("accepted", url, _l("Your report %(code)s was accepted", code=code),
+                    _l("%(org)s has accepted your report \"%(category)s\" (code %(code)s).\n"
+                       "Follow it here: %(url)s", org=Localized(incident.organization),
+                       category=Localized(incident.category), code=code, url=url))
 
 
 def info_requested(incident: Incident, question: str, url: str, reply_url: str) -> dict:
     """`reply_url`: the reporter's signed link to the answer form (replies.py)."""
-    code, org = incident.tracking_code, incident.organization
-    question = _short(question)
-    payload = _payload("info_requested", url,
-                       (f"ขอข้อมูลเพิ่มเติม เรื่อง {code}", f"More information needed for {code}"),
-                       (f"เจ้าหน้าที่{org.name_th}ขอข้อมูลเพิ่มเติมเรื่อง {code}:\n{question}\n"
-                        f"ตอบคำถาม (ลิงก์นี้สำหรับท่านเท่านั้น ใช้ได้ 30 วัน): {reply_url}\n"
-                        f"รายละเอียด: {url}",
-                        f"The staff of {org.name_en} need more information about {code}:\n"
-                        f"{question}\nAnswer here (a link for you only, good for 30 days): "
-                        f"{reply_url}\nDetails: {url}"))
+    code = incident.tracking_code
+    payload = _payload("info_requested", url, _l("More information needed for %(code)s", code=code),
+                       _l("The staff of %(org)s need more information about %(code)s:\n"
+                          "%(question)s\nAnswer here (a link for you only, good for 30 days): "
+                          "%(reply_url)s\nDetails: %(url)s", org=Localized(incident.organization),
+                          code=code, question=_short(question), reply_url=reply_url, url=url))
     payload["reply_url"] = reply_url
     return payload
 
 
 def resolved(incident: Incident, note: str, url: str, photo_url: str | None) -> dict:
     code = incident.tracking_code
-    note = _short(note)
-    return _payload("resolved", url,
-                    (f"เรื่อง {code} ดำเนินการแล้ว", f"Your report {code} is resolved"),
-                    (f"เรื่อง {code} ดำเนินการแล้ว: {note}\nดูผลการดำเนินงาน: {url}",
-                     f"Your report {code} is resolved: {note}\nSee the result: {url}"),
+    return _payload("resolved", url, _l("Your report %(code)s is resolved", code=code),
+                    _l("Your report %(code)s is resolved: %(note)s\nSee the result: %(url)s",
+                       code=code, note=_short(note), url=url),
                     photo_url)
 
 
 def rejected(incident: Incident, reason: str, url: str) -> dict:
-    code, org = incident.tracking_code, incident.organization
-    reason = _short(reason)
-    return _payload("rejected", url,
-                    (f"ไม่รับเรื่อง {code}", f"Your report {code} was not taken up"),
-                    (f"{org.name_th} ไม่รับเรื่อง {code}: {reason}\nรายละเอียด: {url}",
-                     f"{org.name_en} did not take up your report {code}: {reason}\n"
-                     f"Details: {url}"))
+    code = incident.tracking_code
+    return _payload("rejected", url, _l("Your report %(code)s was not taken up", code=code),
+                    _l("%(org)s did not take up your report %(code)s: %(reason)s\n"
+                       "Details: %(url)s", org=Localized(incident.organization), code=code,
+                       reason=_short(reason), url=url))
 
 
 def new_case(incident: Incident, url: str) -> dict:
     """For the department's staff. A sensitive case (a drug tip) says only its type and code:
     the alert goes through a mailbox or a LINE group, outside our own pages."""
     code, category = incident.tracking_code, incident.category
-    place_th = place_en = ""
+    place: LazyText | str = ""
     if incident.village is not None and not category.sensitive:
-        place_th = f" {incident.village.label_th}"
-        place_en = f" (village {incident.village.number})"
+        place = village_label(incident.village)
     details = "" if category.sensitive else _short(incident.description, 200)
-    return _payload("new_case", url,
-                    (f"เรื่องใหม่ {code}: {category.name_th}", f"New case {code}: {category.name_en}"),
-                    (f"เรื่องใหม่ {code}: {category.name_th}{place_th}\n{details}\n"
-                     f"เปิดศูนย์รับแจ้ง: {url}".replace("\n\n", "\n"),
-                     f"New case {code}: {category.name_en}{place_en}\n{details}\n"
-                     f"Open the dispatch map: {url}".replace("\n\n", "\n")))
-
-
-STEP_NAMES = {"intake": ("รับและตรวจสอบเรื่อง", "intake and check"),
-              "prepare": ("แจ้งผู้ร้อง พิมพ์ใบรับแจ้ง ตั้งสถานะ", "inform, print, set the status"),
-              "work": ("ดำเนินการแก้ไข", "the work")}
+    subject = _l("New case %(code)s: %(category)s", code=code, category=Localized(category))
+    text = _l("New case %(code)s: %(category)s %(place)s\n%(details)s\n"
+              "Open the dispatch map: %(url)s", code=code, category=Localized(category),
+              place=place, details=details, url=url)
+    payload = _payload("new_case", url, subject, text)
+    for lang in ("th", "en"):  # no empty line where there are no details, no space at the end
+        key = f"text_{lang}"
+        payload[key] = payload[key].replace(" \n", "\n").replace("\n\n", "\n")
+    return payload
 
 
 def overdue(incident: Incident, step: str, due: datetime, url: str) -> dict:
-    code, category = incident.tracking_code, incident.category
-    step_th, step_en = STEP_NAMES[step]
-    return _payload("overdue", url,
-                    (f"เกินกำหนดเวลา: เรื่อง {code}", f"Overdue: case {code}"),
-                    (f"เรื่อง {code} ({category.name_th}) เกินกำหนดเวลาขั้นตอน \"{step_th}\" "
-                     f"(ครบกำหนด {format_date(due, with_time=True, lang='th')})\n"
-                     f"เปิดศูนย์รับแจ้ง: {url}",
-                     f"Case {code} ({category.name_en}) is past the time limit of \"{step_en}\" "
-                     f"(due {format_date(due, with_time=True, lang='en')})\n"
-                     f"Open the dispatch map: {url}"))
+    code = incident.tracking_code
+    return _payload("overdue", url, _l("Overdue: case %(code)s", code=code),
+                    _l("Case %(code)s (%(category)s) is past the time limit of \"%(step)s\" "
+                       "(due %(due)s)\nOpen the dispatch map: %(url)s", code=code,
+                       category=Localized(incident.category), step=STEP_LABELS[step],
+                       due=LocalDate(due, with_time=True), url=url))

@@ -4,11 +4,15 @@ A service request is a case; its service_request_id is the tracking code the cit
 What is returned is what the public pages show, no more: no reporter's contact, no free
 text description (people write names and phone numbers in it; the web never publishes
 it), no photo of a rejected case, and nothing at all of sensitive types.
+
+Thai appears in this file only as what the address parser reads ("หมู่ 3", "ม.3"): every text a
+person reads is in the catalogues.
 """
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -16,7 +20,15 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from mapdash.cases import intake, tracking
 from mapdash.cases.questions import from_form
 from mapdash.errors import UserError
-from mapdash.i18n import LOCAL_TZ, localized
+from mapdash.i18n import (
+    LOCAL_TZ,
+    LazyText,
+    _l,
+    both,
+    in_office_language,
+    localized,
+    village_label,
+)
 from mapdash.integrations.open311.services import find_service
 from mapdash.models import (
     ApiKey,
@@ -31,35 +43,38 @@ MAX_RESULTS = 1000           # the spec's default and our cap
 MAX_SPAN = timedelta(days=90)
 MAX_LIST = 1000              # codes in one service_request_id or service_code list
 MAX_URL = 1000
-EMERGENCY_NOTICE = ("เหตุฉุกเฉิน โทร 1669 (เจ็บป่วย) 191 (ตำรวจ) 199 (ดับเพลิง) / "
-                    "Emergency: call 1669 (medical), 191 (police), 199 (fire)")
+EMERGENCY_NOTICE = _l("Emergency: call 1669 (medical), 191 (police), 199 (fire)")
 # ISO 8601 as the spec's W3C note has it, with its zone (Z or ±HH:MM), nothing looser.
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
 # A village by its number: "หมู่ 3", "หมู่ที่ ๓", "ม.3", "Moo 3", "village no. 3", anywhere in
 # the address (the spec writes it most specific first: a house number may come before it).
 _VILLAGE_NUMBER = re.compile(
     r"(?:หมู่บ้าน|หมู่|ม\.|\bmoo|\bvillage)\s*(?:ที่|no\.?)?\s*(\d{1,3})(?!\d)", re.IGNORECASE)
+_VILLAGE_EXAMPLE = "หมู่ 3"  # how an address names a village, in any language's message
 # Dates a client may search by: any real one, with room for the 90 days around it.
 _EARLIEST, _LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
 
 
-def _bad(code: str, th: str, en: str, status: int = 400):
-    raise UserError(code, th, en, status=status)
+def _bad(code: str, message: LazyText, status: int = 400) -> NoReturn:
+    raise UserError(code, message, status=status)
+
+
+def _notice(incident: Incident) -> str | None:
+    """The spec's service_notice: for emergencies, the numbers to call, in Thai and English."""
+    return " / ".join(both(EMERGENCY_NOTICE)) if incident.category.emergency else None
 
 
 def _datetime(value: str, name: str) -> datetime:
     if not _ISO_DATETIME.match(value):
         _bad("bad_date",
-             f"{name} ต้องเป็นวันเวลาแบบ ISO 8601 พร้อมเขตเวลา เช่น 2026-11-01T00:00:00+07:00",
-             f"{name} must be an ISO 8601 date and time with its zone, "
-             "e.g. 2026-11-01T00:00:00+07:00")
+             _l("%(name)s must be an ISO 8601 date and time with its zone, e.g. 2026-11-01T00:00:00+07:00",
+                name=name))
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        _bad("bad_date", f"{name}: ไม่มีวันเวลานี้", f"{name} is not a real date and time")
+        _bad("bad_date", _l("%(name)s is not a real date and time", name=name))
     if not _EARLIEST <= moment <= _LATEST:
-        _bad("bad_date", f"{name} ต้องอยู่ระหว่างปี ค.ศ. 1900 ถึง 9000",
-             f"{name} must be between the years 1900 and 9000")
+        _bad("bad_date", _l("%(name)s must be between the years 1900 and 9000", name=name))
     return moment
 
 
@@ -68,8 +83,7 @@ def _list(args, name: str) -> list[str]:
     value = ",".join(args.getlist(name))
     items = list(dict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
     if len(items) > MAX_LIST:
-        _bad("too_many", f"{name} ระบุได้ไม่เกิน {MAX_LIST:,} ค่า",
-             f"{name} takes at most {MAX_LIST:,} values")
+        _bad("too_many", _l("%(name)s takes at most %(n)s values", name=name, n=format(MAX_LIST, ",")))
     return items
 
 
@@ -98,14 +112,12 @@ class RequestQuery:
         if end is None:
             end = start + MAX_SPAN
         if end < start:
-            _bad("bad_date", "end_date ต้องไม่ก่อน start_date", "end_date is before start_date")
+            _bad("bad_date", _l("end_date is before start_date"))
         if end - start > MAX_SPAN:
-            _bad("span_too_long", "ช่วงวันที่ต้องไม่เกิน 90 วัน",
-                 "start_date and end_date may be at most 90 days apart")
+            _bad("span_too_long", _l("start_date and end_date may be at most 90 days apart"))
         statuses = frozenset(_list(args, "status"))
         if statuses - {"open", "closed"}:
-            _bad("bad_status", "status ใช้ได้เพียง open หรือ closed",
-                 "status must be open or closed (or open,closed)")
+            _bad("bad_status", _l("status must be open or closed (or open,closed)"))
         return cls(service_codes=tuple(_list(args, "service_code")),
                    start=start, end=end, statuses=statuses)
 
@@ -139,8 +151,7 @@ def get_request(session: Session, org: Organization, code: str,
     found = find_requests(session, org, RequestQuery(ids=(intake.normalize_tracking_code(code),)),
                           photo_url)
     if not found:
-        _bad("unknown_request", "ไม่พบเรื่อง (service_request_id) นี้",
-             "service_request_id not found", 404)
+        _bad("unknown_request", _l("service_request_id not found"), 404)
     return found
 
 
@@ -173,13 +184,13 @@ def _as_request(incident: Incident, lon, lat, note: str | None,
         "service_code": incident.category.code,
         "description": None,  # the citizen's own words may name people: never published
         "agency_responsible": localized(incident.department),
-        "service_notice": EMERGENCY_NOTICE if incident.category.emergency else None,
+        "service_notice": _notice(incident),
         "requested_datetime": _local(incident.created_at),
         # the spec: for a closed request, when it was closed
         "updated_datetime": _local(incident.closed_at if not incident.is_open and
                                    incident.closed_at else incident.updated_at),
         "expected_datetime": _local(tracking.expected_completion(incident)),
-        "address": incident.village.label_th if incident.village else None,
+        "address": in_office_language(village_label(incident.village)) if incident.village else None,
         "lat": lat,
         "long": lon,
         "media_url": photo_url(photos[0].id) if photos else None,
@@ -207,11 +218,9 @@ def village_point(session: Session, org: Organization, address: str) -> tuple[fl
         longest = max((length for length, _ in named), default=0)
         matches = list({v.number: v for length, v in named if length == longest}.values())
     if len(matches) != 1:
-        _bad("unknown_address",
-             "ไม่พบหมู่บ้านจาก address_string: ระบุหมู่ที่ (เช่น หมู่ 3) หรือชื่อหมู่บ้าน "
-             "หรือส่ง lat และ long",
-             "address_string names no single village of this jurisdiction: give its number "
-             "(e.g. หมู่ 3) or name, or send lat and long")
+        _bad("unknown_address", _l("address_string names no single village of this jurisdiction: "
+                                   "give its number (e.g. %(example)s) or name, or send lat and long",
+                                   example=_VILLAGE_EXAMPLE))
     return matches[0][3], matches[0][4]
 
 
@@ -220,8 +229,7 @@ def _media_url(value: str) -> str | None:
     if not value:
         return None
     if len(value) > MAX_URL or not re.match(r"^https?://[^\s]+$", value, re.IGNORECASE):
-        _bad("bad_media_url", "media_url ต้องเป็นลิงก์ http หรือ https",
-             "media_url must be an http or https URL")
+        _bad("bad_media_url", _l("media_url must be an http or https URL"))
     return value
 
 
@@ -231,16 +239,14 @@ def file_request(session: Session, org: Organization, key: ApiKey, form) -> Inci
     The photo at media_url is never fetched by the server (it could point anywhere inside
     our network): its address is kept as a staff-only note for the dispatcher to open."""
     if key.organization_id != org.id:
-        _bad("wrong_jurisdiction", "api_key นี้ไม่ได้ออกให้หน่วยงานนี้",
-             "This api_key was not issued for this jurisdiction", 403)
+        _bad("wrong_jurisdiction", _l("This api_key was not issued for this jurisdiction"), 403)
     category = find_service(session, org, form.get("service_code", ""))
     lon, lat = form.get("long", "").strip(), form.get("lat", "").strip()
     address = form.get("address_string", "").strip()
     if not (lon or lat) and address:
         lon, lat = village_point(session, org, address)
     elif not (lon or lat) and category.location_required:
-        _bad("missing_location", "กรุณาส่ง lat และ long หรือ address_string",
-             "lat and long, or address_string, must be provided")
+        _bad("missing_location", _l("lat and long, or address_string, must be provided"))
     media_url = _media_url(form.get("media_url", ""))
     name = " ".join(part.strip() for part in (form.get("first_name", ""), form.get("last_name", ""))
                     if part.strip())
@@ -250,14 +256,14 @@ def file_request(session: Session, org: Organization, key: ApiKey, form) -> Inci
         channel="open311", organization_slug=org.slug, attributes=from_form(form),
         address=address or None), actor_label=f"Open311: {key.name}")
     if incident.organization_id != org.id:
-        _bad("outside_area", "ตำแหน่งนี้อยู่นอกพื้นที่ของหน่วยงานนี้",
-             "This place is outside this jurisdiction's area")
+        _bad("outside_area", _l("This place is outside this jurisdiction's area"))
     if media_url:
         session.add(IncidentEvent(incident_id=incident.id, actor_label=f"Open311: {key.name}",
                                   action="comment", from_status=incident.status,
                                   to_status=incident.status, public=False,
-                                  note="รูปภาพจากแอป (ยังไม่ได้ตรวจ เปิดด้วยความระมัดระวัง): "
-                                       f"{media_url}",
+                                  note=in_office_language(_l(
+                                      "Photo from the app (not checked, open with care): %(url)s",
+                                      url=media_url)),
                                   created_at=incident.created_at))
         session.flush()
     return incident
@@ -266,7 +272,7 @@ def file_request(session: Session, org: Organization, key: ApiKey, form) -> Inci
 def filed(incident: Incident) -> list[dict]:
     """The answer to a POST: the id at once, so no token (the spec gives one or the other)."""
     return [{"service_request_id": incident.tracking_code,
-             "service_notice": EMERGENCY_NOTICE if incident.category.emergency else None,
+             "service_notice": _notice(incident),
              "account_id": None}]
 
 
@@ -277,5 +283,5 @@ def token_request(session: Session, org: Organization, token: str) -> list[dict]
         Incident.tracking_code == code, Incident.organization_id == org.id,
         ~Category.sensitive)).first()
     if found is None:
-        _bad("unknown_token", "ไม่พบ token นี้", "token not found", 404)
+        _bad("unknown_token", _l("token not found"), 404)
     return [{"service_request_id": found, "token": token}]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from mapdash.cases.questions import ordered
 from mapdash.errors import UserError
-from mapdash.i18n import current_language, localized
+from mapdash.i18n import _l, both, current_language, localized
 from mapdash.models import Category, Organization
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -27,16 +27,13 @@ def jurisdiction(session: Session, jurisdiction_id: str | None) -> Organization:
         org = session.scalars(select(Organization).where(
             Organization.slug == jurisdiction_id[:MAX_JURISDICTION])).first()
         if org is None:
-            raise UserError("unknown_jurisdiction", "ไม่พบหน่วยงาน (jurisdiction_id) นี้",
-                            "jurisdiction_id not found", status=404)
+            raise UserError("unknown_jurisdiction", _l("jurisdiction_id not found"), status=404)
         return org
     orgs = session.scalars(select(Organization).order_by(Organization.id).limit(2)).all()
     if not orgs:
-        raise UserError("no_jurisdiction", "ยังไม่มีหน่วยงานในระบบ",
-                        "This server has no jurisdiction yet", status=404)
+        raise UserError("no_jurisdiction", _l("This server has no jurisdiction yet"), status=404)
     if len(orgs) > 1:
-        raise UserError("jurisdiction_required", "กรุณาระบุ jurisdiction_id (รหัสหน่วยงาน)",
-                        "jurisdiction_id was not provided: this server hosts several")
+        raise UserError("jurisdiction_required", _l("jurisdiction_id was not provided: this server hosts several"))
     return orgs[0]
 
 
@@ -55,10 +52,8 @@ def find_service(session: Session, org: Organization, code: str | None) -> Categ
     found = offered(session, org, code) if code else []
     if not found:
         if not code:
-            raise UserError("missing_service_code", "กรุณาระบุ service_code",
-                            "service_code was not provided")
-        raise UserError("unknown_service", "ไม่พบประเภทเรื่อง (service_code) นี้",
-                        "service_code not found", status=404)
+            raise UserError("missing_service_code", _l("service_code was not provided"))
+        raise UserError("unknown_service", _l("service_code not found"), status=404)
     return found[0]
 
 
@@ -107,12 +102,18 @@ def _datatype_description(question: dict) -> str | None:
     return None
 
 
+def _contact(names: str) -> str:
+    """Who answers for the service, in Thai with the English in brackets, as before."""
+    thai, english = both(_l("Office of the Chief Administrator"))
+    return f"{names}: {thai} ({english})"
+
+
 def discovery(session: Session, url: str, changeset) -> dict:
     orgs = session.scalars(select(Organization).order_by(Organization.id)).all()
     names = ", ".join(org.name_th for org in orgs)
     return {
         "changeset": changeset,
-        "contact": f"{names}: สำนักปลัด (Office of the Chief Administrator)" if names else None,
+        "contact": _contact(names) if names else None,
         "key_service": "API keys are issued by the administration's system administrator "
                        "(mapdash apikeys create, or /admin/api-keys)",
         "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": changeset,

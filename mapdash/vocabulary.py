@@ -1,0 +1,58 @@
+"""The words of the domain, each defined once: staff roles, case statuses and the channels a
+case comes in by, with their labels in the reader's language; and the shapes of the values
+people and programs send (an e-mail address, an idempotency key).
+
+models.py, the CHECK constraints of sql/, the workflow table, the views, the templates (as
+globals, see create_app), the pages' JavaScript (through the data the views give it) and the
+CLI all use these names. The workflow's actions and what each needs are in cases/workflow.py.
+"""
+import re
+
+from mapdash.i18n import _l
+
+# --- Staff roles ------------------------------------------------------------------------------
+ROLES = ("admin", "dispatcher", "officer", "crew")
+# Who works cases at the office: the live map, the case panel, the request form.
+OFFICE_ROLES = ("admin", "dispatcher", "officer")
+# Not an account: a reporter answering a staff question (the workflow's "reply").
+CITIZEN = "citizen"
+CITIZEN_LABEL = _l("Citizen")  # who acted, in a case's record
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "dispatcher": _l("Dispatcher"),
+    "officer": _l("Department officer"),
+    "crew": _l("Field crew"),
+}
+
+# --- Case statuses ---------------------------------------------------------------------------
+OPEN_STATUSES = ("new", "accepted", "info_requested", "assigned", "in_progress")
+CLOSED_STATUSES = ("resolved", "rejected", "duplicate")
+STATUSES = OPEN_STATUSES + CLOSED_STATUSES
+# The public list and the open data take "open" for every status not yet done.
+ANY_OPEN = "open"
+STATUS_LABELS = {
+    "new": _l("New"),
+    "accepted": _l("Accepted"),
+    "info_requested": _l("More information requested"),
+    "assigned": _l("Assigned"),
+    "in_progress": _l("In progress"),
+    "resolved": _l("Done"),
+    "rejected": _l("Rejected"),
+    "duplicate": _l("Duplicate"),
+}
+
+# --- Channels a case comes in by ---------------------------------------------------------------
+CHANNELS = ("web", "line", "open311", "staff", "demo")
+CHANNEL_LABELS = {
+    "web": _l("Website"),
+    "line": _l("LINE"),
+    "open311": _l("Connected app (Open311)"),
+    "staff": _l("Entered by staff"),
+    "demo": _l("Demo data"),
+}
+
+# --- Shapes of values ------------------------------------------------------------------------
+# Deliberately loose: one @, a dot in the domain, no spaces. The mail server has the last word.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The key a form or an app sends so that a request sent twice is stored once.
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
