@@ -7,6 +7,7 @@ from mapdash.config import PROJECT_ROOT
 from mapdash.extensions import csrf
 from mapdash.field.evidence import REVIEW_LABELS
 from mapdash.field.fieldwork import REASON_LABELS, RESULT_LABELS
+from mapdash.integrations.notify import outbox
 from mapdash.office import auth
 
 
@@ -18,10 +19,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         proxies = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     db.init_app(app)
-    from mapdash.integrations.notify import (
-        outbox,  # registers the outbox's session listeners
-    )
-    outbox.init_app(app)
+    outbox.init_app(app)  # writes the messages of the events services record
     csrf.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mapdash.config import VAR_DIR
+from mapdash.db import new_session
 from mapdash.errors import UserError
 from mapdash.vocabulary import ROLES
 
@@ -34,7 +35,7 @@ def _create_cli_app():
 
 
 def _session() -> Session:
-    return Session(current_app.extensions["db_engine"])
+    return new_session(current_app, expire_on_commit=True)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_cli_app, add_default_commands=True)

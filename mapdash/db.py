@@ -1,8 +1,9 @@
 """The database: one pooled engine per app, one session per request, the migration runner."""
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from yoyo import get_backend, read_migrations
@@ -23,13 +24,32 @@ def init_app(app: Flask) -> None:
         raise RuntimeError("DATABASE_URL is not set")
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
-    app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    # A session knows its app (session.info["app"]): what a service's side effect needs of
+    # the settings at commit time (the outbox's links) even outside a request.
+    app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False,
+                                                     info={"app": app})
     app.after_request(_commit_on_success)
     app.teardown_appcontext(_close_session)
 
 
 def engine() -> Engine:
     return current_app.extensions["db_engine"]
+
+
+def new_session(app: Flask, **options) -> Session:
+    """A session of the app's database outside a request: a script, the CLI, a test."""
+    return app.extensions["db_sessionmaker"](**options)
+
+
+def on_this_session(session: Session, name: str, **handlers: Callable) -> None:
+    """Attach `handlers` ({session event: function}) to this one session, once under `name`:
+    a service's side effect that follows its transaction (a file to delete if it rolls back,
+    messages to write just before it commits), asked for where the service makes the change."""
+    flag = f"on_this_session:{name}"
+    if not session.info.get(flag):
+        session.info[flag] = True
+        for event_name, handler in handlers.items():
+            event.listen(session, event_name, handler)
 
 
 def session() -> Session:

@@ -112,13 +112,13 @@ def demo_client(demo_app):
 @pytest.fixture
 def session(app):
     """A session on the test's database, for arranging data and checking results."""
-    with Session(app.extensions["db_engine"]) as s:
+    with db.new_session(app, expire_on_commit=True) as s:
         yield s
 
 
 @pytest.fixture
 def demo_session(demo_app):
-    with Session(demo_app.extensions["db_engine"]) as s:
+    with db.new_session(demo_app, expire_on_commit=True) as s:
         yield s
 
 

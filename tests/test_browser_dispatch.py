@@ -1,8 +1,8 @@
 """The dispatcher's live map in a real Chromium, with map tiles out of reach."""
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from mapdash import db
 from mapdash.cases.intake import Report, create_incident
 from mapdash.models import Incident, IncidentEvent
 
@@ -22,7 +22,7 @@ def sign_in(page, base, email=DISPATCHER):
 
 def report_now(app, **fields) -> Incident:
     """A citizen's report arriving while the dispatcher watches, through the one intake."""
-    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+    with db.new_session(app) as session:
         incident = create_incident(session, Report(**fields))
         session.commit()
         return incident
@@ -87,7 +87,7 @@ def test_a_new_case_appears_live_and_is_accepted_and_assigned(live_server, demo_
     timeline.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshot_dir / "dispatch-desktop-timeline.png"))
 
-    with Session(demo_app.extensions["db_engine"]) as session:
+    with db.new_session(demo_app, expire_on_commit=True) as session:
         events = session.scalars(select(IncidentEvent.action).where(
             IncidentEvent.incident_id == incident.id).order_by(IncidentEvent.id)).all()
         assert events == ["report", "accept", "assign"]
@@ -110,7 +110,7 @@ def test_a_new_emergency_raises_the_alarm_until_accepted(live_server, demo_app, 
     alert.locator(".alert-accept").click()
     page.wait_for_selector("#alert-bar", state="hidden", timeout=TIMEOUT_MS)
     page.wait_for_selector(f"#case-panel .panel[data-case-id='{incident.id}'][data-status='accepted']")
-    with Session(demo_app.extensions["db_engine"]) as session:
+    with db.new_session(demo_app, expire_on_commit=True) as session:
         assert session.get(Incident, incident.id).status == "accepted"
 
 
@@ -170,7 +170,7 @@ def test_a_change_by_someone_else_keeps_what_the_dispatcher_was_typing(live_serv
     page.click(".action-request_info summary")
     page.fill(".action-request_info textarea[name=note]", "กรุณาส่งรูปถ่ายจุดที่ท่อแตก")
 
-    with Session(demo_app.extensions["db_engine"]) as session:  # another dispatcher accepts it
+    with db.new_session(demo_app, expire_on_commit=True) as session:  # another dispatcher accepts it
         workflow.perform(session, incident.id, "accept", find_user(session, "admin@demo.mapdash.test"))
         session.commit()
     page.wait_for_selector("#case-panel .panel[data-status='accepted']", timeout=TIMEOUT_MS)

@@ -13,7 +13,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session
 
 from mapdash import db
 from mapdash.localdb import LocalCluster
@@ -101,7 +100,7 @@ def own_var():
     cluster.ensure_database("mapdash")
     db.upgrade(cluster.url("mapdash"))
     app = make_app(cluster.url("mapdash"), root / "photos")
-    with Session(app.extensions["db_engine"]) as session:
+    with db.new_session(app, expire_on_commit=True) as session:
         make_org(session)
         session.commit()
     app.extensions["db_engine"].dispose()

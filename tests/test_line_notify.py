@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text, update
-from sqlalchemy.orm import Session
 
 from mapdash.cases import workflow
+from mapdash.db import new_session
 from mapdash.integrations.line import links, sender
 from mapdash.integrations.notify.worker import Worker
 from mapdash.models import Department, Incident, Notification
@@ -35,7 +35,7 @@ def app(database_url, tmp_path, fake_line):
 
 @pytest.fixture
 def db(app):
-    with Session(app.extensions["db_engine"]) as session:
+    with new_session(app, expire_on_commit=True) as session:
         yield session
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
 from mapdash.cases import workflow
+from mapdash.db import new_session
 from mapdash.i18n import format_date
 from mapdash.integrations.notify import overdue
 from mapdash.integrations.notify.worker import Worker, backoff
@@ -48,7 +48,7 @@ def napp(database_url, tmp_path, smtp):
 
 @pytest.fixture
 def db(napp):
-    with Session(napp.extensions["db_engine"]) as s:
+    with new_session(napp, expire_on_commit=True) as s:
         yield s
 
 
@@ -493,7 +493,7 @@ def test_starttls_is_used_when_the_server_offers_it(database_url, tmp_path):
     with SmtpServer(tls_context=context) as server:
         trusting = notify_app(database_url, tmp_path, server, SMTP_CA_FILE=str(cert))
         wary = notify_app(database_url, tmp_path, server)  # the system CAs only
-        with Session(trusting.extensions["db_engine"]) as session:
+        with new_session(trusting, expire_on_commit=True) as session:
             queue_one_staff_alert(session)
             # Our own CA file missing: the certificate is refused and nothing is sent in clear.
             Worker(wary).run_once()
@@ -518,7 +518,7 @@ def test_a_refused_login_is_retried_not_failed_and_sends_once_the_password_is_ri
                            SMTP_PASSWORD="wrong-password", SMTP_CA_FILE=str(cert))
         right = notify_app(database_url, tmp_path, server, SMTP_USER="noreply",
                            SMTP_PASSWORD="right-password", SMTP_CA_FILE=str(cert))
-        with Session(wrong.extensions["db_engine"]) as session:
+        with new_session(wrong, expire_on_commit=True) as session:
             queue_one_staff_alert(session)
             Worker(wrong).run_once()
             [waiting] = outbox(session)

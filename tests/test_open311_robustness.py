@@ -5,8 +5,8 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from sqlalchemy.orm import Session
 
+from mapdash import db
 from mapdash.office import apikeys
 from mapdash.office.orgs import find_organization
 from tests.support import login
@@ -14,7 +14,7 @@ from tests.support import login
 
 @pytest.fixture
 def key(demo_app):
-    with Session(demo_app.extensions["db_engine"]) as session:
+    with db.new_session(demo_app, expire_on_commit=True) as session:
         _row, value = apikeys.create_key(session, "province app", find_organization(session))
         session.commit()
     return value

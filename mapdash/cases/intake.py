@@ -18,11 +18,13 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mapdash.cases.events import event_recorded
 from mapdash.cases.photos import MAX_PHOTOS, ProcessedPhoto, store_photo
 from mapdash.cases.questions import check_answers
 from mapdash.errors import UserError
 from mapdash.i18n import _l, _lp, in_office_language
-from mapdash.models import Category, Follower, Incident, IncidentEvent, Organization
+from mapdash.models import Category, Follower, Incident, IncidentEvent
+from mapdash.office.orgs import find_organization
 from mapdash.vocabulary import CITIZEN_LABEL, EMAIL, IDEMPOTENCY_KEY
 
 # No 0/O, 1/I/L: a code read over the phone must not be misheard.
@@ -166,9 +168,7 @@ def create_incident(session: Session, report: Report, *, actor_label: str | None
         org_id, village_id = found
         point = f"SRID=4326;POINT({lon!r} {lat!r})"
     else:
-        org = session.scalars(select(Organization).where(
-            Organization.slug == report.organization_slug)).first() if report.organization_slug \
-            else session.scalars(select(Organization).order_by(Organization.id)).first()
+        org = find_organization(session, report.organization_slug)
         if org is None:
             raise UserError("unknown_org", _l("Unknown organization"),
                             status=404)
@@ -194,13 +194,15 @@ def create_incident(session: Session, report: Report, *, actor_label: str | None
     earlier = _insert(session, incident)
     if earlier is not None:
         return earlier
-    session.add(IncidentEvent(incident_id=incident.id,
-                              actor_label=actor_label or in_office_language(CITIZEN_LABEL), action="report",
-                              from_status=None, to_status="new", public=True,
-                              note=in_office_language(_lp("event note", "Report received")), created_at=incident.created_at))
+    reported = IncidentEvent(
+        incident_id=incident.id, actor_label=actor_label or in_office_language(CITIZEN_LABEL),
+        action="report", from_status=None, to_status="new", public=True,
+        note=in_office_language(_lp("event note", "Report received")), created_at=incident.created_at)
+    session.add(reported)
     for processed in photos:
         store_photo(session, incident, processed, "report")
     session.flush()
+    event_recorded.send(session, event=reported)  # the department hears of it (outbox)
     return incident
 
 

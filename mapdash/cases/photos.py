@@ -25,9 +25,9 @@ from typing import NoReturn
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from mapdash import db
 from mapdash.errors import UserError
 from mapdash.i18n import LazyText, _l
 from mapdash.models import Incident, Photo
@@ -185,6 +185,8 @@ def store_photo(session: Session, incident: Incident, processed: ProcessedPhoto,
         for path in temporary.values():
             path.unlink(missing_ok=True)
         raise
+    db.on_this_session(session, "photo files", after_commit=_keep_committed_files,
+                       after_rollback=_delete_rolled_back_files)
     placed = session.info.setdefault(_PENDING_FILES, [])
     for key, path in temporary.items():
         final = root / relative[key]
@@ -202,12 +204,10 @@ def _write_temporary(folder: Path, content: bytes) -> Path:
     return path
 
 
-@event.listens_for(Session, "after_commit")
 def _keep_committed_files(session: Session) -> None:
     session.info.pop(_PENDING_FILES, None)
 
 
-@event.listens_for(Session, "after_rollback")
 def _delete_rolled_back_files(session: Session) -> None:
     """No orphan files: what this transaction placed goes when its rows do."""
     for path in session.info.pop(_PENDING_FILES, []):

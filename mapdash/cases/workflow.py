@@ -14,6 +14,7 @@ from typing import NoReturn
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from mapdash.cases.events import event_recorded
 from mapdash.errors import UserError
 from mapdash.i18n import LazyText, _l, in_office_language
 from mapdash.models import Category, Follower, Incident, IncidentEvent, User
@@ -36,9 +37,9 @@ class Transition:
     roles: frozenset[str]
     public: bool             # whether the citizen sees the event on the tracking page
     label: LazyText
-    # What the person taking the action gives besides the case, as the panel asks for it:
-    # "note" (a message or reason, required), "assignee" (a crew member), "duplicate_of"
-    # (the original case's code).
+    # The fields the person taking the action fills in, as the panel's form names them:
+    # "note" (a message or reason, required), "assignee_id" (a crew member),
+    # "duplicate_code" (the original case's tracking code).
     inputs: tuple[str, ...] = ()
 
     @property
@@ -58,7 +59,7 @@ TRANSITIONS: dict[str, Transition] = {
     "reply": Transition(frozenset({"info_requested"}), "accepted", STAFF | {CITIZEN}, True,
                         _l("Information received"), NOTE),
     "assign": Transition(frozenset({"accepted", "assigned", "in_progress"}), "assigned", STAFF, True,
-                         _l("Assign to crew"), ("assignee",)),
+                         _l("Assign to crew"), ("assignee_id",)),
     "start": Transition(frozenset({"assigned"}), "in_progress", STAFF | {"crew"}, True,
                         _l("Start work")),
     "resolve": Transition(frozenset({"accepted", "assigned", "in_progress"}), "resolved",
@@ -66,7 +67,7 @@ TRANSITIONS: dict[str, Transition] = {
     "reject": Transition(frozenset({"new", "accepted", "info_requested"}), "rejected", STAFF, True,
                          _l("Reject"), NOTE),
     "mark_duplicate": Transition(frozenset({"new", "accepted", "info_requested"}), "duplicate",
-                                 STAFF, True, _l("Mark as duplicate"), ("duplicate_of",)),
+                                 STAFF, True, _l("Mark as duplicate"), ("duplicate_code",)),
     "reopen": Transition(CLOSED, "accepted", frozenset({"admin", "dispatcher"}), True,
                          _l("Reopen"), NOTE),
     "comment": Transition(ANY_STATUS, None, STAFF | {"crew"}, False, _l("Internal note"), NOTE),
@@ -166,6 +167,7 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
                           note=note, public=transition.public, created_at=now)
     session.add(event)
     session.flush()
+    event_recorded.send(session, event=event)  # the citizen or staff may hear of it (outbox)
     return event
 
 

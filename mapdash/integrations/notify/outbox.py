@@ -1,35 +1,30 @@
 """The outbox: every event a citizen or staff member should hear about writes its messages
 in the same transaction as the event; `mapdash notify run` (worker.py) sends them later.
 
-Why a session listener and not calls in intake/workflow/fieldwork: events are written in
-several places (intake, workflow.perform, a crew's closing, the evidence review, the demo
-loader), and any place added later would have to remember to call us. Instead every ORM
-session reports the IncidentEvent rows it flushes (after_flush), and just before the
-outermost commit (before_commit) we turn them into notifications, still inside the same
-transaction: a rolled-back action leaves none, and a crew's closing has its photos and review
-flag written by then, so the "resolved" message knows whether there is a public after photo.
-Events written with raw SQL (the synthetic benchmark data) are deliberately not seen.
+The services that write such events say so by sending the named signal
+cases.events.event_recorded (intake for a new report, workflow.perform for every action);
+create_app connects `announce` to it. The messages are written just before that session's
+outermost commit, still inside the transaction: a rolled-back action leaves none, and a crew's
+closing has its photos and review flag written by then, so the "resolved" message knows
+whether there is a public after photo. Events written without the signal (the demo's history,
+the synthetic benchmark data) are deliberately silent.
 
 Messages are written only where a recipient exists (an e-mail address or LINE user on the
-case or its followers; a department's alert settings), so the demo data enqueues nothing.
+case or its followers; a department's alert settings).
 """
-import weakref
-
 from flask import Flask, current_app, has_app_context, has_request_context, request
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from mapdash import db
 from mapdash.cases import replies
+from mapdash.cases.events import event_recorded
 from mapdash.field.evidence import before_after
 from mapdash.integrations.notify import messages
 from mapdash.models import Department, Follower, Incident, IncidentEvent, Notification
 
-_PENDING = "notify_pending_events"
-# Each app's engine → the app, so a session used outside an app context (a test's, a script's)
-# still finds the settings it needs.
-_apps: "weakref.WeakKeyDictionary[Engine, weakref.ref]" = weakref.WeakKeyDictionary()
+_ANNOUNCED = "outbox_announced_events"
 
 # The three messages of seed 001's steps 3 and 7, and the reason when a case is not taken.
 # A crew's closing whose evidence needs review is announced when a dispatcher accepts the
@@ -39,20 +34,43 @@ CITIZEN_KINDS = {"accept": "accepted", "request_info": "info_requested", "resolv
 
 
 def init_app(app: Flask) -> None:
-    _apps[app.extensions["db_engine"]] = weakref.ref(app)
+    event_recorded.connect(announce)
     if app.config["ENV"] == "production" and not app.config.get("PUBLIC_BASE_URL"):
         app.logger.warning("PUBLIC_BASE_URL is not set: links in notifications use the host of "
                            "the request that caused them, and `mapdash notify run` will refuse "
                            "to start")
 
 
+def announce(session: Session, event: IncidentEvent) -> None:
+    """The receiver of cases.events.event_recorded: `event`'s messages are written just
+    before `session` commits (or never, if it rolls back)."""
+    db.on_this_session(session, "outbox", before_commit=_write_announced,
+                       after_transaction_end=_forget_announced)
+    session.info.setdefault(_ANNOUNCED, []).append(event)
+
+
+def _write_announced(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: wait for the real commit, when everything is written
+    while session.info.get(_ANNOUNCED):
+        events = session.info.pop(_ANNOUNCED)
+        session.flush()
+        enqueue_for_events(session, events)
+
+
+def _forget_announced(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_ANNOUNCED, None)  # rolled back: those events no longer exist
+
+
 def _app_for(session: Session) -> Flask:
-    if has_app_context():
-        return current_app._get_current_object()
-    found = _apps.get(session.get_bind())
-    app = found() if found else None
+    """The app whose settings the messages need: the session's own (db.new_session), or the
+    app of the request or command in progress."""
+    app = session.info.get("app")
+    if app is None and has_app_context():
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app is None:
-        raise RuntimeError("notifications need the app's settings: use the session of an app")
+        raise RuntimeError("notifications need the app's settings: use db.new_session(app)")
     return app
 
 
@@ -69,34 +87,10 @@ def link(app: Flask, endpoint: str, **values) -> str:
     return base_url(app) + app.url_map.bind("localhost").build(endpoint, values)
 
 
-@event.listens_for(Session, "after_flush")
-def _remember_new_events(session: Session, _flush_context) -> None:
-    ids = [obj.id for obj in session.new if isinstance(obj, IncidentEvent)]
-    if ids:
-        session.info.setdefault(_PENDING, set()).update(ids)
-
-
-@event.listens_for(Session, "before_commit")
-def _enqueue_before_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint: wait for the real commit, when everything is written
-    while session.info.get(_PENDING):
-        ids = session.info.pop(_PENDING)
-        session.flush()
-        enqueue_for_events(session, sorted(ids))
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_on_end(session: Session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)  # rolled back: those events no longer exist
-
-
-def enqueue_for_events(session: Session, event_ids: list[int]) -> None:
-    """Write the messages the events call for. Ids of events rolled back are simply absent."""
+def enqueue_for_events(session: Session, events: list[IncidentEvent]) -> None:
+    """Write the messages the events call for, in the order they happened."""
     app = None
-    for ev in session.scalars(select(IncidentEvent).where(IncidentEvent.id.in_(event_ids))
-                              .order_by(IncidentEvent.id)):
+    for ev in sorted(events, key=lambda ev: ev.id):
         kind = CITIZEN_KINDS.get(ev.action)
         if kind is None and ev.action != "report":
             continue
