@@ -50,16 +50,18 @@ def panel(incident_id):
 @bp.post("/cases/<int:incident_id>/actions")
 @role_required(*OFFICE_ROLES)
 def act(incident_id):
-    """One workflow action from the panel: action, note, assignee_id, duplicate_code."""
+    """One workflow action from the panel: `action` and the fields it takes (its inputs)."""
     session = db.session()
     form = request.form
+    transition = workflow.TRANSITIONS.get(form.get("action", ""))
+    inputs = transition.inputs if transition else ()
     duplicate_of = None
-    if form.get("action") == "mark_duplicate" and form.get("duplicate_code", "").strip():
+    if "duplicate_code" in inputs and form.get("duplicate_code", "").strip():
         duplicate_of = casefile.case_id_by_code(session, current_user.organization_id,
                                                 form["duplicate_code"])
+    assignee_id = _optional_int(form.get("assignee_id")) if "assignee_id" in inputs else None
     event = workflow.perform(session, incident_id, form.get("action", ""), current_user,
-                             note=form.get("note", ""),
-                             assignee_id=_optional_int(form.get("assignee_id")),
+                             note=form.get("note", ""), assignee_id=assignee_id,
                              duplicate_of=duplicate_of)
     return jsonify(ok=True, action=event.action, status=event.to_status,
                    panel=url_for(".panel", incident_id=incident_id))
