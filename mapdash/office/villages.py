@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
 from mapdash.i18n import _l
-from mapdash.models import Organization, Village
+from mapdash.models import Village
+from mapdash.office.orgs import find_organization
 
 
 def store_villages(session: Session, org_slug: str, features: Sequence, *,
@@ -16,8 +17,8 @@ def store_villages(session: Session, org_slug: str, features: Sequence, *,
 
     Cases store their village at write time, so the cases of the organization are assigned
     again to the villages as they now are."""
-    org = session.scalars(select(Organization).where(Organization.slug == org_slug)).first()
-    if org is None:
+    org = find_organization(session, org_slug)
+    if org is None or org.slug != org_slug:
         raise UserError("unknown_org", _l("No organization '%(org_slug)s'", org_slug=org_slug),
                         status=404)
     existing = {v.number: v for v in session.scalars(

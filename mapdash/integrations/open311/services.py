@@ -15,6 +15,7 @@ from mapdash.cases.questions import ordered
 from mapdash.errors import UserError
 from mapdash.i18n import _l, both, current_language, localized
 from mapdash.models import Category, Organization
+from mapdash.office.orgs import find_organization
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_JURISDICTION = 100
@@ -24,8 +25,7 @@ def jurisdiction(session: Session, jurisdiction_id: str | None) -> Organization:
     """The organization `jurisdiction_id` (its slug) names; needed only where there are several."""
     jurisdiction_id = (jurisdiction_id or "").strip()
     if jurisdiction_id:
-        org = session.scalars(select(Organization).where(
-            Organization.slug == jurisdiction_id[:MAX_JURISDICTION])).first()
+        org = find_organization(session, jurisdiction_id[:MAX_JURISDICTION])
         if org is None:
             raise UserError("unknown_jurisdiction", _l("jurisdiction_id not found"), status=404)
         return org
