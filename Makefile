@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint bench deps system-deps clean
+.PHONY: run test lint translations bench deps system-deps clean
 
 run: deps
 	$(BIN)/python -m mapdash.devserver
@@ -23,6 +23,15 @@ lint: $(BIN)/mapdash
 	$(BIN)/ruff check mapdash tests || status=1; \
 	$(BIN)/mypy mapdash || status=1; \
 	exit $$status
+
+# After a text changed: gather every message (babel.cfg), add the new ones to both catalogues,
+# then (once their Thai is written) compile. README, "Translations".
+I18N := mapdash/translations
+translations: $(BIN)/mapdash
+	$(BIN)/pybabel extract -F $(I18N)/babel.cfg --project mapdash \
+	  --copyright-holder "mapdash contributors" -o $(I18N)/messages.pot .
+	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(I18N) --statistics
 
 deps: system-deps $(BIN)/mapdash
 
