@@ -17,7 +17,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.load(overrides))
     if app.config["PROXY_COUNT"]:
         proxies = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     db.init_app(app)
     outbox.init_app(app)  # writes the messages of the events services record
     csrf.init_app(app)

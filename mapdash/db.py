@@ -1,10 +1,11 @@
 """The database: one pooled engine per app, one session per request, the migration runner."""
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import Session, sessionmaker
 from yoyo import get_backend, read_migrations
 
@@ -50,6 +51,11 @@ def on_this_session(session: Session, name: str, **handlers: Callable) -> None:
         session.info[flag] = True
         for event_name, handler in handlers.items():
             event.listen(session, event_name, handler)
+
+
+def rowcount(result: Result) -> int:
+    """How many rows an UPDATE, DELETE or INSERT ... SELECT touched."""
+    return cast(CursorResult, result).rowcount
 
 
 def session() -> Session:

@@ -80,7 +80,7 @@ def gettext(msgid: str, **params: Any) -> str:
 
 def pgettext(context: str, msgid: str, **params: Any) -> str:
     """For an English text that needs two translations (the same word in two places)."""
-    text = catalogue(current_language()).pgettext(context, msgid)
+    text = str(catalogue(current_language()).pgettext(context, msgid))
     return text % params if params else text
 
 
@@ -166,8 +166,8 @@ def script_catalogue(lang: str) -> dict[str, str]:
     path = TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as po:
         catalog = read_po(po)
-    return {(f"{m.context}\x04{m.id}" if m.context else m.id): m.string or m.id for m in catalog
-            if m.id and isinstance(m.id, str)
+    return {(f"{m.context}\x04{m.id}" if m.context else m.id): str(m.string or m.id)
+            for m in catalog if m.id and isinstance(m.id, str)
             and any(file.startswith("static/") for file, _line in m.locations)}
 
 

@@ -172,6 +172,7 @@ def desktop(browser):
 
 @pytest.fixture(scope="session")
 def screenshot_dir():
-    path = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parent.parent / "var" / "screenshots"))
+    default = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+    path = Path(os.environ.get("SCREENSHOT_DIR", default))
     path.mkdir(parents=True, exist_ok=True)
     return path

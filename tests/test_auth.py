@@ -84,7 +84,8 @@ def test_officer_sees_only_their_departments_cases(client, staff, session):
     session.commit()
     login(client, "officer@example.test", PASSWORD)
     # The dispatch page draws its cases from the map API.
-    codes = [f["properties"]["code"] for f in client.get("/api/dispatch/cases.geojson").get_json()["features"]]
+    features = client.get("/api/dispatch/cases.geojson").get_json()["features"]
+    codes = [f["properties"]["code"] for f in features]
     assert light.tracking_code in codes and ems.tracking_code not in codes
 
 

@@ -6,6 +6,9 @@ from sqlalchemy import func, select, text
 from mapdash.models import Incident, Organization, User, Village
 from tests.factories import make_incident, make_org
 
+VILLAGE_SHAPES = ("SELECT string_agg(number || ':' || ST_AsText(geom), ';' ORDER BY number) "
+                  "FROM villages")
+
 
 def run(app, *args, input=None):
     return app.test_cli_runner().invoke(args=list(args), input=input)
@@ -76,7 +79,8 @@ def test_villages_import_replaces_by_number_and_relocates_cases(app, session, tm
     numbers = session.scalars(select(Village.number).order_by(Village.number)).all()
     assert numbers == [1, 2, 3]
     assert session.get(Incident, case.id).village.number == 1
-    covers = session.scalar(text("SELECT ST_Covers(boundary, ST_SetSRID(ST_MakePoint(100.005, 10.025), 4326)) "
+    covers = session.scalar(text("SELECT ST_Covers(boundary, "
+                                 "ST_SetSRID(ST_MakePoint(100.005, 10.025), 4326)) "
                                  "FROM organizations"))
     assert covers
 
@@ -84,7 +88,7 @@ def test_villages_import_replaces_by_number_and_relocates_cases(app, session, tm
 def test_villages_import_refuses_bad_features_and_changes_nothing(app, session, tmp_path):
     org = make_org(session)
     session.commit()
-    before = session.scalar(text("SELECT string_agg(number || ':' || ST_AsText(geom), ';' ORDER BY number) FROM villages"))
+    before = session.scalar(text(VILLAGE_SHAPES))
     path = tmp_path / "mixed.geojson"
     path.write_text(json.dumps(_collection(
         ({"number": 1, "name": "ดี"}, {"type": "Polygon", "coordinates": _square(100.0, 10.0)}),
@@ -95,7 +99,7 @@ def test_villages_import_refuses_bad_features_and_changes_nothing(app, session, 
     assert result.exit_code != 0
     assert "feature 2:" in result.output and "feature 3:" in result.output
     assert "nothing was imported" in result.output
-    after = session.scalar(text("SELECT string_agg(number || ':' || ST_AsText(geom), ';' ORDER BY number) FROM villages"))
+    after = session.scalar(text(VILLAGE_SHAPES))
     assert after == before
 
 

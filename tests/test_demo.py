@@ -25,7 +25,8 @@ def test_about_300_cases_over_90_days_in_their_villages(demo_session):
                count(*) FILTER (WHERE location IS NOT NULL AND village_id IS NULL)
         FROM incidents""")).one()
     assert 250 <= count <= 350 and 60 <= oldest_days <= 91 and unplaced == 0
-    statuses = dict(demo_session.execute(select(Incident.status, func.count()).group_by(Incident.status)).all())
+    statuses = dict(demo_session.execute(
+        select(Incident.status, func.count()).group_by(Incident.status)).all())
     assert statuses.get("new", 0) > 0 and statuses.get("resolved", 0) > count / 3
 
 

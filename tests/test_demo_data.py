@@ -169,7 +169,7 @@ def test_promises_hold_at_every_hour(now):
         action, from_status, to_status, offset, public, note = history[0]
         assert (action, from_status, to_status, offset, public) == ("report", None, "new", timedelta(0), True)
         assert note.startswith("รับแจ้งเรื่อง")
-        for prev, step in zip(history, history[1:]):
+        for prev, step in zip(history, history[1:], strict=False):
             action, from_status, to_status, offset, public, note = step
             allowed_from, allowed_to = TRANSITIONS[action]
             assert from_status == prev[2] and from_status in allowed_from and to_status == allowed_to

@@ -202,7 +202,8 @@ def test_the_map_data_is_for_office_staff_only(client, org):
 
 
 def test_changes_since_a_moment_and_the_emergencies_to_accept(dispatcher, client, session):
-    before = dispatcher.get("/api/dispatch/changes", query_string={"since": datetime.now(UTC).isoformat()}).get_json()
+    before = dispatcher.get("/api/dispatch/changes",
+                            query_string={"since": datetime.now(UTC).isoformat()}).get_json()
     assert before["changed"] == [] and before["alerts"] == []
     light = report(session, age=timedelta(0))
     ems = report(session, category="ems", lon=100.006, age=timedelta(0))

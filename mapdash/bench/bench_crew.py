@@ -14,7 +14,7 @@ EVIDENCE_PHOTOS = 100_000
 
 def run(ctx) -> None:
     with Session(ctx.app.extensions["db_engine"]) as session:
-        crew = session.scalars(select(User).where(User.role == "crew")).first()
+        crew = session.scalars(select(User).where(User.role == "crew").limit(1)).one()
         case, lon, lat = session.execute(
             select(Incident, ST_X(Incident.location), ST_Y(Incident.location))
             .where(Incident.assigned_to == crew.id, Incident.location.is_not(None)).limit(1)).one()

@@ -24,6 +24,7 @@ def run(ctx) -> None:
         conn.exec_driver_sql("VACUUM (ANALYZE) incidents")
     with Session(engine) as session:
         org = find_organization(session)
+        assert org is not None  # the bench database holds the demo tambon
         everything = geo.MapFilter(org.id)
         overdue = geo.MapFilter(org.id, overdue_only=True)
         tambon = geo.BBox(*_extent(session, org.id))

@@ -37,6 +37,7 @@ def run(ctx) -> None:
 
     with Session(ctx.app.extensions["db_engine"]) as session, ctx.app.app_context():
         org = find_organization(session)
+        assert org is not None  # the bench database holds the demo tambon
 
         def create_directly():
             intake.create_incident(session, intake.Report(

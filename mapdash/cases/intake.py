@@ -83,7 +83,8 @@ def parse_coordinate(value, name: str, low: float, high: float) -> float:
                         field=name) from None
     if not math.isfinite(number) or not low <= number <= high:
         raise UserError("bad_coordinate", _l("The %(axis)s coordinate must be between %(low)s and %(high)s",
-                                             axis=axis, low=format(low, "g"), high=format(high, "g")), field=name)
+                                             axis=axis, low=format(low, "g"), high=format(high, "g")),
+                        field=name)
     return number
 
 
@@ -178,7 +179,8 @@ def create_incident(session: Session, report: Report, *, actor_label: str | None
         Category.organization_id == org_id, Category.code == report.category_code,
         Category.active)).first()
     if category is None:
-        raise UserError("unknown_category", _l("This organization does not take this type of report"), field="category")
+        raise UserError("unknown_category",
+                        _l("This organization does not take this type of report"), field="category")
     if category.location_required and point is None:
         raise UserError("missing_location", _l("Please mark the place on the map"), field="location")
     answers = check_answers(category.questions, report.attributes or {})

@@ -87,7 +87,7 @@ def process_image(data: bytes) -> ProcessedPhoto:
         _refuse(*too_many_pixels)
     except Exception:  # a decoder choking on hostile input: refuse the file, never a 500
         _refuse(*damaged)
-    source_format = image.format
+    source_format = image.format or ""
     if source_format == "JPEG":
         # Decode at 1/2, 1/4 or 1/8 scale when that still gives MAX_EDGE: much faster, less memory.
         scale = MAX_EDGE / max(image.size)
@@ -99,13 +99,13 @@ def process_image(data: bytes) -> ProcessedPhoto:
         image.load()
     except Exception:  # truncated or corrupt pixel data
         _refuse(*damaged)
-    image = _flatten_to_rgb(_upright(image))
-    image.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
-    stored = _jpeg(image, quality=85)
-    thumb = image.copy()
+    picture = _flatten_to_rgb(_upright(image))
+    picture.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
+    stored = _jpeg(picture, quality=85)
+    thumb = picture.copy()
     thumb.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.LANCZOS)
-    return ProcessedPhoto(data=stored, thumb=_jpeg(thumb, quality=75), width=image.width,
-                          height=image.height, sha256=hashlib.sha256(stored).hexdigest(),
+    return ProcessedPhoto(data=stored, thumb=_jpeg(thumb, quality=75), width=picture.width,
+                          height=picture.height, sha256=hashlib.sha256(stored).hexdigest(),
                           source_format=source_format)
 
 

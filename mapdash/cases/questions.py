@@ -75,8 +75,8 @@ def check_answers(questions: list[dict], raw: dict) -> dict:
     answers = {}
     for question in ordered(questions):
         given = raw.get(question["code"])
-        values = given if isinstance(given, list | tuple) else [given]
-        values = [str(v).strip() for v in values if v is not None and str(v).strip()]
+        values = [str(v).strip() for v in (given if isinstance(given, list | tuple) else [given])
+                  if v is not None and str(v).strip()]
         if "\x00" in "".join(values):
             _refuse(question, _l("contains a character that is not allowed"))
         if not values:

@@ -28,7 +28,8 @@ class RateLimited(UserError):
     def __init__(self, retry_after: int):
         minutes = max(1, round(retry_after / 60))
         super().__init__("rate_limited",
-                         _l("Too many reports from this network: wait about %(minutes)s min and try again. In an emergency call 1669, 191 or 199.",
+                         _l("Too many reports from this network: wait about %(minutes)s min and "
+                            "try again. In an emergency call 1669, 191 or 199.",
                             minutes=minutes), status=429)
         self.retry_after = retry_after
 

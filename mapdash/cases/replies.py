@@ -51,7 +51,8 @@ def _read_token(secret_key: str, token: str | None) -> tuple[int, int]:
         incident_id, event_id = _serializer(secret_key).loads(token or "", max_age=MAX_AGE_SECONDS)
     except SignatureExpired:
         raise UserError("reply_link_expired",
-                        _l("This answer link has expired (it is good for 30 days): please contact the office directly"), status=410) from None
+                        _l("This answer link has expired (it is good for 30 days): please contact "
+                           "the office directly"), status=410) from None
     except (BadData, TypeError, ValueError):
         raise _bad_link() from None
     if not (isinstance(incident_id, int) and isinstance(event_id, int)):
@@ -61,7 +62,8 @@ def _read_token(secret_key: str, token: str | None) -> tuple[int, int]:
 
 def _bad_link() -> UserError:
     return UserError("bad_reply_link",
-                     _l("This answer link is not valid: open it from the LINE or e-mail message you received"), status=403)
+                     _l("This answer link is not valid: open it from the LINE or e-mail message "
+                        "you received"), status=403)
 
 
 def open_question(session: Session, secret_key: str, code: str, token: str | None, *,
@@ -73,7 +75,8 @@ def open_question(session: Session, secret_key: str, code: str, token: str | Non
     found = intake.find_by_code(session, code)
     if found is None or found.id != incident_id:
         raise _bad_link()
-    incident = session.get(Incident, incident_id, with_for_update=lock, populate_existing=lock)
+    incident = session.get_one(Incident, incident_id, with_for_update=lock,
+                               populate_existing=lock)
     question = session.get(IncidentEvent, event_id)
     if question is None or question.incident_id != incident.id \
             or question.action != "request_info":
@@ -83,8 +86,10 @@ def open_question(session: Session, secret_key: str, code: str, token: str | Non
             IncidentEvent.incident_id == incident.id, IncidentEvent.action == "reply",
             IncidentEvent.id > event_id).limit(1))
         if answered is not None:
-            raise AlreadyAnswered("already_answered", _l("Your answer to this question has already been received. Thank you."))
-        raise AlreadyAnswered("question_closed", _l("This case no longer waits for an answer to this question."))
+            raise AlreadyAnswered("already_answered", _l("Your answer to this question has already "
+                                                         "been received. Thank you."))
+        raise AlreadyAnswered("question_closed", _l("This case no longer waits for an answer to "
+                                                    "this question."))
     return Question(incident, question)
 
 

@@ -1,9 +1,10 @@
 """Which department takes each case type: table-driven and pure (no database, no Flask).
 
 The table is seed 000's: engineering (kong chang) takes streetlights, water and roads; public
-health takes accidents and emergencies; the chief administrator's office (samnak palat) takes fire, drug tips, information, appointments and
-development-plan proposals. When an organization is set up, each of its case types is given
-its department from here and stored on the type, so intake reads it with the type itself.
+health takes accidents and emergencies; the chief administrator's office (samnak palat) takes
+fire, drug tips, information, appointments and development-plan proposals. When an
+organization is set up, each of its case types is given its department from here and stored
+on the type, so intake reads it with the type itself.
 """
 from collections.abc import Mapping
 

@@ -45,7 +45,7 @@ TIMELINE_LABELS = {
 
 def event_label(event: IncidentEvent) -> str:
     """The event as the citizen reads it ("Accepted by the staff"), in the chosen language."""
-    return str(TIMELINE_LABELS.get(event.action) or STATUS_LABELS[event.to_status])
+    return str(TIMELINE_LABELS.get(event.action) or STATUS_LABELS[event.to_status or "new"])
 
 
 def public_timeline(session: Session, incident: Incident) -> list[dict]:

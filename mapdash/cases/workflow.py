@@ -14,6 +14,7 @@ from typing import NoReturn
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from mapdash import db
 from mapdash.cases.events import event_recorded
 from mapdash.errors import UserError
 from mapdash.i18n import LazyText, _l, in_office_language
@@ -190,8 +191,8 @@ def _merge_into(session: Session, incident: Incident, original_id: int | None,
         _refuse("bad_duplicate", _l("Name an open case of this organization as the original"), 400)
     incident.duplicate_of = original.id
     # The duplicate's reporter and followers now follow the original.
-    moved = session.execute(update(Follower).where(Follower.incident_id == incident.id)
-                            .values(incident_id=original.id)).rowcount
+    moved = db.rowcount(session.execute(update(Follower).where(Follower.incident_id == incident.id)
+                                        .values(incident_id=original.id)))
     session.add(Follower(incident_id=original.id, name=incident.reporter_name,
                          phone=incident.reporter_phone, line_id=incident.reporter_line_id,
                          email=incident.reporter_email, line_user=incident.reporter_line_user))
@@ -283,7 +284,8 @@ def timeline(incident: Incident, now: datetime | None = None
     entries = []
     status_since = step_since = incident.created_at
     for event in incident.events:
-        if event.from_status is None or event.to_status == event.from_status:
+        if event.from_status is None or event.to_status is None \
+                or event.to_status == event.from_status:
             entries.append(TimelineEntry(event, None, None, None))
             continue
         before, after = STEP_OF_STATUS.get(event.from_status), STEP_OF_STATUS.get(event.to_status)

@@ -75,7 +75,7 @@ def _village_geoms() -> tuple[MultiPolygon, ...]:
 
 def villages() -> list[dict]:
     return [{"number": n, "name_th": th, "name_en": en, "geometry": geom}
-            for (n, th, en, _, _), geom in zip(_VILLAGES, _village_geoms())]
+            for (n, th, en, _, _), geom in zip(_VILLAGES, _village_geoms(), strict=True)]
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +84,7 @@ def _settlements() -> tuple[tuple[tuple[float, float], ...], ...]:
     houses do not move between demo runs)."""
     rng = random.Random(13)
     result = []
-    for (_, _, _, site, _), geom in zip(_VILLAGES, _village_geoms()):
+    for (_, _, _, site, _), geom in zip(_VILLAGES, _village_geoms(), strict=True):
         shapely.prepare(geom)
         centres = [_lonlat(*site)]
         minx, miny, maxx, maxy = geom.bounds
@@ -260,7 +260,7 @@ def _plan(rng: random.Random, category: str) -> list[tuple]:
 
 def _history(plan: list[tuple], category: str, created: datetime, now: datetime,
              clock: random.Random) -> list[tuple]:
-    history = [("report", None, "new", timedelta(0), True,
+    history: list[tuple] = [("report", None, "new", timedelta(0), True,
                 "รับแจ้งเรื่องเรียบร้อย รอเจ้าหน้าที่ตรวจสอบ")]
     t, status = created, "new"
     for action, to_status, delay, hours, note in plan:
@@ -311,7 +311,7 @@ def demo_cases(now: datetime, count: int = 300, seed: int = 2569) -> list[dict]:
     now = now.astimezone(timezone.utc)
     codes = list(_CATEGORIES)
     weights = [c[0] for c in _CATEGORIES.values()]
-    routine = [w if code not in _EMERGENCY else 0 for code, w in zip(codes, weights)]
+    routine = [w if code not in _EMERGENCY else 0 for code, w in zip(codes, weights, strict=True)]
     households = [v[4] for v in _VILLAGES]
     cases = []
     for i in range(count):

@@ -7,6 +7,7 @@ has its village and department stored as intake would have stored them."""
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from mapdash import db
 from mapdash.errors import UserError
 from mapdash.i18n import _l
 from mapdash.office.orgs import find_organization
@@ -21,7 +22,7 @@ def seed_synthetic(session: Session, count: int, org_slug: str | None = None,
     if org is None:
         raise UserError("unknown_org", _l("No organization: load the demo first"), status=404)
     session.execute(text("SELECT setseed(:seed)"), {"seed": seed})
-    inserted = session.execute(text("""
+    inserted = db.rowcount(session.execute(text("""
         WITH v AS (
             SELECT id, geom, row_number() OVER (ORDER BY number) - 1 AS i,
                    count(*) OVER () AS n FROM villages WHERE organization_id = :org),
@@ -52,6 +53,6 @@ def seed_synthetic(session: Session, count: int, org_slug: str | None = None,
             WHEN rows.r < :open_share THEN 'in_progress'
             WHEN rows.r < :open_share + (1 - :open_share) * 0.9 THEN 'resolved'
             ELSE 'rejected' END AS status) s"""),
-        {"org": org.id, "count": count, "days": days, "open_share": open_share}).rowcount
+        {"org": org.id, "count": count, "days": days, "open_share": open_share}))
     session.execute(text("ANALYZE incidents"))
     return inserted

@@ -7,7 +7,7 @@ have been near the case when closing. A failed check never blocks the crew: the 
 flagged "evidence needs review" for a dispatcher, who accepts it or sends it back.
 """
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import imagehash
@@ -71,11 +71,10 @@ class EvidencePhoto:
     """One photo as the checks see it: decoded pixels plus what the upload itself said."""
     image: Image.Image
     captured_at: datetime | None
-    phash: int | None = None
+    phash: int = field(init=False)
 
     def __post_init__(self):
-        if self.phash is None:
-            self.phash = perceptual_hash(self.image)
+        self.phash = perceptual_hash(self.image)
 
 
 def similar_photos(session: Session, incident: Incident, phash: int) -> list[dict]:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 import folium
+from branca.element import Figure
 from flask import current_app, url_for
 from markupsafe import Markup
 
@@ -39,6 +40,7 @@ def build_map(center: tuple[float, float], zoom: int = 13, **options) -> folium.
 
 def embed(fmap: folium.Map) -> EmbeddedMap:
     figure = fmap.get_root()
+    assert isinstance(figure, Figure)  # a map's root is the page it is drawn in
     figure.render()
     # folium's viewport tag forbids zooming the page, which people with poor sight need;
     # our layout has its own.

@@ -66,6 +66,6 @@ def valid_key(session: Session, key: str | None) -> ApiKey | None:
 
 
 def list_keys(session: Session, organization_id: int) -> list[ApiKey]:
-    return session.scalars(select(ApiKey).where(ApiKey.organization_id == organization_id)
+    return list(session.scalars(select(ApiKey).where(ApiKey.organization_id == organization_id)
                            .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(),
-                                     ApiKey.id.desc())).all()
+                                     ApiKey.id.desc())))

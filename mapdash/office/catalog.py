@@ -1,7 +1,11 @@
 """The departments and case types of a Thai local administration (see shared/docs/domain.md).
 
 A new organization starts from these; `routing.py` says which department takes each type.
+They are data stored in each organization's rows, in both languages (name_th, name_en), which
+is why Thai appears here; an administrator edits them per organization.
 """
+from typing import Any
+
 from mapdash.models import DEFAULT_SLA_MINUTES
 
 DEPARTMENTS = [
@@ -47,7 +51,7 @@ _QUESTIONS = {
                               "Preferred date and time")],
 }
 
-CATEGORIES = [
+CATEGORIES: list[dict[str, Any]] = [
     # code, Thai, English, icon, colour, flags, time limits
     dict(code="streetlight", name_th="ไฟฟ้าส่องสว่างดับ", name_en="Streetlight out",
          icon="streetlight", color="#eab308"),

@@ -32,7 +32,6 @@ MAX_PHOTOS = 4
 MARGIN = 15        # mm
 MAP_BOX = (MARGIN, 0, 88, 64)   # x, y (set at drawing time), width, height in mm
 SIGN_OFF_HEIGHT = 62
-NEXT_LINE = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
 
 @dataclass(frozen=True)
@@ -103,6 +102,10 @@ class _Form(FPDF):
         self.set_title(_("Request form"))
         self.set_creator("mapdash")
 
+    def paragraph(self, width: float, height: float, text: str) -> None:
+        """Text wrapped in `width`; the cursor then at the left margin of the next line."""
+        self.multi_cell(width, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
     def footer(self):
         self.set_y(-14)
         self.set_font(FONT, size=9)
@@ -132,15 +135,13 @@ class _Form(FPDF):
         width = qr_x - MARGIN - 4
         self.set_xy(MARGIN, MARGIN)
         self.set_font(FONT, size=12)
-        self.multi_cell(width, 6, localized(incident.organization), **NEXT_LINE)
+        self.paragraph(width, 6, localized(incident.organization))
         self.set_font(FONT, "B", size=20)
-        self.multi_cell(width, 11, _("Request form / petition"), **NEXT_LINE)
+        self.paragraph(width, 11, _("Request form / petition"))
         self.set_font(FONT, size=13)
-        self.multi_cell(width, 7, _("Case number %(code)s", code=incident.tracking_code),
-                        **NEXT_LINE)
+        self.paragraph(width, 7, _("Case number %(code)s", code=incident.tracking_code))
         self.set_font(FONT, size=11)
-        self.multi_cell(width, 6, _("Status: %(status)s", status=STATUS_LABELS[incident.status]),
-                        **NEXT_LINE)
+        self.paragraph(width, 6, _("Status: %(status)s", status=STATUS_LABELS[incident.status]))
         self.set_font(FONT, size=12)
         return max(self.get_y(), MARGIN + qr_size + 5)
 
@@ -166,11 +167,11 @@ class _Form(FPDF):
             top = self.get_y()
             self.set_x(MARGIN)
             self.set_font(FONT, "B", size=12)
-            self.multi_cell(label_w, 6.5, label, **NEXT_LINE)
+            self.paragraph(label_w, 6.5, label)
             bottom = self.get_y()
             self.set_xy(MARGIN + label_w, top)
             self.set_font(FONT, size=12)
-            self.multi_cell(self.w - 2 * MARGIN - label_w, 6.5, value, **NEXT_LINE)
+            self.paragraph(self.w - 2 * MARGIN - label_w, 6.5, value)
             self.set_y(max(bottom, self.get_y()) + 0.8)
             self.set_draw_color(226, 232, 240)
             self.line(MARGIN, self.get_y(), self.w - MARGIN, self.get_y())

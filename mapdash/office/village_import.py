@@ -99,8 +99,9 @@ def read_village_file(path, source_crs: str | None = None, number_field: str | N
         raise ImportRefused(_l("%(file)s contains no features", file=path.name))
     to_wgs84 = _transformer(source_crs or crs_text, "--crs" if source_crs else "the file")
 
-    features, problems = [], []
-    first_with_number = {}
+    features: list[VillageFeature] = []
+    problems: list[FeatureProblem] = []
+    first_with_number: dict[int, int] = {}
     for index, (props, geometry) in enumerate(rows, start=1):
         reasons = []
         try:
@@ -132,7 +133,8 @@ def _read_geojson(path: Path) -> tuple[list[tuple[dict, object]], str | None]:
         # utf-8-sig: files saved by Windows tools often start with a BOM.
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as error:
-        raise ImportRefused(_l("cannot read %(file)s as GeoJSON: %(error)s", file=path.name, error=error)) from error
+        raise ImportRefused(_l("cannot read %(file)s as GeoJSON: %(error)s",
+                               file=path.name, error=error)) from error
     kind = data.get("type") if isinstance(data, dict) else None
     items = data.get("features") if kind == "FeatureCollection" else [data] if kind == "Feature" else None
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
@@ -160,15 +162,18 @@ def _read_shapefile_zip(path: Path) -> tuple[list[tuple[dict, object]], str | No
             names = [n for n in archive.namelist() if not n.startswith("__MACOSX/")]
             shps = [n for n in names if n.lower().endswith(".shp")]
             if len(shps) != 1:
-                raise ImportRefused(_l("%(file)s must contain exactly one .shp file, found %(found)s", file=path.name, found=len(shps)))
+                raise ImportRefused(_l("%(file)s must contain exactly one .shp file, found "
+                                       "%(found)s", file=path.name, found=len(shps)))
             stem = shps[0][:-4].lower()
             parts = {ext: archive.read(name) for name in names for ext in (".shp", ".shx", ".dbf", ".prj")
                      if name.lower() == stem + ext}
     except (OSError, zipfile.BadZipFile) as error:
-        raise ImportRefused(_l("cannot read %(file)s as a zip file: %(error)s", file=path.name, error=error)) from error
+        raise ImportRefused(_l("cannot read %(file)s as a zip file: %(error)s",
+                               file=path.name, error=error)) from error
     missing = [ext for ext in (".shx", ".dbf") if ext not in parts]
     if missing:
-        raise ImportRefused(_l("%(file)s lacks the %(parts)s part of the Shapefile", file=path.name, parts=' and '.join(missing)))
+        raise ImportRefused(_l("%(file)s lacks the %(parts)s part of the Shapefile",
+                               file=path.name, parts=' and '.join(missing)))
     try:
         try:
             rows = _shapefile_rows(parts, "utf-8")
@@ -178,7 +183,8 @@ def _read_shapefile_zip(path: Path) -> tuple[list[tuple[dict, object]], str | No
             # (pyshp 3 wraps the decode error in a ShapefileException.)
             rows = _shapefile_rows(parts, "cp874")
     except (shapefile.ShapefileException, struct.error, ValueError) as error:
-        raise ImportRefused(_l("%(file)s is not a readable Shapefile: %(error)s", file=path.name, error=error)) from error
+        raise ImportRefused(_l("%(file)s is not a readable Shapefile: %(error)s",
+                               file=path.name, error=error)) from error
     prj = parts.get(".prj")
     return rows, prj.decode("utf-8", errors="replace") if prj else None
 
@@ -206,7 +212,8 @@ def _transformer(crs_text: str | None, origin: str) -> pyproj.Transformer:
         source = pyproj.CRS.from_user_input(crs_text)
         return pyproj.Transformer.from_crs(source, "EPSG:4326", always_xy=True)
     except pyproj.exceptions.ProjError as error:
-        raise ImportRefused(_l("unknown coordinate system given by %(origin)s: %(error)s", origin=origin, error=error)) from error
+        raise ImportRefused(_l("unknown coordinate system given by %(origin)s: %(error)s",
+                               origin=origin, error=error)) from error
 
 
 def _to_multipolygon(geometry, to_wgs84: pyproj.Transformer) -> tuple[MultiPolygon, bool]:

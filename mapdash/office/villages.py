@@ -5,6 +5,7 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from mapdash import db
 from mapdash.errors import UserError
 from mapdash.i18n import _l
 from mapdash.models import Village
@@ -41,10 +42,10 @@ def store_villages(session: Session, org_slug: str, features: Sequence, *,
                 SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3))
                 FROM villages WHERE organization_id = :org)
             WHERE id = :org"""), {"org": org.id})
-    relocated = session.execute(text("""
+    relocated = db.rowcount(session.execute(text("""
         UPDATE incidents i SET village_id = (
             SELECT v.id FROM villages v
             WHERE v.organization_id = i.organization_id AND ST_Covers(v.geom, i.location)
             ORDER BY v.number LIMIT 1)
-        WHERE i.organization_id = :org AND i.location IS NOT NULL"""), {"org": org.id}).rowcount
+        WHERE i.organization_id = :org AND i.location IS NOT NULL"""), {"org": org.id}))
     return {"created": created, "updated": updated, "relocated": relocated}

@@ -32,7 +32,8 @@ def login():
                 login_user(user)
                 return redirect(_safe_next(request.args.get("next"))
                                 or url_for(HOME_OF_ROLE[user.role]))
-            error = _("Demo accounts work only in development mode") if user.is_demo else _("Wrong e-mail or password")
+            error = (_("Demo accounts work only in development mode") if user.is_demo
+                     else _("Wrong e-mail or password"))
         else:
             error = _("Wrong e-mail or password")
         return render_template("auth/login.html", error=error), 401

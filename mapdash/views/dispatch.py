@@ -109,5 +109,5 @@ def duration(value: timedelta | None) -> str:
     hours, minutes = divmod(rest, 60)
     if days:
         minutes = 0  # "3 d 4 h": past a day, minutes do not matter
-    parts = [_(unit, n=n) for n, unit in zip((days, hours, minutes), DURATION_UNITS) if n]
+    parts = [_(unit, n=n) for n, unit in zip((days, hours, minutes), DURATION_UNITS, strict=True) if n]
     return " ".join(parts) or _("under 1 min")

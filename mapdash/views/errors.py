@@ -27,7 +27,7 @@ def render_error(error: UserError):
 
 
 def _http_error(exc: HTTPException):
-    message = _GENERIC.get(exc.code) or _l("Something went wrong")
+    message = _GENERIC.get(exc.code or 500) or _l("Something went wrong")
     return render_error(UserError(exc.name.lower().replace(" ", "_"), message, status=exc.code))
 
 

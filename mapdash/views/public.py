@@ -44,8 +44,8 @@ def _organization():
 
 
 def _categories(org_id: int) -> list[Category]:
-    return db.session().scalars(select(Category).where(
-        Category.organization_id == org_id, Category.active).order_by(Category.sort_order)).all()
+    return list(db.session().scalars(select(Category).where(
+        Category.organization_id == org_id, Category.active).order_by(Category.sort_order)))
 
 
 @bp.get("/")
@@ -68,7 +68,8 @@ def report(category_code):
     org = _organization()
     category = next((c for c in _categories(org.id) if c.code == category_code), None)
     if category is None:
-        raise UserError("unknown_category", _l("No such type of report: please choose one on the home page"), status=404)
+        raise UserError("unknown_category", _l("No such type of report: please choose one on the "
+                                               "home page"), status=404)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
     answers = from_form(request.form)  # the type's extra questions, as attribute[CODE]
     if request.method == "GET":  # a place preset by the link (LINE's shared location)

@@ -40,7 +40,7 @@ def payload_messages(payload: dict) -> list:
     url, photo = payload.get("url"), payload.get("photo_url")
     if url and url not in lines[0]:
         lines.append(url)
-    show_photo = bool(photo) and photo.startswith("https://")
+    show_photo = isinstance(photo, str) and photo.startswith("https://")
     if photo and not show_photo:
         lines.append(in_language(_l("Photo: %(url)s", url=photo), "th"))
     messages = [text_message("\n".join(line for line in lines if line))]

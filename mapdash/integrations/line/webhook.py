@@ -101,7 +101,7 @@ def record_and_answer(session: Session, events: list[dict]) -> list[Answer]:
         token = event.get("replyToken")
         answerable = isinstance(token, str) and token and event.get("mode") != "standby"
         messages = _answer(session, event) if answerable else None
-        if messages:
+        if messages and isinstance(token, str):
             answers.append(Answer(event_id, token, messages))
     session.flush()
     return answers
@@ -117,7 +117,7 @@ def send_answers(session: Session, config: dict, answers: list[Answer]) -> None:
         except DeliveryError as exc:
             if not exc.permanent:
                 raise
-            values = {"reply_error": str(exc)[:500]}
+            values: dict[str, object] = {"reply_error": str(exc)[:500]}
         else:
             values = {"replied_at": datetime.now(UTC)}
         session.execute(update(LineWebhookEvent)
@@ -138,14 +138,20 @@ def _answer(session: Session, event: dict) -> list | None:
     if kind == "join" and source.get("type") == "group":
         # Staff add the account to their department's group: tell them its id for the setting.
         group = _field(source.get("groupId"), str)[:64]
-        return [sender.text_message(_thai(_l("Group connected. An administrator enters this group id in the department's settings to get new cases here:\n%(group)s", group=group)))]
+        return [sender.text_message(_thai(_l("Group connected. An administrator enters this group "
+                                             "id in the department's settings to get new cases "
+                                             "here:\n%(group)s", group=group)))]
     user = _field(source.get("userId"), str) if source.get("type") == "user" else ""
     if not 0 < len(user) <= links.LINE_USER_ID:
         return None
     if kind == "follow":
-        return [_with_location_button(_thai(_l("Hello, thank you for adding us.\nReport a local problem here, or tap \"Send location\" below\n%(link)s\nFollow a case: send its code, e.g. ABCD-2345", link=report_link(session, user))))]
+        return [_with_location_button(_thai(_l("Hello, thank you for adding us.\nReport a local "
+                                               "problem here, or tap \"Send location\" "
+                                               "below\n%(link)s\nFollow a case: send its code, "
+                                               "e.g. ABCD-2345", link=report_link(session, user))))]
     if kind == "postback" and _field(event.get("postback"), dict).get("data") == REPORT_POSTBACK:
-        return [_with_location_button(_thai(_l("Report here, or tap \"Send location\" to set the place\n%(link)s", link=report_link(session, user))))]
+        return [_with_location_button(_thai(_l("Report here, or tap \"Send location\" to set the "
+                                               "place\n%(link)s", link=report_link(session, user))))]
     if kind != "message":
         return None
     message = _field(event.get("message"), dict)
@@ -153,7 +159,9 @@ def _answer(session: Session, event: dict) -> list | None:
         return [sender.text_message(_location_answer(session, user, message))]
     if message.get("type") == "text":
         return [_text_answer(session, user, _field(message.get("text"), str))]
-    return [_with_location_button(_thai(_l("Send a case code (e.g. ABCD-2345) to see its status, or tap \"Send location\" to report a new problem\n%(link)s", link=report_link(session, user))))]
+    return [_with_location_button(_thai(_l("Send a case code (e.g. ABCD-2345) to see its status, "
+                                           "or tap \"Send location\" to report a new "
+                                           "problem\n%(link)s", link=report_link(session, user))))]
 
 
 def report_link(session: Session, user: str, *, org: Organization | None = None,
@@ -172,12 +180,15 @@ def _location_answer(session: Session, user: str, message: dict) -> str:
         lat = intake.parse_coordinate(message.get("latitude"), "latitude", -90, 90)
         lon = intake.parse_coordinate(message.get("longitude"), "longitude", -180, 180)
     except UserError:
-        return _thai(_l("Send a case code (e.g. ABCD-2345) to see its status, or tap \"Send location\" to report a new problem\n%(link)s", link=report_link(session, user)))
+        return _thai(_l("Send a case code (e.g. ABCD-2345) to see its status, or tap \"Send "
+                        "location\" to report a new problem\n%(link)s", link=report_link(session, user)))
     found = intake.locate(session, lon, lat)
     if found is None:
-        return _thai(_l("This place is outside the area this service covers; report and set the place here\n%(link)s", link=report_link(session, user)))
+        return _thai(_l("This place is outside the area this service covers; report and set the "
+                        "place here\n%(link)s", link=report_link(session, user)))
     org = session.get(Organization, found[0])
-    return _thai(_l("Place received: choose what to report (the pin is set)\n%(link)s", link=report_link(session, user, org=org, lat=lat, lon=lon)))
+    return _thai(_l("Place received: choose what to report (the pin is set)\n%(link)s",
+                    link=report_link(session, user, org=org, lat=lat, lon=lon)))
 
 
 def _text_answer(session: Session, user: str, text: str):
@@ -192,21 +203,26 @@ def _text_answer(session: Session, user: str, text: str):
     if waiting is not None and text.strip().lower() not in REPORT_WORDS:
         return sender.text_message(_reply_answer(session, waiting, text))
     if any(word in text.lower() for word in REPORT_WORDS):
-        return _with_location_button(_thai(_l("Report here, or tap \"Send location\" to set the place\n%(link)s", link=report_link(session, user))))
+        return _with_location_button(_thai(_l("Report here, or tap \"Send location\" to set the "
+                                              "place\n%(link)s", link=report_link(session, user))))
     if _CODE.search(text):
         return sender.text_message(_thai(_l("No case has this code: please check it (e.g. ABCD-2345)")))
-    return _with_location_button(_thai(_l("Send a case code (e.g. ABCD-2345) to see its status, or tap \"Send location\" to report a new problem\n%(link)s", link=report_link(session, user))))
+    return _with_location_button(_thai(_l("Send a case code (e.g. ABCD-2345) to see its status, or "
+                                          "tap \"Send location\" to report a new problem\n%(link)s",
+                                          link=report_link(session, user))))
 
 
 def _reply_answer(session: Session, incident, text: str) -> str:
     """The user's text as the answer to the question their case waits on."""
     if len(text.strip()) > workflow.MAX_NOTE:
-        return _thai(_l("The message is longer than %(n)s characters: please send a shorter one", n=format(workflow.MAX_NOTE, ",")))
+        return _thai(_l("The message is longer than %(n)s characters: please send a shorter one",
+                        n=format(workflow.MAX_NOTE, ",")))
     try:
         replies.answer_from_line(session, incident, text)
     except UserError as refused:  # e.g. staff moved the case on meanwhile; nothing was written
         return refused.message_th
-    return _thai(_l("More information received for %(code)s. Thank you.\n%(link)s", code=incident.tracking_code,
+    return _thai(_l("More information received for %(code)s. Thank you.\n%(link)s",
+                    code=incident.tracking_code,
                link=url_for("public.track", code=incident.tracking_code, _external=True)))
 
 

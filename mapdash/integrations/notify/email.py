@@ -44,6 +44,7 @@ def deliver(config: dict, outgoing: Outgoing) -> None:
 def _connect(config: dict) -> smtplib.SMTP:
     host, port, timeout = config["SMTP_HOST"], int(config["SMTP_PORT"]), config["SMTP_TIMEOUT"]
     context = tls_context(config)
+    smtp: smtplib.SMTP
     if port == 465:
         smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
     else:

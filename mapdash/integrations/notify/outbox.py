@@ -129,7 +129,7 @@ def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident)
         select(IncidentEvent.note).where(IncidentEvent.incident_id == incident.id,
                                          IncidentEvent.action == "resolve")
         .order_by(IncidentEvent.id.desc()).limit(1))  # accept_evidence: the crew's closing note
-    return messages.resolved(incident, note, url, photo_url)
+    return messages.resolved(incident, note or "", url, photo_url)
 
 
 def add(session: Session, *, incident_id: int, event_id: int | None, payload: dict,

@@ -42,7 +42,7 @@ def scan(session: Session, app: Flask, now: datetime | None = None) -> int:
             RETURNING incident_id, step_started_at"""),
             {"limits": json.dumps(limits), "org": org_id, "now": now}).all()
         for incident_id, started in rows:
-            _alert(session, app, session.get(Incident, incident_id), started)
+            _alert(session, app, session.get_one(Incident, incident_id), started)
         found += len(rows)
     session.flush()
     return found
@@ -53,7 +53,9 @@ def _alert(session: Session, app: Flask, incident: Incident, started: datetime) 
     if not recipients:
         return
     step = workflow.STEP_OF_STATUS[incident.status]
-    payload = messages.overdue(incident, step, workflow.due_at(incident),
+    due = workflow.due_at(incident)
+    assert due is not None  # an open step, found overdue
+    payload = messages.overdue(incident, step, due,
                                outbox.link(app, "dispatch.index"))
     for channel, recipient in recipients:
         outbox.add(session, incident_id=incident.id, event_id=None, payload=payload,

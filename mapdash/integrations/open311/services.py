@@ -33,7 +33,8 @@ def jurisdiction(session: Session, jurisdiction_id: str | None) -> Organization:
     if not orgs:
         raise UserError("no_jurisdiction", _l("This server has no jurisdiction yet"), status=404)
     if len(orgs) > 1:
-        raise UserError("jurisdiction_required", _l("jurisdiction_id was not provided: this server hosts several"))
+        raise UserError("jurisdiction_required", _l("jurisdiction_id was not provided: this server "
+                                                    "hosts several"))
     return orgs[0]
 
 
@@ -44,7 +45,7 @@ def offered(session: Session, org: Organization, code: str | None = None) -> lis
              .order_by(Category.sort_order, Category.id))
     if code is not None:
         query = query.where(Category.code == code)
-    return session.scalars(query).all()
+    return list(session.scalars(query))
 
 
 def find_service(session: Session, org: Organization, code: str | None) -> Category:
