@@ -29,7 +29,7 @@ lint: $(BIN)/mapdash
 I18N := mapdash/translations
 translations: $(BIN)/mapdash
 	$(BIN)/pybabel extract -F $(I18N)/babel.cfg --project mapdash \
-	  --copyright-holder "mapdash contributors" -o $(I18N)/messages.pot .
+	  --copyright-holder "mapdash contributors" --add-location=file -o $(I18N)/messages.pot .
 	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d $(I18N) --statistics
 

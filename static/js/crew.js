@@ -38,7 +38,7 @@
       pane: "villages", interactive: false,
       style: { color: "#475569", weight: 1.5, fillColor: "#94a3b8", fillOpacity: 0.08 },
       onEachFeature: (feature, polygon) => polygon.bindTooltip(
-        `${pgettext("track.village_no", "Village")} ${feature.properties.number}`,
+        pgettext("map label", "V. %(n)s", { n: feature.properties.number }),
         { permanent: true, direction: "center", className: "village-label", pane: "villages" }),
     }).addTo(map))
     .catch(() => {});

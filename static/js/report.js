@@ -43,7 +43,7 @@
         interactive: false,
         style: { color: "#1e3a8a", weight: 1.5, fillColor: "#93c5fd", fillOpacity: 0.12 },
         onEachFeature: (feature, layer) => {
-          layer.bindTooltip(`${pgettext("track.village_no", "Village")} ${feature.properties.number}`,
+          layer.bindTooltip(pgettext("map label", "V. %(n)s", { n: feature.properties.number }),
             { permanent: true, direction: "center", className: "village-label", pane: "villageLabels" });
         },
       }).addTo(map);
