@@ -2,7 +2,8 @@
 
 Every text a person reads is an English msgid, translated by the catalogues under
 translations/ (README, "Translations"). Flask-Babel picks the language of a request: `?lang=`
-(remembered in a cookie), then the cookie, then the browser's Accept-Language, else Thai.
+(remembered in a cookie), then the cookie, then the browser's Accept-Language (English for a
+browser that asks for English and not for Thai), else Thai.
 `language("en")` renders in another language for a while: a message to a citizen, an error
 answered in both languages. Outside a request the language is Thai.
 
@@ -259,8 +260,11 @@ def _choose_language() -> str:
     cookie = request.cookies.get(LANGUAGE_COOKIE)
     if cookie in LANGUAGES:
         return cookie
-    # A browser set to English gets English; every other one (and none) gets Thai.
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+    # Thai first: many Thai phones are set to English but still list Thai; only a browser
+    # that asks for English and not for Thai at all (a visitor) gets English.
+    asked_for = {lang.split("-")[0].lower() for lang, quality in request.accept_languages
+                 if quality > 0}
+    return "en" if "en" in asked_for and "th" not in asked_for else DEFAULT_LANGUAGE
 
 
 def _remember_language(response):
