@@ -5,19 +5,21 @@ evidence photos, the checks' results and the review flag. A closing carries an i
 key made by the phone, so one sent again after a lost answer returns the first closing.
 """
 import io
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import NoReturn
+from typing import Annotated
 
 from PIL import Image
+from pydantic import BeforeValidator, Field, model_validator
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from mapdash.api.params import Encoding, OneOf, Params, Refusal, Upload, decimal_number
 from mapdash.cases import photos, workflow
+from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from mapdash.errors import UserError
 from mapdash.field import evidence
-from mapdash.i18n import LazyText, _l, in_office_language
+from mapdash.i18n import _l, in_office_language
 from mapdash.models import Closing, Incident, User
 from mapdash.vocabulary import IDEMPOTENCY_KEY
 
@@ -106,67 +108,82 @@ def start_work(session: Session, incident_id: int, crew: User) -> Incident:
     return session.get(Incident, incident_id)
 
 
-@dataclass
-class ClosingForm:
-    """What the phone sends, as text, before any checking."""
-    idempotency_key: str
-    result: str
-    reason: str = ""
-    note: str = ""
-    lat: str = ""
-    lon: str = ""
-    accuracy: str = ""
-    closed_at: str = ""
-    photos: list = field(default_factory=list)  # uploaded files (FileStorage or binary files)
-
-
-def _refuse(code: str, message: LazyText, field_: str | None = None,
-            status: int = 400) -> NoReturn:
-    raise UserError(code, message, field=field_, status=status)
-
-
-def _position(form: ClosingForm) -> tuple[tuple[float, float] | None, float | None]:
-    if not form.lat and not form.lon:
-        return None, None
+def _moment(value):
+    """The phone's time of closing, ISO 8601 with its zone. Anything else is not believed
+    (the time received is used instead), never refused."""
+    if not isinstance(value, str):
+        return value
     try:
-        lat, lon = float(form.lat), float(form.lon)
-        accuracy = float(form.accuracy) if form.accuracy else None
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        lat = lon = math.nan
-        accuracy = None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180) \
-            or (accuracy is not None and not (math.isfinite(accuracy) and accuracy >= 0)):
-        _refuse("bad_position", _l("The phone's position is not valid"), "position")
-    return (lon, lat), accuracy
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+_BAD_POSITION = Refusal("bad_position", _l("The phone's position is not valid"), field="position")
+
+
+class ClosingForm(Params):
+    """What the phone sends (a multipart form), checked before anything is stored."""
+    idempotency_key: Annotated[str, Field(
+        pattern=IDEMPOTENCY_KEY.pattern,
+        description="Made by the phone once per closing: sent again after a lost answer, the "
+                    "first closing is returned."),
+        Refusal("bad_key", _l("The closing has no valid idempotency key: reload the page"))]
+    result: Annotated[str, OneOf(RESULTS),
+                      Refusal("bad_result", _l("Choose the result: fixed, or cannot fix"))]
+    reason: Annotated[str | None, OneOf(REASONS), Field(description="Required with cannot_fix."),
+                      Refusal("reason_required", _l("Choose why it cannot be fixed"))] = None
+    note: Annotated[str, Field(min_length=1, max_length=workflow.MAX_NOTE,
+                               description="What was done."),
+                    Refusal("note_required", _l("Write a short note of what was done")),
+                    Refusal("too_long", _l("The note is longer than %(limit)s characters",
+                                           limit=format(workflow.MAX_NOTE, ",")),
+                            when=("string_too_long",))]
+    lat: Annotated[float | None, Field(ge=-90, le=90, allow_inf_nan=False),
+                   BeforeValidator(decimal_number), _BAD_POSITION] = None
+    lon: Annotated[float | None, Field(ge=-180, le=180, allow_inf_nan=False),
+                   BeforeValidator(decimal_number), _BAD_POSITION] = None
+    accuracy: Annotated[float | None, Field(ge=0, allow_inf_nan=False, description="Metres."),
+                        BeforeValidator(decimal_number), _BAD_POSITION] = None
+    closed_at: Annotated[datetime | None, Field(
+        description="When the crew closed it (an outbox may send it hours later); default and "
+                    "outside [report, now]: the time received."), BeforeValidator(_moment)] = None
+    photos: Annotated[list[Upload], Field(
+        min_length=1, max_length=MAX_PHOTOS,
+        description=f"JPEG, PNG or WebP, at most {MAX_PHOTO_BYTES // 2**20} MB each."),
+        Encoding({"contentType": "image/jpeg, image/png, image/webp"}),
+        Refusal("photo_required", _l("Take or choose at least one evidence photo")),
+        Refusal("too_many_photos", _l("At most %(n)s photos", n=MAX_PHOTOS),
+                when=("too_long",))]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reason_only_for_cannot_fix(cls, raw):
+        if isinstance(raw, dict) and raw.get("result") != "cannot_fix":
+            return {key: value for key, value in raw.items() if key != "reason"}
+        return raw
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.result == "cannot_fix" and self.reason is None:
+            raise self.refuse("reason")
+        if (self.lat is None) != (self.lon is None):
+            raise self.refuse("lat")
+        return self
+
+    @property
+    def position(self) -> tuple[float, float] | None:
+        """(lon, lat) of the phone, when it sent one."""
+        return (self.lon, self.lat) if self.lon is not None and self.lat is not None else None
 
 
 def _closed_at(form: ClosingForm, incident: Incident, now: datetime) -> datetime:
     """The phone's moment of closing, kept between the report and now (plus clock slack)."""
-    try:
-        moment = datetime.fromisoformat(form.closed_at.replace("Z", "+00:00"))
-    except ValueError:
-        return now
-    if moment.tzinfo is None or not incident.created_at <= moment <= now + _CLOCK_SLACK:
+    moment = form.closed_at
+    if moment is None or not incident.created_at <= moment <= now + _CLOCK_SLACK:
         return now
     return min(moment, now)
-
-
-def _validate(form: ClosingForm) -> None:
-    if not IDEMPOTENCY_KEY.match(form.idempotency_key or ""):
-        _refuse("bad_key", _l("The closing has no valid idempotency key: reload the page"), "idempotency_key")
-    if form.result not in RESULTS:
-        _refuse("bad_result", _l("Choose the result: fixed, or cannot fix"), "result")
-    if form.result == "cannot_fix" and form.reason not in REASONS:
-        _refuse("reason_required", _l("Choose why it cannot be fixed"), "reason")
-    if not form.note.strip():
-        _refuse("note_required", _l("Write a short note of what was done"), "note")
-    if len(form.note.strip()) > workflow.MAX_NOTE:
-        _refuse("too_long", _l("The note is longer than %(limit)s characters",
-                               limit=format(workflow.MAX_NOTE, ",")), "note")
-    if not form.photos:
-        _refuse("photo_required", _l("Take or choose at least one evidence photo"), "photos")
-    if len(form.photos) > photos.MAX_PHOTOS:
-        _refuse("too_many_photos", _l("At most %(n)s photos", n=photos.MAX_PHOTOS), "photos")
 
 
 def _replay(session: Session, key: str, incident_id: int, crew: User) -> Closing | None:
@@ -175,16 +192,18 @@ def _replay(session: Session, key: str, incident_id: int, crew: User) -> Closing
     session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 5))"), {"key": key})
     closing = session.scalars(select(Closing).where(Closing.idempotency_key == key)).first()
     if closing is not None and (closing.incident_id != incident_id or closing.crew_id != crew.id):
-        _refuse("key_reused", _l("This idempotency key belongs to another closing"), "idempotency_key", 409)
+        raise UserError("key_reused", _l("This idempotency key belongs to another closing"),
+                        field="idempotency_key", status=409)
     return closing
 
 
 def _event_note(form: ClosingForm) -> str:
     """The closing as the case's record tells it: the result, why, and the crew's note."""
     if form.result == "fixed":
-        return in_office_language(_l("Fixed: %(note)s", note=form.note.strip()))
-    return in_office_language(_l("Cannot fix (%(reason)s): %(note)s", reason=REASON_LABELS[form.reason],
-                       note=form.note.strip()))
+        return in_office_language(_l("Fixed: %(note)s", note=form.note))
+    return in_office_language(_l("Cannot fix (%(reason)s): %(note)s",
+                                 reason=REASON_LABELS[form.reason] if form.reason else "",
+                                 note=form.note))
 
 
 @dataclass
@@ -199,11 +218,9 @@ def close_case(session: Session, incident_id: int, crew: User, form: ClosingForm
 
     Every refusal (not my case, already closed, not a photo, too big) is a UserError raised
     before the request commits, so nothing is kept of a refused closing. Flushes only."""
-    _validate(form)
     earlier = _replay(session, form.idempotency_key, incident_id, crew)
     if earlier is not None:
         return ClosingOutcome(earlier, replayed=True)
-    position, accuracy = _position(form)
     now = now or datetime.now(UTC)
 
     event = workflow.perform(session, incident_id, "resolve", crew, note=_event_note(form), now=now)
@@ -218,19 +235,20 @@ def close_case(session: Session, incident_id: int, crew: User, form: ClosingForm
                                 lambda photo: photos.photo_path(photo).read_bytes())
     checked = [evidence.EvidencePhoto(Image.open(io.BytesIO(processed.data)), captured_at)
                for processed, captured_at in uploads]
-    checks = evidence.run_checks(session, incident, checked, position)
+    checks = evidence.run_checks(session, incident, checked, form.position)
     flagged = evidence.needs_review(checks)
 
     closing = Closing(
         incident_id=incident.id, crew_id=crew.id, event_id=event.id,
         idempotency_key=form.idempotency_key, result=form.result,
-        reason=form.reason if form.result == "cannot_fix" else None, note=form.note.strip(),
+        reason=form.reason, note=form.note,
         closed_at=_closed_at(form, incident, now), received_at=now,
-        position=f"SRID=4326;POINT({position[0]!r} {position[1]!r})" if position else None,
-        position_accuracy_m=accuracy, checks={"checks": checks}, needs_review=flagged)
+        position=f"SRID=4326;POINT({form.lon!r} {form.lat!r})" if form.position else None,
+        position_accuracy_m=form.accuracy if form.position else None, checks={"checks": checks},
+        needs_review=flagged)
     session.add(closing)
     session.flush()
-    for (processed, captured_at), seen in zip(uploads, checked):
+    for (processed, captured_at), seen in zip(uploads, checked, strict=True):
         photos.store_photo(session, incident, processed, "evidence", closing_id=closing.id,
                            phash=seen.phash, captured_at=captured_at)
     incident.evidence_review = "needs_review" if flagged else None

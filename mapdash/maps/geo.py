@@ -11,7 +11,6 @@ from mapdash.cases import workflow
 from mapdash.errors import UserError
 from mapdash.i18n import LOCAL_TZ, LazyText, _l
 from mapdash.models import Category, Department, User, Village
-from mapdash.vocabulary import OPEN_STATUSES
 
 
 def villages_geojson(session: Session, organization_id: int) -> dict:
@@ -104,13 +103,9 @@ def _refuse(code: str, message: LazyText, field: str, status: int = 400) -> NoRe
 def map_filter(session: Session, user: User, *, types=(), statuses=(), departments=(),
                villages=(), date_from: date | None = None, date_to: date | None = None,
                overdue_only: bool = False) -> MapFilter:
-    """Check the map's filters (codes and numbers as the page sends them) against the user's
-    organization, and narrow them to what the user may see."""
+    """Check the map's filters (their form is checked by map_filters.MapFilters) against the
+    user's organization, and narrow them to what the user may see."""
     org = user.organization_id
-    bad = sorted(set(statuses) - set(OPEN_STATUSES))
-    if bad:
-        _refuse("bad_status", _l("Only open statuses can be filtered: not %(statuses)s",
-                                 statuses=", ".join(bad)), "status")
     category_ids = _ids(session, Category, Category.code, types, org, "type",
                         _l("Unknown case type"))
     department_ids = _ids(session, Department, Department.code, departments, org, "department",
@@ -121,14 +116,8 @@ def map_filter(session: Session, user: User, *, types=(), statuses=(), departmen
             _refuse("other_department", _l("Officers see only their own department's cases"),
                     "department", 403)
         department_ids = list(scope)
-    try:
-        numbers = [int(number) for number in villages]
-    except ValueError:
-        numbers = [-1]
-    village_ids = _ids(session, Village, Village.number, numbers, org, "village",
+    village_ids = _ids(session, Village, Village.number, villages, org, "village",
                        _l("Unknown village number"))
-    if date_from and date_to and date_from > date_to:
-        _refuse("bad_dates", _l("The start date must not be after the end date"), "from")
     return MapFilter(
         organization_id=org, department_ids=tuple(department_ids),
         category_ids=tuple(category_ids), statuses=tuple(statuses),

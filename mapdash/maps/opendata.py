@@ -48,10 +48,9 @@ COLUMNS = (
 HEADER = [name for name, _ in COLUMNS]
 
 
-def checked_filter(session: Session, organization_id: int, args) -> CaseFilter:
+def checked_filter(session: Session, organization_id: int, case_filter: CaseFilter) -> CaseFilter:
     """The public page's filter, and a 400 for a type or village the organization does not
     have (the page just shows nothing; a download of nothing would hide the typo)."""
-    case_filter = CaseFilter.from_args(args)
     if case_filter.category and case_filter.category not in session.scalars(
             select(Category.code).where(Category.organization_id == organization_id,
                                         Category.sensitive.is_(False))).all():

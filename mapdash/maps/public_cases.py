@@ -4,38 +4,31 @@ Only public fields leave this module: code, date, type, village, status and the 
 Cases of sensitive types (drug tips) are never included, and no reporter's name, phone or
 LINE ID is ever read here.
 """
-from dataclasses import dataclass
+from typing import Annotated
 
+from pydantic import BeforeValidator, Field
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from mapdash.errors import UserError
+from mapdash.api.params import OneOf, Params, Refusal, whole_number
 from mapdash.i18n import _l
 from mapdash.models import Category, Village
-from mapdash.vocabulary import STATUSES
+from mapdash.vocabulary import ANY_OPEN, STATUSES
 
 PAGE_SIZE = 50
 MAP_LIMIT = 2000  # newest matching cases on the map; the list pages through all of them
 
 
-@dataclass(frozen=True)
-class CaseFilter:
-    category: str | None = None   # category code
-    village: int | None = None    # village number
-    status: str | None = None     # "open", or one status
-
-    @classmethod
-    def from_args(cls, args) -> "CaseFilter":
-        village = (args.get("village") or "").strip()
-        status = (args.get("status") or "").strip() or None
-        # isdecimal, not isdigit: int() cannot read "²"; Thai digits are welcome.
-        if village and not (village.isdecimal() and len(village) <= 9):
-            raise UserError("bad_filter", _l("The village must be a number"),
-                            field="village")
-        if status not in (None, "open", *STATUSES):
-            raise UserError("bad_filter", _l("Unknown status"), field="status")
-        return cls(category=(args.get("type") or "").strip() or None,
-                   village=int(village) if village else None, status=status)
+class CaseFilter(Params):
+    """The public filters (the page /cases, its map and the open data)."""
+    category: Annotated[str | None, Field(
+        alias="type", description="Case type code (streetlight, water, road, ...).")] = None
+    village: Annotated[int | None, Field(
+        ge=0, le=999_999_999, description="Village number (mu)."), BeforeValidator(whole_number),
+        Refusal("bad_filter", _l("The village must be a number"))] = None
+    status: Annotated[str | None, OneOf((ANY_OPEN, *STATUSES)), Field(
+        description="`open` (every status not yet done) or one status."),
+        Refusal("bad_filter", _l("Unknown status"))] = None
 
     def as_args(self) -> dict:
         return {key: value for key, value in
@@ -53,7 +46,7 @@ class CaseFilter:
         if self.village is not None:
             clauses.append("v.number = :village")
             params["village"] = self.village
-        if self.status == "open":
+        if self.status == ANY_OPEN:
             clauses.append("i.is_open")
         elif self.status:
             clauses.append("i.status = :status")
@@ -120,3 +113,9 @@ def filter_choices(session: Session, organization_id: int) -> dict:
         "villages": session.scalars(select(Village).where(
             Village.organization_id == organization_id).order_by(Village.number)).all(),
     }
+
+
+class PublicCasesQuery(CaseFilter):
+    """The public filters of an organization: the public map's JSON and the open data."""
+    org: Annotated[str | None, Field(
+        description="Organization slug; default: the deployment's default organization.")] = None

@@ -2,33 +2,47 @@
 
 Public fields only: never a name, phone, LINE ID or case details text, never a sensitive case.
 """
-from flask import Blueprint, current_app, jsonify, request, url_for
+from typing import Annotated
+
+from flask import Blueprint, current_app, jsonify, url_for
+from pydantic import Field
 
 from mapdash import db
+from mapdash.api.params import Latitude, Longitude, Params, Refusal, accepts
 from mapdash.cases import intake
 from mapdash.errors import UserError
 from mapdash.i18n import _l, both, format_date
 from mapdash.maps import public_cases
+from mapdash.maps.public_cases import PublicCasesQuery
 from mapdash.models import Organization, Village
 from mapdash.office.orgs import find_organization
 
 bp = Blueprint("citizen_api", __name__, url_prefix="/api")
 
 
-def _point() -> tuple[float, float]:
-    return (intake.parse_coordinate(request.args.get("lon"), "longitude", -180, 180),
-            intake.parse_coordinate(request.args.get("lat"), "latitude", -90, 90))
+class PointQuery(Params):
+    lon: Longitude
+    lat: Latitude
+
+
+class NearbyQuery(Params):
+    category: Annotated[str, Field(alias="type", description="Case type code."),
+                        Refusal("missing_category", _l("Please choose the type of problem"))]
+    lon: Longitude
+    lat: Latitude
 
 
 @bp.get("/locate")
-def locate():
+@accepts(query=PointQuery)
+def locate(query: PointQuery):
     """?lon=&lat= → the organization and village (mu) covering the point, or outside."""
     session = db.session()
-    found = intake.locate(session, *_point())
+    found = intake.locate(session, query.lon, query.lat)
     if found is None:
         message_th, message_en = both(intake.OUTSIDE_AREA)
         return jsonify(inside=False, message_th=message_th, message_en=message_en)
-    org, village = session.get(Organization, found[0]), found[1] and session.get(Village, found[1])
+    org = session.get_one(Organization, found[0])
+    village = session.get(Village, found[1]) if found[1] else None
     return jsonify(
         inside=True,
         organization={"slug": org.slug, "name_th": org.name_th, "name_en": org.name_en},
@@ -37,12 +51,10 @@ def locate():
 
 
 @bp.get("/nearby")
-def nearby():
+@accepts(query=NearbyQuery)
+def nearby(query: NearbyQuery):
     """?type=CODE&lon=&lat= → open cases of that type within 100 m, for "already reported?"."""
-    category = (request.args.get("type") or "").strip()
-    if not category:
-        raise UserError("missing_category", _l("Please choose the type of problem"), field="type")
-    cases = intake.nearby_open_cases(db.session(), category, *_point())
+    cases = intake.nearby_open_cases(db.session(), query.category, query.lon, query.lat)
     for case in cases:
         case["reported_th"] = format_date(case["created_at"], lang="th")
         case["reported_en"] = format_date(case["created_at"], lang="en")
@@ -54,14 +66,14 @@ def nearby():
 
 
 @bp.get("/public/cases.geojson")
-def public_cases_geojson():
+@accepts(query=PublicCasesQuery)
+def public_cases_geojson(query: PublicCasesQuery):
     """?org=SLUG&type=&village=&status= → the public map's cases (newest 2,000)."""
     session = db.session()
-    org = find_organization(session, request.args.get("org") or current_app.config["DEFAULT_ORG"])
+    org = find_organization(session, query.org or current_app.config["DEFAULT_ORG"])
     if org is None:
         raise UserError("unknown_org", _l("Unknown organization"), status=404)
-    collection = public_cases.cases_geojson(session, org.id,
-                                            public_cases.CaseFilter.from_args(request.args))
+    collection = public_cases.cases_geojson(session, org.id, query)
     response = jsonify(collection)
     response.mimetype = "application/geo+json"
     return response

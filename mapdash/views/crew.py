@@ -3,20 +3,22 @@
 The page works without signal: a service worker (served here so its scope covers /crew/)
 keeps the page, its assets and my cases, and the page keeps closings in the phone's outbox
 until they can be sent. Writes answer JSON: the page's script sends them."""
+from typing import Annotated
+
 from flask import (
     Blueprint,
     current_app,
     jsonify,
     render_template,
-    request,
     send_from_directory,
     url_for,
 )
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from pydantic import Field, model_validator
 
 from mapdash import db
-from mapdash.cases.intake import parse_coordinate
+from mapdash.api.params import Latitude, Longitude, Params, accepts
 from mapdash.config import PROJECT_ROOT
 from mapdash.field import fieldwork
 from mapdash.i18n import _, current_language, status_labels
@@ -53,14 +55,26 @@ def index():
                            reasons=fieldwork.REASONS)
 
 
+class PositionQuery(Params):
+    lat: Annotated[Latitude | None, Field(
+        description="My latitude (with lon): adds open cases nearby, nearest first.")] = None
+    lon: Annotated[Longitude | None, Field(description="My longitude.")] = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self):
+        if self.lat is None and self.lon is not None:
+            raise self.refuse("lat")
+        if self.lon is None and self.lat is not None:
+            raise self.refuse("lon")
+        return self
+
+
 @bp.get("/cases.json")
 @role_required("crew")
-def cases():
+@accepts(query=PositionQuery)
+def cases(query: PositionQuery):
     """?lat=&lon= (optional): my open cases, and open cases near that position."""
-    position = None
-    if request.args.get("lat") or request.args.get("lon"):
-        position = (parse_coordinate(request.args.get("lon"), "longitude", -180, 180),
-                    parse_coordinate(request.args.get("lat"), "latitude", -90, 90))
+    position = (query.lon, query.lat) if query.lon is not None and query.lat is not None else None
     collection = fieldwork.crew_cases(db.session(), current_user, position,
                                       current_app.config["CREW_NEARBY_M"])
     response = jsonify(collection)
@@ -86,14 +100,8 @@ def start(incident_id: int):
 
 @bp.post("/cases/<int:incident_id>/close")
 @role_required("crew")
-def close(incident_id: int):
-    form = fieldwork.ClosingForm(
-        idempotency_key=request.form.get("idempotency_key", ""),
-        result=request.form.get("result", ""), reason=request.form.get("reason", ""),
-        note=request.form.get("note", ""), lat=request.form.get("lat", ""),
-        lon=request.form.get("lon", ""), accuracy=request.form.get("accuracy", ""),
-        closed_at=request.form.get("closed_at", ""),
-        photos=[upload for upload in request.files.getlist("photos") if upload.filename])
+@accepts(form=fieldwork.ClosingForm)
+def close(incident_id: int, form: fieldwork.ClosingForm):
     outcome = fieldwork.close_case(db.session(), incident_id, current_user, form)
     closing = outcome.closing
     failed = [check for check in closing.checks["checks"] if check["ok"] is False]

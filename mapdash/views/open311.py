@@ -5,11 +5,13 @@ api_key instead. Every refusal has the spec's shape, a list of {code, descriptio
 400, 403 or 404, whatever was sent.
 """
 from datetime import UTC, datetime
+from functools import wraps
 
 from flask import Blueprint, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from mapdash import db
+from mapdash.api.params import accepts, parse
 from mapdash.errors import UserError
 from mapdash.extensions import csrf
 from mapdash.i18n import _l
@@ -33,12 +35,6 @@ def _format() -> str:
     return fmt if fmt in render.FORMATS else "xml"
 
 
-def _checked(fmt: str) -> str:
-    if fmt not in render.FORMATS:
-        raise _BadFormat()
-    return fmt
-
-
 @bp.errorhandler(UserError)
 def _user_error(error: UserError):
     status = error.status if error.status in (403, 404) else 400
@@ -51,67 +47,82 @@ def _http_error(error: HTTPException):
     return render.errors(_format(), status, [error.description or error.name])
 
 
-def _org():
-    return services.jurisdiction(db.session(), request.values.get("jurisdiction_id"))
+@bp.url_value_preprocessor
+def _check_format(endpoint, values):
+    """.xml or .json, before anything else of the request is looked at."""
+    if values and "fmt" in values and values["fmt"] not in render.FORMATS:
+        raise _BadFormat()
+
+
+def _org(query: services.JurisdictionQuery):
+    return services.jurisdiction(db.session(), query.jurisdiction_id)
 
 
 def _photo_url(photo_id: int) -> str:
     return url_for("photos.photo", photo_id=photo_id, _external=True)
 
 
+def _with_api_key(view):
+    """The api_key before the form: a client without a valid key learns nothing else (403)."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        sent = parse(requests.ApiKeyForm, request.form).api_key
+        kwargs["key"] = apikeys.valid_key(db.session(), sent)
+        if kwargs["key"] is None:
+            raise requests.ApiKeyForm.refuse("api_key")
+        return view(*args, **kwargs)
+    return wrapped
+
+
 @bp.get("/discovery.<fmt>")
 def discovery(fmt):
-    return render.respond(_checked(fmt), "discovery", services.discovery(
+    return render.respond(fmt, "discovery", services.discovery(
         db.session(), url_for(".discovery", fmt="xml", _external=True).rsplit("/", 1)[0],
         _CHANGESET))
 
 
 @bp.get("/services.<fmt>")
-def service_list(fmt):
-    fmt = _checked(fmt)
-    return render.respond(fmt, "services", services.service_list(db.session(), _org()))
+@accepts(query=services.Open311Query)
+def service_list(fmt, query: services.Open311Query):
+    return render.respond(fmt, "services", services.service_list(db.session(), _org(query)))
 
 
 @bp.get("/services/<code>.<fmt>")
-def service_definition(code, fmt):
-    fmt = _checked(fmt)
-    category = services.find_service(db.session(), _org(), code)
+@accepts(query=services.Open311Query)
+def service_definition(code, fmt, query: services.Open311Query):
+    category = services.find_service(db.session(), _org(query), code)
     return render.respond(fmt, "service_definition", services.definition(category))
 
 
 @bp.post("/requests.<fmt>")
-def create_request(fmt):
-    fmt = _checked(fmt)
+@_with_api_key
+@accepts(form=requests.NewRequestForm)
+def create_request(fmt, key, form: requests.NewRequestForm):
     session = db.session()
-    key = apikeys.valid_key(session, request.form.get("api_key"))
-    if key is None:
-        raise UserError("bad_api_key", _l("api_key is missing, invalid or revoked"), status=403)
-    jurisdiction_id = request.form.get("jurisdiction_id") or key.organization.slug
-    org = services.jurisdiction(session, jurisdiction_id)
-    incident = requests.file_request(session, org, key, request.form)
+    org = services.jurisdiction(session, form.jurisdiction_id or key.organization.slug)
+    incident = requests.file_request(session, org, key, form)
     return render.respond(fmt, "service_requests", requests.filed(incident))
 
 
 @bp.get("/requests.<fmt>")
-def request_list(fmt):
-    fmt = _checked(fmt)
-    query = requests.RequestQuery.from_args(request.args, datetime.now(UTC))
+@accepts(query=requests.RequestQuery)
+def request_list(fmt, query: requests.RequestQuery):
     return render.respond(fmt, "service_requests",
-                          requests.find_requests(db.session(), _org(), query, _photo_url))
+                          requests.find_requests(db.session(), _org(query), query, _photo_url))
 
 
 @bp.get("/requests/<code>.<fmt>")
-def request_detail(code, fmt):
-    fmt = _checked(fmt)
+@accepts(query=services.Open311Query)
+def request_detail(code, fmt, query: services.Open311Query):
     return render.respond(fmt, "service_requests",
-                          requests.get_request(db.session(), _org(), code, _photo_url))
+                          requests.get_request(db.session(), _org(query), code, _photo_url))
 
 
 @bp.get("/tokens/<token>.<fmt>")
-def token(token, fmt):
-    fmt = _checked(fmt)
+@accepts(query=services.JurisdictionQuery)
+def token(token, fmt, query: services.JurisdictionQuery):
     return render.respond(fmt, "service_requests",
-                          requests.token_request(db.session(), _org(), token))
+                          requests.token_request(db.session(), _org(query), token))
 
 
 @bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -6,29 +6,30 @@ from flask import (
     Response,
     current_app,
     jsonify,
-    request,
     stream_with_context,
     url_for,
 )
 
 from mapdash import db
 from mapdash.api.openapi import openapi_document
+from mapdash.api.params import accepts
 from mapdash.errors import UserError
 from mapdash.i18n import LOCAL_TZ, _l
 from mapdash.maps import opendata
+from mapdash.maps.public_cases import PublicCasesQuery
 from mapdash.office.orgs import find_organization
 
 bp = Blueprint("opendata", __name__, url_prefix="/api")
 
 
-def _download(chunks, extension: str, mimetype: str) -> Response:
+def _download(query: PublicCasesQuery, chunks, extension: str, mimetype: str) -> Response:
     """Check the organization and filters first (a 4xx before any byte is sent), then stream
     every matching case as an attachment named after the organization and today's date."""
     session = db.session()
-    org = find_organization(session, request.args.get("org") or current_app.config["DEFAULT_ORG"])
+    org = find_organization(session, query.org or current_app.config["DEFAULT_ORG"])
     if org is None:
         raise UserError("unknown_org", _l("Unknown organization"), status=404)
-    case_filter = opendata.checked_filter(session, org.id, request.args)
+    case_filter = opendata.checked_filter(session, org.id, query)
     track_url = url_for("public.track", code="-", _external=True)[:-1]
     filename = f"{org.slug}-cases-{datetime.now(UTC).astimezone(LOCAL_TZ):%Y-%m-%d}.{extension}"
     body = chunks(db.engine(), org.id, case_filter, track_url)
@@ -37,15 +38,17 @@ def _download(chunks, extension: str, mimetype: str) -> Response:
 
 
 @bp.get("/opendata/cases.csv")
-def cases_csv():
+@accepts(query=PublicCasesQuery)
+def cases_csv(query: PublicCasesQuery):
     """Every public case matching ?org=&type=&village=&status= as CSV (UTF-8 with a BOM)."""
-    return _download(opendata.csv_chunks, "csv", "text/csv")
+    return _download(query, opendata.csv_chunks, "csv", "text/csv")
 
 
 @bp.get("/opendata/cases.geojson")
-def cases_geojson():
+@accepts(query=PublicCasesQuery)
+def cases_geojson(query: PublicCasesQuery):
     """The same cases as a GeoJSON FeatureCollection."""
-    return _download(opendata.geojson_chunks, "geojson", "application/geo+json")
+    return _download(query, opendata.geojson_chunks, "geojson", "application/geo+json")
 
 
 @bp.get("/openapi.json")

@@ -20,6 +20,7 @@ from flask import (
 from sqlalchemy import select
 
 from mapdash import db
+from mapdash.api.params import parse
 from mapdash.cases import intake, ratelimit, replies, tracking, workflow
 from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
 from mapdash.cases.questions import from_form, ordered
@@ -44,8 +45,8 @@ def _organization():
 
 
 def _categories(org_id: int) -> list[Category]:
-    return list(db.session().scalars(select(Category).where(
-        Category.organization_id == org_id, Category.active).order_by(Category.sort_order)))
+    return db.session().scalars(select(Category).where(
+        Category.organization_id == org_id, Category.active).order_by(Category.sort_order)).all()
 
 
 @bp.get("/")
@@ -68,8 +69,8 @@ def report(category_code):
     org = _organization()
     category = next((c for c in _categories(org.id) if c.code == category_code), None)
     if category is None:
-        raise UserError("unknown_category", _l("No such type of report: please choose one on the "
-                                               "home page"), status=404)
+        raise UserError("unknown_category",
+                        _l("No such type of report: please choose one on the home page"), status=404)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
     answers = from_form(request.form)  # the type's extra questions, as attribute[CODE]
     if request.method == "GET":  # a place preset by the link (LINE's shared location)
@@ -216,7 +217,7 @@ def cases():
     """The public list and map of cases, filterable by type, village and status."""
     session = db.session()
     org = _organization()
-    case_filter = public_cases.CaseFilter.from_args(request.args)
+    case_filter = parse(public_cases.CaseFilter, request.args)
     page = request.args.get("page", "1")
     page = int(page) if page.isdecimal() and len(page) <= 5 and 0 < int(page) <= 10_000 else 1
     rows, has_next = public_cases.list_cases(session, org.id, case_filter, page)

@@ -10,14 +10,16 @@ person reads is in the catalogues.
 """
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import NoReturn
+from typing import Annotated, Literal, NoReturn
 
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from mapdash.api.params import Encoding, Latitude, Longitude, Params, Refusal
 from mapdash.cases import intake, tracking
+from mapdash.cases.intake import MAX_DESCRIPTION
 from mapdash.cases.questions import from_form
 from mapdash.errors import UserError
 from mapdash.i18n import (
@@ -29,7 +31,7 @@ from mapdash.i18n import (
     localized,
     village_label,
 )
-from mapdash.integrations.open311.services import find_service
+from mapdash.integrations.open311.services import Open311Query, find_service
 from mapdash.models import (
     ApiKey,
     Category,
@@ -64,7 +66,11 @@ def _notice(incident: Incident) -> str | None:
     return " / ".join(both(EMERGENCY_NOTICE)) if incident.category.emergency else None
 
 
-def _datetime(value: str, name: str) -> datetime:
+def _datetime(value, info: ValidationInfo):
+    """ISO 8601 as the spec's W3C note has it, with its zone, between the years 1900 and 9000."""
+    if not isinstance(value, str):
+        return value
+    name = info.field_name
     if not _ISO_DATETIME.match(value):
         _bad("bad_date",
              _l("%(name)s must be an ISO 8601 date and time with its zone, e.g. 2026-11-01T00:00:00+07:00",
@@ -78,48 +84,61 @@ def _datetime(value: str, name: str) -> datetime:
     return moment
 
 
-def _list(args, name: str) -> list[str]:
-    """A comma-delimited list, which the spec also lets a client declare several times."""
-    value = ",".join(args.getlist(name))
-    items = list(dict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
-    if len(items) > MAX_LIST:
-        _bad("too_many", _l("%(name)s takes at most %(n)s values", name=name, n=format(MAX_LIST, ",")))
-    return items
+def _too_many(name: str) -> Refusal:
+    return Refusal("too_many", _l("%(name)s takes at most %(n)s values", name=name,
+                                  n=format(MAX_LIST, ",")), when=("too_long",))
 
 
-@dataclass(frozen=True)
-class RequestQuery:
-    ids: tuple[str, ...] = ()
-    service_codes: tuple[str, ...] = ()
-    start: datetime | None = None
-    end: datetime | None = None
-    statuses: frozenset[str] = frozenset()
+TrackingCode = Annotated[str, AfterValidator(intake.normalize_tracking_code)]
+OpenOrClosed = Literal["open", "closed"]
+_FILTERS_OF_IDS = ("service_request_id", "ids", "jurisdiction_id", "lang")
 
+
+class RequestQuery(Open311Query):
+    """The spec's filters. service_request_id overrides the rest; without dates, the last 90
+    days; a span over 90 days is refused."""
+    ids: Annotated[tuple[TrackingCode, ...], Field(
+        alias="service_request_id", max_length=MAX_LIST,
+        description="Tracking codes; when given, every other filter is ignored."),
+        _too_many("service_request_id")] = ()
+    service_codes: Annotated[tuple[str, ...], Field(
+        alias="service_code", max_length=MAX_LIST, description="Service codes."),
+        _too_many("service_code")] = ()
+    start_date: Annotated[datetime | None, Field(
+        description="ISO 8601 with its zone. Default: 90 days before end_date."),
+        BeforeValidator(_datetime)] = None
+    end_date: Annotated[datetime | None, Field(
+        description="ISO 8601 with its zone. Default: 90 days after start_date, or now when "
+                    "neither is given. At most 90 days apart."),
+        BeforeValidator(_datetime)] = None
+    statuses: Annotated[frozenset[OpenOrClosed], Field(
+        alias="status", max_length=MAX_LIST, description="open, closed, or both."),
+        Refusal("bad_status", _l("status must be open or closed (or open,closed)")),
+        _too_many("status")] = frozenset()
+
+    @model_validator(mode="before")
     @classmethod
-    def from_args(cls, args, now: datetime) -> "RequestQuery":
-        """The spec's filters. service_request_id overrides the rest; without dates, the
-        last 90 days; a span over 90 days is refused."""
-        ids = _list(args, "service_request_id")
-        if ids:
-            return cls(ids=tuple(intake.normalize_tracking_code(i) for i in ids))
-        start, end = args.get("start_date", "").strip(), args.get("end_date", "").strip()
-        start = _datetime(start, "start_date") if start else None
-        end = _datetime(end, "end_date") if end else None
-        if start is None and end is None:
-            end = now
-        if start is None:
-            start = end - MAX_SPAN
-        if end is None:
-            end = start + MAX_SPAN
-        if end < start:
-            _bad("bad_date", _l("end_date is before start_date"))
-        if end - start > MAX_SPAN:
-            _bad("span_too_long", _l("start_date and end_date may be at most 90 days apart"))
-        statuses = frozenset(_list(args, "status"))
-        if statuses - {"open", "closed"}:
-            _bad("bad_status", _l("status must be open or closed (or open,closed)"))
-        return cls(service_codes=tuple(_list(args, "service_code")),
-                   start=start, end=end, statuses=statuses)
+    def _ids_override_the_rest(cls, raw):
+        if isinstance(raw, dict) and (raw.get("service_request_id") or raw.get("ids")):
+            return {key: value for key, value in raw.items() if key in _FILTERS_OF_IDS}
+        return raw
+
+    @model_validator(mode="after")
+    def _at_most_90_days(self):
+        if self.start_date and self.end_date:
+            if self.end_date < self.start_date:
+                _bad("bad_date", _l("end_date is before start_date"))
+            if self.end_date - self.start_date > MAX_SPAN:
+                _bad("span_too_long", _l("start_date and end_date may be at most 90 days apart"))
+        return self
+
+    def window(self, now: datetime) -> tuple[datetime, datetime]:
+        """From start_date to end_date, either one 90 days from the other, or the last 90 days."""
+        start, end = self.start_date, self.end_date
+        if start is not None:
+            return start, end if end is not None else start + MAX_SPAN
+        end = end if end is not None else now
+        return end - MAX_SPAN, end
 
 
 def find_requests(session: Session, org: Organization, query: RequestQuery,
@@ -129,7 +148,8 @@ def find_requests(session: Session, org: Organization, query: RequestQuery,
     if query.ids:
         where.append(Incident.tracking_code.in_(query.ids))
     else:
-        where += [Incident.created_at >= query.start, Incident.created_at <= query.end]
+        start, end = query.window(datetime.now(UTC))
+        where += [Incident.created_at >= start, Incident.created_at <= end]
         if query.service_codes:
             where.append(Category.code.in_(query.service_codes))
         if len(query.statuses) == 1:
@@ -148,8 +168,7 @@ def find_requests(session: Session, org: Organization, query: RequestQuery,
 
 def get_request(session: Session, org: Organization, code: str,
                 photo_url: Callable[[int], str]) -> list[dict]:
-    found = find_requests(session, org, RequestQuery(ids=(intake.normalize_tracking_code(code),)),
-                          photo_url)
+    found = find_requests(session, org, RequestQuery(ids=(code,)), photo_url)
     if not found:
         _bad("unknown_request", _l("service_request_id not found"), 404)
     return found
@@ -224,46 +243,78 @@ def village_point(session: Session, org: Organization, address: str) -> tuple[fl
     return matches[0][3], matches[0][4]
 
 
-def _media_url(value: str) -> str | None:
-    value = value.strip()
-    if not value:
-        return None
-    if len(value) > MAX_URL or not re.match(r"^https?://[^\s]+$", value, re.IGNORECASE):
-        _bad("bad_media_url", _l("media_url must be an http or https URL"))
-    return value
+class ApiKeyForm(Params):
+    api_key: Annotated[str, Field(
+        description="The client's key (`open311ApiKey`): a form field, as the specification "
+                    "has it; in the query string it is not read."),
+        Refusal("bad_api_key", _l("api_key is missing, invalid or revoked"), status=403)]
 
 
-def file_request(session: Session, org: Organization, key: ApiKey, form) -> Incident:
+class NewRequestForm(ApiKeyForm):
+    """A POSTed request (form-encoded). A place is required, unless its type needs none: lat
+    and long, or an address_string naming a village."""
+    jurisdiction_id: Annotated[str | None, Field(
+        description="Default: the key's organization.")] = None
+    service_code: Annotated[str, Refusal("missing_service_code",
+                                         _l("service_code was not provided"))]
+    lat: Latitude | None = None
+    long: Longitude | None = None
+    address_string: Annotated[str | None, Field(
+        description="Used when lat and long are not sent: names one village, by number (\"mu "
+                    "3\" in Thai script or abbreviated, \"Moo 3\") or name.")] = None
+    attribute: Annotated[dict[str, list[str]], Field(
+        description="The answers to the service definition's attributes, sent as "
+                    "`attribute[CODE]=value`; a multivaluelist as `attribute[CODE][]=value`, "
+                    "once per value."), Encoding({"style": "deepObject", "explode": True})] = {}
+    description: Annotated[str | None, Field(
+        max_length=MAX_DESCRIPTION, description="Staff see it; never published."),
+        Refusal("too_long", _l("This field is longer than %(limit)s characters",
+                               limit=format(MAX_DESCRIPTION, ",")))] = None
+    # HTTP:// too: the pattern spells out both cases, as JSON Schema has no flags.
+    media_url: Annotated[str | None, Field(
+        max_length=MAX_URL, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$",
+        json_schema_extra={"format": "uri"},
+        description="http(s) address of a photo: kept as a note for staff, never fetched by the "
+                    "server."),
+        Refusal("bad_media_url", _l("media_url must be an http or https URL"))] = None
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+
+    @classmethod
+    def raw(cls, values, files):
+        return {**super().raw(values, files), "attribute": from_form(values)}
+
+
+def file_request(session: Session, org: Organization, key: ApiKey, form: NewRequestForm) -> Incident:
     """A POSTed request, through the same intake as the web form. Flushes.
 
     The photo at media_url is never fetched by the server (it could point anywhere inside
     our network): its address is kept as a staff-only note for the dispatcher to open."""
     if key.organization_id != org.id:
         _bad("wrong_jurisdiction", _l("This api_key was not issued for this jurisdiction"), 403)
-    category = find_service(session, org, form.get("service_code", ""))
-    lon, lat = form.get("long", "").strip(), form.get("lat", "").strip()
-    address = form.get("address_string", "").strip()
-    if not (lon or lat) and address:
-        lon, lat = village_point(session, org, address)
-    elif not (lon or lat) and category.location_required:
+    category = find_service(session, org, form.service_code)
+    lon, lat = form.long, form.lat
+    if lon is None and lat is None and form.address_string:
+        lon, lat = village_point(session, org, form.address_string)
+    elif lon is None and lat is None and category.location_required:
         _bad("missing_location", _l("lat and long, or address_string, must be provided"))
-    media_url = _media_url(form.get("media_url", ""))
-    name = " ".join(part.strip() for part in (form.get("first_name", ""), form.get("last_name", ""))
-                    if part.strip())
+    name = " ".join(part for part in (form.first_name, form.last_name) if part)
     incident = intake.create_incident(session, intake.Report(
-        category_code=category.code, lon=lon, lat=lat, description=form.get("description", ""),
-        reporter_name=name, reporter_phone=form.get("phone"), reporter_email=form.get("email"),
-        channel="open311", organization_slug=org.slug, attributes=from_form(form),
-        address=address or None), actor_label=f"Open311: {key.name}")
+        category_code=category.code, lon=lon, lat=lat, description=form.description or "",
+        reporter_name=name, reporter_phone=form.phone, reporter_email=form.email,
+        channel="open311", organization_slug=org.slug, attributes=form.attribute,
+        address=form.address_string), actor_label=f"Open311: {key.name}")
     if incident.organization_id != org.id:
         _bad("outside_area", _l("This place is outside this jurisdiction's area"))
-    if media_url:
+    if form.media_url:
         session.add(IncidentEvent(incident_id=incident.id, actor_label=f"Open311: {key.name}",
                                   action="comment", from_status=incident.status,
                                   to_status=incident.status, public=False,
                                   note=in_office_language(_l(
                                       "Photo from the app (not checked, open with care): %(url)s",
-                                      url=media_url)),
+                                      url=form.media_url)),
                                   created_at=incident.created_at))
         session.flush()
     return incident

@@ -8,17 +8,34 @@ Sensitive types (drug tips) are not offered: a third-party app cannot show the p
 confidentiality the web form makes, and its server would see the tipster's contact. They
 are reported on the web form only, and their cases are never returned either.
 """
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from mapdash.api.params import OneOf, Params
 from mapdash.cases.questions import ordered
 from mapdash.errors import UserError
-from mapdash.i18n import _l, both, current_language, localized
+from mapdash.i18n import LANGUAGES, _l, both, current_language, localized
 from mapdash.models import Category, Organization
 from mapdash.office.orgs import find_organization
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_JURISDICTION = 100
+
+
+class JurisdictionQuery(Params):
+    jurisdiction_id: Annotated[str | None, Field(
+        description="Organization slug; needed only where the server hosts several.")] = None
+
+
+class Open311Query(JurisdictionQuery):
+    # Read by i18n for every page; declared here for the document. Any other value is
+    # ignored there (the cookie or the browser's language is used), so here too.
+    lang: Annotated[str | None, OneOf(LANGUAGES), Field(
+        description="Language of names and descriptions; default Thai (or the `lang` cookie)."),
+        BeforeValidator(lambda value: value if value in LANGUAGES else None)] = None
 
 
 def jurisdiction(session: Session, jurisdiction_id: str | None) -> Organization:
@@ -33,8 +50,8 @@ def jurisdiction(session: Session, jurisdiction_id: str | None) -> Organization:
     if not orgs:
         raise UserError("no_jurisdiction", _l("This server has no jurisdiction yet"), status=404)
     if len(orgs) > 1:
-        raise UserError("jurisdiction_required", _l("jurisdiction_id was not provided: this server "
-                                                    "hosts several"))
+        raise UserError("jurisdiction_required",
+                        _l("jurisdiction_id was not provided: this server hosts several"))
     return orgs[0]
 
 
