@@ -17,7 +17,7 @@ test: deps
 	scripts/system-deps.sh postgis browser
 	$(BIN)/pytest -n auto --durations=15
 
-# Lint and types (ruff.toml, [mypy] in setup.cfg), both reported; not part of `make test` yet.
+# Lint and types (ruff.toml, [mypy] in setup.cfg), both reported; CI (.ci/run) runs it first.
 lint: $(BIN)/mapdash
 	@status=0; \
 	$(BIN)/ruff check mapdash tests || status=1; \

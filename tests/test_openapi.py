@@ -284,7 +284,7 @@ def _check_form(operation: dict, call: Call, form: list[tuple[str, str]]) -> Non
     if call.status >= 400:
         return
     body = {}
-    for (name, raw), field in zip(form, names):
+    for (name, raw), field in zip(form, names, strict=True):
         if field == "attribute":
             code = re.match(r"^attribute\[([^\[\]]+)\]", name).group(1)
             body.setdefault("attribute", {}).setdefault(code, []).append(raw)

@@ -50,7 +50,7 @@ def _get(summary: str, query: type[Params] | None, responses: dict, tag: str,
 
 # --- public, open data, dispatch -----------------------------------------------------------
 
-STAFF = [{"sessionCookie": []}]
+STAFF: list[dict[str, list]] = [{"sessionCookie": []}]
 STAFF_ERRORS = {
     "400": _error("A filter or parameter is not valid."),
     "401": _error("Not signed in."),
@@ -211,8 +211,8 @@ TAG_DESCRIPTIONS = {
               "`Error` in JSON when asked with `Accept: application/json` (otherwise an error "
               "page).",
 }
-CREW = [{"sessionCookie": []}]
-CREW_WRITE = [{"sessionCookie": [], "csrfToken": []}]
+CREW: list[dict[str, list]] = [{"sessionCookie": []}]
+CREW_WRITE: list[dict[str, list]] = [{"sessionCookie": [], "csrfToken": []}]
 CREW_ERRORS = {
     "302": {"description": "Not signed in: a redirect to /login.",
             "headers": {"Location": {"schema": STRING}}},

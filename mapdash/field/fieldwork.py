@@ -105,7 +105,7 @@ def start_work(session: Session, incident_id: int, crew: User) -> Incident:
             and incident.assigned_to == crew.id:
         return incident
     workflow.perform(session, incident_id, "start", crew)
-    return session.get(Incident, incident_id)
+    return session.get_one(Incident, incident_id)
 
 
 def _moment(value):
@@ -224,7 +224,7 @@ def close_case(session: Session, incident_id: int, crew: User, form: ClosingForm
     now = now or datetime.now(UTC)
 
     event = workflow.perform(session, incident_id, "resolve", crew, note=_event_note(form), now=now)
-    incident = session.get(Incident, incident_id)
+    incident = session.get_one(Incident, incident_id)
     uploads = []
     for upload in form.photos:
         data = photos.read_upload(upload)

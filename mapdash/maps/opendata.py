@@ -77,7 +77,7 @@ def _query(case_filter: CaseFilter, organization_id: int, track_url: str,
         JOIN departments d ON d.id = i.department_id
         LEFT JOIN villages v ON v.id = i.village_id
         WHERE {where}
-        ORDER BY i.created_at DESC, i.id DESC""", params
+        ORDER BY i.created_at DESC, i.id DESC""", params  # noqa: S608 (constant columns and clauses)
 
 
 def _copy(engine: Engine, sql: str, params: dict, options: str) -> Iterator[bytes]:
@@ -88,7 +88,9 @@ def _copy(engine: Engine, sql: str, params: dict, options: str) -> Iterator[byte
         # COPY takes no server-side parameters: psycopg binds them into the statement
         # SQLAlchemy compiled (placeholders, never formatted values).
         query = text(sql).bindparams(**params).compile(dialect=conn.dialect)
-        cursor = conn.connection.driver_connection.cursor()
+        driver = conn.connection.driver_connection
+        assert driver is not None  # a live psycopg connection while `conn` is open
+        cursor = driver.cursor()
         with cursor.copy(f"COPY ({query}) TO STDOUT ({options})", query.params) as copy:
             yield from copy
 

@@ -45,8 +45,8 @@ def _organization():
 
 
 def _categories(org_id: int) -> list[Category]:
-    return db.session().scalars(select(Category).where(
-        Category.organization_id == org_id, Category.active).order_by(Category.sort_order)).all()
+    return list(db.session().scalars(select(Category).where(
+        Category.organization_id == org_id, Category.active).order_by(Category.sort_order)))
 
 
 @bp.get("/")
