@@ -61,7 +61,7 @@ def load(overrides: dict | None = None) -> dict:
         "LINE_CHANNEL_SECRET": os.environ.get("LINE_CHANNEL_SECRET", ""),
         "LINE_CHANNEL_ACCESS_TOKEN": os.environ.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
         "LINE_API_BASE_URL": os.environ.get("LINE_API_BASE_URL", "https://api.line.me"),
-        # Notifications (mapdash/notify): the links in messages sent outside a request; in
+        # Notifications (mapdash/integrations/notify): the links in messages sent outside a request; in
         # production the worker refuses to start without it (requests fall back to their host).
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/") or (
             f"http://127.0.0.1:{os.environ.get('PORT', '5000')}" if env == "development" else ""),

@@ -88,7 +88,7 @@ class Category(Base):
     sla_minutes: Mapped[dict] = mapped_column(JSONB, default=dict)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    questions: Mapped[list] = mapped_column(JSONB, default=list)  # sql/007, see questions.py
+    questions: Mapped[list] = mapped_column(JSONB, default=list)  # sql/007, see cases/questions.py
 
     department: Mapped[Department] = relationship()
 
@@ -200,7 +200,7 @@ class Photo(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    phash: Mapped[int | None] = mapped_column(BigInteger)  # perceptual hash, see evidence.py
+    phash: Mapped[int | None] = mapped_column(BigInteger)  # perceptual hash, see field/evidence.py
     captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # from EXIF
     closing_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("closings.id"))
 
@@ -275,7 +275,7 @@ class LineWebhookEvent(Base):
 
 
 class Notification(Base):
-    """One message to one recipient in the outbox (sql/008, mapdash/notify)."""
+    """One message to one recipient in the outbox (sql/008, mapdash/integrations/notify)."""
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incidents.id"))

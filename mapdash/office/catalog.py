@@ -25,7 +25,7 @@ _NO_FIELD_WORK_SLA = {**DEFAULT_SLA_MINUTES, "work": 3 * 24 * 60}
 
 
 def _question(code, datatype, description_th, description_en, order=1, values=()):
-    """One extra question of a type (mapdash/questions.py). All optional: an emergency must
+    """One extra question of a type (mapdash/cases/questions.py). All optional: an emergency must
     never be refused for a missing answer. sql/007 gives existing organizations the same."""
     return {"code": code, "datatype": datatype, "required": False, "order": order,
             "description_th": description_th, "description_en": description_en,
