@@ -11,6 +11,9 @@ answered in both languages. Outside a request the language is Thai.
 language of that moment (module-level labels, errors that are answered in two languages).
 The catalogues are read with Babel directly, so a message renders the same in a request, the
 notification worker, the CLI or a test with no app at all.
+
+Thai appears in this file only as the month abbreviations of Buddhist Era dates and the name
+of the Thai language in itself, on the link that switches to it.
 """
 import json
 from collections.abc import Iterator
