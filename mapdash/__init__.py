@@ -26,7 +26,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.init_app(app)
     # The vocabulary the templates use (labels render in the reader's language).
     app.jinja_env.globals.update(
-        OFFICE_ROLES=vocabulary.OFFICE_ROLES, RESULT_LABELS=RESULT_LABELS,
+        OFFICE_ROLES=vocabulary.OFFICE_ROLES, STATUSES=vocabulary.STATUSES,
+        OPEN_STATUSES=vocabulary.OPEN_STATUSES, ANY_OPEN=vocabulary.ANY_OPEN, RESULT_LABELS=RESULT_LABELS,
         REASON_LABELS=REASON_LABELS, REVIEW_LABELS=REVIEW_LABELS)
     app.jinja_env.filters["status_label"] = lambda status: vocabulary.STATUS_LABELS[status]
 
