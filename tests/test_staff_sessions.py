@@ -105,6 +105,16 @@ def test_a_new_password_ends_every_session(app, staff):
     assert not refused(fresh)
 
 
+def test_a_refused_new_password_changes_nothing(app, staff):
+    dispatcher = signed_in(app, "dispatcher@example.test")
+    result = run(app, "users", "set-password", "--email", "dispatcher@example.test", input="short\n")
+    assert result.exit_code != 0 and "at least 10 characters" in result.output
+    assert not refused(dispatcher)
+    assert signed_in(app, "dispatcher@example.test")
+    missing = run(app, "users", "deactivate", "--email", "nobody@example.test")
+    assert missing.exit_code != 0 and "no account nobody@example.test" in missing.output
+
+
 def test_a_session_last_used_long_ago_is_refused(app, staff, session):
     dispatcher = signed_in(app, "dispatcher@example.test")
     session.execute(text("UPDATE staff_sessions SET created_at = :t, last_seen_at = :t"),
