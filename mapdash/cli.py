@@ -176,6 +176,62 @@ def users_create(email, role, department, org_slug, display_name):
         click.echo(f"created {user.role} {user.email} in {org.slug}")
 
 
+def _account(session, email):
+    from mapdash.office.auth import find_user
+
+    user = find_user(session, email)
+    if user is None:
+        raise click.ClickException(f"no account {email}")
+    return user
+
+
+@users_group.command("set-password")
+@click.option("--email", required=True)
+@with_appcontext
+def users_set_password(email):
+    """Give an account a new password (asked for, or one line of stdin); this signs the
+    account out everywhere."""
+    from mapdash.office.auth import set_password
+
+    if sys.stdin.isatty():
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with _session() as session:
+        try:
+            set_password(session, _account(session, email), password)
+        except UserError as exc:
+            raise click.ClickException(f"{exc.message_en} ({exc.message_th})") from None
+        session.commit()
+    click.echo(f"new password set for {email}; its sessions are ended")
+
+
+@users_group.command("deactivate")
+@click.option("--email", required=True)
+@with_appcontext
+def users_deactivate(email):
+    """Refuse an account's sign-ins and end its sessions at once."""
+    from mapdash.office.auth import set_active
+
+    with _session() as session:
+        set_active(session, _account(session, email), False)
+        session.commit()
+    click.echo(f"{email} deactivated; its sessions are ended")
+
+
+@users_group.command("activate")
+@click.option("--email", required=True)
+@with_appcontext
+def users_activate(email):
+    """Let a deactivated account sign in again (its old sessions stay ended)."""
+    from mapdash.office.auth import set_active
+
+    with _session() as session:
+        set_active(session, _account(session, email), True)
+        session.commit()
+    click.echo(f"{email} may sign in again")
+
+
 @click.group("notify")
 def notify_group():
     """Notifications to citizens and staff (e-mail, LINE)."""

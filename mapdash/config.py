@@ -45,6 +45,14 @@ def load(overrides: dict | None = None) -> dict:
         "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", DEFAULT_TIME_COST)),
         "ARGON2_MEMORY_KIB": int(os.environ.get("ARGON2_MEMORY_KIB", DEFAULT_MEMORY_COST)),
         "ARGON2_PARALLELISM": int(os.environ.get("ARGON2_PARALLELISM", DEFAULT_PARALLELISM)),
+        # Failed sign-ins in a row of one e-mail before each try waits (30 s, doubling, at most 15 min).
+        "SIGNIN_ACCOUNT_FAILURES": int(os.environ.get("SIGNIN_ACCOUNT_FAILURES", 5)),
+        # The same for one client address, over every e-mail it tries (offices share one address).
+        "SIGNIN_ADDRESS_FAILURES": int(os.environ.get("SIGNIN_ADDRESS_FAILURES", 30)),
+        # A staff session ends after this many hours without a request (a morning without signal is fine).
+        "SESSION_IDLE_HOURS": float(os.environ.get("SESSION_IDLE_HOURS", 4)),
+        # ... and this many hours after signing in, however busy (a working day with overtime).
+        "SESSION_MAX_HOURS": float(os.environ.get("SESSION_MAX_HOURS", 12)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 60 * 1024 * 1024)),
         # Citizens' reports per client address per 10 minutes (ratelimit.py).
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",

@@ -308,3 +308,32 @@ class OverdueAlert(Base):
     step_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     status: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SignInFailure(Base):
+    """Sign-in attempts not (yet) successful of one e-mail or client address, both as keyed
+    hashes, and the lock they earned (sql/012, office/sign_in_throttle.py)."""
+    __tablename__ = "sign_in_failures"
+    bucket: Mapped[str] = mapped_column(Text, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("sign_in_failures_user_idx", "user_id"),
+                      Index("sign_in_failures_last_idx", "last_failure_at"))
+
+
+class StaffSession(Base):
+    """A signed-in staff session (sql/012, office/staff_sessions.py): the cookie holds a
+    random token, this row its SHA-256."""
+    __tablename__ = "staff_sessions"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(Text, unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (Index("staff_sessions_user_idx", "user_id"),)

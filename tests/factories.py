@@ -27,3 +27,17 @@ def make_org(session, slug="test-tambon", villages=((1, "บ้านตะว�
 
 def make_incident(session, category="streetlight", lon=100.005, lat=10.005, **fields):
     return create_incident(session, Report(category_code=category, lon=lon, lat=lat, **fields))
+
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+def make_staff(session, org=None, domain="example.test"):
+    """One account of each role, {role: user}, each signing in with STAFF_PASSWORD."""
+    from mapdash.office.auth import create_user
+
+    org = org or make_org(session)
+    return {role: create_user(session, organization_id=org.id, email=f"{role}@{domain}",
+                              password=STAFF_PASSWORD, role=role,
+                              department_code="engineering" if role == "officer" else None)
+            for role in ("admin", "dispatcher", "officer", "crew")}

@@ -1,10 +1,14 @@
-"""Staff accounts: argon2 password hashes, flask-login, and role checks made on the server."""
+"""Staff accounts: argon2 password hashes, signing in and out (throttled, with sessions kept
+in the database), and role checks made on the server."""
+import secrets
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app
-from flask_login import current_user
+from flask import session as cookie
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -13,21 +17,28 @@ from mapdash.errors import UserError
 from mapdash.extensions import login_manager
 from mapdash.i18n import _l
 from mapdash.models import Department, User
+from mapdash.office import sign_in_throttle, staff_sessions
 from mapdash.vocabulary import ROLES
 
 _hasher = PasswordHasher()
+# What an unknown e-mail's password is checked against: the same argon2 work as a known one,
+# or the time of an answer would tell which e-mails have an account (made by init_app).
+_dummy_hash = ""
 MIN_PASSWORD_LENGTH = 10
+WRONG_PASSWORD = _l("Wrong e-mail or password")
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def password_matches(user: User, password: str) -> bool:
+def password_matches(user: User | None, password: str) -> bool:
+    """Checks an unknown account (None) against the dummy hash: false, after the same work."""
     try:
-        return _hasher.verify(user.password_hash, password)
+        matches = _hasher.verify(user.password_hash if user is not None else _dummy_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+    return matches and user is not None
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -42,9 +53,8 @@ def create_user(session: Session, *, organization_id: int, email: str, password:
         raise UserError("bad_email", _l("Not a valid e-mail address"))
     if role not in ROLES:
         raise UserError("bad_role", _l("Role must be one of %(roles)s", roles=", ".join(ROLES)))
-    if check_strength and len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError("weak_password", _l("The password must be at least %(n)s characters long",
-                                            n=MIN_PASSWORD_LENGTH))
+    if check_strength:
+        _check_strength(password)
     if find_user(session, email):
         raise UserError("email_taken", _l("This e-mail already has an account"))
     department_id = None
@@ -64,9 +74,68 @@ def create_user(session: Session, *, organization_id: int, email: str, password:
     return user
 
 
+def _check_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError("weak_password", _l("The password must be at least %(n)s characters long",
+                                            n=MIN_PASSWORD_LENGTH))
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """A new password ends every session of the account (a thief's copy of a cookie too)."""
+    _check_strength(password)
+    user.password_hash = hash_password(password)
+    staff_sessions.end_all(session, user.id)
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Deactivating ends every session; activating again brings none of them back."""
+    user.active = active
+    if not active:
+        staff_sessions.end_all(session, user.id)
+
+
 def login_allowed(user: User) -> bool:
     """Demo accounts have published passwords: they only work in development."""
     return user.active and (not user.is_demo or current_app.config["ENV"] == "development")
+
+
+def check_sign_in(session: Session, email: str, password: str, address: str,
+                  now: datetime) -> User:
+    """The account these credentials open, or a UserError: 429 while the e-mail or the client
+    address must wait (sign_in_throttle.py), 401 otherwise. Known and unknown e-mails take the
+    same steps (the same queries, one argon2 check), so neither answer nor time tells them apart."""
+    user = find_user(session, email)
+    sign_in_throttle.start_attempt(email, address, user.id if user else None, now)
+    matches = password_matches(user, password)  # checked even without an account (the dummy)
+    if user is None or not matches:
+        raise UserError("wrong_password", WRONG_PASSWORD, status=401)
+    if not login_allowed(user):
+        if user.is_demo:
+            raise UserError("demo_account", _l("Demo accounts work only in development mode"),
+                            status=401)
+        raise UserError("wrong_password", WRONG_PASSWORD, status=401)
+    sign_in_throttle.attempt_succeeded(email, address)
+    return user
+
+
+def _lifetimes() -> dict[str, timedelta]:
+    return {"idle": timedelta(hours=current_app.config["SESSION_IDLE_HOURS"]),
+            "longest": timedelta(hours=current_app.config["SESSION_MAX_HOURS"])}
+
+
+def begin_session(user: User, now: datetime) -> None:
+    """Sign in: a session row, its token in the cookie, and flask-login's user (never a
+    remember-me cookie: a session lives no longer than its row)."""
+    cookie[staff_sessions.COOKIE_KEY] = staff_sessions.start(db.session(), user.id, now,
+                                                             **_lifetimes())
+    login_user(user, remember=False)
+
+
+def end_sessions(user: User) -> None:
+    """Sign out: this account's sessions end everywhere, the cookie forgets its token."""
+    staff_sessions.end_all(db.session(), user.id)
+    cookie.pop(staff_sessions.COOKIE_KEY, None)
+    logout_user()
 
 
 def role_required(*roles: str):
@@ -85,15 +154,23 @@ def role_required(*roles: str):
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session().get(User, int(user_id))
-    return user if user is not None and login_allowed(user) else None
+    """The user of the cookie's live session. flask-login's user id alone (what a remember-me
+    cookie would carry) opens nothing without a session row."""
+    token = cookie.get(staff_sessions.COOKIE_KEY)
+    if not isinstance(token, str):
+        return None
+    user = staff_sessions.signed_in_user(db.session(), token, datetime.now(UTC), **_lifetimes())
+    if user is None or str(user.id) != user_id or not login_allowed(user):
+        return None
+    return user
 
 
 def init_app(app: Flask) -> None:
-    global _hasher  # new hashes at the settings' cost (config.py); one app per process
+    global _hasher, _dummy_hash  # new hashes at the settings' cost (config.py); one app per process
     _hasher = PasswordHasher(time_cost=app.config["ARGON2_TIME_COST"],
                              memory_cost=app.config["ARGON2_MEMORY_KIB"],
                              parallelism=app.config["ARGON2_PARALLELISM"])
+    _dummy_hash = _hasher.hash(secrets.token_hex(16))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page says it itself, in the reader's language

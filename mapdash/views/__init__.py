@@ -24,6 +24,7 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_global(answer_rows, "question_answers")
     from mapdash.views import line_webhook
     app.register_blueprint(line_webhook.bp)
-    from mapdash.views import admin_notifications
+    from mapdash.views import admin_notifications, admin_sign_in
     app.register_blueprint(admin_notifications.bp)
+    app.register_blueprint(admin_sign_in.bp)
     errors.init_app(app)

@@ -1,12 +1,15 @@
-"""Staff sign-in and sign-out."""
+"""Staff sign-in (throttled) and sign-out (of every session of the account)."""
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from mapdash import db
+from mapdash.errors import UserError
 from mapdash.i18n import _
-from mapdash.office.auth import find_user, login_allowed, password_matches
+from mapdash.office.auth import begin_session, check_sign_in, end_sessions
+from mapdash.office.sign_in_throttle import SignInThrottled
 
 bp = Blueprint("auth", __name__)
 
@@ -24,27 +27,26 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
     if request.method == "POST":
-        user = find_user(db.session(), request.form.get("email", ""))
-        if user and password_matches(user, request.form.get("password", "")):
-            if login_allowed(user):
-                login_user(user)
-                return redirect(_safe_next(request.args.get("next"))
-                                or url_for(HOME_OF_ROLE[user.role]))
-            error = (_("Demo accounts work only in development mode") if user.is_demo
-                     else _("Wrong e-mail or password"))
-        else:
-            error = _("Wrong e-mail or password")
-        return render_template("auth/login.html", error=error), 401
-    if request.args.get("next") and not current_user.is_authenticated:
-        error = _("Please sign in first")
-    return render_template("auth/login.html", error=error)
+        now = datetime.now(UTC)
+        try:
+            user = check_sign_in(db.session(), request.form.get("email", ""),
+                                 request.form.get("password", ""), request.remote_addr or "unknown",
+                                 now)
+        except UserError as refused:
+            headers = ({"Retry-After": str(refused.retry_after)}
+                       if isinstance(refused, SignInThrottled) else {})
+            return render_template("auth/login.html", error=refused), refused.status, headers
+        begin_session(user, now)
+        return redirect(_safe_next(request.args.get("next")) or url_for(HOME_OF_ROLE[user.role]))
+    notice = _("Please sign in first") if request.args.get("next") and \
+        not current_user.is_authenticated else None
+    return render_template("auth/login.html", notice=notice)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    end_sessions(current_user)
     flash(_("You are signed out"))
     return redirect(url_for("public.home"))

@@ -67,7 +67,7 @@
   async function getJSON(url, params) {
     const response = await fetch(`${url}?${params}`, { headers: { Accept: "application/json" } });
     const body = await response.json();
-    if (!response.ok) throw Object.assign(new Error(body.message_en), { body });
+    if (!response.ok) throw Object.assign(new Error(body.message_en), { body, status: response.status });
     return body;
   }
 
@@ -366,6 +366,9 @@
       liveState.dataset.state = "live";
       liveState.textContent = _("Live");
     } catch (error) {
+      // The session ended (signed out elsewhere, a new password, expired): the page asks to
+      // sign in again rather than look live while nothing arrives.
+      if (error.status === 401) { location.reload(); return; }
       liveState.dataset.state = "offline";
       liveState.textContent = _("Connection lost, retrying");
     } finally {
