@@ -60,11 +60,12 @@ def test_a_cookie_copied_before_sign_out_is_refused_after_it(app, staff):
     assert refused(thief) and refused(dispatcher)
 
 
-def test_signing_out_ends_every_session_of_the_account(app, staff):
+def test_signing_out_ends_this_session_not_the_accounts_others(app, staff):
     desk, tablet = signed_in(app, "dispatcher@example.test"), signed_in(app, "dispatcher@example.test")
     colleague = signed_in(app, "officer@example.test")
     sign_out(desk)
-    assert refused(tablet)
+    assert refused(desk)
+    assert not refused(tablet)  # signing out at the office does not sign the phone out
     assert not refused(colleague)
 
 

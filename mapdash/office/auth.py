@@ -131,10 +131,13 @@ def begin_session(user: User, now: datetime) -> None:
     login_user(user, remember=False)
 
 
-def end_sessions(user: User) -> None:
-    """Sign out: this account's sessions end everywhere, the cookie forgets its token."""
-    staff_sessions.end_all(db.session(), user.id)
-    cookie.pop(staff_sessions.COOKIE_KEY, None)
+def sign_out() -> None:
+    """This browser's session ends (and any copy of its cookie); the cookie forgets its token.
+    The account's sessions on other devices go on: a new password or deactivation ends those
+    (staff_sessions.end_all)."""
+    token = cookie.pop(staff_sessions.COOKIE_KEY, None)
+    if isinstance(token, str):
+        staff_sessions.end(db.session(), token)
     logout_user()
 
 

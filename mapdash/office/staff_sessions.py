@@ -61,6 +61,11 @@ def signed_in_user(session: Session, token: str, now: datetime, *, idle: timedel
     return user
 
 
+def end(session: Session, token: str) -> None:
+    """End the session of this token (signing out: the account's other devices stay in)."""
+    session.execute(delete(StaffSession).where(StaffSession.token_sha256 == _digest(token)))
+
+
 def end_all(session: Session, user_id: int) -> None:
     """End every session of the account, on every device."""
     session.execute(delete(StaffSession).where(StaffSession.user_id == user_id))

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from mapdash import db
 from mapdash.errors import UserError
 from mapdash.i18n import _
-from mapdash.office.auth import begin_session, check_sign_in, end_sessions
+from mapdash.office.auth import begin_session, check_sign_in, sign_out
 from mapdash.office.sign_in_throttle import SignInThrottled
 
 bp = Blueprint("auth", __name__)
@@ -47,6 +47,6 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    end_sessions(current_user)
+    sign_out()
     flash(_("You are signed out"))
     return redirect(url_for("public.home"))
