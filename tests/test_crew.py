@@ -22,6 +22,7 @@ from tests.crew_support import (
     scene,
 )
 from tests.factories import make_incident
+from tests.photo_samples import sliver
 from tests.support import login
 
 
@@ -197,6 +198,7 @@ def test_an_idempotency_key_cannot_close_another_case(crew_client, field, sessio
     ([b"\xff\xd8\xff\xe0" + bytes(30 * 1024 * 1024)], 413, "photo_too_large"),
     ([], 400, "photo_required"),
     ([jpeg(scene(510)), b"GIF89a not really"], 415, "photo_type"),
+    ([jpeg(scene(511)), sliver()], 400, "photo_proportions"),  # a valid 1x40000 JPEG
 ])
 def test_bad_photos_are_refused_and_nothing_is_kept(crew_client, field, session, app, photos,
                                                       status, code):
