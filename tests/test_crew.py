@@ -211,6 +211,22 @@ def test_bad_photos_are_refused_and_nothing_is_kept(crew_client, field, session,
     assert stored_files(app) == files
 
 
+@pytest.mark.parametrize("stamp, offset", [("2026:03:04 09:30:00", "+99:00"),
+                                           ("0001:01:01 00:00:00", "+14:00")])
+def test_a_photo_with_an_impossible_capture_time_still_closes(crew_client, field, stamp, offset):
+    photo = scene(512)
+    out = io.BytesIO()
+    exif = photo.getexif()
+    exif.get_ifd(0x8769).update({36867: stamp, 36881: offset})
+    photo.save(out, "JPEG", exif=exif)
+    response = post_closing(crew_client, field.case.id, photos=[out.getvalue()])
+    assert response.status_code == 201, response.get_data(as_text=True)[:300]
+    # The dispatcher reads the evidence, capture time included.
+    crew_client.post("/logout", headers={"X-CSRFToken": token(crew_client)})
+    login(crew_client, field.dispatcher.email, PASSWORD)
+    assert crew_client.get(f"/dispatch/cases/{field.case.id}").status_code == 200
+
+
 @pytest.mark.parametrize("fields, code", [
     ({"result": "maybe"}, "bad_result"),
     ({"result": "cannot_fix"}, "reason_required"),
