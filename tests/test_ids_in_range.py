@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from mapdash.api.params import BIGINT_MAX, INTEGER_MAX
+from mapdash.models import BIGINT_MAX, INTEGER_MAX
 from tests.support import csrf_token, login
 
 ROLES = {"anonymous": None, "admin": "admin@demo.mapdash.test",

@@ -39,6 +39,7 @@ from werkzeug.routing import IntegerConverter
 
 from mapdash.errors import UserError
 from mapdash.i18n import LazyText, _l
+from mapdash.models import BIGINT_MAX, INTEGER_MAX
 
 REJECTED = object()  # a Refusal's message parameter that shows what was rejected
 # The failures of a number that is out of its range (or not a finite number at all).
@@ -125,11 +126,6 @@ Latitude = Annotated[float, Field(
     ge=-90, le=90, allow_inf_nan=False, description="Latitude, degrees (EPSG:4326)."),
     BeforeValidator(decimal_number), _LAT_NOT_A_NUMBER, _LAT_OUT_OF_RANGE]
 
-# The largest value of PostgreSQL's integer (serial ids, village numbers) and bigint (bigserial
-# ids: cases, photos, closings, notifications); sql/ says which column is which. A larger id
-# must be refused before it reaches SQL, which would fail with "out of range" (a 500).
-INTEGER_MAX = 2**31 - 1
-BIGINT_MAX = 2**63 - 1
 # The id of a row of an integer (serial) or a bigint (bigserial) column, in a query or a form.
 IntegerId = Annotated[int, Field(ge=1, le=INTEGER_MAX), BeforeValidator(whole_number)]
 BigintId = Annotated[int, Field(ge=1, le=BIGINT_MAX), BeforeValidator(whole_number)]

@@ -8,7 +8,6 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 from sqlalchemy.orm import Session
 
 from mapdash.api.params import (
-    INTEGER_MAX,
     OUT_OF_RANGE,
     REJECTED,
     OneOf,
@@ -19,7 +18,7 @@ from mapdash.api.params import (
 from mapdash.errors import UserError
 from mapdash.i18n import _l
 from mapdash.maps import geo
-from mapdash.models import User
+from mapdash.models import INTEGER_MAX, User
 from mapdash.vocabulary import OPEN_STATUSES
 
 # Dates are kept in years where a day more or less (the end of `to`, a time zone) is still a
