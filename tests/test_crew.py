@@ -233,6 +233,7 @@ def test_a_photo_with_an_impossible_capture_time_still_closes(crew_client, field
     ({"note": "   "}, "note_required"),
     ({"idempotency_key": "x"}, "bad_key"),
     ({"lat": "95"}, "bad_position"),
+    ({"accuracy": "1e300"}, "bad_position"),  # past PostgreSQL's real
 ])
 def test_bad_form_fields_are_refused(crew_client, field, session, app, fields, code):
     before = counts(session, field.case.id)

@@ -144,7 +144,9 @@ class ClosingForm(Params):
                    BeforeValidator(decimal_number), _BAD_POSITION] = None
     lon: Annotated[float | None, Field(ge=-180, le=180, allow_inf_nan=False),
                    BeforeValidator(decimal_number), _BAD_POSITION] = None
-    accuracy: Annotated[float | None, Field(ge=0, allow_inf_nan=False, description="Metres."),
+    # At most half the Earth's circumference, which also keeps it a PostgreSQL real.
+    accuracy: Annotated[float | None, Field(ge=0, le=20_000_000, allow_inf_nan=False,
+                                            description="Metres."),
                         BeforeValidator(decimal_number), _BAD_POSITION] = None
     closed_at: Annotated[datetime | None, Field(
         description="When the crew closed it (an outbox may send it hours later); default and "
