@@ -182,6 +182,30 @@ def test_a_replayed_closing_returns_the_first(crew_client, field, session, app):
     assert stored_files(app) == files
 
 
+@pytest.mark.parametrize("first, again", [
+    ({}, {"note": "ซ่อมสายไฟอีกจุด"}),
+    ({}, {"result": "cannot_fix", "reason": "no_access"}),
+    ({"result": "cannot_fix", "reason": "needs_parts"}, {"result": "cannot_fix", "reason": "no_access"}),
+    ({}, {"photos": [jpeg(scene(520)), jpeg(scene(521))]}),
+])
+def test_the_same_key_with_other_content_is_a_conflict_that_keeps_the_first(
+        crew_client, field, session, app, first, again):
+    key = str(uuid.uuid4())
+    made = post_closing(crew_client, field.case.id, key=key, **first)
+    assert made.status_code == 201
+    before, files = counts(session, field.case.id), stored_files(app)
+    response = post_closing(crew_client, field.case.id, key=key, **again)
+    assert response.status_code == 409
+    answer = response.get_json()
+    assert (answer["error"], answer["field"]) == ("closing_conflict", "idempotency_key")
+    assert "ปิดงาน" in answer["message_th"] and "closing" in answer["message_en"]
+    assert answer["first_closing"] == {
+        "closing": made.get_json()["closing"], "case": field.case.tracking_code,
+        "result": first.get("result", "fixed"), "reason": first.get("reason"),
+        "note": "เปลี่ยนหลอดไฟแล้ว", "photos": 1}
+    assert counts(session, field.case.id) == before and stored_files(app) == files
+
+
 def test_an_idempotency_key_cannot_close_another_case(crew_client, field, session, app):
     key = str(uuid.uuid4())
     post_closing(crew_client, field.case.id, key=key)

@@ -248,13 +248,16 @@ CREW_PATHS = {
         "requestBody": form_body(ClosingForm, "multipart/form-data"),
         "responses": {
             "201": _content(ref("Closed"), "Closed now."),
-            "200": _content(ref("Closed"), "This idempotency_key had already closed it: the "
-                            "first closing."),
+            "200": _content(ref("Closed"), "This idempotency_key had already closed it with "
+                            "the same result, reason, note and number of photos: the first "
+                            "closing."),
             "400": _error("A field is not valid or missing, or the X-CSRFToken header is."),
             **CREW_ERRORS,
             "404": _error("No such case, or not assigned to me."),
-            "409": _error("Already resolved, or the idempotency_key belongs to another "
-                          "closing."),
+            "409": _content({"oneOf": [ref("Error"), ref("ClosingConflict")]},
+                            "Already resolved, or the idempotency_key belongs to another "
+                            "closing (Error); or it closed this case with other content "
+                            "(ClosingConflict, with the first closing)."),
             "413": _error("A photo is over 10 MB or has too many pixels."),
             "415": _error("A file is not a JPEG, PNG or WebP image.")}}},
 }
