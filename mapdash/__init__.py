@@ -3,6 +3,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mapdash import config, db, i18n, vocabulary
+from mapdash.api.params import ID_CONVERTERS
 from mapdash.config import PROJECT_ROOT
 from mapdash.extensions import csrf
 from mapdash.field.evidence import REVIEW_LABELS
@@ -31,6 +32,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         REASON_LABELS=REASON_LABELS, REVIEW_LABELS=REVIEW_LABELS)
     app.jinja_env.filters["status_label"] = lambda status: vocabulary.STATUS_LABELS[status]
 
+    # Before the routes: every id in a URL is range-checked by its column's converter.
+    app.url_map.converters.update(ID_CONVERTERS)
     from mapdash.views import register_blueprints
     register_blueprints(app)
     from mapdash.cli import register_commands

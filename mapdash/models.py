@@ -19,6 +19,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# The largest value of sql/'s integer columns (serial ids, village numbers) and bigint columns
+# (bigserial ids: cases, photos, closings, notifications). A larger number sent to PostgreSQL
+# fails there ("out of range"): input is checked against these first (api/params.py).
+INTEGER_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
+
 # The time limit of each staff step, in minutes (seed 001, streetlights).
 DEFAULT_SLA_MINUTES = {
     "acknowledge": 5, "check": 5, "inform": 5, "print": 5,

@@ -102,6 +102,8 @@ self.addEventListener("sync", (event) => {
   event.waitUntil(self.CrewOutbox.flush(TOKEN, undefined, {
     sent: (item, answer) => tell({ type: "outbox-sent", item: { key: item.key, kind: item.kind, caseId: item.caseId }, answer }),
     failed: () => tell({ type: "outbox-failed" }),
+    conflict: (item, answer) => tell({ type: "outbox-conflict", answer,
+                                       item: { key: item.key, caseId: item.caseId, code: item.code } }),
     signIn: () => {},
   }).then((outcome) => {
     // Ask the browser to wake us again if the signal went away before the end.

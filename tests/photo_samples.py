@@ -49,6 +49,13 @@ def webp(size=(40, 30)) -> bytes:
     return out.getvalue()
 
 
+def sliver(size=(1, 40000), kind="JPEG") -> bytes:
+    """A valid image one pixel wide (or high) and very long: no photo, but it decodes."""
+    out = io.BytesIO()
+    Image.new("RGB", size, "gray").save(out, kind)
+    return out.getvalue()
+
+
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>"
        b"endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 

@@ -1,9 +1,12 @@
 """A crew member on a phone (390x844, real Chromium): map, popup, closing with a photo, offline."""
+import io
+
 import pytest
 from geoalchemy2.functions import ST_X, ST_Y
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import func, select
 
+from mapdash.field import fieldwork
 from mapdash.models import Closing, Incident, IncidentEvent, User
 from tests.crew_support import add_report_photo, jpeg, resaved_smaller, scene
 
@@ -164,6 +167,50 @@ def test_closing_without_signal_is_sent_once_when_it_returns(live_server, crew_p
     assert demo_session.scalar(select(func.count()).select_from(IncidentEvent).where(
         IncidentEvent.incident_id == case["id"], IncidentEvent.action == "resolve")) == 1
     assert demo_session.get(Incident, case["id"]).status == "resolved"
+
+
+# A closing waiting in the phone's outbox, as the page queues one: what the crew chose and
+# wrote, and the photo itself.
+QUEUE_CLOSING = """async ([caseId, code, key, note, photo]) => {
+  const page = JSON.parse(document.getElementById("crew-page").textContent);
+  await CrewOutbox.put({
+    key, kind: "close", crew: page.crew, caseId, code,
+    url: page.urls.close.replace("{id}", caseId), createdAt: new Date().toISOString(),
+    fields: { idempotency_key: key, result: "fixed", reason: "", note },
+    photos: [{ blob: new Blob([new Uint8Array(photo)], { type: "image/jpeg" }), name: "after.jpg" }],
+  });
+  window.dispatchEvent(new Event("online"));  // the signal is back: the outbox sends
+}"""
+
+
+def test_a_closing_whose_key_closed_the_case_otherwise_is_shown_and_dropped(
+        live_server, crew_phone, case, demo_app, demo_session, screenshot_dir):
+    # The case was closed with this key and one note; the phone still holds the key with another.
+    crew = demo_session.scalars(select(User).where(User.email == CREW_EMAIL)).one()
+    key = "6d1f4c2a-93b7-4e58-a0c1-7b2e9f3d5a18"
+    with demo_app.app_context():
+        fieldwork.close_case(demo_session, case["id"], crew, fieldwork.ClosingForm(
+            idempotency_key=key, result="fixed", note="เปลี่ยนหลอดไฟแล้ว",
+            photos=[io.BytesIO(jpeg(scene(4246)))]))
+    demo_session.commit()
+
+    page = crew_phone
+    sign_in(page, live_server)
+    page.wait_for_selector("#crew-list li")
+    page.evaluate(QUEUE_CLOSING, [case["id"], case["code"], key, "ซ่อมสายไฟอีกจุด",
+                                  list(jpeg(scene(4247), quality=60))])
+    notice = page.locator("#crew-notices li")
+    notice.wait_for()
+    text = notice.inner_text()
+    assert case["code"] in text and "แก้ไขแล้ว: เปลี่ยนหลอดไฟแล้ว" in text
+    assert "ไม่ได้บันทึก" in text
+    page.screenshot(path=str(screenshot_dir / "crew-closing-conflict-phone.png"))
+    assert page.evaluate("CrewOutbox.all().then((items) => items.length)") == 0
+    notice.get_by_role("button").click()  # it stays until the crew has read it
+    assert page.locator("#crew-notices li").count() == 0
+
+    closing, = closings_of(demo_session, case["id"])
+    assert closing.note == "เปลี่ยนหลอดไฟแล้ว" and len(closing.photos) == 1
 
 
 def test_crew_page_at_desktop_size(live_server, browser, case, screenshot_dir):

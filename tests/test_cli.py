@@ -103,6 +103,32 @@ def test_villages_import_refuses_bad_features_and_changes_nothing(app, session, 
     assert after == before
 
 
+def test_villages_import_explains_a_file_of_nested_brackets_without_a_traceback(app, session,
+                                                                               tmp_path):
+    org = make_org(session)
+    session.commit()
+    path = tmp_path / "brackets.geojson"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    result = run(app, "villages", "import", str(path), "--org", org.slug)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert "brackets.geojson" in result.output and "nested" in result.output
+
+
+def test_villages_import_refuses_a_number_past_the_column_and_changes_nothing(app, session,
+                                                                            tmp_path):
+    org = make_org(session)
+    session.commit()
+    before = session.scalar(text(VILLAGE_SHAPES))
+    path = tmp_path / "big.geojson"
+    path.write_text(json.dumps(_collection(
+        ({"number": 2**31, "name": "ใหญ่"}, {"type": "Polygon", "coordinates": _square(100.0, 10.0)}))))
+    result = run(app, "villages", "import", str(path), "--org", org.slug)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "feature 1:" in result.output and "nothing was imported" in result.output
+    assert session.scalar(text(VILLAGE_SHAPES)) == before
+
+
 def test_villages_import_needs_a_known_organization(app, session, tmp_path):
     path = tmp_path / "one.geojson"
     path.write_text(json.dumps(_collection(

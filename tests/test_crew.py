@@ -22,6 +22,7 @@ from tests.crew_support import (
     scene,
 )
 from tests.factories import make_incident
+from tests.photo_samples import sliver
 from tests.support import login
 
 
@@ -181,6 +182,30 @@ def test_a_replayed_closing_returns_the_first(crew_client, field, session, app):
     assert stored_files(app) == files
 
 
+@pytest.mark.parametrize("first, again", [
+    ({}, {"note": "ซ่อมสายไฟอีกจุด"}),
+    ({}, {"result": "cannot_fix", "reason": "no_access"}),
+    ({"result": "cannot_fix", "reason": "needs_parts"}, {"result": "cannot_fix", "reason": "no_access"}),
+    ({}, {"photos": [jpeg(scene(520)), jpeg(scene(521))]}),
+])
+def test_the_same_key_with_other_content_is_a_conflict_that_keeps_the_first(
+        crew_client, field, session, app, first, again):
+    key = str(uuid.uuid4())
+    made = post_closing(crew_client, field.case.id, key=key, **first)
+    assert made.status_code == 201
+    before, files = counts(session, field.case.id), stored_files(app)
+    response = post_closing(crew_client, field.case.id, key=key, **again)
+    assert response.status_code == 409
+    answer = response.get_json()
+    assert (answer["error"], answer["field"]) == ("closing_conflict", "idempotency_key")
+    assert "ปิดงาน" in answer["message_th"] and "closing" in answer["message_en"]
+    assert answer["first_closing"] == {
+        "closing": made.get_json()["closing"], "case": field.case.tracking_code,
+        "result": first.get("result", "fixed"), "reason": first.get("reason"),
+        "note": "เปลี่ยนหลอดไฟแล้ว", "photos": 1}
+    assert counts(session, field.case.id) == before and stored_files(app) == files
+
+
 def test_an_idempotency_key_cannot_close_another_case(crew_client, field, session, app):
     key = str(uuid.uuid4())
     post_closing(crew_client, field.case.id, key=key)
@@ -197,6 +222,7 @@ def test_an_idempotency_key_cannot_close_another_case(crew_client, field, sessio
     ([b"\xff\xd8\xff\xe0" + bytes(30 * 1024 * 1024)], 413, "photo_too_large"),
     ([], 400, "photo_required"),
     ([jpeg(scene(510)), b"GIF89a not really"], 415, "photo_type"),
+    ([jpeg(scene(511)), sliver()], 400, "photo_proportions"),  # a valid 1x40000 JPEG
 ])
 def test_bad_photos_are_refused_and_nothing_is_kept(crew_client, field, session, app, photos,
                                                       status, code):
@@ -209,12 +235,29 @@ def test_bad_photos_are_refused_and_nothing_is_kept(crew_client, field, session,
     assert stored_files(app) == files
 
 
+@pytest.mark.parametrize("stamp, offset", [("2026:03:04 09:30:00", "+99:00"),
+                                           ("0001:01:01 00:00:00", "+14:00")])
+def test_a_photo_with_an_impossible_capture_time_still_closes(crew_client, field, stamp, offset):
+    photo = scene(512)
+    out = io.BytesIO()
+    exif = photo.getexif()
+    exif.get_ifd(0x8769).update({36867: stamp, 36881: offset})
+    photo.save(out, "JPEG", exif=exif)
+    response = post_closing(crew_client, field.case.id, photos=[out.getvalue()])
+    assert response.status_code == 201, response.get_data(as_text=True)[:300]
+    # The dispatcher reads the evidence, capture time included.
+    crew_client.post("/logout", headers={"X-CSRFToken": token(crew_client)})
+    login(crew_client, field.dispatcher.email, PASSWORD)
+    assert crew_client.get(f"/dispatch/cases/{field.case.id}").status_code == 200
+
+
 @pytest.mark.parametrize("fields, code", [
     ({"result": "maybe"}, "bad_result"),
     ({"result": "cannot_fix"}, "reason_required"),
     ({"note": "   "}, "note_required"),
     ({"idempotency_key": "x"}, "bad_key"),
     ({"lat": "95"}, "bad_position"),
+    ({"accuracy": "1e300"}, "bad_position"),  # past PostgreSQL's real
 ])
 def test_bad_form_fields_are_refused(crew_client, field, session, app, fields, code):
     before = counts(session, field.case.id)

@@ -109,6 +109,10 @@ def test_accept_then_assign_writes_the_timeline(client, session, office):
     ({"action": "reject", "note": " "}, 400, "note_required"),
     ({"action": "fly"}, 400, "unknown_action"),
     ({"action": "assign", "assignee_id": "abc"}, 400, "bad_number"),
+    ({"action": "assign", "assignee_id": "99999999999"}, 400, "bad_number"),  # past integer
+    ({"action": "assign", "assignee_id": "9" * 5000}, 400, "bad_number"),
+    ({"action": "assign", "assignee_id": "-1"}, 400, "bad_number"),
+    ({"action": "assign", "assignee_id": "0"}, 400, "bad_number"),
     ({"action": "mark_duplicate", "duplicate_code": "ZZZZ-ZZZZ"}, 400, "unknown_code"),
 ])
 def test_refusals_are_clear_and_change_nothing(form, status, code, client, session, office):

@@ -56,6 +56,27 @@ def test_capture_time_is_read_from_exif():
     assert evidence.capture_time(b"not an image at all") is None
 
 
+def stamped(stamp: str, offset: str | None = None) -> bytes:
+    """A photo whose EXIF says it was taken at `stamp` (as cameras write it), UTC `offset`."""
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[36867] = stamp
+    if offset is not None:
+        exif.get_ifd(0x8769)[36881] = offset
+    scene(3).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_a_capture_time_no_camera_could_write_is_not_believed():
+    bangkok = timezone(timedelta(hours=7))
+    # An offset of 99 hours is no offset: the camera's local time is then Thai time.
+    assert evidence.capture_time(stamped("2025:03:04 09:30:00", "+99:00")) == \
+        datetime(2025, 3, 4, 9, 30, tzinfo=bangkok)
+    # Years PostgreSQL would store before year 1 or after 9999 in UTC, which Python cannot read.
+    assert evidence.capture_time(stamped("0001:01:01 00:00:00", "+14:00")) is None
+    assert evidence.capture_time(stamped("9999:12:31 23:59:59", "-14:00")) is None
+
+
 @pytest.fixture
 def ctx(app, session):
     with app.app_context():

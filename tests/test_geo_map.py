@@ -179,6 +179,10 @@ def test_officers_read_only_their_department(client, session, org):
     ("/api/dispatch/cases.geojson?department=nope", "department"),
     ("/api/dispatch/villages.geojson?village=99", "village"),
     ("/api/dispatch/villages.geojson?village=two", "village"),
+    ("/api/dispatch/cases.geojson?village=99999999999", "village"),  # past PostgreSQL's integer
+    ("/api/dispatch/grid.geojson?bbox=100,10,100.02,10.01&village=1,-2", "village"),
+    ("/api/dispatch/cases.geojson?to=9999-12-31", "to"),  # the day after is past Python's dates
+    ("/api/dispatch/villages.geojson?from=0001-01-01", "from"),
     ("/api/dispatch/cases.geojson?from=31/12/2568", "from"),
     ("/api/dispatch/cases.geojson?from=2026-03-02&to=2026-03-01", "from"),
     ("/api/dispatch/changes", "since"),
@@ -199,6 +203,17 @@ def test_the_map_data_is_for_office_staff_only(client, org):
                  "/api/dispatch/grid.geojson?bbox=100,10,100.02,10.01",
                  "/api/dispatch/changes?since=2026-03-01T10:00:00Z"):
         assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00+14:00",
+                                   "9999-12-31T23:59:59-14:00"])
+def test_changes_since_the_ends_of_time_are_answered(since, dispatcher, session):
+    light = report(session)
+    session.commit()
+    response = dispatcher.get("/api/dispatch/changes", query_string={"since": since})
+    assert response.status_code == 200, response.get_json()
+    changed = [c["id"] for c in response.get_json()["changed"]]
+    assert changed == ([] if since.startswith("9999") else [light.id])
 
 
 def test_changes_since_a_moment_and_the_emergencies_to_accept(dispatcher, client, session):

@@ -165,6 +165,11 @@ CALLS = [
           ("closed", 409, CREW, "{new_key}", "fixed", "<jpeg>"),
           ("mine", 413, CREW, "{new_key}", "fixed", "<huge>"),
           ("mine", 415, CREW, "{new_key}", "fixed", "<pdf>")]),
+    # The key that closed it, with another note: the first closing, with a 409.
+    Call("/crew/cases/{incident_id}/close", status=409, user=CREW, method="post",
+         url="/crew/cases/{closed}/close", form=(
+             ("idempotency_key", "{closed_key}"), ("result", "fixed"), ("note", "อีกเรื่อง"),
+             ("photos", "<jpeg>"))),
 ]
 # Only an unreachable database answers 503: see test_health_503_is_documented_too.
 UNREACHABLE = {("/healthz", "get", "503")}
@@ -237,7 +242,7 @@ def arranged(demo_app, demo_session):
     closed_key = uuid.uuid4().hex
     with demo_app.app_context():
         fieldwork.close_case(demo_session, closed.id, crew, fieldwork.ClosingForm(
-            idempotency_key=closed_key, result="fixed", note="เสร็จ",
+            idempotency_key=closed_key, result="fixed", note="เปลี่ยนหลอดแล้ว",
             photos=[io.BytesIO(jpeg(scene(8)))]))
     other = make_incident(demo_session, lon=104.62, lat=17.35)
     demo_session.commit()

@@ -80,7 +80,10 @@ def test_service_request_id_overrides_every_other_filter():
 
 
 JUNK = ["", " ", "x", "-1", "0", "9" * 5000, "1e999", "NaN", "\u00b2", "a,b,,c",
-        "\u0e01\u0e02" * 300, "2026-02-30", "1,2,3,4", "\ud7ff"]
+        "\u0e01\u0e02" * 300, "2026-02-30", "1,2,3,4", "\ud7ff",
+        # Past PostgreSQL's integer and bigint, and the ends of Python's time (issue 16).
+        "99999999999", str(2**63), "0001-01-01", "9999-12-31", "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-14:00"]
 
 
 def test_no_value_of_any_declared_parameter_is_a_500(demo_app):

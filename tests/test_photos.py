@@ -92,6 +92,24 @@ def test_big_photos_are_scaled_to_2000_px_with_a_small_thumbnail():
     assert (wide.width, wide.height) == (2000, 667)
 
 
+@pytest.mark.parametrize("size, kind", [((1, 40000), "JPEG"), ((40000, 1), "JPEG"),
+                                        ((1, 2001), "JPEG"), ((1, 40000), "PNG"),
+                                        ((100, 2001), "WEBP")])
+def test_photos_of_extreme_proportions_are_refused_before_any_resize(size, kind):
+    error = refused(samples.sliver(size, kind))
+    assert (error.code, error.status) == ("photo_proportions", 400)
+    assert "20" in error.message_en and "20" in error.message_th
+
+
+@pytest.mark.parametrize("size", [(4000, 500), (2000, 100), (100, 2000)])
+def test_panoramas_up_to_20_to_1_are_photos(size):
+    processed = photos.process_image(samples.sliver(size))
+    long_side = min(max(size), photos.MAX_EDGE)
+    assert max(processed.width, processed.height) == long_side
+    thumb = Image.open(io.BytesIO(processed.thumb))
+    assert max(thumb.size) == photos.THUMB_EDGE and min(thumb.size) >= photos.THUMB_EDGE // 20
+
+
 def test_a_pdf_renamed_jpg_is_refused_by_its_content():
     error = refused(samples.PDF)
     assert error.code == "photo_type" and error.status == 415

@@ -137,6 +137,12 @@ def test_a_30_mb_photo_is_refused(demo_client, demo_app, demo_session, before):
                    demo_session, before, "10 MB")
 
 
+def test_a_photo_one_pixel_wide_is_refused(demo_client, demo_app, demo_session, before):
+    # Anonymous, a valid 1x40000 JPEG: the thumbnail divided by zero (issue 16).
+    assert_refused(send(demo_client, photos=[("sliver.jpg", samples.sliver())], **PIN), 400,
+                   demo_app, demo_session, before, "20 times")
+
+
 def test_twenty_photos_are_refused(demo_client, demo_app, demo_session, before):
     twenty = [(f"p{n}.jpg", samples.jpeg()) for n in range(20)]
     assert_refused(send(demo_client, photos=twenty, **PIN), 400, demo_app, demo_session, before,

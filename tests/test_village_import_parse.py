@@ -138,12 +138,20 @@ def test_village_number_forms(tmp_path, value, expected):
     assert problems == [] and village.number == expected
 
 
-@pytest.mark.parametrize("value", [0, -1, 3.5, "abc", "-3", "3/1", True, " "])
+@pytest.mark.parametrize("value", [0, -1, 3.5, "abc", "-3", "3/1", True, " ", "9" * 5000])
 def test_bad_village_numbers(tmp_path, value):
     path = write_geojson(tmp_path, [feature(polygon(), number=value)])
     features, problems = read_village_file(path)
     assert features == [] and [p.index for p in problems] == [1]
     assert "หมู่ที่ไม่ถูกต้อง" in problems[0].reason
+
+
+@pytest.mark.parametrize("value", [2**31, "2147483648", "หมู่ 99999999999", 1e300])
+def test_village_numbers_past_the_integer_column_are_problems(tmp_path, value):
+    path = write_geojson(tmp_path, [feature(polygon(), number=value)])
+    features, problems = read_village_file(path)
+    assert features == [] and [p.index for p in problems] == [1]
+    assert "2147483647" in problems[0].reason
 
 
 def test_explicit_field_names(tmp_path):
@@ -187,6 +195,26 @@ def test_refused_files(tmp_path):
     for path in (text, not_zip, kml, empty, plain_json, tmp_path / "missing.geojson"):
         with pytest.raises(ImportRefused):
             read_village_file(path)
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000,
+                                  '{"a": ' * 100_000 + "1" + "}" * 100_000])
+def test_a_file_nested_too_deeply_is_refused(tmp_path, text):
+    path = tmp_path / "deep.geojson"
+    path.write_text(text)
+    with pytest.raises(ImportRefused, match="deep.geojson.*nested"):
+        read_village_file(path)
+
+
+def test_a_geometry_nested_too_deeply_is_a_problem_of_its_feature(tmp_path):
+    deep: list = [104.6, 17.3]
+    for _level in range(900):  # JSON reads it; shapely would recurse through every level
+        deep = [deep]
+    path = write_geojson(tmp_path, [feature({"type": "Polygon", "coordinates": deep}, number=1),
+                                    feature(polygon(), number=2)])
+    features, problems = read_village_file(path)
+    assert [f.number for f in features] == [2]
+    assert [(p.index, "malformed" in p.reason) for p in problems] == [(1, True)]
 
 
 def test_unknown_crs_refused(tmp_path):

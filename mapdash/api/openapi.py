@@ -8,16 +8,17 @@ a JSON route of the crew's phone page (/crew/) is missing here; tests/test_param
 when an operation's parameters are not those its view declares. Open311's shapes are those
 of the GeoReport v2 specification.
 """
+from pydantic import TypeAdapter
+
 from mapdash.api.openapi_schemas import (
     CREW_SCHEMAS,
-    INTEGER,
     OPEN311_SCHEMAS,
     SCHEMAS,
     STRING,
     record,
     ref,
 )
-from mapdash.api.params import Params, form_body, query_parameters
+from mapdash.api.params import BigintId, Params, form_body, query_parameters
 from mapdash.field.fieldwork import ClosingForm
 from mapdash.integrations.open311.requests import MAX_RESULTS, NewRequestForm, RequestQuery
 from mapdash.integrations.open311.services import JurisdictionQuery, Open311Query
@@ -218,7 +219,8 @@ CREW_ERRORS = {
             "headers": {"Location": {"schema": STRING}}},
     "403": _error("Signed in, but not as a crew."),
 }
-CASE_ID = _path("incident_id", "The case's `id` in cases.json.", INTEGER)
+CASE_ID = _path("incident_id", "The case's `id` in cases.json; another number is a 404.",
+                TypeAdapter(BigintId).json_schema())
 CREW_PATHS = {
     "/crew/cases.json": _get("My open cases, and open cases of my department near me",
                              PositionQuery, {
@@ -246,13 +248,16 @@ CREW_PATHS = {
         "requestBody": form_body(ClosingForm, "multipart/form-data"),
         "responses": {
             "201": _content(ref("Closed"), "Closed now."),
-            "200": _content(ref("Closed"), "This idempotency_key had already closed it: the "
-                            "first closing."),
+            "200": _content(ref("Closed"), "This idempotency_key had already closed it with "
+                            "the same result, reason, note and number of photos: the first "
+                            "closing."),
             "400": _error("A field is not valid or missing, or the X-CSRFToken header is."),
             **CREW_ERRORS,
             "404": _error("No such case, or not assigned to me."),
-            "409": _error("Already resolved, or the idempotency_key belongs to another "
-                          "closing."),
+            "409": _content({"oneOf": [ref("Error"), ref("ClosingConflict")]},
+                            "Already resolved, or the idempotency_key belongs to another "
+                            "closing (Error); or it closed this case with other content "
+                            "(ClosingConflict, with the first closing)."),
             "413": _error("A photo is over 10 MB or has too many pixels."),
             "415": _error("A file is not a JPEG, PNG or WebP image.")}}},
 }

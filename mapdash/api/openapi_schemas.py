@@ -211,4 +211,13 @@ CREW_SCHEMAS = {
         "failed_checks": {"type": "array", "items": CHECK},
         "replayed": {"type": "boolean", "description": "True: this idempotency_key had "
                      "already closed the case; nothing new was stored."}}),
+    "ClosingConflict": record({
+        **SCHEMAS["Error"]["properties"],
+        "first_closing": record({
+            "closing": INTEGER, "case": STRING, "result": {"enum": list(fieldwork.RESULTS)},
+            "reason": {"enum": [*fieldwork.REASONS, None]}, "note": STRING,
+            "photos": {"type": "integer", "description": "How many evidence photos."}})},
+        description="closing_conflict: this idempotency_key already closed the case with "
+                    "another result, reason, note or number of photos. The first closing "
+                    "stands; nothing of this request was stored."),
 }

@@ -35,9 +35,11 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_core import core_schema
 from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter
 
 from mapdash.errors import UserError
 from mapdash.i18n import LazyText, _l
+from mapdash.models import BIGINT_MAX, INTEGER_MAX
 
 REJECTED = object()  # a Refusal's message parameter that shows what was rejected
 # The failures of a number that is out of its range (or not a finite number at all).
@@ -92,7 +94,7 @@ Upload = Annotated[Any, _FILE, WithJsonSchema({"type": "string", "format": "bina
 def whole_number(value: Any) -> Any:
     """int() of the text: Thai digits welcome, "²" or "1.5" not; no 5,000-digit numbers."""
     if isinstance(value, str):
-        if len(value) > 18:
+        if len(value) > 20:  # any bigint; a longer number is refused by its range anyway
             raise ValueError("too many digits")
         return int(value)
     return value
@@ -123,6 +125,31 @@ Longitude = Annotated[float, Field(
 Latitude = Annotated[float, Field(
     ge=-90, le=90, allow_inf_nan=False, description="Latitude, degrees (EPSG:4326)."),
     BeforeValidator(decimal_number), _LAT_NOT_A_NUMBER, _LAT_OUT_OF_RANGE]
+
+# The id of a row of an integer (serial) or a bigint (bigserial) column, in a query or a form.
+IntegerId = Annotated[int, Field(ge=1, le=INTEGER_MAX), BeforeValidator(whole_number)]
+BigintId = Annotated[int, Field(ge=1, le=BIGINT_MAX), BeforeValidator(whole_number)]
+
+
+class IntegerIdConverter(IntegerConverter):
+    """An id of an integer column in a URL (`<integer_id:department_id>`): digits only (never
+    5,000 of them), 1 to INTEGER_MAX. Anything else matches no route: a 404 before any SQL."""
+    regex = r"\d{1,10}"
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=INTEGER_MAX)
+
+
+class BigintIdConverter(IntegerConverter):
+    """An id of a bigint column in a URL (`<bigint_id:incident_id>`), as IntegerIdConverter."""
+    regex = r"\d{1,19}"
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=BIGINT_MAX)
+
+
+# For Flask's url_map (create_app): `<integer_id:...>` and `<bigint_id:...>` in routes.
+ID_CONVERTERS = {"integer_id": IntegerIdConverter, "bigint_id": BigintIdConverter}
 
 # For a field that declares no Refusal: plain text, which only odd input makes fail.
 _DEFAULT_REFUSAL = Refusal("bad_parameter", _l("The parameter %(name)s is not valid",

@@ -38,6 +38,9 @@ MAX_EDGE = 2000          # px, the long side of the stored copy
 THUMB_EDGE = 480         # px
 # Pixels actually decoded (after JPEG's cheap scaled decoding): bounds memory for any file.
 MAX_DECODED_PIXELS = 50_000_000
+# The long side at most this many times the short one: wide phone panoramas pass; a sliver
+# 1 px wide would shrink to nothing (0 px) in the stored copy or the thumbnail.
+MAX_ASPECT_RATIO = 20
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 STORED_TYPE = "image/jpeg"
 
@@ -87,6 +90,9 @@ def process_image(data: bytes) -> ProcessedPhoto:
         _refuse(*too_many_pixels)
     except Exception:  # a decoder choking on hostile input: refuse the file, never a 500
         _refuse(*damaged)
+    if max(image.size) > MAX_ASPECT_RATIO * min(image.size):  # before any resize
+        _refuse("photo_proportions", _l("A photo's long side may be at most %(ratio)s times its "
+                                        "short side", ratio=MAX_ASPECT_RATIO))
     source_format = image.format or ""
     if source_format == "JPEG":
         # Decode at 1/2, 1/4 or 1/8 scale when that still gives MAX_EDGE: much faster, less memory.

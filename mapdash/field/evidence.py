@@ -27,6 +27,7 @@ PHASH_MAX_BITS = 8
 _EXIF_IFD = 0x8769
 _DATETIME_ORIGINAL, _DATETIME_DIGITIZED = 36867, 36868
 _OFFSET_ORIGINAL, _OFFSET_DIGITIZED = 36881, 36882
+_EARLIEST_YEAR, _LATEST_YEAR = 1900, 9000
 
 
 def perceptual_hash(image: Image.Image) -> int:
@@ -51,17 +52,24 @@ def capture_time(data: bytes) -> datetime | None:
             moment = datetime.strptime(stamp[:19], "%Y:%m:%d %H:%M:%S")
         except ValueError:
             continue
+        # Years PostgreSQL keeps but Python cannot read back once in UTC (before year 1,
+        # after 9999) are no camera's clock.
+        if not _EARLIEST_YEAR <= moment.year <= _LATEST_YEAR:
+            continue
         return moment.replace(tzinfo=_parse_offset(exif.get(offset_tag)) or LOCAL_TZ)
     return None
 
 
 def _parse_offset(value) -> timezone | None:
+    """"+07:00" as a time zone; None for anything else (an offset of a day or more too)."""
     text_ = str(value or "").strip("\x00 ")
     if len(text_) != 6 or text_[0] not in "+-" or text_[3] != ":":
         return None
     try:
         minutes = int(text_[1:3]) * 60 + int(text_[4:6])
     except ValueError:
+        return None
+    if minutes >= 24 * 60:
         return None
     return timezone(timedelta(minutes=minutes if text_[0] == "+" else -minutes))
 

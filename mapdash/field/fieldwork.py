@@ -2,7 +2,8 @@
 
 Closing is one transaction: the "resolve" step of the workflow with its audit event, the
 evidence photos, the checks' results and the review flag. A closing carries an idempotency
-key made by the phone, so one sent again after a lost answer returns the first closing.
+key made by the phone, so one sent again after a lost answer returns the first closing; the
+same key with other content is refused (409) with the first closing, never silently dropped.
 """
 import io
 from dataclasses import dataclass
@@ -144,7 +145,9 @@ class ClosingForm(Params):
                    BeforeValidator(decimal_number), _BAD_POSITION] = None
     lon: Annotated[float | None, Field(ge=-180, le=180, allow_inf_nan=False),
                    BeforeValidator(decimal_number), _BAD_POSITION] = None
-    accuracy: Annotated[float | None, Field(ge=0, allow_inf_nan=False, description="Metres."),
+    # At most half the Earth's circumference, which also keeps it a PostgreSQL real.
+    accuracy: Annotated[float | None, Field(ge=0, le=20_000_000, allow_inf_nan=False,
+                                            description="Metres."),
                         BeforeValidator(decimal_number), _BAD_POSITION] = None
     closed_at: Annotated[datetime | None, Field(
         description="When the crew closed it (an outbox may send it hours later); default and "
@@ -186,14 +189,38 @@ def _closed_at(form: ClosingForm, incident: Incident, now: datetime) -> datetime
     return min(moment, now)
 
 
-def _replay(session: Session, key: str, incident_id: int, crew: User) -> Closing | None:
-    """The closing already made with this key, if any. Requests with the same key wait for
-    each other here, so a retry racing the first try still finds one closing."""
+class ClosingConflict(UserError):
+    """The key already closed the case with another result, reason, note or number of
+    photos: the first closing stands, and the answer (409) carries it for the phone to show."""
+
+    def __init__(self, first: Closing):
+        super().__init__("closing_conflict", _l(
+            "This closing was already sent with another result, note or photos: the first "
+            "closing was kept"), field="idempotency_key", status=409)
+        self.first = {"closing": first.id, "case": first.incident.tracking_code,
+                      "result": first.result, "reason": first.reason, "note": first.note,
+                      "photos": len(first.photos)}
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "first_closing": self.first}
+
+
+def _replay(session: Session, form: ClosingForm, incident_id: int, crew: User) -> Closing | None:
+    """The closing already made with this key, if any: a re-send of the same closing (what
+    the crew chose and wrote, and as many photos; the phone may re-encode them). Requests
+    with the same key wait for each other here, so a retry racing the first try still finds
+    one closing."""
+    key = form.idempotency_key
     session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 5))"), {"key": key})
     closing = session.scalars(select(Closing).where(Closing.idempotency_key == key)).first()
-    if closing is not None and (closing.incident_id != incident_id or closing.crew_id != crew.id):
+    if closing is None:
+        return None
+    if closing.incident_id != incident_id or closing.crew_id != crew.id:
         raise UserError("key_reused", _l("This idempotency key belongs to another closing"),
                         field="idempotency_key", status=409)
+    if (closing.result, closing.reason, closing.note, len(closing.photos)) != \
+            (form.result, form.reason, form.note, len(form.photos)):
+        raise ClosingConflict(closing)
     return closing
 
 
@@ -216,9 +243,10 @@ def close_case(session: Session, incident_id: int, crew: User, form: ClosingForm
                now: datetime | None = None) -> ClosingOutcome:
     """Resolve a case with evidence, or return the closing this idempotency key already made.
 
-    Every refusal (not my case, already closed, not a photo, too big) is a UserError raised
-    before the request commits, so nothing is kept of a refused closing. Flushes only."""
-    earlier = _replay(session, form.idempotency_key, incident_id, crew)
+    Every refusal (not my case, already closed, not a photo, too big, this key's closing said
+    otherwise) is a UserError raised before the request commits, so nothing is kept of a
+    refused closing. Flushes only."""
+    earlier = _replay(session, form, incident_id, crew)
     if earlier is not None:
         return ClosingOutcome(earlier, replayed=True)
     now = now or datetime.now(UTC)

@@ -1,18 +1,32 @@
 """The parameters of the dispatchers' map endpoints (/api/dispatch/, docs/map-api.md): the
 filters they share, and what each adds. Checked here as text; what needs the database (an
 unknown type, department or village, an officer's scope) is checked by geo.map_filter."""
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 from sqlalchemy.orm import Session
 
-from mapdash.api.params import REJECTED, OneOf, Params, Refusal, whole_number
+from mapdash.api.params import (
+    OUT_OF_RANGE,
+    REJECTED,
+    OneOf,
+    Params,
+    Refusal,
+    whole_number,
+)
 from mapdash.errors import UserError
 from mapdash.i18n import _l
 from mapdash.maps import geo
-from mapdash.models import User
+from mapdash.models import INTEGER_MAX, User
 from mapdash.vocabulary import OPEN_STATUSES
+
+# Dates are kept in years where a day more or less (the end of `to`, a time zone) is still a
+# date in Python and in PostgreSQL, as Open311's dates are.
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
+# `since` before 1900 asks for every change: kept there, so that looking back a little
+# further (views/api.py, CHANGES_OVERLAP) cannot fall off the start of Python's time.
+_EVER = datetime.combine(_FIRST_DAY, datetime.min.time(), UTC)
 
 
 def _iso_date(value):
@@ -25,7 +39,7 @@ def _aware_time(value):
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         if moment.tzinfo is None:
             raise ValueError("no time zone")
-        return moment
+        return max(moment, _EVER)
     return value
 
 
@@ -43,8 +57,10 @@ def _number_refusal(name: str, low: int, high: int) -> Refusal:
                                     name=name, low=low, high=high))
 
 
-def _date_refusal(name: str) -> Refusal:
-    return Refusal("bad_date", _l("The date '%(name)s' must look like YYYY-MM-DD", name=name))
+def _date_refusals(name: str) -> tuple[Refusal, Refusal]:
+    return (Refusal("bad_date", _l("The date '%(name)s' must look like YYYY-MM-DD", name=name)),
+            Refusal("bad_date", _l("%(name)s must be between the years 1900 and 9000", name=name),
+                    when=OUT_OF_RANGE))
 
 
 def _no_default(schema: dict) -> None:
@@ -68,15 +84,18 @@ class MapFilters(Params):
     departments: Annotated[tuple[str, ...], Field(
         alias="department",
         description="Department codes; an officer may name only their own.")] = ()
-    villages: Annotated[tuple[Annotated[int, BeforeValidator(whole_number)], ...], Field(
+    # Village numbers are an integer column: a larger number is unknown before SQL is asked.
+    villages: Annotated[tuple[Annotated[int, Field(ge=1, le=INTEGER_MAX),
+                                        BeforeValidator(whole_number)], ...], Field(
         alias="village", description="Village numbers."),
         Refusal("bad_village", _l("%(what)s: %(values)s", what=_l("Unknown village number"),
                                   values=REJECTED))] = ()
     date_from: Annotated[date | None, BeforeValidator(_iso_date), Field(
-        alias="from", description="First report date, Thai time."), _date_refusal("from")] = None
+        alias="from", ge=_FIRST_DAY, le=_LAST_DAY, description="First report date, Thai time."),
+        *_date_refusals("from")] = None
     date_to: Annotated[date | None, BeforeValidator(_iso_date), Field(
-        alias="to", description="Last report date, Thai time (included)."),
-        _date_refusal("to")] = None
+        alias="to", ge=_FIRST_DAY, le=_LAST_DAY,
+        description="Last report date, Thai time (included)."), *_date_refusals("to")] = None
     # Any other value is no filter, as the page has always sent it.
     overdue: Annotated[bool, BeforeValidator(lambda value: value in ("1", "true", "on", True)),
                        WithJsonSchema({"type": "string"}), Field(
@@ -126,5 +145,6 @@ class GridQuery(MapFilters):
 
 class ChangesQuery(Params):
     since: Annotated[datetime, BeforeValidator(_aware_time), Field(
-        description="ISO 8601 with its zone: the `now` of the previous answer."),
+        description="ISO 8601 with its zone: the `now` of the previous answer (a time before "
+                    "1900 counts as 1900)."),
         Refusal("bad_since", _l("since must be an ISO-8601 time with its time zone"))]

@@ -28,6 +28,7 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseMultipartGeometry
 
 from mapdash.i18n import LazyText, _l, _lp, both, in_language
+from mapdash.models import INTEGER_MAX
 
 NUMBER_FIELDS = ("number", "moo", "vill_no", "village_no", "mu", "หมู่", "หมู่ที่")
 NAME_FIELDS = ("name_th", "name", "vill_name", "ชื่อ", "ชื่อหมู่บ้าน")
@@ -132,6 +133,9 @@ def _read_geojson(path: Path) -> tuple[list[tuple[dict, object]], str | None]:
     try:
         # utf-8-sig: files saved by Windows tools often start with a BOM.
         data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except RecursionError:  # e.g. 100,000 nested brackets: no village file is that deep
+        raise ImportRefused(_l("%(file)s is nested too deeply to be GeoJSON",
+                               file=path.name)) from None
     except (OSError, ValueError) as error:
         raise ImportRefused(_l("cannot read %(file)s as GeoJSON: %(error)s",
                                file=path.name, error=error)) from error
@@ -226,7 +230,8 @@ def _to_multipolygon(geometry, to_wgs84: pyproj.Transformer) -> tuple[MultiPolyg
     try:
         # Village boundaries are flat; drop any Z so they fit a 2D column.
         geom = shapely.force_2d(shape(geometry))
-    except (ValueError, TypeError, KeyError, IndexError, shapely.errors.GEOSException):
+    except (ValueError, TypeError, KeyError, IndexError, RecursionError,
+            shapely.errors.GEOSException):
         raise _Problem(_l("geometry is malformed")) from None
     if geom.is_empty:
         raise _Problem(_l("geometry is empty"))
@@ -266,9 +271,13 @@ def _village_number(props: dict, number_field: str | None) -> int:
         number = int(value)
     elif isinstance(value, str):
         match = NUMBER_TEXT.fullmatch(value.translate(THAI_DIGITS).strip())
-        number = int(match.group(1)) if match else None
+        # Python refuses int() of over 4,300 digits; far fewer are already too many here.
+        number = int(match.group(1)) if match and len(match.group(1)) <= 20 else None
     if number is None or number <= 0:
         raise _Problem(_l("village number %(value)s is not a positive whole number", value=repr(value)))
+    if number > INTEGER_MAX:  # the column is an integer: PostgreSQL would refuse it
+        raise _Problem(_l("village number %(value)s is larger than %(max)s", value=repr(value),
+                          max=INTEGER_MAX))
     return number
 
 

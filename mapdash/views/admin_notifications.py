@@ -30,7 +30,7 @@ def index():
     return _page()
 
 
-@bp.post("/<int:notification_id>/retry")
+@bp.post("/<bigint_id:notification_id>/retry")
 @role_required("admin")
 def retry(notification_id):
     admin.retry(db.session(), current_user.organization_id, notification_id)
@@ -38,7 +38,7 @@ def retry(notification_id):
     return redirect(url_for(".index"), 303)
 
 
-@bp.post("/departments/<int:department_id>")
+@bp.post("/departments/<integer_id:department_id>")
 @role_required("admin")
 def department(department_id):
     typed = {"notify_email": request.form.get("notify_email", ""),

@@ -91,14 +91,14 @@ def token():
     return response
 
 
-@bp.post("/cases/<int:incident_id>/start")
+@bp.post("/cases/<bigint_id:incident_id>/start")
 @role_required("crew")
 def start(incident_id: int):
     incident = fieldwork.start_work(db.session(), incident_id, current_user)
     return jsonify(case=incident.tracking_code, status=incident.status)
 
 
-@bp.post("/cases/<int:incident_id>/close")
+@bp.post("/cases/<bigint_id:incident_id>/close")
 @role_required("crew")
 @accepts(form=fieldwork.ClosingForm)
 def close(incident_id: int, form: fieldwork.ClosingForm):

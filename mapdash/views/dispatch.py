@@ -1,13 +1,14 @@
 """The dispatchers' office: the live map of open cases, the case panel and its actions, and
 the printed request form. The map's data comes from /api/dispatch/ (views/api.py)."""
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from flask import Blueprint, jsonify, make_response, render_template, request, url_for
+from flask import Blueprint, jsonify, make_response, render_template, url_for
 from flask_login import current_user
 
 from mapdash import db
+from mapdash.api.params import IntegerId, Params, Refusal, accepts
 from mapdash.cases import casefile, workflow
-from mapdash.errors import UserError
 from mapdash.i18n import N_, _, _l
 from mapdash.maps import geo, leaflet
 from mapdash.office import printform
@@ -38,7 +39,7 @@ def _client_labels() -> dict:
     return {"statuses": [[status, str(STATUS_LABELS[status])] for status in OPEN_STATUSES]}
 
 
-@bp.get("/cases/<int:incident_id>")
+@bp.get("/cases/<bigint_id:incident_id>")
 @role_required(*OFFICE_ROLES)
 def panel(incident_id):
     """The case panel beside the map (an HTML fragment the page loads)."""
@@ -47,27 +48,35 @@ def panel(incident_id):
                            transitions=workflow.TRANSITIONS, step_labels=workflow.STEP_LABELS)
 
 
-@bp.post("/cases/<int:incident_id>/actions")
+class ActionForm(Params):
+    """A workflow action from the panel, and the inputs an action may take."""
+    action: str = ""
+    note: str = ""
+    # A user's id (an integer column): a number past it is refused here, not by PostgreSQL.
+    assignee_id: Annotated[IntegerId | None, Refusal("bad_number", _l("Not a valid choice"))] = None
+    duplicate_code: str = ""
+
+
+@bp.post("/cases/<bigint_id:incident_id>/actions")
 @role_required(*OFFICE_ROLES)
-def act(incident_id):
+@accepts(form=ActionForm)
+def act(incident_id, form: ActionForm):
     """One workflow action from the panel: `action` and the fields it takes (its inputs)."""
     session = db.session()
-    form = request.form
-    transition = workflow.TRANSITIONS.get(form.get("action", ""))
+    transition = workflow.TRANSITIONS.get(form.action)
     inputs = transition.inputs if transition else ()
     duplicate_of = None
-    if "duplicate_code" in inputs and form.get("duplicate_code", "").strip():
+    if "duplicate_code" in inputs and form.duplicate_code:
         duplicate_of = casefile.case_id_by_code(session, current_user.organization_id,
-                                                form["duplicate_code"])
-    assignee_id = _optional_int(form.get("assignee_id")) if "assignee_id" in inputs else None
-    event = workflow.perform(session, incident_id, form.get("action", ""), current_user,
-                             note=form.get("note", ""), assignee_id=assignee_id,
-                             duplicate_of=duplicate_of)
+                                                form.duplicate_code)
+    assignee_id = form.assignee_id if "assignee_id" in inputs else None
+    event = workflow.perform(session, incident_id, form.action, current_user,
+                             note=form.note, assignee_id=assignee_id, duplicate_of=duplicate_of)
     return jsonify(ok=True, action=event.action, status=event.to_status,
                    panel=url_for(".panel", incident_id=incident_id))
 
 
-@bp.post("/cases/<int:incident_id>/form.pdf")
+@bp.post("/cases/<bigint_id:incident_id>/form.pdf")
 @role_required(*OFFICE_ROLES)
 def print_form(incident_id):
     """The request form as a PDF; printing it is recorded in the case's timeline."""
@@ -84,15 +93,6 @@ def print_form(incident_id):
         f'inline; filename="request-{incident.tracking_code}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def _optional_int(value: str | None) -> int | None:
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise UserError("bad_number", _l("Not a valid choice")) from None
 
 
 # The same words as the map's scripts use for a case's age (static/js/dispatch.js).

@@ -30,11 +30,11 @@ def _serve(photo_id: int, thumb: bool):
     return response
 
 
-@bp.get("/<int:photo_id>")
+@bp.get("/<bigint_id:photo_id>")
 def photo(photo_id):
     return _serve(photo_id, thumb=False)
 
 
-@bp.get("/<int:photo_id>/thumb")
+@bp.get("/<bigint_id:photo_id>/thumb")
 def thumb(photo_id):
     return _serve(photo_id, thumb=True)

@@ -59,8 +59,10 @@
   }
 
   // Send what is waiting, oldest first. Stops at the first network failure (the rest waits
-  // for the signal); an item the server refuses (4xx) is marked failed for the crew to see.
-  // hooks: sent(item, answer), failed(item, answer), signIn().
+  // for the signal); an item the server refuses (4xx) is marked failed for the crew to see,
+  // but a closing whose key already closed the case with other content (409
+  // closing_conflict) is dropped: the server kept the first, sent back for the crew to read.
+  // hooks: sent(item, answer), failed(item, answer), conflict(item, answer), signIn().
   async function flushNow(tokenUrl, crewId, hooks) {
     const waiting = (await all(crewId)).filter((item) => item.state !== "failed");
     if (!waiting.length) return "empty";
@@ -85,6 +87,9 @@
         hooks.sent(item, answer);
       } else if (response.status >= 500 || response.status === 429 || answer.error === "csrf") {
         return "retry";  // the server's trouble, not the item's: try again later
+      } else if (response.status === 409 && answer.error === "closing_conflict") {
+        await remove(item.key);  // sending it again can never store it
+        hooks.conflict(item, answer);
       } else {
         item.state = "failed";
         item.answer = answer;

@@ -14,6 +14,8 @@
   const map = window[page.map];
   const Outbox = window.CrewOutbox;
   const $ = (id) => document.getElementById(id);
+  // What a crew chose when closing (mapdash/field/fieldwork.py, RESULT_LABELS).
+  const RESULT_LABELS = { fixed: _("Fixed"), cannot_fix: _("Cannot fix") };
   const MAX_PHOTOS = 5;
   const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
   const RELOAD_AFTER_MOVING_M = 300;
@@ -88,6 +90,16 @@
     box.hidden = false;
     clearTimeout(toast.timer);
     toast.timer = setTimeout(() => { box.hidden = true; }, 8000);
+  }
+
+  // Something the crew must read (a closing the server did not keep): unlike a toast, it
+  // stays at the top of the page, scrolled to, until they press "OK".
+  function notice(message) {
+    const item = el("li", { className: "crew-notice", role: "alert" }, el("p", null, message),
+                    el("button", { type: "button", className: "button secondary",
+                                   onclick: () => item.remove() }, _("OK")));
+    $("crew-notices").append(item);
+    item.scrollIntoView({ block: "nearest" });
   }
 
   function status(message) { $("crew-status").textContent = message; }
@@ -354,6 +366,16 @@
       const why = page.lang === "en" ? answer.message_en : answer.message_th;
       toast(`${_("Not sent")} ${item.code || ""}: ${why || ""}`, "warn");
     },
+    // This closing's key had already closed the case, with another note, result or photos:
+    // the server kept that first closing, and the outbox dropped this one.
+    conflict(item, answer) {
+      const first = answer.first_closing || {};
+      features = features.filter((f) => f.id !== item.caseId);
+      notice(_("Case %(code)s was already closed as “%(result)s: %(note)s”. That first " +
+               "closing was kept; this later one was not saved and is removed from this phone.",
+               { code: first.case || item.code, result: RESULT_LABELS[first.result] || first.result,
+                 note: first.note }));
+    },
     signIn() { toast(_("Please sign in again: the waiting closings are kept on this phone"), "warn"); },
   };
 
@@ -489,6 +511,9 @@
       const message = event.data || {};
       if (message.type === "outbox-sent") {
         hooks.sent(message.item, message.answer);
+        refreshWaiting();
+      } else if (message.type === "outbox-conflict") {
+        hooks.conflict(message.item, message.answer);
         refreshWaiting();
       }
     });
