@@ -21,7 +21,7 @@ def index():
     return render_template("admin/sign_in.html", locked=locked, role_labels=ROLE_LABELS)
 
 
-@bp.post("/<int:user_id>/unlock")
+@bp.post("/<integer_id:user_id>/unlock")
 @role_required("admin")
 def unlock(user_id: int):
     user = sign_in_throttle.unlock(db.session(), current_user.organization_id, user_id)
