@@ -7,6 +7,8 @@ FORBIDDEN = _l("Your account may not open this page")
 NOT_FOUND = _l("Page not found")
 TOO_LARGE = _l("The upload is too large")
 FORM_EXPIRED = _l("The form expired: reload the page and try again")
+DATABASE_UNAVAILABLE = _l("The service is briefly unavailable: please try again in a moment. "
+                          "In an emergency call 1669, 191 or 199.")
 
 
 class UserError(ValueError):
@@ -17,8 +19,9 @@ class UserError(ValueError):
     status = 400
 
     def __init__(self, code: str, message: LazyText, *, field: str | None = None,
-                 status: int | None = None):
+                 status: int | None = None, retry_after: int | None = None):
         self.code = code
+        self.retry_after = retry_after  # seconds, for a Retry-After header (429, 503)
         self.message = message
         self.message_th, self.message_en = both(message)
         super().__init__(self.message_en)

@@ -266,7 +266,9 @@ def openapi_document() -> dict:
             "description": "Citizens' reports of local problems for Thai local governments. "
                            "Every refusal is a 4xx with an `Error` in Thai and English, but "
                            "Open311 GeoReport v2 (/open311/v2/) answers the specification's "
-                           "shapes, its errors included (`Open311Errors`).",
+                           "shapes, its errors included (`Open311Errors`). While the database "
+                           "is unreachable any operation answers 503 with a Retry-After "
+                           "header, in the same shapes: try again then.",
         },
         "tags": [{"name": name, **({"description": TAG_DESCRIPTIONS[name]}
                                    if name in TAG_DESCRIPTIONS else {})}
