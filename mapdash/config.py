@@ -46,9 +46,11 @@ def load(overrides: dict | None = None) -> dict:
         "ARGON2_MEMORY_KIB": int(os.environ.get("ARGON2_MEMORY_KIB", DEFAULT_MEMORY_COST)),
         "ARGON2_PARALLELISM": int(os.environ.get("ARGON2_PARALLELISM", DEFAULT_PARALLELISM)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 60 * 1024 * 1024)),
-        # Citizens' reports per client address per 10 minutes (ratelimit.py).
+        # Citizens' reports per client address per 10 minutes (ratelimit.py): accepted ones,
+        # and refused attempts apart (a citizen correcting mistakes is not locked out).
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_REPORTS": int(os.environ.get("RATELIMIT_REPORTS", 10)),
+        "RATELIMIT_REFUSED": int(os.environ.get("RATELIMIT_REFUSED", 30)),
         # Reverse proxies in front of the app (nginx, Caddy): their X-Forwarded-* headers
         # give the client's address and the https links printed in QR codes.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", 0)),
