@@ -51,6 +51,11 @@ def load(overrides: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_REPORTS": int(os.environ.get("RATELIMIT_REPORTS", 10)),
         "RATELIMIT_REFUSED": int(os.environ.get("RATELIMIT_REFUSED", 30)),
+        # Open311 POST requests per API key per minute.
+        "OPEN311_RATELIMIT_PER_MINUTE": int(os.environ.get("OPEN311_RATELIMIT_PER_MINUTE", 60)),
+        # An Open311 POST identical to one of the same key this recent, sent without an
+        # Idempotency-Key, is that request sent again (a client's retry): answered its id.
+        "OPEN311_SAME_REQUEST_MINUTES": float(os.environ.get("OPEN311_SAME_REQUEST_MINUTES", 10)),
         # Reverse proxies in front of the app (nginx, Caddy): their X-Forwarded-* headers
         # give the client's address and the https links printed in QR codes.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", 0)),

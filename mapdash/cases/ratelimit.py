@@ -14,6 +14,8 @@ Citizens' reports and +1s, per client address and 10 minutes, count twice over:
 An address past either limit is refused before any work (check_reports). Many villagers can
 share one public address behind a mobile carrier's NAT, so the defaults are generous for
 people and still stop a script.
+
+Open311 apps: every POST of one API key counts against OPEN311_RATELIMIT_PER_MINUTE.
 """
 import hashlib
 import hmac
@@ -26,7 +28,8 @@ from mapdash import db
 from mapdash.errors import UserError
 from mapdash.i18n import LazyText, _l
 
-WINDOW_SECONDS = 600  # citizens' reports
+WINDOW_SECONDS = 600          # citizens' reports
+API_KEY_WINDOW_SECONDS = 60   # Open311 requests per key
 
 # One hit on a bucket; a window that has run out starts again at this hit.
 _HIT = text("""
@@ -119,3 +122,15 @@ def count_refused() -> None:
     with db.engine().begin() as conn:
         _hit(conn, _address_bucket("report-refused"), WINDOW_SECONDS)
 
+
+def hit_api_key(api_key_id: int) -> None:
+    """One Open311 POST of this key, committed at once; RateLimited past the limit."""
+    if not _enabled():
+        return
+    limit = int(current_app.config["OPEN311_RATELIMIT_PER_MINUTE"])
+    with db.engine().begin() as conn:
+        hits, retry_after = _hit(conn, f"open311-key:{api_key_id}", API_KEY_WINDOW_SECONDS)
+    if hits > limit:
+        raise RateLimited(retry_after, _l(
+            "Too many requests with this api_key: at most %(limit)s a minute. Try again in "
+            "%(seconds)s s.", limit=limit, seconds=max(1, retry_after)))

@@ -8,15 +8,16 @@ api_key instead. Every refusal has the spec's shape, a list of {code, descriptio
 from datetime import UTC, datetime
 from functools import wraps
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from mapdash import db
 from mapdash.api.params import accepts, parse
+from mapdash.cases import ratelimit
 from mapdash.errors import UserError
 from mapdash.extensions import csrf
 from mapdash.i18n import _l
-from mapdash.integrations.open311 import render, requests, services
+from mapdash.integrations.open311 import render, requests, resends, services
 from mapdash.office import apikeys
 from mapdash.views import errors
 
@@ -80,13 +81,15 @@ def _photo_url(photo_id: int) -> str:
 
 
 def _with_api_key(view):
-    """The api_key before the form: a client without a valid key learns nothing else (403)."""
+    """The api_key before the form: a client without a valid key learns nothing else (403);
+    then the key's rate limit (429), before any other work."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         sent = parse(requests.ApiKeyForm, request.form).api_key
         kwargs["key"] = apikeys.valid_key(db.session(), sent)
         if kwargs["key"] is None:
             raise requests.ApiKeyForm.refuse("api_key")
+        ratelimit.hit_api_key(kwargs["key"].id)
         return view(*args, **kwargs)
     return wrapped
 
@@ -113,11 +116,17 @@ def service_definition(code, fmt, query: services.Open311Query):
 
 @bp.post("/requests.<fmt>")
 @_with_api_key
-@accepts(form=requests.NewRequestForm)
-def create_request(fmt, key, form: requests.NewRequestForm):
+@accepts(form=requests.NewRequestForm, headers=resends.ResendHeaders)
+def create_request(fmt, key, form: requests.NewRequestForm, headers: resends.ResendHeaders):
     session = db.session()
     org = services.jurisdiction(session, form.jurisdiction_id or key.organization.slug)
+    claim = resends.claim(session, key, headers.idempotency_key,
+                          resends.form_digest(request.form),
+                          current_app.config["OPEN311_SAME_REQUEST_MINUTES"])
+    if claim.earlier is not None:  # sent again: the first request's answer
+        return render.respond(fmt, "service_requests", requests.filed(claim.earlier))
     incident = requests.file_request(session, org, key, form)
+    resends.filed(session, claim, incident)
     return render.respond(fmt, "service_requests", requests.filed(incident))
 
 
