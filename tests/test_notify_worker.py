@@ -1,6 +1,6 @@
-"""The notification worker as a service (issue 16, item 9): it waits out a real database outage
-(the test process's own cluster stopped and started again) and goes on sending, saying so
-once."""
+"""The notification worker as a service (issue 16, items 9 and 10): it waits out a real database
+outage (the test process's own cluster stopped and started again) and goes on sending, saying
+so once; and it sweeps stray photo files on its schedule."""
 import os
 import subprocess
 import sys
@@ -9,14 +9,17 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from mapdash.cases import workflow
+from mapdash.cases import photos, workflow
 from mapdash.db import new_session
 from mapdash.integrations.notify.worker import Worker
+from mapdash.models import Notification
+from tests import photo_samples as samples
 from tests.crew_support import make_user
 from tests.factories import make_incident, make_org
 from tests.smtp_support import SmtpServer
-from tests.support import alive, database_stopped, wait_until
+from tests.support import alive, database_stopped, make_app, wait_until
 from tests.test_notify import BASE, notify_app, outbox
 
 
@@ -110,3 +113,64 @@ def test_a_message_delivered_as_the_database_goes_is_recorded_when_it_is_back(
     assert sorted(m.recipients[0] for m in mail.mailbox.received) == \
         ["c0@example.test", "c1@example.test", "c2@example.test"]
     assert [n.attempts for n in outbox(session)] == [1, 1, 1]
+
+
+def _photo_files(app, session):
+    """A stored photo (its file and thumbnail, as old as a crash's leftovers), a stray file
+    older than an hour and one younger, in the same folder."""
+    org = make_org(session)
+    incident = make_incident(session)
+    with app.app_context():
+        kept = photos.store_photo(session, incident, photos.process_image(samples.jpeg()),
+                                  "report")
+        session.commit()
+        stored = [photos.photo_path(kept), photos.photo_path(kept, thumb=True)]
+    folder = stored[0].parent
+    stray, young = folder / "left-by-a-crash.jpg", folder / "still-uploading.jpg"
+    stray.write_bytes(b"x")
+    young.write_bytes(b"x")
+    two_hours_ago = time.time() - 2 * 3600
+    for path in (*stored, stray):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    assert org
+    return stored, stray, young
+
+
+def test_the_worker_sweeps_stray_photos_on_its_schedule(database_url, tmp_path, mail):
+    app = make_app(database_url, tmp_path / "photos", PUBLIC_BASE_URL=BASE,
+                   PHOTO_SWEEP_MINUTES=0.01, **mail.settings())
+    with app.extensions["db_sessionmaker"]() as session:
+        stored, stray, young = _photo_files(app, session)
+    worker = Worker(app)
+    worker.run_once()
+    assert not stray.exists()
+    assert young.exists() and all(path.exists() for path in stored)
+    # Not due again yet: a new stray file stays until the next sweep (0.6 s later here).
+    later = stray.parent / "another-crash.jpg"
+    later.write_bytes(b"x")
+    os.utime(later, (time.time() - 2 * 3600,) * 2)
+    worker.run_once()
+    assert later.exists()
+    assert wait_until(lambda: worker.run_once() == 0 and not later.exists(), 10)
+    assert young.exists() and all(path.exists() for path in stored)
+    app.extensions["db_engine"].dispose()
+
+
+def test_the_photo_sweep_is_hourly_by_default_and_can_be_off(database_url, tmp_path, mail):
+    app = make_app(database_url, tmp_path / "photos", PUBLIC_BASE_URL=BASE, **mail.settings())
+    assert app.config["PHOTO_SWEEP_MINUTES"] == 60
+    with app.extensions["db_sessionmaker"]() as session:
+        _stored, stray, _young = _photo_files(app, session)
+        assert session.scalars(select(Notification)).all() == []
+    app.config["PHOTO_SWEEP_MINUTES"] = 0
+    Worker(app).run_once()
+    assert stray.exists()
+    app.config["PHOTO_SWEEP_MINUTES"] = 60
+    worker = Worker(app)
+    worker.run_once()
+    assert not stray.exists()
+    stray.write_bytes(b"x")
+    os.utime(stray, (time.time() - 2 * 3600,) * 2)
+    worker.run_once()
+    assert stray.exists()  # the next sweep is an hour away
+    app.extensions["db_engine"].dispose()

@@ -1,4 +1,4 @@
-"""`mapdash notify run`: sends the outbox, and alerts staff of overdue cases once a minute.
+"""`mapdash notify run`: sends the outbox, alerts staff of overdue cases, sweeps stray photos.
 
 Crash safety, step by step:
 1. claim: due rows (pending, or 'sending' whose lease ran out; for each recipient only the
@@ -22,7 +22,8 @@ is 'failed' (at once for a permanent refusal) and shown to admins.
 A database outage does not stop the worker: it says so once, tries again after 1 s, 2 s, 4 s
 ... (at most a minute apart), and once the database is back it first records the outcomes the
 outage kept from it (a message delivered meanwhile is not sent again), then hands back what it
-had claimed but not tried.
+had claimed but not tried. Besides the outbox it alerts staff of overdue cases once a minute
+and removes stray photo files every PHOTO_SWEEP_MINUTES (photo_sweep.py).
 """
 import importlib
 import random
@@ -30,12 +31,14 @@ import signal
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from mapdash import db
+from mapdash.cases import photo_sweep
 from mapdash.integrations.notify import overdue
 from mapdash.integrations.notify.delivery import DeliveryError, Outgoing
 
@@ -62,6 +65,7 @@ class Worker:
         self.engine = app.extensions["db_engine"]
         self.stop = threading.Event()
         self._next_scan = 0.0
+        self._next_sweep = 0.0
         self._attempts: dict[int, int] = {}  # id → attempts of our claim (see _renew_lease)
         # What an outage kept from the database: outcomes to record (id → statement), and
         # messages claimed but not tried.
@@ -146,10 +150,11 @@ class Worker:
             raise
 
     def run_once(self, batch: int = 20) -> int:
-        """One pass: what an outage left to do, the overdue scan when it is due, then one
-        batch. Returns messages handled."""
+        """One pass: what an outage left to do, the overdue scan and the photo sweep when they
+        are due, then one batch. Returns messages handled."""
         self._catch_up()
         self.scan_overdue_if_due()
+        self.sweep_photos_if_due()
         claimed = self.claim(batch)
         self._untried = []
         for number, outgoing in enumerate(claimed):
@@ -194,6 +199,19 @@ class Worker:
                 overdue.scan(session, self.app)
                 session.commit()
             self._next_scan = now + OVERDUE_SCAN_SECONDS
+
+    def sweep_photos_if_due(self) -> None:
+        """Photo files a crash left without a row, older than an hour (photo_sweep.py)."""
+        minutes = self.config["PHOTO_SWEEP_MINUTES"]
+        now = time.monotonic()
+        if minutes > 0 and now >= self._next_sweep:
+            with Session(self.engine) as session:
+                stray = photo_sweep.sweep(session, Path(self.config["PHOTO_DIR"]),
+                                          photo_sweep.SCHEDULED_MIN_AGE)
+            if stray:
+                self.app.logger.warning("photo sweep: removed %d file(s) no photo points at: %s",
+                                        len(stray), ", ".join(path.name for path in stray[:10]))
+            self._next_sweep = now + minutes * 60
 
     def run(self, batch: int = 20, once: bool = False) -> None:
         """Until stopped (or, `once`, until nothing is due). A database outage is waited out,
