@@ -12,7 +12,8 @@ DATABASE_UNAVAILABLE = _l("The service is briefly unavailable: please try again 
 
 
 class UserError(ValueError):
-    """Bad input or a refused action: answered with a 4xx and both messages, never a 500.
+    """Bad input or a refused action: answered with a 4xx and both messages, never a 500 (and
+    the database briefly unreachable: a 503, views/errors.py).
 
     `message` is a lazy message (`_l(...)`): it is rendered in each language when answered."""
 
