@@ -181,7 +181,8 @@ class Worker:
             self._untried = []
 
     def release(self, unsent: list[Outgoing]) -> None:
-        """Asked to stop: hand back what was claimed but not tried, due at once."""
+        """Hand back what was claimed but not tried (asked to stop, or after an outage), due
+        at once; a message another worker has taken over meanwhile is left alone."""
         with Session(self.engine) as session, session.begin():
             session.execute(text("""
                 UPDATE notifications SET status = 'pending', attempts = attempts - 1,
@@ -205,13 +206,17 @@ class Worker:
         minutes = self.config["PHOTO_SWEEP_MINUTES"]
         now = time.monotonic()
         if minutes > 0 and now >= self._next_sweep:
-            with Session(self.engine) as session:
-                stray = photo_sweep.sweep(session, Path(self.config["PHOTO_DIR"]),
-                                          photo_sweep.SCHEDULED_MIN_AGE)
+            self._next_sweep = now + minutes * 60
+            try:
+                with Session(self.engine) as session:
+                    stray = photo_sweep.sweep(session, Path(self.config["PHOTO_DIR"]),
+                                              photo_sweep.SCHEDULED_MIN_AGE)
+            except OSError:  # a folder it may not touch: say so, and go on sending
+                self.app.logger.exception("photo sweep of %s failed", self.config["PHOTO_DIR"])
+                return
             if stray:
                 self.app.logger.warning("photo sweep: removed %d file(s) no photo points at: %s",
                                         len(stray), ", ".join(path.name for path in stray[:10]))
-            self._next_sweep = now + minutes * 60
 
     def run(self, batch: int = 20, once: bool = False) -> None:
         """Until stopped (or, `once`, until nothing is due). A database outage is waited out,
