@@ -54,9 +54,16 @@ def load(overrides: dict | None = None) -> dict:
         # ... and this many hours after signing in, however busy (a working day with overtime).
         "SESSION_MAX_HOURS": float(os.environ.get("SESSION_MAX_HOURS", 12)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 60 * 1024 * 1024)),
-        # Citizens' reports per client address per 10 minutes (ratelimit.py).
+        # Citizens' reports per client address per 10 minutes (ratelimit.py): accepted ones,
+        # and refused attempts apart (a citizen correcting mistakes is not locked out).
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_REPORTS": int(os.environ.get("RATELIMIT_REPORTS", 10)),
+        "RATELIMIT_REFUSED": int(os.environ.get("RATELIMIT_REFUSED", 30)),
+        # Open311 POST requests per API key per minute.
+        "OPEN311_RATELIMIT_PER_MINUTE": int(os.environ.get("OPEN311_RATELIMIT_PER_MINUTE", 60)),
+        # An Open311 POST identical to one of the same key this recent, sent without an
+        # Idempotency-Key, is that request sent again (a client's retry): answered its id.
+        "OPEN311_SAME_REQUEST_MINUTES": float(os.environ.get("OPEN311_SAME_REQUEST_MINUTES", 10)),
         # Reverse proxies in front of the app (nginx, Caddy): their X-Forwarded-* headers
         # give the client's address and the https links printed in QR codes.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", 0)),
@@ -92,6 +99,9 @@ def load(overrides: dict | None = None) -> dict:
         "NOTIFY_BACKOFF_MAX_SECONDS": float(os.environ.get("NOTIFY_BACKOFF_MAX_SECONDS", 3600)),
         # A message left 'sending' this long by a worker that died is sent again (same key).
         "NOTIFY_LEASE_SECONDS": float(os.environ.get("NOTIFY_LEASE_SECONDS", 300)),
+        # How often the notification worker removes photo files older than an hour that no
+        # row points at (left by a crash mid-upload); 0: never.
+        "PHOTO_SWEEP_MINUTES": float(os.environ.get("PHOTO_SWEEP_MINUTES", 60)),
     }
     settings.update(overrides)
     return settings

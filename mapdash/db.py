@@ -3,8 +3,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
+import psycopg
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import Session, sessionmaker
 from yoyo import get_backend, read_migrations
@@ -12,6 +13,13 @@ from yoyo import get_backend, read_migrations
 from mapdash.config import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "sql"
+# What SQLAlchemy raises when the database cannot be used; is_outage() tells which of these
+# mean "down" (try again later), as opposed to a bug in a query.
+DATABASE_ERRORS = (exc.DBAPIError, exc.TimeoutError)
+# SQLSTATEs of a server that is unreachable, going down, starting up or full: class 08
+# (connection exception), admin_shutdown, crash_shutdown, cannot_connect_now,
+# too_many_connections.
+_OUTAGE_STATES = ("57P01", "57P02", "57P03", "53300")
 
 
 def make_engine(url: str) -> Engine:
@@ -53,6 +61,24 @@ def on_this_session(session: Session, name: str, **handlers: Callable) -> None:
             event.listen(session, event_name, handler)
 
 
+def is_outage(error: BaseException) -> bool:
+    """Whether a database error means the database is down or unreachable, so the answer is
+    "try again shortly" (503). Every other error (a constraint violated, a statement timeout,
+    bad SQL) is a bug to fix and stays one."""
+    if isinstance(error, exc.TimeoutError):
+        return True  # no pooled connection came free in time: the server does not answer
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True  # the connection broke in use: server stopped, crashed or restarted
+    cause = error.orig
+    if not isinstance(cause, psycopg.OperationalError | psycopg.InterfaceError):
+        return False
+    # No SQLSTATE: no server answered at all (refused, no socket, timed out, reset).
+    state = cause.sqlstate
+    return state is None or state.startswith("08") or state in _OUTAGE_STATES
+
+
 def rowcount(result: Result) -> int:
     """How many rows an UPDATE, DELETE or INSERT ... SELECT touched."""
     return cast(CursorResult, result).rowcount
@@ -70,7 +96,16 @@ def _commit_on_success(response):
     db_session = g.get("db_session")
     if db_session is not None:
         if response.status_code < 400:
-            db_session.commit()
+            try:
+                db_session.commit()
+            except DATABASE_ERRORS as error:
+                if not is_outage(error):
+                    raise
+                # The database went away at the commit: answered as any outage (the error
+                # handlers' 503), not as a crash. Nothing was stored, or the client's retry
+                # finds it (idempotency keys).
+                db_session.rollback()
+                return current_app.make_response(current_app.handle_user_exception(error))
         else:
             db_session.rollback()
     return response

@@ -245,6 +245,23 @@ class ApiKey(Base):
     organization: Mapped[Organization] = relationship()
 
 
+class Open311Submission(Base):
+    """A filed Open311 POST, by its Idempotency-Key or its form's digest, so a copy sent again
+    answers the same case (sql/013, integrations/open311/resends.py). Its unique indexes are
+    partial: SQL's alone."""
+    __tablename__ = "open311_submissions"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str | None] = mapped_column(Text)
+    form_sha256: Mapped[str] = mapped_column(Text)
+    # NULL only inside the transaction that files the case
+    incident_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("open311_submissions_incident_idx", "incident_id"),)
+
+
 class Closing(Base):
     """A crew's closing of a case: result, note, where and when, photos, the evidence checks."""
     __tablename__ = "closings"

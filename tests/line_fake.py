@@ -4,8 +4,9 @@ It answers POST /v2/bot/message/push and /v2/bot/message/reply as LINE does: a B
 is required, the body and its messages are checked, a push's X-Line-Retry-Key is accepted
 once (a repeat answers 409 with x-line-accepted-request-id), a reply token works once.
 `fail_next(n)` makes the next n calls answer 500; `refuse_user(user_id)` answers 403 for
-pushes to that user (as for someone who blocked the account). What was accepted is kept in
-`pushes` and `replies`; every call, accepted or not, in `calls`.
+pushes to that user (as for someone who blocked the account); `reply_body(raw)` makes accepted
+replies answer 200 with that raw body instead of LINE's JSON (a body the SDK does not expect).
+What was accepted is kept in `pushes` and `replies`; every call, accepted or not, in `calls`.
 """
 import base64
 import hashlib
@@ -32,6 +33,7 @@ class FakeLine:
         self._accepted_keys: dict[str, str] = {}
         self._reply_tokens: set[str] = set()
         self._refused_users: set[str] = set()
+        self._reply_body: bytes | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -55,14 +57,17 @@ class FakeLine:
     def refuse_user(self, user_id: str) -> None:
         self._refused_users.add(user_id)
 
+    def reply_body(self, raw: bytes) -> None:
+        self._reply_body = raw
+
     def new_reply_token(self) -> str:
         """A reply token as LINE puts in a webhook event: valid for one reply."""
         token = secrets.token_hex(16)
         self._reply_tokens.add(token)
         return token
 
-    def _answer(self, path: str, headers: dict, raw: bytes) -> tuple[int, dict, dict]:
-        """(status, response headers, JSON body) for one call."""
+    def _answer(self, path: str, headers: dict, raw: bytes) -> tuple[int, dict, dict | bytes]:
+        """(status, response headers, JSON body or raw bytes) for one call."""
         if path not in ("/v2/bot/message/push", "/v2/bot/message/reply"):
             return 404, {}, {"message": "Not found"}
         if headers.get("authorization") != f"Bearer {ACCESS_TOKEN}":
@@ -84,6 +89,8 @@ class FakeLine:
                     return 400, {}, {"message": "Invalid reply token"}
                 self._reply_tokens.discard(body["replyToken"])
                 self.replies.append(body)
+                if self._reply_body is not None:
+                    return 200, {}, self._reply_body
                 return 200, {}, {"sentMessages": [{"id": str(len(self.replies))}]}
             key = headers.get("x-line-retry-key")
             if key is not None and not _UUID.match(key):
@@ -111,7 +118,7 @@ class FakeLine:
                 with fake._lock:
                     fake.calls.append({"path": self.path, "status": status, "headers": headers,
                                        "body": raw.decode("utf-8", "replace")})
-                data = json.dumps(body).encode()
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

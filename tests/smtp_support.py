@@ -33,6 +33,7 @@ class Mailbox:
     data_replies: list[str] = field(default_factory=list)  # answered instead of 250, in order
     refused_recipients: set[str] = field(default_factory=set)  # 550 at RCPT
     hold_message: int | None = None  # the n-th DATA (1-based) waits for `release`
+    accept_held: bool = False  # the held message is then accepted (a slow server), not refused
     arrived: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     data_count: int = 0
@@ -48,8 +49,9 @@ class Mailbox:
         if self.data_count == self.hold_message:
             self.arrived.set()
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
-            # The client is gone by now; what a server never answered 250 to is not accepted.
-            return "451 4.3.0 Try again later"
+            if not self.accept_held:
+                # The client is gone by now; what a server never answered 250 to is not accepted.
+                return "451 4.3.0 Try again later"
         if self.data_replies:
             return self.data_replies.pop(0)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

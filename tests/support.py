@@ -2,6 +2,8 @@
 import re
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mapdash import create_app
@@ -29,6 +31,17 @@ def throwaway_cluster() -> LocalCluster:
     cluster.stop_when_process_ends(remove=root)
     cluster.start()
     return cluster
+
+
+@contextmanager
+def database_stopped(cluster: LocalCluster) -> Iterator[None]:
+    """A real outage: the test process's own cluster stopped for the block, then started again
+    with its data (each pytest-xdist worker has its own cluster, used by one test at a time)."""
+    cluster.stop()
+    try:
+        yield
+    finally:
+        cluster.start()
 
 
 def alive(pid: int) -> bool:

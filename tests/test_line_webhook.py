@@ -128,6 +128,25 @@ def test_when_line_fails_nothing_is_kept_and_the_redelivery_is_answered(client, 
     assert replied is not None
 
 
+@pytest.mark.parametrize("body", [b"{}", b"", b"OK", b'{"sentMessages": "none"}', b"[1]"])
+def test_a_reply_line_accepted_counts_as_delivered_whatever_its_body(client, line_app,
+                                                                     fake_line, body):
+    """LINE answered 200: the reply is shown to the user, so the event is recorded as
+    replied, and LINE's redelivery of it is not answered a second time (issue 16, item 8)."""
+    fake_line.reply_body(body)
+    follow = event("follow", USER, fake_line.new_reply_token())
+    response = post(client, webhook_body(follow))
+    assert response.status_code == 200 and response.get_json() == {"received": 1, "answered": 1}
+    with line_app.extensions["db_engine"].connect() as conn:
+        replied, error = conn.execute(text(
+            "SELECT replied_at, reply_error FROM line_webhook_events")).one()
+    assert replied is not None and error is None
+    again = {**follow, "replyToken": fake_line.new_reply_token(),
+             "deliveryContext": {"isRedelivery": True}}
+    assert post(client, webhook_body(again)).get_json() == {"received": 1, "answered": 0}
+    assert len(fake_line.replies) == 1
+
+
 def test_an_expired_reply_token_is_recorded_and_not_retried(client, line_app, fake_line):
     response = post(client, webhook_body(event("follow", USER, "expired-token")))
     assert response.status_code == 200 and fake_line.replies == []

@@ -45,6 +45,10 @@ SQL_ONLY_INDEXES = {
     "notifications_due_idx": "notifications",
     "notifications_unsent_idx": "notifications",
     "notifications_failed_idx": "notifications",
+    # sql/013: a resent Open311 POST, by its Idempotency-Key or its form (partial, unique; the
+    # ON CONFLICT targets of integrations/open311/resends.py)
+    "open311_submissions_key_idx": "open311_submissions",
+    "open311_submissions_form_idx": "open311_submissions",
 }
 
 

@@ -232,7 +232,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     env = {**os.environ, "DATABASE_URL": database_url, "MAPDASH_ENV": "development",
            "SECRET_KEY": "test-secret", "PUBLIC_BASE_URL": BASE, "SMTP_HOST": "127.0.0.1",
            "SMTP_PORT": str(smtp.port), "SMTP_FROM": "noreply@tambon.example",
-           "NOTIFY_LEASE_SECONDS": "1"}
+           "NOTIFY_LEASE_SECONDS": "1", "PHOTO_DIR": str(tmp_path / "photos")}
     worker = subprocess.Popen([str(Path(sys.executable).parent / "mapdash"), "notify", "run",
                                "--batch", "10"], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from mapdash.api.openapi import openapi_document
 from mapdash.cases import photos
 from mapdash.field import fieldwork
-from mapdash.models import Organization, User
+from mapdash.models import Open311Submission, Organization, User
 from mapdash.office import apikeys
 from tests.crew_support import assigned_case, jpeg, scene
 from tests.factories import make_incident, make_org
@@ -43,7 +43,8 @@ class Call:
     form: tuple = ()         # (name, value) pairs of a POSTed form
     csrf: bool = True        # send the X-CSRFToken header with a POST
     second_org: bool = False  # a second organization: Open311 then needs jurisdiction_id
-    # url, query and form values may name what `arranged` made: {api_key}, {mine}, ...
+    headers: tuple = ()      # (name, value) pairs of request headers
+    # url, query, form and header values may name what `arranged` made: {api_key}, {mine}, ...
 
     def __str__(self):
         return (f"{self.method.upper()} {self.url or self.path}?{self.query} "
@@ -117,6 +118,13 @@ CALLS = [
         ("api_key", "{api_key}"), ("jurisdiction_id", "demo-tambon"),
         ("service_code", "disaster"), ("address_string", "หมู่ 3"),
         ("attribute[hazards][]", "flood"), ("attribute[hazards][]", "storm"))),
+    Call(f"{O311}/requests.json", method="post", headers=(("Idempotency-Key", "{new_key}"),),
+         form=(("api_key", "{api_key}"), ("service_code", "road"), ("lat", "17.35"),
+               ("long", "104.62"))),
+    Call(f"{O311}/requests.json", status=409, method="post",
+         headers=(("Idempotency-Key", "{used_key}"),), form=(
+             ("api_key", "{api_key}"), ("service_code", "water"), ("lat", "17.35"),
+             ("long", "104.62"))),
     Call(f"{O311}/requests.json", status=400, method="post", form=(
         ("api_key", "{api_key}"), ("service_code", "water"))),
     Call(f"{O311}/requests.json", status=403, method="post", form=(
@@ -171,8 +179,10 @@ CALLS = [
              ("idempotency_key", "{closed_key}"), ("result", "fixed"), ("note", "อีกเรื่อง"),
              ("photos", "<jpeg>"))),
 ]
-# Only an unreachable database answers 503: see test_health_503_is_documented_too.
-UNREACHABLE = {("/healthz", "get", "503")}
+# Only an unreachable database answers 503, and only a key's burst 429: see
+# test_health_503_is_documented_too and test_open311_503_and_429_are_documented_too.
+UNREACHABLE = {("/healthz", "get", "503"), (f"{O311}/requests.json", "post", "503"),
+               (f"{O311}/requests.json", "post", "429")}
 
 
 def openapi_path(rule: str) -> str:
@@ -235,6 +245,9 @@ def arranged(demo_app, demo_session):
     make_incident(demo_session, category="info_request", lon=None, lat=None)
     org = demo_session.scalars(select(Organization).where(Organization.slug == "demo-tambon")).one()
     _row, key = apikeys.create_key(demo_session, "openapi test", org)
+    used_key = uuid.uuid4().hex
+    demo_session.add(Open311Submission(api_key_id=_row.id, idempotency_key=used_key,
+                                       form_sha256="0" * 64, incident_id=public.id))
     users = {user.email: user for user in demo_session.scalars(select(User))}
     crew, dispatcher = users[CREW], users[DISPATCHER]
     mine = assigned_case(demo_session, dispatcher, crew, lon=104.62, lat=17.35)
@@ -249,6 +262,7 @@ def arranged(demo_app, demo_session):
     now = datetime.now(UTC)
     return {"code": public.tracking_code, "api_key": key, "mine": mine.id, "closed": closed.id,
             "other": other.id, "closed_key": closed_key, "new_key": uuid.uuid4().hex,
+            "used_key": used_key,
             "start": (now - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "end": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "now": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
@@ -263,14 +277,15 @@ def _typed(schema: dict, raw: str):
     return {"integer": int, "number": float}.get(kind, str)(raw)
 
 
-def _check_parameters(operation: dict, call: Call, url: str, query: str) -> None:
+def _check_parameters(operation: dict, call: Call, url: str, query: str,
+                      headers: dict) -> None:
     """Every parameter sent is documented; on success its value fits the documented schema."""
     parameters = {p["name"]: p for p in operation.get("parameters", [])}
     template = re.escape(call.path).replace(r"\{", "{").replace(r"\}", "}")
     path_values = re.fullmatch(re.sub(r"\{([^{}]+)\}", r"(?P<\1>[^/]+?)", template), url)
     assert path_values, f"{url} is not {call.path}"
     sent = {**dict(part.split("=", 1) for part in query.split("&") if part),
-            **path_values.groupdict()}
+            **path_values.groupdict(), **headers}
     assert set(sent) <= set(parameters), f"undocumented parameters in {call}"
     assert {n for n, p in parameters.items() if p["required"]} <= set(sent) or call.status >= 400
     if call.status >= 400:
@@ -304,8 +319,9 @@ def _request(client, call: Call, arranged: dict):
     url = (call.url or call.path).format(**arranged)
     query = call.query.format(**arranged)
     operation = DOC["paths"][call.path][call.method]
-    _check_parameters(operation, call, url, query)
-    headers = {"Accept": "application/json"}
+    sent_headers = {name: value.format(**arranged) for name, value in call.headers}
+    _check_parameters(operation, call, url, query, sent_headers)
+    headers = {"Accept": "application/json", **sent_headers}
     if call.method == "get":
         if call.user:
             assert login(client, call.user, "demo-password").status_code == 302
@@ -347,6 +363,29 @@ def test_real_answers_match_the_documented_schema(demo_client, demo_session, arr
         assert ", ".join(header) in media["schema"]["description"]  # the documented columns
     else:
         validator(media["schema"]).validate(response.get_json(force=True))
+
+
+def _check_documented(response, path: str, method: str) -> None:
+    documented = DOC["paths"][path][method]["responses"][str(response.status_code)]
+    for header in documented.get("headers", {}):
+        assert header in response.headers
+    validator(documented["content"][response.mimetype]["schema"]).validate(response.get_json())
+
+
+def test_open311_503_and_429_are_documented_too(tmp_path, demo_app, arranged):
+    form = {"api_key": arranged["api_key"], "service_code": "road", "lat": "17.35",
+            "long": "104.62"}
+    down = make_app("postgresql+psycopg://nobody@127.0.0.1:9/gone", tmp_path)
+    response = down.test_client().post(f"{O311}/requests.json", data=form)
+    assert response.status_code == 503
+    _check_documented(response, f"{O311}/requests.json", "post")
+    down.extensions["db_engine"].dispose()
+    demo_app.config["OPEN311_RATELIMIT_PER_MINUTE"] = 1
+    client = demo_app.test_client()
+    assert client.post(f"{O311}/requests.json", data=form).status_code == 200
+    response = client.post(f"{O311}/requests.json", data=form)
+    assert response.status_code == 429
+    _check_documented(response, f"{O311}/requests.json", "post")
 
 
 def test_health_503_is_documented_too(tmp_path):

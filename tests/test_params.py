@@ -8,7 +8,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from mapdash.api.openapi import openapi_document
-from mapdash.api.params import form_schema, parse, query_parameters
+from mapdash.api.params import form_schema, header_parameters, parse, query_parameters
 from mapdash.errors import UserError
 from mapdash.integrations.open311.requests import RequestQuery
 from mapdash.maps.map_filters import CasesQuery, GridQuery
@@ -32,10 +32,13 @@ def test_each_operation_documents_the_model_its_view_declares(app):
             continue
         view = app.view_functions[rule.endpoint]
         query, form = getattr(view, "query_model", None), getattr(view, "form_model", None)
+        headers = getattr(view, "header_model", None)
         for method in rule.methods - IGNORED_METHODS:
             operation = documented[shape(openapi_path(rule.rule))][method.lower()]
             in_query = [p for p in operation.get("parameters", []) if p["in"] == "query"]
             assert in_query == query_parameters(query), f"{method} {rule.rule}"
+            in_header = [p for p in operation.get("parameters", []) if p["in"] == "header"]
+            assert in_header == header_parameters(headers), f"{method} {rule.rule}"
             if form is None:
                 assert "requestBody" not in operation, f"{method} {rule.rule}"
             else:

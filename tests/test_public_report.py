@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from mapdash import db
+from mapdash.cases import ratelimit
 from mapdash.models import Follower, Incident, Photo
 from tests import photo_samples as samples
 from tests.factories import make_incident
@@ -219,6 +221,52 @@ def test_plus_one_counts_toward_the_limit_too(demo_app, demo_client, demo_sessio
     response = demo_client.post(f"/track/{case.tracking_code}/follow",
                                 data={**form, "idempotency_key": "another-key-1234567"})
     assert response.status_code == 429
+
+
+def test_a_citizen_correcting_mistakes_is_not_locked_out(demo_app, demo_client,
+                                                         demo_session):
+    """Refused attempts count against their own, higher limit, not against the reports."""
+    demo_app.config.update(RATELIMIT_REPORTS=2, RATELIMIT_REFUSED=6)
+    case = make_incident(demo_session, lon=104.62, lat=17.35)
+    demo_session.commit()
+    for mistake in ({"lat": "13.75", "lon": "100.5"}, {"lat": "north", "lon": "104.62"},
+                    {**PIN, "reporter_email": "not an address"}):
+        assert send(demo_client, **mistake).status_code in (400, 422)
+    assert demo_client.post("/track/NOPE-NOPE/follow",
+                            data=open_form(demo_client)).status_code == 404
+    assert send(demo_client, **PIN).status_code == 303
+    form = open_form(demo_client)
+    assert demo_client.post(f"/track/{case.tracking_code}/follow", data=form).status_code == 303
+    before = stored(demo_session, demo_app.config["PHOTO_DIR"])
+    response = send(demo_client, **PIN)  # the third accepted one is over the limit
+    assert_refused(response, 429, demo_app, demo_session, before, "Too many reports")
+
+
+def test_refused_attempts_have_a_limit_too(demo_app, demo_client, demo_session):
+    demo_app.config.update(RATELIMIT_REPORTS=10, RATELIMIT_REFUSED=3)
+    for _ in range(3):
+        assert send(demo_client, lat="13.75", lon="100.5").status_code == 422
+    before = stored(demo_session, demo_app.config["PHOTO_DIR"])
+    response = send(demo_client, **PIN)  # even a good one, until the window ends
+    assert_refused(response, 429, demo_app, demo_session, before, "Too many reports")
+    assert 0 < int(response.headers["Retry-After"]) <= 600
+    assert demo_client.post("/track/NOPE-NOPE/follow",
+                            data=open_form(demo_client)).status_code == 429
+
+
+def test_a_report_that_is_rolled_back_does_not_count(demo_app):
+    """The accepted count is written in the request's transaction: gone with its rollback."""
+    demo_app.config["RATELIMIT_REPORTS"] = 2
+    with demo_app.test_request_context(environ_base={"REMOTE_ADDR": "10.9.9.9"}):
+        for outcome in ("rollback", "rollback", "rollback", "commit", "commit"):
+            with db.new_session(demo_app) as session:
+                ratelimit.check_reports()
+                ratelimit.count_accepted(session)
+                getattr(session, outcome)()
+        with pytest.raises(ratelimit.RateLimited):
+            ratelimit.check_reports()
+        with db.new_session(demo_app) as session, pytest.raises(ratelimit.RateLimited):
+            ratelimit.count_accepted(session)  # two reports at once: the later one is over
 
 
 def test_the_limit_can_be_switched_off(demo_app, demo_client):

@@ -18,9 +18,10 @@ from mapdash.api.openapi_schemas import (
     record,
     ref,
 )
-from mapdash.api.params import BigintId, Params, form_body, query_parameters
+from mapdash.api.params import BigintId, Params, form_body, header_parameters, query_parameters
 from mapdash.field.fieldwork import ClosingForm
 from mapdash.integrations.open311.requests import MAX_RESULTS, NewRequestForm, RequestQuery
+from mapdash.integrations.open311.resends import ResendHeaders
 from mapdash.integrations.open311.services import JurisdictionQuery, Open311Query
 from mapdash.maps.map_filters import CasesQuery, ChangesQuery, GridQuery, MapFilters
 from mapdash.maps.public_cases import PublicCasesQuery
@@ -137,8 +138,14 @@ XML_TWIN = ("The same endpoint ending in `.xml` takes the same parameters and an
             "content as the specification's XML elements (text/xml).")
 
 
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
+                               "schema": INTEGER}}
+
+
 def _open311_errors(descriptions: dict[int, str]) -> dict:
-    return {str(status): _content(ref("Open311Errors"), description)
+    """The spec's error list for each status; 429 and 503 say when to try again."""
+    return {str(status): {**_content(ref("Open311Errors"), description),
+                          **({"headers": RETRY_AFTER} if status in (429, 503) else {})}
             for status, description in descriptions.items()}
 
 
@@ -179,17 +186,26 @@ OPEN311_PATHS = {
             "tags": [OPEN311],
             "description": "Form-encoded. `api_key` is a field of the body (see the "
                            "`open311ApiKey` scheme). A place is required: lat and long, or an "
-                           f"address_string naming a village. {XML_TWIN}",
+                           "address_string naming a village. A request sent again (the same "
+                           "Idempotency-Key, or without one the same form within 10 minutes) "
+                           "is answered with the first one's service_request_id and files "
+                           f"nothing. {XML_TWIN}",
+            "parameters": header_parameters(ResendHeaders),
             "requestBody": form_body(NewRequestForm, "application/x-www-form-urlencoded"),
             "responses": {
                 "200": _content(ref("FiledRequest"), "Filed: its service_request_id at once "
-                                "(so no token)."),
+                                "(so no token); or the first one's, for a request sent again."),
                 **_open311_errors({
                     400: "A field is not valid: no place, a place outside the jurisdiction, a "
-                         "bad attribute answer, no service_code, a bad media_url.",
+                         "bad attribute answer, no service_code, a bad media_url, a bad "
+                         "Idempotency-Key.",
                     403: "api_key missing, unknown or revoked, or issued for another "
                          "jurisdiction.",
-                    404: "Unknown service_code or jurisdiction_id."})}},
+                    404: "Unknown service_code or jurisdiction_id.",
+                    409: "This Idempotency-Key came with a different form before.",
+                    429: "Too many requests with this api_key (per minute): try again after "
+                         "Retry-After seconds.",
+                    503: "The database is unreachable: try again after Retry-After seconds."})}},
     },
     "/requests/{service_request_id}.json": _open311_get(
         "One service request", Open311Query, "ServiceRequests", _open311_errors({
@@ -271,7 +287,9 @@ def openapi_document() -> dict:
             "description": "Citizens' reports of local problems for Thai local governments. "
                            "Every refusal is a 4xx with an `Error` in Thai and English, but "
                            "Open311 GeoReport v2 (/open311/v2/) answers the specification's "
-                           "shapes, its errors included (`Open311Errors`).",
+                           "shapes, its errors included (`Open311Errors`). While the database "
+                           "is unreachable any operation answers 503 with a Retry-After "
+                           "header, in the same shapes: try again then.",
         },
         "tags": [{"name": name, **({"description": TAG_DESCRIPTIONS[name]}
                                    if name in TAG_DESCRIPTIONS else {})}

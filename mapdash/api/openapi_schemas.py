@@ -139,9 +139,10 @@ OPEN311_REQUEST = {
 }
 OPEN311_SCHEMAS = {
     "Open311Errors": {
-        "type": "array", "minItems": 1, "description": "Every refusal (400, 403, 404) of "
-        "every Open311 endpoint, in the specification's shape; `description` is English / Thai.",
-        "items": record({"code": {"enum": [400, 403, 404],
+        "type": "array", "minItems": 1, "description": "Every refusal (400, 403, 404; 409 "
+        "and 429 of a POST; 503 while the database is unreachable) of every Open311 endpoint, "
+        "in the specification's shape; `description` is English / Thai.",
+        "items": record({"code": {"enum": [400, 403, 404, 409, 429, 503],
                                   "description": "The HTTP status."},
                          "description": STRING})},
     "Discovery": record({

@@ -1,7 +1,8 @@
 """Request parameters declared once: a pydantic model per endpoint's query string or form
 checks the request and writes that endpoint's parameters in /api/openapi.json.
 
-A view declares what it takes, and gets the checked model as `query=` or `form=`:
+A view declares what it takes, and gets the checked model as `query=`, `form=` or `headers=`
+(a request header a client may send, e.g. Open311's Idempotency-Key):
 
     @bp.get("/api/dispatch/changes")
     @accepts(query=ChangesQuery)
@@ -254,9 +255,11 @@ def _answer(model: type[Params], errors: list) -> UserError:
     return refusal.error(name, shown or name)
 
 
-def accepts(query: type[Params] | None = None, form: type[Params] | None = None):
-    """The view gets `query=` (from the query string) and/or `form=` (from the form body
-    and its files), checked; a refusal is a UserError (400 unless the field says)."""
+def accepts(query: type[Params] | None = None, form: type[Params] | None = None,
+            headers: type[Params] | None = None):
+    """The view gets `query=` (from the query string), `form=` (from the form body and its
+    files) and/or `headers=` (from the request's headers, a field's alias being the header's
+    name), checked; a refusal is a UserError (400 unless the field says)."""
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -264,10 +267,13 @@ def accepts(query: type[Params] | None = None, form: type[Params] | None = None)
                 kwargs["query"] = parse(query, request.args)
             if form is not None:
                 kwargs["form"] = parse(form, request.form, request.files)
+            if headers is not None:  # Werkzeug spells each name as its alias: Idempotency-Key
+                kwargs["headers"] = parse(headers, MultiDict(list(request.headers.items())))
             return view(*args, **kwargs)
         # For tests/test_params.py: the document must list what the view really takes.
         wrapped.query_model = query  # type: ignore[attr-defined]
         wrapped.form_model = form  # type: ignore[attr-defined]
+        wrapped.header_model = headers  # type: ignore[attr-defined]
         return wrapped
     return decorator
 
@@ -296,13 +302,22 @@ def _schema(model: type[Params]) -> dict:
 
 def query_parameters(model: type[Params] | None) -> list[dict]:
     """OpenAPI parameter objects (in: query) for each field of the model."""
+    return _parameters(model, "query")
+
+
+def header_parameters(model: type[Params] | None) -> list[dict]:
+    """OpenAPI parameter objects (in: header) for each field of the model."""
+    return _parameters(model, "header")
+
+
+def _parameters(model: type[Params] | None, where: str) -> list[dict]:
     if model is None:
         return []
     schema = _schema(model)
     parameters = []
     for name, prop in schema["properties"].items():
         prop = _plain(prop)
-        parameter = {"name": name, "in": "query", "required": name in schema.get("required", ()),
+        parameter = {"name": name, "in": where, "required": name in schema.get("required", ()),
                      "schema": prop}
         description = prop.pop("description", "")
         if prop.get("type") == "array":  # Params.raw: a, b or a repeated parameter

@@ -13,6 +13,9 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+# The notification worker's sweep (every PHOTO_SWEEP_MINUTES): no upload takes this long.
+SCHEDULED_MIN_AGE = timedelta(hours=1)
+
 
 def _old_files(folder: Path, min_age: timedelta) -> Iterator[Path]:
     cutoff = time.time() - min_age.total_seconds()

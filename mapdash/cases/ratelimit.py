@@ -1,62 +1,136 @@
-"""A per-address limit on report submissions, so one address cannot flood the office.
+"""Limits on submissions, so one address or one app cannot flood the office.
 
 Counted in PostgreSQL, not in the process: the app runs as several gunicorn workers (and may
 run on several hosts), each of which would otherwise keep its own count and forget it on every
-restart. Each hit is one upsert on its own short transaction, committed at once: concurrent
-requests from one address see each other's hits immediately, and a burst of refused (bad)
-submissions counts too. Addresses are stored only as a keyed hash, for the current window,
-which starts at the address's first submission (not at a tick of the clock).
+restart. A window starts at a bucket's first hit (not at a tick of the clock). Addresses are
+stored only as a keyed hash, for the current window.
 
-Many villagers can share one public address behind a mobile carrier's NAT, so the default
-limit is generous for people and still stops a script.
+Citizens' reports and +1s, per client address and 10 minutes, count twice over:
+- accepted ones against RATELIMIT_REPORTS, counted in the request's own transaction, so a
+  report that is not stored (refused, rolled back) never counts: a citizen correcting
+  mistakes is not locked out;
+- refused attempts against RATELIMIT_REFUSED, higher, each committed at once on its own short
+  transaction (they still cost CPU: photos decoded, the form checked).
+An address past either limit is refused before any work (check_reports). Many villagers can
+share one public address behind a mobile carrier's NAT, so the defaults are generous for
+people and still stop a script.
+
+Open311 apps: every POST of one API key counts against OPEN311_RATELIMIT_PER_MINUTE.
 """
 import hashlib
 import hmac
 
 from flask import current_app, request
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
 
 from mapdash import db
 from mapdash.errors import UserError
-from mapdash.i18n import _l
+from mapdash.i18n import LazyText, _l
 
-WINDOW_SECONDS = 600
-DEFAULT_LIMIT = 10  # submissions per address per window (RATELIMIT_REPORTS)
+WINDOW_SECONDS = 600          # citizens' reports
+API_KEY_WINDOW_SECONDS = 60   # Open311 requests per key
+
+# One hit on a bucket; a window that has run out starts again at this hit.
+_HIT = text("""
+    INSERT INTO rate_limit_counters AS c (bucket, window_start, hits)
+    VALUES (:bucket, now(), 1)
+    ON CONFLICT (bucket) DO UPDATE SET
+        window_start = CASE WHEN c.window_start <= now() - make_interval(secs => :s)
+                            THEN now() ELSE c.window_start END,
+        hits = CASE WHEN c.window_start <= now() - make_interval(secs => :s)
+                    THEN 1 ELSE c.hits + 1 END
+    RETURNING hits,
+              ceil(extract(epoch FROM window_start + make_interval(secs => :s) - now()))""")
 
 
 class RateLimited(UserError):
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: int, message: LazyText | None = None):
+        retry_after = max(1, retry_after)
         minutes = max(1, round(retry_after / 60))
-        super().__init__("rate_limited",
-                         _l("Too many reports from this network: wait about %(minutes)s min and "
-                            "try again. In an emergency call 1669, 191 or 199.",
-                            minutes=minutes), status=429)
-        self.retry_after = retry_after
+        super().__init__("rate_limited", message or _l(
+            "Too many reports from this network: wait about %(minutes)s min and try again. "
+            "In an emergency call 1669, 191 or 199.", minutes=minutes),
+            status=429, retry_after=retry_after)
 
 
-def _bucket(action: str, address: str) -> str:
+def _enabled() -> bool:
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True))
+
+
+def _address_bucket(kind: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
-    return f"{action}:{digest}"
+    address = request.remote_addr or "unknown"
+    return f"{kind}:{hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]}"
 
 
-def hit(action: str = "report") -> None:
-    """Count one submission from the client's address; raise RateLimited past the limit."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+def _hit(conn: Connection | Session, bucket: str, seconds: int) -> tuple[int, int]:
+    hits, retry_after = conn.execute(_HIT, {"bucket": bucket, "s": seconds}).one()
+    return hits, int(retry_after)
+
+
+def _purge(conn: Connection) -> None:
+    """Drop counters whose window ran out (the longest window), skipping rows a running
+    request holds: the table stays small without anyone waiting for it."""
+    conn.execute(text("""
+        DELETE FROM rate_limit_counters WHERE bucket IN (
+            SELECT bucket FROM rate_limit_counters
+            WHERE window_start <= now() - make_interval(secs => :s)
+            FOR UPDATE SKIP LOCKED)"""), {"s": WINDOW_SECONDS})
+
+
+def _limits() -> dict[str, int]:
+    config = current_app.config
+    return {_address_bucket("report"): int(config["RATELIMIT_REPORTS"]),
+            _address_bucket("report-refused"): int(config["RATELIMIT_REFUSED"])}
+
+
+def check_reports() -> None:
+    """Before a report or +1 is looked at: RateLimited if the client's address has used up
+    its accepted reports or its refused attempts. Counts nothing."""
+    if not _enabled():
         return
-    limit = int(current_app.config.get("RATELIMIT_REPORTS", DEFAULT_LIMIT))
-    window = {"bucket": _bucket(action, request.remote_addr or "unknown"),
-              "s": WINDOW_SECONDS}
+    limits = _limits()
     with db.engine().begin() as conn:
-        conn.execute(text("DELETE FROM rate_limit_counters "
-                          "WHERE window_start <= now() - make_interval(secs => :s)"), window)
-        # A window starts at the address's first submission and lasts WINDOW_SECONDS.
-        hits, retry_after = conn.execute(text("""
-            INSERT INTO rate_limit_counters AS c (bucket, window_start, hits)
-            VALUES (:bucket, now(), 1)
-            ON CONFLICT (bucket) DO UPDATE SET hits = c.hits + 1
-            RETURNING hits,
-                      ceil(extract(epoch FROM window_start + make_interval(secs => :s) - now()))"""),
-            window).one()
+        _purge(conn)
+        rows = conn.execute(text("""
+            SELECT bucket, hits,
+                   ceil(extract(epoch FROM window_start + make_interval(secs => :s) - now()))
+            FROM rate_limit_counters
+            WHERE bucket = ANY(:buckets) AND window_start > now() - make_interval(secs => :s)"""),
+            {"buckets": list(limits), "s": WINDOW_SECONDS}).all()
+    full = [int(retry_after) for bucket, hits, retry_after in rows if hits >= limits[bucket]]
+    if full:
+        raise RateLimited(max(full))
+
+
+def count_accepted(session: Session) -> None:
+    """One accepted report or +1, in the request's transaction (so it counts only if the
+    report is stored). RateLimited past the limit: concurrent reports from one address wait
+    for each other here, and the one over the limit rolls back."""
+    if not _enabled():
+        return
+    hits, retry_after = _hit(session, _address_bucket("report"), WINDOW_SECONDS)
+    if hits > int(current_app.config["RATELIMIT_REPORTS"]):
+        raise RateLimited(retry_after)
+
+
+def count_refused() -> None:
+    """One refused report or +1, committed at once, whatever the request does next."""
+    if not _enabled():
+        return
+    with db.engine().begin() as conn:
+        _hit(conn, _address_bucket("report-refused"), WINDOW_SECONDS)
+
+
+def hit_api_key(api_key_id: int) -> None:
+    """One Open311 POST of this key, committed at once; RateLimited past the limit."""
+    if not _enabled():
+        return
+    limit = int(current_app.config["OPEN311_RATELIMIT_PER_MINUTE"])
+    with db.engine().begin() as conn:
+        hits, retry_after = _hit(conn, f"open311-key:{api_key_id}", API_KEY_WINDOW_SECONDS)
     if hits > limit:
-        raise RateLimited(int(retry_after))
+        raise RateLimited(retry_after, _l(
+            "Too many requests with this api_key: at most %(limit)s a minute. Try again in "
+            "%(seconds)s s.", limit=limit, seconds=max(1, retry_after)))

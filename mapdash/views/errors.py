@@ -1,10 +1,24 @@
-"""Every refusal answers in Thai and English with a 4xx; JSON for the API, a page otherwise."""
-from flask import Flask, jsonify, render_template, request
+"""Every refusal answers in Thai and English with a 4xx; JSON for the API, a page otherwise.
+A database outage answers the same way with 503 and Retry-After."""
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from mapdash.errors import FORBIDDEN, FORM_EXPIRED, NOT_FOUND, TOO_LARGE, UserError
+from mapdash import db
+from mapdash.errors import (
+    DATABASE_UNAVAILABLE,
+    FORBIDDEN,
+    FORM_EXPIRED,
+    NOT_FOUND,
+    TOO_LARGE,
+    UserError,
+)
+from mapdash.extensions import login_manager
 from mapdash.i18n import _l
+
+# Seconds a client is asked to wait during a database outage: a PostgreSQL restart or
+# failover takes seconds; a person pressing reload sooner loses nothing either.
+OUTAGE_RETRY_AFTER = 30
 
 _GENERIC = {
     400: _l("Bad request"),
@@ -22,8 +36,13 @@ def _wants_json() -> bool:
 
 def render_error(error: UserError):
     if _wants_json():
-        return jsonify(error.as_dict()), error.status
-    return render_template("error.html", error=error), error.status
+        response = jsonify(error.as_dict())
+    else:
+        response = current_app.make_response(render_template("error.html", error=error))
+    response.status_code = error.status
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _http_error(exc: HTTPException):
@@ -33,6 +52,23 @@ def _http_error(exc: HTTPException):
 
 def _csrf_error(exc: CSRFError):
     return render_error(UserError("csrf", FORM_EXPIRED, status=400))
+
+
+def database_unavailable(error: Exception) -> UserError:
+    """The answer to a database outage (503, try again shortly). Any other database error is
+    a bug and stays a 500: it is raised again, to Flask's handling of a crash."""
+    if not db.is_outage(error):
+        raise error
+    current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+    return UserError("database_unavailable", DATABASE_UNAVAILABLE, status=503,
+                     retry_after=OUTAGE_RETRY_AFTER)
+
+
+def _database_error(error: Exception):
+    refusal = database_unavailable(error)
+    # The page must not ask the database who is signed in (the header shows it).
+    g._login_user = login_manager.anonymous_user()
+    return render_error(refusal)
 
 
 def _refuse_nul_bytes():
@@ -51,3 +87,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(UserError, render_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    for kind in db.DATABASE_ERRORS:
+        app.register_error_handler(kind, _database_error)

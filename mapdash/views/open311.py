@@ -2,23 +2,28 @@
 
 No CSRF token here: nothing is read from a session cookie, and filing a request needs the
 api_key instead. Every refusal has the spec's shape, a list of {code, description}, with
-400, 403 or 404, whatever was sent.
+400, 403 or 404, whatever was sent; 409 and 429 when a POST is refused for its key, and 503
+(with Retry-After) while the database is down, so a client retries instead of dropping it.
 """
 from datetime import UTC, datetime
 from functools import wraps
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from mapdash import db
 from mapdash.api.params import accepts, parse
+from mapdash.cases import ratelimit
 from mapdash.errors import UserError
 from mapdash.extensions import csrf
 from mapdash.i18n import _l
-from mapdash.integrations.open311 import render, requests, services
+from mapdash.integrations.open311 import render, requests, resends, services
 from mapdash.office import apikeys
+from mapdash.views import errors
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+# The statuses a refusal keeps; any other 4xx is answered as the spec's 400.
+ANSWERED_STATUSES = (403, 404, 409, 429, 503)
 csrf.exempt(bp)
 
 # Service definitions change only with a deployment (catalog.py, sql/): so does the changeset.
@@ -37,14 +42,27 @@ def _format() -> str:
 
 @bp.errorhandler(UserError)
 def _user_error(error: UserError):
-    status = error.status if error.status in (403, 404) else 400
-    return render.errors(_format(), status, [f"{error.message_en} / {error.message_th}"])
+    status = error.status if error.status in ANSWERED_STATUSES else 400
+    response = render.errors(_format(), status, [f"{error.message_en} / {error.message_th}"])
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    status = error.code if error.code in (403, 404) else 400
+    # A crash is a 500, never a 400: a client must not drop a request it should retry.
+    code = error.code or 500
+    status = code if code in ANSWERED_STATUSES or code >= 500 else 400
     return render.errors(_format(), status, [error.description or error.name])
+
+
+def _database_error(error: Exception):
+    return _user_error(errors.database_unavailable(error))
+
+
+for _kind in db.DATABASE_ERRORS:
+    bp.register_error_handler(_kind, _database_error)
 
 
 @bp.url_value_preprocessor
@@ -63,13 +81,15 @@ def _photo_url(photo_id: int) -> str:
 
 
 def _with_api_key(view):
-    """The api_key before the form: a client without a valid key learns nothing else (403)."""
+    """The api_key before the form: a client without a valid key learns nothing else (403);
+    then the key's rate limit (429), before any other work."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         sent = parse(requests.ApiKeyForm, request.form).api_key
         kwargs["key"] = apikeys.valid_key(db.session(), sent)
         if kwargs["key"] is None:
             raise requests.ApiKeyForm.refuse("api_key")
+        ratelimit.hit_api_key(kwargs["key"].id)
         return view(*args, **kwargs)
     return wrapped
 
@@ -96,11 +116,17 @@ def service_definition(code, fmt, query: services.Open311Query):
 
 @bp.post("/requests.<fmt>")
 @_with_api_key
-@accepts(form=requests.NewRequestForm)
-def create_request(fmt, key, form: requests.NewRequestForm):
+@accepts(form=requests.NewRequestForm, headers=resends.ResendHeaders)
+def create_request(fmt, key, form: requests.NewRequestForm, headers: resends.ResendHeaders):
     session = db.session()
     org = services.jurisdiction(session, form.jurisdiction_id or key.organization.slug)
+    claim = resends.claim(session, key, headers.idempotency_key,
+                          resends.form_digest(request.form),
+                          current_app.config["OPEN311_SAME_REQUEST_MINUTES"])
+    if claim.earlier is not None:  # sent again: the first request's answer
+        return render.respond(fmt, "service_requests", requests.filed(claim.earlier))
     incident = requests.file_request(session, org, key, form)
+    resends.filed(session, claim, incident)
     return render.respond(fmt, "service_requests", requests.filed(incident))
 
 

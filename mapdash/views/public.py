@@ -80,7 +80,7 @@ def report(category_code):
     error, status = None, 200
     if request.method == "POST":
         try:
-            ratelimit.hit("report")
+            ratelimit.check_reports()
             processed = process_uploads(request.files.getlist("photos"))
             incident = intake.create_incident(session, intake.Report(
                 category_code=category.code, lon=values["lon"], lat=values["lat"],
@@ -91,7 +91,11 @@ def report(category_code):
                 channel="web",
                 organization_slug=org.slug, idempotency_key=key, attributes=answers),
                 photos=processed)
+            ratelimit.count_accepted(session)
+        except ratelimit.RateLimited as limited:
+            error, status = limited, limited.status
         except UserError as refused:
+            ratelimit.count_refused()
             error, status = refused, refused.status
         else:
             return redirect(url_for(".track", code=incident.tracking_code, new=1), 303)
@@ -107,7 +111,7 @@ def report(category_code):
         questions=ordered(category.questions), line_token=line_token if line_user else None,
         line_expired=bool(line_token and not line_user),
         place_label=_place_label(session, values["lat"], values["lon"])), status)
-    if isinstance(error, ratelimit.RateLimited):
+    if error is not None and error.retry_after is not None:
         response.headers["Retry-After"] = str(error.retry_after)
     return response
 
@@ -115,12 +119,18 @@ def report(category_code):
 @bp.post("/track/<code>/follow")
 def follow(code):
     """"This is the same problem" (+1), from the duplicate hint of the report form."""
-    ratelimit.hit("report")
-    incident = intake.follow_incident(
-        db.session(), code, name=request.form.get("reporter_name"),
-        phone=request.form.get("reporter_phone"), line_id=request.form.get("reporter_line_id"),
-        email=request.form.get("reporter_email"), idempotency_key=request.form.get("idempotency_key"),
-        line_user=_line_user()[1])
+    ratelimit.check_reports()
+    session = db.session()
+    try:
+        incident = intake.follow_incident(
+            session, code, name=request.form.get("reporter_name"),
+            phone=request.form.get("reporter_phone"), line_id=request.form.get("reporter_line_id"),
+            email=request.form.get("reporter_email"),
+            idempotency_key=request.form.get("idempotency_key"), line_user=_line_user()[1])
+    except UserError:
+        ratelimit.count_refused()
+        raise
+    ratelimit.count_accepted(session)
     return redirect(url_for(".track", code=incident.tracking_code, followed=1), 303)
 
 

@@ -84,12 +84,16 @@ def deliver(config: dict, outgoing: Outgoing) -> None:
 
 
 def reply(config: dict, reply_token: str, messages: list) -> None:
-    """Answer a webhook event with its reply token (usable once). Raises DeliveryError."""
+    """Answer a webhook event with its reply token (usable once). Raises DeliveryError.
+
+    A 2xx means LINE delivered the reply, whatever its body says: the body is not parsed
+    (_preload_content=False), since a body the SDK does not expect would otherwise raise
+    after the user already saw the reply, and the event would be answered again."""
     with _api_client(config) as client:
         try:
             MessagingApi(client).reply_message_with_http_info(
                 ReplyMessageRequest(reply_token=reply_token, messages=messages),
-                _request_timeout=TIMEOUT)
+                _request_timeout=TIMEOUT, _preload_content=False)
         except ApiException as exc:
             raise _refusal(exc) from None
         except ConnectionProblem as exc:

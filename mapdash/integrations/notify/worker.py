@@ -1,4 +1,4 @@
-"""`mapdash notify run`: sends the outbox, and alerts staff of overdue cases once a minute.
+"""`mapdash notify run`: sends the outbox, alerts staff of overdue cases, sweeps stray photos.
 
 Crash safety, step by step:
 1. claim: due rows (pending, or 'sending' whose lease ran out; for each recipient only the
@@ -18,22 +18,33 @@ committed: LINE drops the repeat (same X-Line-Retry-Key); an e-mail arrives twic
 same Message-ID, which many mail programs show once.
 Failures retry with exponential backoff and jitter up to NOTIFY_MAX_ATTEMPTS, then the row
 is 'failed' (at once for a permanent refusal) and shown to admins.
+
+A database outage does not stop the worker: it says so once, tries again after 1 s, 2 s, 4 s
+... (at most a minute apart), and once the database is back it first records the outcomes the
+outage kept from it (a message delivered meanwhile is not sent again), then hands back what it
+had claimed but not tried. Besides the outbox it alerts staff of overdue cases once a minute
+and removes stray photo files every PHOTO_SWEEP_MINUTES (photo_sweep.py).
 """
 import importlib
 import random
 import signal
 import threading
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from mapdash import db
+from mapdash.cases import photo_sweep
 from mapdash.integrations.notify import overdue
 from mapdash.integrations.notify.delivery import DeliveryError, Outgoing
 
 OVERDUE_SCAN_SECONDS = 60
 IDLE_SECONDS = 2.0
+RECONNECT_FIRST_WAIT, RECONNECT_MAX_WAIT = 1.0, 60.0  # seconds, doubling in between
 # Where each channel's sender lives; imported when first needed, so a missing channel (LINE
 # not configured or not installed) fails only its own messages.
 SENDERS = {"email": "mapdash.integrations.notify.email", "line": "mapdash.integrations.line.sender"}
@@ -54,7 +65,14 @@ class Worker:
         self.engine = app.extensions["db_engine"]
         self.stop = threading.Event()
         self._next_scan = 0.0
+        self._next_sweep = 0.0
         self._attempts: dict[int, int] = {}  # id → attempts of our claim (see _renew_lease)
+        # What an outage kept from the database: outcomes to record (id → statement), and
+        # messages claimed but not tried.
+        self._unrecorded: dict[int, tuple[str, dict]] = {}
+        self._untried: list[Outgoing] = []
+        self._down_since: float | None = None
+        self._reconnect_wait = RECONNECT_FIRST_WAIT
 
     def claim(self, batch: int) -> list[Outgoing]:
         with Session(self.engine) as session, session.begin():
@@ -120,25 +138,51 @@ class Worker:
                  "lease": self.config["NOTIFY_LEASE_SECONDS"]}).first() is not None
 
     def _record(self, notification_id: int, sql: str, params: dict) -> str:
-        with Session(self.engine) as session, session.begin():
-            return session.execute(
-                text(sql + " AND status = 'sending' AND attempts = :attempts RETURNING status"),
-                {"id": notification_id, "attempts": self._attempts.get(notification_id),
-                 **params}).scalar() or "lost_lease"
+        try:
+            with Session(self.engine) as session, session.begin():
+                return session.execute(
+                    text(sql + " AND status = 'sending' AND attempts = :attempts RETURNING status"),
+                    {"id": notification_id, "attempts": self._attempts.get(notification_id),
+                     **params}).scalar() or "lost_lease"
+        except db.DATABASE_ERRORS as error:
+            if db.is_outage(error):  # recorded when the database is back (_catch_up)
+                self._unrecorded[notification_id] = (sql, params)
+            raise
 
     def run_once(self, batch: int = 20) -> int:
-        """One pass: the overdue scan when it is due, then one batch. Returns messages handled."""
+        """One pass: what an outage left to do, the overdue scan and the photo sweep when they
+        are due, then one batch. Returns messages handled."""
+        self._catch_up()
         self.scan_overdue_if_due()
+        self.sweep_photos_if_due()
         claimed = self.claim(batch)
+        self._untried = []
         for number, outgoing in enumerate(claimed):
+            self._untried = claimed[number:]
             if self.stop.is_set():
-                self.release(claimed[number:])
                 break
             self.send(outgoing)
+        else:
+            self._untried = []
+        if self._untried:  # asked to stop
+            self.release(self._untried)
+            self._untried = []
         return len(claimed)
 
+    def _catch_up(self) -> None:
+        """After an outage: record the outcomes it kept from the database first (so nothing
+        delivered is handed back and sent again), then hand back the messages claimed but not
+        tried, due at once rather than when their lease runs out."""
+        for notification_id, (sql, params) in list(self._unrecorded.items()):
+            self._record(notification_id, sql, params)
+            del self._unrecorded[notification_id]
+        if self._untried:
+            self.release(self._untried)
+            self._untried = []
+
     def release(self, unsent: list[Outgoing]) -> None:
-        """Asked to stop: hand back what was claimed but not tried, due at once."""
+        """Hand back what was claimed but not tried (asked to stop, or after an outage), due
+        at once; a message another worker has taken over meanwhile is left alone."""
         with Session(self.engine) as session, session.begin():
             session.execute(text("""
                 UPDATE notifications SET status = 'pending', attempts = attempts - 1,
@@ -157,13 +201,56 @@ class Worker:
                 session.commit()
             self._next_scan = now + OVERDUE_SCAN_SECONDS
 
+    def sweep_photos_if_due(self) -> None:
+        """Photo files a crash left without a row, older than an hour (photo_sweep.py)."""
+        minutes = self.config["PHOTO_SWEEP_MINUTES"]
+        now = time.monotonic()
+        if minutes > 0 and now >= self._next_sweep:
+            self._next_sweep = now + minutes * 60
+            try:
+                with Session(self.engine) as session:
+                    stray = photo_sweep.sweep(session, Path(self.config["PHOTO_DIR"]),
+                                              photo_sweep.SCHEDULED_MIN_AGE)
+            except OSError:  # a folder it may not touch: say so, and go on sending
+                self.app.logger.exception("photo sweep of %s failed", self.config["PHOTO_DIR"])
+                return
+            if stray:
+                self.app.logger.warning("photo sweep: removed %d file(s) no photo points at: %s",
+                                        len(stray), ", ".join(path.name for path in stray[:10]))
+
     def run(self, batch: int = 20, once: bool = False) -> None:
+        """Until stopped (or, `once`, until nothing is due). A database outage is waited out,
+        with backoff; with `once` it ends the run instead."""
         while not self.stop.is_set():
-            handled = self.run_once(batch)
+            try:
+                handled = self.run_once(batch)
+            except db.DATABASE_ERRORS as error:
+                if once or not db.is_outage(error):
+                    raise
+                self._wait_for_database(error)
+                continue
+            self._database_is_back()
             if once and handled < batch:
                 return
             if handled == 0:
                 self.stop.wait(IDLE_SECONDS)
+
+    def _wait_for_database(self, error: Exception) -> None:
+        """Say once that the database is gone, then wait longer each time."""
+        if self._down_since is None:
+            self._down_since = time.monotonic()
+            self.app.logger.warning(
+                "notify worker: the database is unreachable (%s); trying again with backoff "
+                "(at most %d s apart)", str(error).splitlines()[0], RECONNECT_MAX_WAIT)
+        self.stop.wait(self._reconnect_wait)
+        self._reconnect_wait = min(self._reconnect_wait * 2, RECONNECT_MAX_WAIT)
+
+    def _database_is_back(self) -> None:
+        if self._down_since is not None:
+            self.app.logger.warning("notify worker: the database is back after %d s",
+                                    time.monotonic() - self._down_since)
+            self._down_since = None
+            self._reconnect_wait = RECONNECT_FIRST_WAIT
 
     def stop_on_signals(self) -> None:
         """SIGTERM/SIGINT: finish the message being sent, then leave."""
