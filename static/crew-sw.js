@@ -52,9 +52,10 @@ async function savedCopy(request, key) {
 async function networkFirst(event, key) {
   const request = event.request;
   const fetching = fetch(request).then(async (response) => {
-    // A redirect means "sign in": the session ended (signed out elsewhere, expired), so
-    // forget everything kept for it, and never keep the sign-in page as the crew page.
-    if (response.redirected) {
+    // A redirect (a page) or 401 (the JSON) means "sign in": the session ended (signed out
+    // elsewhere, expired), so forget everything kept for it, and never keep the sign-in page
+    // as the crew page.
+    if (response.redirected || response.status === 401) {
       await caches.delete(CACHE);
     } else if (response.ok) {
       const cache = await caches.open(CACHE);

@@ -112,3 +112,12 @@ def test_no_value_of_any_declared_parameter_is_a_500(demo_app):
                     response.close()
                     tried += 1
     assert tried > 1000
+
+
+def test_a_form_part_without_a_name_is_refused_not_a_500(client):
+    """Found by tests/test_fuzz.py: Flask-WTF's CSRF check fails on a nameless part."""
+    body = (b'--B\r\nContent-Disposition: form-data; filename="x.jpg"\r\n'
+            b'Content-Type: image/jpeg\r\n\r\nabc\r\n--B--\r\n')
+    for path in ("/report/streetlight", "/crew/cases/1/close", "/open311/v2/requests.json"):
+        answer = client.post(path, data=body, content_type="multipart/form-data; boundary=B")
+        assert answer.status_code == 400, path

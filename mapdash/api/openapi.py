@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 
 from mapdash.api.openapi_schemas import (
     CREW_SCHEMAS,
+    INTEGER,
     OPEN311_SCHEMAS,
     SCHEMAS,
     STRING,
@@ -231,8 +232,7 @@ TAG_DESCRIPTIONS = {
 CREW: list[dict[str, list]] = [{"sessionCookie": []}]
 CREW_WRITE: list[dict[str, list]] = [{"sessionCookie": [], "csrfToken": []}]
 CREW_ERRORS = {
-    "302": {"description": "Not signed in: a redirect to /login.",
-            "headers": {"Location": {"schema": STRING}}},
+    "401": _error("Not signed in, or the session ended: the page asks to sign in again."),
     "403": _error("Signed in, but not as a crew."),
 }
 CASE_ID = _path("incident_id", "The case's `id` in cases.json; another number is a 404.",

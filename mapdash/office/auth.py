@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mapdash import db
-from mapdash.errors import UserError
+from mapdash.errors import FORBIDDEN, LOGIN_REQUIRED, UserError
 from mapdash.extensions import login_manager
 from mapdash.i18n import _l
 from mapdash.models import Department, User
@@ -139,6 +139,22 @@ def sign_out() -> None:
     if isinstance(token, str):
         staff_sessions.end(db.session(), token)
     logout_user()
+
+
+def json_role_required(*roles: str):
+    """role_required for an endpoint that answers JSON: a stranger gets 401 and another role
+    403, in JSON, and so does every refusal of the endpoint itself (views/errors.py)."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                raise UserError("login_required", LOGIN_REQUIRED, status=401)
+            if current_user.role not in roles:
+                raise UserError("forbidden", FORBIDDEN, status=403)
+            return view(*args, **kwargs)
+        wrapped.answers_json = True  # type: ignore[attr-defined]  # read by views/errors.py
+        return wrapped
+    return decorator
 
 
 def role_required(*roles: str):

@@ -1,6 +1,5 @@
 """Machine-readable endpoints: health and map data."""
 from datetime import timedelta
-from functools import wraps
 from typing import Annotated
 
 from flask import Blueprint, abort, jsonify
@@ -9,9 +8,9 @@ from pydantic import Field
 
 from mapdash import db
 from mapdash.api.params import Params, accepts
-from mapdash.errors import FORBIDDEN, LOGIN_REQUIRED, UserError
 from mapdash.maps import geo
 from mapdash.maps.map_filters import CasesQuery, ChangesQuery, GridQuery, MapFilters
+from mapdash.office.auth import json_role_required
 from mapdash.office.orgs import find_organization
 from mapdash.vocabulary import OFFICE_ROLES
 
@@ -48,16 +47,7 @@ def villages_geojson(query: OrgQuery):
 # Staff only: dispatchers and admins read every case of their organization, officers only
 # their department's. Every collection caps its features and says so in `capped`.
 
-def _staff_only(view):
-    """Like role_required, but an API answers 401/403 in JSON instead of a login page."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            raise UserError("login_required", LOGIN_REQUIRED, status=401)
-        if current_user.role not in OFFICE_ROLES:
-            raise UserError("forbidden", FORBIDDEN, status=403)
-        return view(*args, **kwargs)
-    return wrapped
+_staff_only = json_role_required(*OFFICE_ROLES)
 
 
 def _geojson(collection: dict):

@@ -23,7 +23,7 @@ from mapdash.config import PROJECT_ROOT
 from mapdash.field import fieldwork
 from mapdash.i18n import _, current_language, status_labels
 from mapdash.maps import geo, leaflet
-from mapdash.office.auth import role_required
+from mapdash.office.auth import json_role_required, role_required
 
 bp = Blueprint("crew", __name__, url_prefix="/crew")
 
@@ -70,7 +70,7 @@ class PositionQuery(Params):
 
 
 @bp.get("/cases.json")
-@role_required("crew")
+@json_role_required("crew")
 @accepts(query=PositionQuery)
 def cases(query: PositionQuery):
     """?lat=&lon= (optional): my open cases, and open cases near that position."""
@@ -83,7 +83,7 @@ def cases(query: PositionQuery):
 
 
 @bp.get("/token.json")
-@role_required("crew")
+@json_role_required("crew")
 def token():
     """A fresh CSRF token: closings kept offline for hours outlive the one in the page."""
     response = jsonify(csrf_token=generate_csrf())
@@ -92,14 +92,14 @@ def token():
 
 
 @bp.post("/cases/<bigint_id:incident_id>/start")
-@role_required("crew")
+@json_role_required("crew")
 def start(incident_id: int):
     incident = fieldwork.start_work(db.session(), incident_id, current_user)
     return jsonify(case=incident.tracking_code, status=incident.status)
 
 
 @bp.post("/cases/<bigint_id:incident_id>/close")
-@role_required("crew")
+@json_role_required("crew")
 @accepts(form=fieldwork.ClosingForm)
 def close(incident_id: int, form: fieldwork.ClosingForm):
     outcome = fieldwork.close_case(db.session(), incident_id, current_user, form)

@@ -31,7 +31,10 @@ _GENERIC = {
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    """The API, a JSON endpoint elsewhere (auth.json_role_required), or a client asking."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return (request.path.startswith("/api/") or getattr(view, "answers_json", False)
+            or request.accept_mimetypes.best == "application/json")
 
 
 def render_error(error: UserError):
@@ -71,9 +74,12 @@ def _database_error(error: Exception):
     return render_error(refusal)
 
 
-def _refuse_nul_bytes():
-    """PostgreSQL text cannot hold a NUL byte: refuse one anywhere in the request's fields as
-    bad input here, instead of failing deep in a query with a 500."""
+def _refuse_malformed_fields():
+    """Refuse here, as bad input, what would fail deeper with a 500: a NUL byte anywhere in the
+    request's fields (PostgreSQL text cannot hold one), or a form part without a name (the
+    CSRF check cannot read such a form)."""
+    if None in request.form or None in request.files:
+        raise UserError("bad_form", _l("The form is invalid: reload the page and try again"))
     fields = [*(request.view_args or {}).values()]
     for source in (request.args, request.form):  # the form only if it is a form body
         for name, value in source.items(multi=True):
@@ -83,7 +89,8 @@ def _refuse_nul_bytes():
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_refuse_nul_bytes)
+    # First of all, before CSRFProtect's check of the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_malformed_fields)
     app.register_error_handler(UserError, render_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)

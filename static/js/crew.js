@@ -125,7 +125,8 @@
     }
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((response) => {
-        if (response.redirected || !(response.headers.get("Content-Type") || "").includes("json")) {
+        if (response.redirected || response.status === 401
+            || !(response.headers.get("Content-Type") || "").includes("json")) {
           location.reload();  // signed out: the page will ask to sign in
           return null;
         }
