@@ -203,6 +203,17 @@ def reply(code):
         max_photo_mb=MAX_PHOTO_BYTES // (1024 * 1024)), status
 
 
+@bp.get("/categories.css")
+def category_colors():
+    """Each case type's colour as a class, `.type-color-ID`: our Content-Security-Policy
+    allows no style attribute (mapdash/security.py). The database holds only #rrggbb."""
+    rows = db.session().execute(select(Category.id, Category.color).order_by(Category.id))
+    css = "".join(f".type-color-{id_} {{ --type-color: {color}; }}\n" for id_, color in rows)
+    response = Response(css, mimetype="text/css", headers={"Cache-Control": "no-cache"})
+    response.add_etag()
+    return response.make_conditional(request)
+
+
 @bp.get("/track/<code>/qr.svg")
 def track_qr(code):
     incident = _case_or_404(code)
