@@ -30,6 +30,7 @@ from mapdash.integrations.line import links as line_links
 from mapdash.maps import geo, leaflet, public_cases
 from mapdash.models import Category, Village
 from mapdash.office.orgs import find_organization
+from mapdash.security import permits
 
 bp = Blueprint("public", __name__)
 
@@ -64,6 +65,7 @@ def home():
 
 
 @bp.route("/report/<category_code>", methods=["GET", "POST"])
+@permits("geolocation")  # "use my location"
 def report(category_code):
     session = db.session()
     org = _organization()
