@@ -5,10 +5,12 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from mapdash.demo.load import DEMO_PASSWORD
+from mapdash.models import Incident
 from mapdash.security import tile_source
-from tests.support import login, make_app
+from tests.support import csrf_token, login, make_app
 
 DISPATCHER = "dispatcher@demo.mapdash.test"
 CREW = "crew@demo.mapdash.test"
@@ -95,6 +97,20 @@ def test_geolocation_only_on_the_report_form_and_the_crew_page(demo_app):
     for response in pages.values():
         assert set(permissions(response).values()) <= {"()", "(self)"}
     assert_safe_headers(console, nonces(console.get_data(as_text=True)).pop())
+
+
+def test_the_printed_form_keeps_what_chromes_pdf_viewer_needs(demo_app, demo_session):
+    """Chrome draws a PDF in a page of its own, with an <embed> and inline styles: a PDF gets
+    only frame-ancestors (it runs none of our code), and every other header."""
+    incident = demo_session.scalars(select(Incident).order_by(Incident.id)).first()
+    client = demo_app.test_client()
+    assert login(client, DISPATCHER, DEMO_PASSWORD).status_code == 302
+    token = csrf_token(client, "/dispatch/")
+    response = client.post(f"/dispatch/cases/{incident.id}/form.pdf", data={"csrf_token": token})
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_hsts_only_over_https_seen_through_a_trusted_proxy(demo_database_url, tmp_path):
