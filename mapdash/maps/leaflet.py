@@ -17,7 +17,7 @@ from markupsafe import Markup
 from mapdash.security import csp_nonce
 
 _VIEWPORT_TAG = re.compile(r'<meta name="viewport"[^>]*>', re.S)
-_INLINE_TAG = re.compile(r"<(script|style)\b")
+_INLINE_TAG = re.compile(r"<(script|style)>")  # inline code; <script src> needs no nonce
 
 
 @dataclass(frozen=True)
@@ -56,4 +56,4 @@ def embed(fmap: folium.Map) -> EmbeddedMap:
 
 
 def _with_nonce(html: str) -> str:
-    return _INLINE_TAG.sub(rf'<\1 nonce="{csp_nonce()}"', html)
+    return _INLINE_TAG.sub(rf'<\1 nonce="{csp_nonce()}">', html)
