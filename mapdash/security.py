@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
 
-# Every browser feature a page could ask for, off unless a view permits it (see `permits`).
+# Browser features turned off unless a view permits them (see `permits`); a feature not
+# listed keeps the browser's default.
 FEATURES = ("accelerometer", "autoplay", "camera", "display-capture", "encrypted-media",
             "fullscreen", "geolocation", "gyroscope", "magnetometer", "microphone", "midi",
             "payment", "picture-in-picture", "publickey-credentials-get", "screen-wake-lock",
