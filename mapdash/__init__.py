@@ -2,7 +2,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from mapdash import config, db, i18n, vocabulary
+from mapdash import config, db, i18n, security, vocabulary
 from mapdash.api.params import ID_CONVERTERS
 from mapdash.config import PROJECT_ROOT
 from mapdash.extensions import csrf
@@ -25,6 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
+    security.init_app(app)  # CSP, framing, Referrer-, Permissions-Policy, HSTS
     # The vocabulary the templates use (labels render in the reader's language).
     app.jinja_env.globals.update(
         OFFICE_ROLES=vocabulary.OFFICE_ROLES, STATUSES=vocabulary.STATUSES,

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from mapdash import db
 from mapdash.localdb import LocalCluster
-from tests.support import make_app, throwaway_cluster
+from tests.support import CspWatchedBrowser, make_app, throwaway_cluster
 
 CHROMIUM = "/usr/bin/chromium"
 # The demo every test database is cloned from is the demo of this moment (a Wednesday morning
@@ -143,16 +143,25 @@ def fake_line():
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
+        browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, chromium_sandbox=False,
             args=["--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield chromium
-        chromium.close()
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The browser, whose every page reports what our Content-Security-Policy blocked: a test
+    that made a page break the policy fails (tests/test_security_headers.py)."""
+    watched = CspWatchedBrowser(chromium)
+    yield watched
+    assert watched.violations == [], "the Content-Security-Policy blocked something"
 
 
 @pytest.fixture

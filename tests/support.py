@@ -72,3 +72,29 @@ def login(client, email: str, password: str, follow_redirects=False):
     token = csrf_token(client, "/login")
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token},
                        follow_redirects=follow_redirects)
+
+
+# Runs in every page before its own scripts: each CSP violation is sent to the test.
+_REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile}:${event.lineNumber} (${event.sample})`);
+}, true);"""
+
+
+class CspWatchedBrowser:
+    """A Playwright browser whose contexts collect the CSP violations of all their pages.
+
+    Under our policy (no eval) a test's wait_for_function predicate must be a function
+    ("() => ..."): Playwright evaluates a function's text once, as DevTools may, but an
+    expression's text again at each poll, which the page's policy refuses."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.expose_binding("reportCspViolation",
+                               lambda source, text: self.violations.append(f"{source['frame'].url}: {text}"))
+        context.add_init_script(_REPORT_CSP_VIOLATIONS)
+        return context

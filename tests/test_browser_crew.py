@@ -59,7 +59,7 @@ def open_popup(page, case):
     page.click(f"#crew-list li[data-case='{case['id']}'] button")
     page.wait_for_selector(f".leaflet-popup [data-case='{case['id']}']")
     # Leaflet fades popups in: wait for it, so screenshots show the popup as people see it.
-    page.wait_for_function("(popup => popup && getComputedStyle(popup).opacity === '1')"
+    page.wait_for_function("() => (popup => popup && getComputedStyle(popup).opacity === '1')"
                            "(document.querySelector('.leaflet-popup'))")
 
 
@@ -139,7 +139,7 @@ def test_closing_without_signal_is_sent_once_when_it_returns(live_server, crew_p
                                                              screenshot_dir):
     page = crew_phone
     sign_in(page, live_server)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     open_popup(page, case)  # loads the citizen's photo once, so the phone keeps it
 
     page.context.set_offline(True)
@@ -235,9 +235,9 @@ KEPT_OFFLINE = """caches.keys().then(async (names) => {
 def test_signing_out_forgets_what_the_phone_kept(live_server, crew_phone, case, screenshot_dir):
     page = crew_phone
     sign_in(page, live_server)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     open_popup(page, case)
-    page.wait_for_function(KEPT_OFFLINE)
+    page.wait_for_function(f"() => {KEPT_OFFLINE}")
 
     # A closing still waiting for signal: the crew member is asked first, and may stay.
     page.context.set_offline(True)
@@ -247,7 +247,7 @@ def test_signing_out_forgets_what_the_phone_kept(live_server, crew_phone, case, 
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.click("#sign-out button")
-    page.wait_for_function("document.getElementById('sign-out').dataset.forgotten === undefined")
+    page.wait_for_function("() => document.getElementById('sign-out').dataset.forgotten === undefined")
     page.wait_for_timeout(200)  # a dismissed confirm leaves the page as it was
     assert asked and "1 รายการที่ยังไม่ได้ส่ง" in asked[0]
     assert page.url.endswith("/crew/") and page.evaluate(KEPT_OFFLINE) > 0

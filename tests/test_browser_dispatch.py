@@ -66,7 +66,7 @@ def test_a_new_case_appears_live_and_is_accepted_and_assigned(live_server, demo_
     panel = page.locator(f"#case-panel .panel[data-case-id='{incident.id}']")
     panel.wait_for()
     assert "080-000-1234" in panel.inner_text()                          # staff see the contact
-    page.wait_for_function("document.getElementById('dispatch').dataset.zoom >= 16")
+    page.wait_for_function("() => document.getElementById('dispatch').dataset.zoom >= 16")
     page.locator(".case-marker.status-new").first.wait_for()
 
     page.click(".action-accept button[type=submit]")
@@ -103,7 +103,7 @@ def test_a_new_emergency_raises_the_alarm_until_accepted(live_server, demo_app, 
                           description="รถจักรยานยนต์ล้ม มีผู้บาดเจ็บ 2 ราย")
     alert = page.locator(f"#alert-list li[data-case-id='{incident.id}']")
     alert.wait_for(timeout=TIMEOUT_MS)
-    page.wait_for_function("Number(document.getElementById('alert-bar').dataset.beeps) >= 2",
+    page.wait_for_function("() => Number(document.getElementById('alert-bar').dataset.beeps) >= 2",
                            timeout=TIMEOUT_MS)
     page.screenshot(path=str(screenshot_dir / "dispatch-desktop-alert.png"))
 
@@ -142,7 +142,7 @@ def test_filters_and_layers_on_a_tablet(live_server, demo_app, browser, screensh
         assert page.locator(".case-row").count() == page.locator(".case-row.overdue").count()
         page.locator(".case-row").first.click()
         page.locator("#case-panel .panel").wait_for()
-        page.wait_for_function("document.getElementById('dispatch').dataset.zoom >= 16")
+        page.wait_for_function("() => document.getElementById('dispatch').dataset.zoom >= 16")
         page.screenshot(path=str(screenshot_dir / "dispatch-tablet-case.png"))
         assert errors == []
     finally:

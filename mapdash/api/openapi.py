@@ -53,6 +53,9 @@ def _get(summary: str, query: type[Params] | None, responses: dict, tag: str,
 
 # --- public, open data, dispatch -----------------------------------------------------------
 
+COARSENED = ("An emergency (EMS, fire, disaster) is placed at the centre of its grid cell of "
+             "0.002 degrees (about 200 m), never at its own point (sql/014_public_location.sql).")
+
 STAFF: list[dict[str, list]] = [{"sessionCookie": []}]
 STAFF_ERRORS = {
     "400": _error("A filter or parameter is not valid."),
@@ -74,7 +77,7 @@ def _download(media: str, schema: dict, what: str) -> dict:
             "404": _error("Unknown organization.")}, "open data",
         description="The same cases as the public page /cases: never a sensitive type, never "
                     "a reporter's contact or the details text. Times are ISO 8601 in Thai time "
-                    "(+07:00); `url` is the case's public status page.")
+                    f"(+07:00); `url` is the case's public status page. {COARSENED}")
 
 
 PATHS = {
@@ -91,13 +94,14 @@ PATHS = {
         "400": _error("lon or lat missing, not a number or out of range.")}, "public"),
     "/api/nearby": _get("Open cases of a type within 100 m (\"already reported?\")", NearbyQuery, {
         "200": _content(ref("Nearby"), "At most 5, nearest first; none for sensitive types."),
-        "400": _error("type missing, or lon/lat not valid.")}, "public"),
+        "400": _error("type missing, or lon/lat not valid.")}, "public",
+        description=f"Distances are from the public point. {COARSENED}"),
     "/api/public/cases.geojson": _get("The public map: the newest 2,000 matching cases with a "
                                       "place", PublicCasesQuery, {
         "200": _content(ref("PublicCases"), "`truncated` is true when more matched.",
                         "application/geo+json"),
         "400": _error("A filter is not valid (village not a number, unknown status)."),
-        "404": _error("Unknown organization.")}, "public"),
+        "404": _error("Unknown organization.")}, "public", description=COARSENED),
     "/api/opendata/cases.csv": _download("text/csv", {
         "type": "string", "description": "UTF-8 with a byte order mark (for Excel); a header "
         "row, then one row per case. Columns: code, category, category_th, category_en, "
@@ -181,7 +185,7 @@ OPEN311_PATHS = {
                      "unknown status, over 1,000 codes) or jurisdiction_id is missing.",
                 404: "Unknown jurisdiction_id."}),
             f"At most {MAX_RESULTS:,}, newest first. Never a sensitive type, never a "
-            "reporter's contact or words."),
+            f"reporter's contact or words. {COARSENED}"),
         "post": {
             "summary": "File a service request, through the same intake as the web form",
             "tags": [OPEN311],

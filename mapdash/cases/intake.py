@@ -269,20 +269,24 @@ def follow_incident(session: Session, code: str, *, name: str | None = None,
 def nearby_open_cases(session: Session, category_code: str, lon: float, lat: float,
                       radius_m: float = DUPLICATE_RADIUS_M, limit: int = 5) -> list[dict]:
     """Open cases of the same type within `radius_m` of the point, nearest first: the hint
-    shown before sending. Nothing for sensitive types. Public fields only."""
+    shown before sending. Nothing for sensitive types. Public fields only, and the public
+    point: an emergency's coarsened one (sql/014_public_location.sql), for the distance and
+    the search alike, or probing the edge of the radius would find the house."""
     rows = session.execute(text("""
+        WITH here AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography AS g)
         SELECT i.tracking_code AS code, i.status, i.created_at, i.followers_count,
-               round(ST_Distance(i.location::geography,
-                     ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)) AS distance_m,
+               round(ST_Distance(public_location(i.location, c.emergency)::geography, here.g))
+                   AS distance_m,
                v.number AS village_number, v.name_th AS village_th, v.name_en AS village_en,
                (SELECT p.id FROM photos p WHERE p.incident_id = i.id AND p.kind = 'report'
                 ORDER BY p.id LIMIT 1) AS photo_id
-        FROM incidents i
+        FROM here, incidents i
         JOIN categories c ON c.id = i.category_id
         LEFT JOIN villages v ON v.id = i.village_id
         WHERE i.is_open AND c.code = :category AND NOT c.sensitive
-          AND ST_DWithin(i.location::geography,
-                         ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :radius)
+          -- the index on the stored points first, then the public points themselves
+          AND ST_DWithin(i.location::geography, here.g, :radius + public_location_shift_m())
+          AND ST_DWithin(public_location(i.location, c.emergency)::geography, here.g, :radius)
         ORDER BY distance_m, i.id
         LIMIT :limit"""),
         {"lon": lon, "lat": lat, "category": category_code, "radius": radius_m, "limit": limit})

@@ -3,6 +3,8 @@
 folium normally loads Leaflet, jQuery and Bootstrap from CDNs; our pages need none of those
 but Leaflet, which the app serves itself. Tiles are decoration: every layer we draw is our own
 GeoJSON, so the map still shows villages and cases when the tile server is out of reach.
+folium writes the map's set-up as inline <script> and <style>: each carries the request's
+CSP nonce (mapdash/security.py), the only inline code our policy lets run.
 """
 import re
 from dataclasses import dataclass
@@ -12,7 +14,10 @@ from branca.element import Figure
 from flask import current_app, url_for
 from markupsafe import Markup
 
+from mapdash.security import csp_nonce
+
 _VIEWPORT_TAG = re.compile(r'<meta name="viewport"[^>]*>', re.S)
+_INLINE_TAG = re.compile(r"<(script|style)>")  # inline code; <script src> needs no nonce
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,10 @@ def embed(fmap: folium.Map) -> EmbeddedMap:
     # folium's viewport tag forbids zooming the page, which people with poor sight need;
     # our layout has its own.
     header = _VIEWPORT_TAG.sub("", figure.header.render())
-    return EmbeddedMap(name=fmap.get_name(), header=Markup(header),
-                       html=Markup(figure.html.render()),
-                       script=Markup(f"<script>{figure.script.render()}</script>"))
+    script = f"<script>{figure.script.render()}</script>"
+    return EmbeddedMap(name=fmap.get_name(), header=Markup(_with_nonce(header)),
+                       html=Markup(figure.html.render()), script=Markup(_with_nonce(script)))
+
+
+def _with_nonce(html: str) -> str:
+    return _INLINE_TAG.sub(rf'<\1 nonce="{csp_nonce()}">', html)

@@ -1,7 +1,8 @@
 """Open data: every public case of an organization as CSV or GeoJSON, streamed.
 
 The same cases and filters as the public page (public_cases.CaseFilter): never a sensitive
-type, never a reporter's name, phone, LINE ID, e-mail or the details text, no photos. Unlike
+type, never a reporter's name, phone, LINE ID, e-mail or the details text, no photos; an
+emergency only at its coarsened point (public_location, sql/014_public_location.sql). Unlike
 the map (newest 2,000) a download holds every matching case, so it leaves as PostgreSQL writes
 it (COPY ... TO STDOUT, row by row, sent in pieces): a million cases never sit in memory
 at once.
@@ -20,6 +21,8 @@ from mapdash.models import Category, Village
 from mapdash.vocabulary import STATUS_LABELS
 
 CHUNK_BYTES = 64 * 1024  # rows are sent in pieces of about this size
+
+POINT = "public_location(i.location, c.emergency)"  # where the public sees a case
 
 # One column list for both formats: (name in the CSV header and GeoJSON properties, SQL).
 # The SQL is fixed text; every value reaches it as a bound parameter.
@@ -40,8 +43,8 @@ COLUMNS = (
     ("reported_at", "to_json(date_trunc('second', i.created_at)) #>> '{}'"),
     ("updated_at", "to_json(date_trunc('second', i.updated_at)) #>> '{}'"),
     ("closed_at", "to_json(date_trunc('second', i.closed_at)) #>> '{}'"),
-    ("lon", "round(ST_X(i.location)::numeric, 6)"),
-    ("lat", "round(ST_Y(i.location)::numeric, 6)"),
+    ("lon", f"round(ST_X({POINT})::numeric, 6)"),
+    ("lat", f"round(ST_Y({POINT})::numeric, 6)"),
     ("followers", "i.followers_count"),
     ("url", ":track_url || i.tracking_code"),
 )
@@ -124,7 +127,7 @@ def geojson_chunks(engine: Engine, organization_id: int, case_filter: CaseFilter
                            if name not in ("lon", "lat"))
     sql, params = _query(case_filter, organization_id, track_url, f"""
         json_build_object('type', 'Feature',
-                          'geometry', ST_AsGeoJSON(i.location, 6)::json,
+                          'geometry', ST_AsGeoJSON({POINT}, 6)::json,
                           'properties', json_build_object({properties}))""")
     # One column of JSON, which never holds a raw line break nor these two control
     # characters (JSON escapes them): as CSV quoted by \x01 it leaves exactly as written.

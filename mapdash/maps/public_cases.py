@@ -1,8 +1,9 @@
 """The public list and map of an organization's cases (like seed 001's public table).
 
-Only public fields leave this module: code, date, type, village, status and the point.
-Cases of sensitive types (drug tips) are never included, and no reporter's name, phone or
-LINE ID is ever read here.
+Only public fields leave this module: code, date, type, village, status and the point, which
+for an emergency is coarsened (public_location, sql/014_public_location.sql). Cases of
+sensitive types (drug tips) are never included, and no reporter's name, phone or LINE ID is
+ever read here.
 """
 from typing import Annotated
 
@@ -78,7 +79,8 @@ def cases_geojson(session: Session, organization_id: int, case_filter: CaseFilte
     where, params = case_filter.where(organization_id)
     return session.execute(text(f"""
         WITH picked AS (
-            SELECT i.id, i.tracking_code, i.created_at, i.status, i.location, c.code,
+            SELECT i.id, i.tracking_code, i.created_at, i.status,
+                   public_location(i.location, c.emergency) AS location, c.code,
                    c.name_th, c.name_en, c.color, v.number, v.name_th AS village_th,
                    v.name_en AS village_en
             FROM incidents i

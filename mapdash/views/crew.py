@@ -24,11 +24,13 @@ from mapdash.field import fieldwork
 from mapdash.i18n import _, current_language, status_labels
 from mapdash.maps import geo, leaflet
 from mapdash.office.auth import json_role_required, role_required
+from mapdash.security import permits
 
 bp = Blueprint("crew", __name__, url_prefix="/crew")
 
 @bp.get("/")
 @role_required("crew")
+@permits("geolocation")  # cases near me; where a closing was made
 def index():
     session = db.session()
     org_id = current_user.organization_id

@@ -13,12 +13,14 @@ from mapdash.i18n import N_, _, _l
 from mapdash.maps import geo, leaflet
 from mapdash.office import printform
 from mapdash.office.auth import role_required
+from mapdash.security import permits
 from mapdash.vocabulary import OFFICE_ROLES, OPEN_STATUSES, STATUS_LABELS
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
 
 @bp.get("/")
 @role_required(*OFFICE_ROLES)
+@permits("autoplay")  # the beep of a new emergency (static/js/dispatch-alert.js)
 def index():
     session = db.session()
     org_id = current_user.organization_id

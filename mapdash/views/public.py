@@ -30,6 +30,7 @@ from mapdash.integrations.line import links as line_links
 from mapdash.maps import geo, leaflet, public_cases
 from mapdash.models import Category, Village
 from mapdash.office.orgs import find_organization
+from mapdash.security import permits
 
 bp = Blueprint("public", __name__)
 
@@ -64,6 +65,7 @@ def home():
 
 
 @bp.route("/report/<category_code>", methods=["GET", "POST"])
+@permits("geolocation")  # "use my location"
 def report(category_code):
     session = db.session()
     org = _organization()
@@ -211,6 +213,17 @@ def reply(code):
         text=text, error=error, photos_sent=any(f.filename for f in request.files.getlist("photos")),
         max_note=workflow.MAX_NOTE, max_photos=MAX_PHOTOS,
         max_photo_mb=MAX_PHOTO_BYTES // (1024 * 1024)), status
+
+
+@bp.get("/categories.css")
+def category_colors():
+    """Each case type's colour as a class, `.type-color-ID`: our Content-Security-Policy
+    allows no style attribute (mapdash/security.py). The database holds only #rrggbb."""
+    rows = db.session().execute(select(Category.id, Category.color).order_by(Category.id))
+    css = "".join(f".type-color-{id_} {{ --type-color: {color}; }}\n" for id_, color in rows)
+    response = Response(css, mimetype="text/css", headers={"Cache-Control": "no-cache"})
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/track/<code>/qr.svg")

@@ -154,8 +154,10 @@ def find_requests(session: Session, org: Organization, query: RequestQuery,
             where.append(Category.code.in_(query.service_codes))
         if len(query.statuses) == 1:
             where.append(Incident.is_open.is_("open" in query.statuses))
+    # The public point: an emergency's is coarsened (sql/014_public_location.sql).
+    place = func.public_location(Incident.location, Category.emergency)
     rows = session.execute(
-        select(Incident, func.ST_X(Incident.location), func.ST_Y(Incident.location))
+        select(Incident, func.ST_X(place), func.ST_Y(place))
         .join(Category, Category.id == Incident.category_id)
         .options(joinedload(Incident.category), joinedload(Incident.department),
                  joinedload(Incident.village), selectinload(Incident.photos))
