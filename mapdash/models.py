@@ -360,3 +360,23 @@ class StaffSession(Base):
     user: Mapped[User] = relationship()
 
     __table_args__ = (Index("staff_sessions_user_idx", "user_id"),)
+
+
+class AdminChange(Base):
+    """One change an administrator made in the browser (sql/015, office/changes.py)."""
+    __tablename__ = "admin_changes"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_label: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+    subject: Mapped[str] = mapped_column(Text)
+    subject_id: Mapped[int | None] = mapped_column(BigInteger)
+    subject_label: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    before: Mapped[dict | None] = mapped_column(JSONB)
+    after: Mapped[dict | None] = mapped_column(JSONB)
+
+    __table_args__ = (Index("admin_changes_org_idx", "organization_id", created_at.desc(),
+                            id.desc()),)

@@ -127,6 +127,11 @@ Latitude = Annotated[float, Field(
     ge=-90, le=90, allow_inf_nan=False, description="Latitude, degrees (EPSG:4326)."),
     BeforeValidator(decimal_number), _LAT_NOT_A_NUMBER, _LAT_OUT_OF_RANGE]
 
+# A page of a long list (?page=N).
+PageNumber = Annotated[int, Field(ge=1, le=10_000, description="The page, from 1."),
+                       BeforeValidator(whole_number),
+                       Refusal("bad_page", _l("The page number is not valid"), field="page")]
+
 # The id of a row of an integer (serial) or a bigint (bigserial) column, in a query or a form.
 IntegerId = Annotated[int, Field(ge=1, le=INTEGER_MAX), BeforeValidator(whole_number)]
 BigintId = Annotated[int, Field(ge=1, le=BIGINT_MAX), BeforeValidator(whole_number)]

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
 from mapdash.i18n import _l
-from mapdash.models import ApiKey, Organization
+from mapdash.models import ApiKey, Organization, User
+from mapdash.office import changes
 
 PREFIX = "md311_"  # tells a leaked key apart from other secrets
 MAX_NAME = 100
@@ -23,8 +24,10 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_key(session: Session, name: str, organization: Organization) -> tuple[ApiKey, str]:
-    """A new key for `name`: (its row, the key itself, to show once). Flushes."""
+def create_key(session: Session, name: str, organization: Organization,
+               actor: User | None = None) -> tuple[ApiKey, str]:
+    """A new key for `name`: (its row, the key itself, to show once); an admin's (`actor`)
+    is recorded (changes.py). Flushes."""
     name = " ".join((name or "").split())
     if not name or len(name) > MAX_NAME or "\x00" in name:
         raise UserError("bad_key_name", _l("A key's name must be 1 to %(max_name)s characters long",
@@ -36,11 +39,15 @@ def create_key(session: Session, name: str, organization: Organization) -> tuple
     row = ApiKey(name=name, organization_id=organization.id, key_sha256=digest(key))
     session.add(row)
     session.flush()
+    if actor is not None:
+        changes.record(session, actor, "api_key", "created", label=name, subject_id=row.id)
     return row, key
 
 
-def revoke_key(session: Session, name: str, organization_id: int | None = None) -> ApiKey:
-    """Revoke the key called `name` (of that organization, when given). Flushes."""
+def revoke_key(session: Session, name: str, organization_id: int | None = None,
+               actor: User | None = None) -> ApiKey:
+    """Revoke the key called `name` (of that organization, when given); an admin's (`actor`)
+    revocation is recorded. Flushes."""
     query = select(ApiKey).where(ApiKey.name == (name or "").strip())
     if organization_id is not None:
         query = query.where(ApiKey.organization_id == organization_id)
@@ -50,6 +57,8 @@ def revoke_key(session: Session, name: str, organization_id: int | None = None) 
     if row.revoked_at is None:
         row.revoked_at = datetime.now(UTC)
         session.flush()
+        if actor is not None:
+            changes.record(session, actor, "api_key", "revoked", label=row.name, subject_id=row.id)
     return row
 
 

@@ -31,6 +31,7 @@ from mapdash import db
 from mapdash.errors import UserError
 from mapdash.i18n import _l
 from mapdash.models import SignInFailure, User
+from mapdash.office import changes
 
 FIRST_WAIT = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(minutes=15)  # the lock
@@ -146,10 +147,12 @@ def locked_accounts(session: Session, organization_id: int, now: datetime) -> li
         .order_by(SignInFailure.locked_until.desc(), User.email)))
 
 
-def unlock(session: Session, organization_id: int, user_id: int) -> User:
-    """Forget an account's failures and its lock (the right password works again at once)."""
+def unlock(session: Session, actor: User, user_id: int) -> User:
+    """Forget an account's failures and its lock (the right password works again at once);
+    the admin's unlock is recorded (changes.py)."""
     user = session.get(User, user_id) if 0 < user_id < 2**31 else None  # users.id is an integer
-    if user is None or user.organization_id != organization_id:
+    if user is None or user.organization_id != actor.organization_id:
         raise UserError("not_found", _l("No such account"), status=404)
     session.execute(delete(SignInFailure).where(SignInFailure.user_id == user_id))
+    changes.record(session, actor, "sign_in", "unlocked", label=user.email, subject_id=user.id)
     return user

@@ -6,12 +6,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from mapdash import db
+from mapdash.api.params import PageNumber, Params, accepts
 from mapdash.errors import UserError
 from mapdash.i18n import _
-from mapdash.office import apikeys
+from mapdash.office import apikeys, changes
 from mapdash.office.auth import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class ChangesPage(Params):
+    page: PageNumber = 1
 
 
 @bp.get("/")
@@ -37,7 +42,7 @@ def api_keys():
 def create_api_key():
     try:
         _row, key = apikeys.create_key(db.session(), request.form.get("name", ""),
-                                       current_user.organization)
+                                       current_user.organization, actor=current_user)
     except UserError as refused:
         return _keys_page(error=refused, status=refused.status)
     response = _keys_page(new_key=key)
@@ -48,6 +53,16 @@ def create_api_key():
 @role_required("admin")
 def revoke_api_key():
     row = apikeys.revoke_key(db.session(), request.form.get("name", ""),
-                             current_user.organization_id)
+                             current_user.organization_id, actor=current_user)
     flash(_("Key \"%(name)s\" revoked", name=row.name))
     return redirect(url_for(".api_keys"), 303)
+
+
+@bp.get("/changes")
+@role_required("admin")
+@accepts(query=ChangesPage)
+def changes_page(query: ChangesPage):
+    """Every change made on the admin pages, newest first (office/changes.py)."""
+    rows, more = changes.recent(db.session(), current_user.organization_id, query.page)
+    return render_template("admin/changes.html", rows=rows, more=more, page=query.page,
+                           subjects=changes.SUBJECTS, actions=changes.ACTIONS)

@@ -44,7 +44,7 @@ def department(department_id):
     typed = {"notify_email": request.form.get("notify_email", ""),
              "notify_line_group": request.form.get("notify_line_group", "")}
     try:
-        admin.set_department_alerts(db.session(), current_user.organization_id, department_id,
+        admin.set_department_alerts(db.session(), current_user, department_id,
                                     typed["notify_email"], typed["notify_line_group"])
     except UserError as error:
         if error.status == 404:

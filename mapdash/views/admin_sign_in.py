@@ -24,6 +24,6 @@ def index():
 @bp.post("/<integer_id:user_id>/unlock")
 @role_required("admin")
 def unlock(user_id: int):
-    user = sign_in_throttle.unlock(db.session(), current_user.organization_id, user_id)
+    user = sign_in_throttle.unlock(db.session(), current_user, user_id)
     flash(_("%(email)s may sign in again", email=user.email))
     return redirect(url_for(".index"), 303)

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
 from mapdash.i18n import _l
-from mapdash.models import Department, Incident, Notification
+from mapdash.models import Department, Incident, Notification, User
+from mapdash.office import changes
 from mapdash.vocabulary import EMAIL
 
 # Pending this long (or still 'sending') is worth a look: normally a message leaves in seconds.
@@ -77,11 +78,13 @@ def departments(session: Session, organization_id: int) -> list[Department]:
         Department.organization_id == organization_id).order_by(Department.id)))
 
 
-def set_department_alerts(session: Session, organization_id: int, department_id: int,
+def set_department_alerts(session: Session, actor: User, department_id: int,
                           email: str | None, line_group: str | None) -> Department:
-    """Where a department's new-case and overdue alerts go; empty fields switch a channel off."""
+    """Where a department's new-case and overdue alerts go; empty fields switch a channel off.
+    The change is recorded (changes.py)."""
     department = session.scalars(select(Department).where(
-        Department.id == department_id, Department.organization_id == organization_id)).first()
+        Department.id == department_id,
+        Department.organization_id == actor.organization_id)).first()
     if department is None:
         raise UserError("not_found", _l("No such department"), status=404)
     email, line_group = (email or "").strip() or None, (line_group or "").strip() or None
@@ -92,7 +95,12 @@ def set_department_alerts(session: Session, organization_id: int, department_id:
         raise UserError("bad_line_group",
                         _l("Not a LINE group ID: C followed by 32 characters 0-9 a-f"),
                         field="notify_line_group")
+    before = {"notify_email": department.notify_email,
+              "notify_line_group": department.notify_line_group}
     session.execute(update(Department).where(Department.id == department.id).values(
         notify_email=email, notify_line_group=line_group))
     session.refresh(department)
+    changes.record(session, actor, "department", "changed", label=department.code,
+                   subject_id=department.id, before=before,
+                   after={"notify_email": email, "notify_line_group": line_group})
     return department
