@@ -2,12 +2,16 @@
 refusals that keep what was typed, the record of each change, and who may open them."""
 import io
 import re
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import select
 
-from mapdash.models import AdminChange, Category, Department, Organization
+from mapdash.cases.intake import Report, create_incident
+from mapdash.models import AdminChange, Category, Department, Incident, Organization
+from mapdash.office import printform
 from mapdash.office.auth import create_user
 from tests.factories import STAFF_PASSWORD, make_org, make_staff
 from tests.photo_samples import jpeg, png
@@ -252,6 +256,24 @@ def test_a_logo_is_cleaned_served_publicly_and_removed(app, admin, session):
     assert "org-logo" not in app.test_client().get("/").get_data(as_text=True)
     assert [(row[0], row[1], list(row[4])) for row in recorded(session)] == [
         ("organization", "changed", ["logo"])] * 3
+
+
+def test_the_logo_heads_the_printed_request_form(app, admin, session):
+    case = create_incident(session, Report(category_code="water", lon=100.004, lat=10.006,
+                                           description="ท่อประปาแตกหน้าวัด"))
+    session.commit()
+
+    def images() -> list[tuple[int, int]]:
+        session.expire_all()
+        with app.test_request_context():
+            pdf = printform.request_form(session, session.get(Incident, case.id),
+                                         tracking_url="https://example.test/track/X",
+                                         printed_by="admin", now=datetime(2026, 1, 5, tzinfo=UTC))
+        return sorted(image.image.size for image in PdfReader(io.BytesIO(pdf)).pages[0].images)
+
+    without = images()
+    assert upload_logo(admin, png(size=(1200, 600))).status_code == 303
+    assert images() == sorted([*without, (480, 240)])
 
 
 @pytest.mark.parametrize("data, name, status, message", [
