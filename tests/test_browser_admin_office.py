@@ -1,9 +1,15 @@
 """The admin's pages of people and organization in a real Chromium, at desktop and tablet size:
 an admin adds a crew member, who chooses a password with the one-time link on a phone and
 signs in; the link then no longer works. Screenshots of every page."""
+import hashlib
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import select
+
+from mapdash.cases.photos import process_image
+from mapdash.models import Organization
+from tests.photo_samples import png
 
 ADMIN = "admin@demo.mapdash.test"
 PASSWORD = "demo-password"
@@ -100,3 +106,24 @@ def test_a_bad_value_is_refused_beside_its_form_and_kept(office_page, live_serve
     assert page.locator("input[name=number_4]").input_value() == "1784"
     page.screenshot(path=str(screenshot_dir / f"admin-organization-{size}-error.png"),
                     full_page=True)
+
+
+def test_citizens_see_the_offices_contact_logo_and_emergency_numbers(phone, live_server,
+                                                                     demo_session, screenshot_dir):
+    org = demo_session.scalars(select(Organization)).one()
+    logo = process_image(png(size=(600, 600)))
+    org.phone, org.email = "042 511 234", "saraban@demo.mapdash.test"
+    org.address, org.office_hours = "99 หมู่ 1 ต.ตัวอย่าง\nอ.เมือง จ.ขอนแก่น 40000", "จันทร์-ศุกร์ 08:30-16:30 น."
+    org.emergency_numbers = [{"number": "1669", "label_th": "เจ็บป่วยฉุกเฉิน", "label_en": None},
+                             {"number": "1784", "label_th": "สาธารณภัย", "label_en": "Disasters"}]
+    org.logo, org.logo_sha256 = logo.thumb, hashlib.sha256(logo.thumb).hexdigest()
+    demo_session.commit()
+
+    phone.goto(live_server + "/")
+    assert phone.locator(".org-logo").evaluate("img => img.complete && img.naturalWidth") > 0
+    contact = phone.inner_text(".contact")
+    assert "042 511 234" in contact and "จันทร์-ศุกร์ 08:30-16:30 น." in contact
+    assert phone.locator(".emergency-numbers a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))") == ["tel:1669", "tel:1784"]
+    assert "สาธารณภัย" in phone.inner_text(".emergency-numbers")
+    phone.screenshot(path=str(screenshot_dir / "home-phone-organization.png"), full_page=True)
