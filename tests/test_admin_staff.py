@@ -281,3 +281,20 @@ def test_the_link_is_emailed_when_mail_is_set_up(app, admin, session):
             message.incident_id) == ("password_link", "email", "malee@example.test", user.id, None)
     link = shown_link(page)
     assert link in message.payload["text_th"] and link in message.payload["text_en"]
+
+
+def test_the_list_shows_when_each_account_last_signed_in(app, admin, people, session):
+    crew, dispatcher, officer = people["crew"], people["dispatcher"], people["officer"]
+    assert login(app.test_client(), crew.email, STAFF_PASSWORD).status_code == 302
+    session.expire_all()
+    assert crew.last_sign_in_at is not None and officer.last_sign_in_at is None
+    session.execute(update(User).where(User.id == dispatcher.id).values(
+        last_sign_in_at=datetime(2026, 3, 1, 2, 0, tzinfo=UTC)))
+    session.commit()
+    html = admin.get("/admin/staff/").get_data(as_text=True)
+
+    def row(user) -> str:
+        return re.search(rf'<tr id="user-{user.id}".*?</tr>', html, re.S).group(0)
+    assert "1 มี.ค. 2569 09:00" in row(dispatcher)  # Bangkok time
+    never = 'data-label="เข้าสู่ระบบล่าสุด">–<'
+    assert never in row(officer) and never not in row(crew)
