@@ -53,6 +53,8 @@ def load(overrides: dict | None = None) -> dict:
         "SESSION_IDLE_HOURS": float(os.environ.get("SESSION_IDLE_HOURS", 4)),
         # ... and this many hours after signing in, however busy (a working day with overtime).
         "SESSION_MAX_HOURS": float(os.environ.get("SESSION_MAX_HOURS", 12)),
+        # A one-time link to choose a password (a new account's, a reset's) works this long.
+        "PASSWORD_LINK_HOURS": float(os.environ.get("PASSWORD_LINK_HOURS", 72)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 60 * 1024 * 1024)),
         # Citizens' reports per client address per 10 minutes (ratelimit.py): accepted ones,
         # and refused attempts apart (a citizen correcting mistakes is not locked out).

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Text,
     UniqueConstraint,
     func,
@@ -46,6 +47,15 @@ class Organization(Base):
     boundary = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # How citizens reach the office, its logo and emergency numbers (sql/016,
+    # office/organization.py); emergency_numbers None: 1669, 191, 199.
+    phone: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    office_hours: Mapped[str | None] = mapped_column(Text)
+    emergency_numbers: Mapped[list | None] = mapped_column(JSONB)
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # a JPEG
+    logo_sha256: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("organizations_boundary_gix", "boundary", postgresql_using="gist"),)
 
@@ -74,6 +84,11 @@ class Department(Base):
     name_en: Mapped[str] = mapped_column(Text)
     notify_email: Mapped[str | None] = mapped_column(Text)  # staff alerts, sql/008
     notify_line_group: Mapped[str | None] = mapped_column(Text)  # a LINE groupId, sql/008
+    # The officer in charge (sql/016). Users refer to departments too: the cycle is broken
+    # by adding this key last (use_alter).
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
+
+    officer: Mapped["User | None"] = relationship(foreign_keys=[officer_id])
 
     __table_args__ = (UniqueConstraint("organization_id", "code"),)
 
@@ -116,9 +131,10 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # sql/016
 
     organization: Mapped[Organization] = relationship()
-    department: Mapped[Department | None] = relationship()
+    department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive accounts
@@ -301,7 +317,9 @@ class Notification(Base):
     """One message to one recipient in the outbox (sql/008, mapdash/integrations/notify)."""
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incidents.id"))
+    # A message is about a case, or (the set-password link, sql/016) about an account.
+    incident_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("incidents.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     event_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("incident_events.id"))
     kind: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(Text)  # email / line
@@ -318,9 +336,11 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
-    incident: Mapped[Incident] = relationship()
+    incident: Mapped[Incident | None] = relationship()
+    user: Mapped[User | None] = relationship()
 
-    __table_args__ = (Index("notifications_incident_idx", "incident_id"),)
+    __table_args__ = (Index("notifications_incident_idx", "incident_id"),
+                      Index("notifications_user_idx", "user_id"))
 
 
 class OverdueAlert(Base):
@@ -380,3 +400,22 @@ class AdminChange(Base):
 
     __table_args__ = (Index("admin_changes_org_idx", "organization_id", created_at.desc(),
                             id.desc()),)
+
+
+class PasswordLink(Base):
+    """A one-time link to choose a password (sql/016, office/password_links.py): only the
+    SHA-256 of its secret is kept."""
+    __tablename__ = "password_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_sha256: Mapped[str] = mapped_column(Text, unique=True)
+    purpose: Mapped[str] = mapped_column(Text)  # invite / reset
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (Index("password_links_user_idx", "user_id"),)

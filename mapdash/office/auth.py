@@ -125,9 +125,10 @@ def _lifetimes() -> dict[str, timedelta]:
 
 def begin_session(user: User, now: datetime) -> None:
     """Sign in: a session row, its token in the cookie, and flask-login's user (never a
-    remember-me cookie: a session lives no longer than its row)."""
+    remember-me cookie: a session lives no longer than its row); the time is noted."""
     cookie[staff_sessions.COOKIE_KEY] = staff_sessions.start(db.session(), user.id, now,
                                                              **_lifetimes())
+    user.last_sign_in_at = now  # the admins' staff list
     login_user(user, remember=False)
 
 

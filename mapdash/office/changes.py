@@ -30,6 +30,9 @@ ACTIONS = {
     "unlocked": _l("unlocked"),
     "revoked": _l("revoked"),
     "imported": _l("imported"),
+    "deactivated": _l("deactivated"),
+    "activated": _l("activated again"),
+    "password_reset": _l("password reset"),
 }
 PAGE_SIZE = 100
 

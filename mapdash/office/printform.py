@@ -6,6 +6,7 @@ fontpkg-sarabun pip package and is embedded in the PDF, so neither the server's 
 reader's installed fonts matter. Thai vowels and tone marks are placed by HarfBuzz (text
 shaping). The small map is drawn from our own village outlines: map tiles are never fetched.
 """
+import io
 import json
 import math
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ MAX_PHOTOS = 4
 MARGIN = 15        # mm
 MAP_BOX = (MARGIN, 0, 88, 64)   # x, y (set at drawing time), width, height in mm
 SIGN_OFF_HEIGHT = 62
+LOGO_BOX = (28, 22)  # mm: the organization's logo, top left, its text beside it
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,14 @@ class _Form(FPDF):
         self.set_font(FONT, size=8)
         self.cell(qr_size + 12, 4, _("Scan to follow the case"), align="C")
 
-        width = qr_x - MARGIN - 4
-        self.set_xy(MARGIN, MARGIN)
+        logo = incident.organization.logo  # its clean JPEG (office/organization.py)
+        text_x = MARGIN + (LOGO_BOX[0] + 4 if logo else 0)
+        if logo:
+            self.image(io.BytesIO(logo), x=MARGIN, y=MARGIN, w=LOGO_BOX[0], h=LOGO_BOX[1],
+                       keep_aspect_ratio=True)
+        width = qr_x - text_x - 4
+        self.set_left_margin(text_x)  # the title's lines wrap beside the logo
+        self.set_xy(text_x, MARGIN)
         self.set_font(FONT, size=12)
         self.paragraph(width, 6, localized(incident.organization))
         self.set_font(FONT, "B", size=20)
@@ -143,6 +151,7 @@ class _Form(FPDF):
         self.set_font(FONT, size=11)
         self.paragraph(width, 6, _("Status: %(status)s", status=STATUS_LABELS[incident.status]))
         self.set_font(FONT, size=12)
+        self.set_left_margin(MARGIN)
         return max(self.get_y(), MARGIN + qr_size + 5)
 
     def details(self, incident: Incident, y: float) -> float:

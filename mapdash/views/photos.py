@@ -1,14 +1,16 @@
 """Photos of cases, by id: only the clean copies (no EXIF, no GPS) are ever on disk.
 
 Anyone may see the photos of a public case; photos of sensitive or rejected cases only staff
-who may see the case."""
-from flask import Blueprint, abort, send_file
+who may see the case. An organization's logo (its clean copy, office/organization.py) is
+public."""
+from flask import Blueprint, Response, abort, request, send_file
 from flask_login import current_user
 
 from mapdash import db
 from mapdash.cases import photos
 from mapdash.cases.workflow import can_see
 from mapdash.models import Photo
+from mapdash.office import organization
 
 bp = Blueprint("photos", __name__, url_prefix="/photos")
 
@@ -38,3 +40,18 @@ def photo(photo_id):
 @bp.get("/<bigint_id:photo_id>/thumb")
 def thumb(photo_id):
     return _serve(photo_id, thumb=True)
+
+
+@bp.get("/logo/<integer_id:organization_id>")
+def logo(organization_id):
+    """Pages link it with ?v=<its SHA-256>: a new logo is a new address."""
+    found = organization.logo(db.session(), organization_id)
+    if found is None:
+        abort(404)
+    data, digest = found
+    response = Response(data, mimetype=photos.STORED_TYPE)
+    response.set_etag(digest)
+    response.cache_control.public = True
+    response.cache_control.max_age = _PUBLIC_MAX_AGE
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response.make_conditional(request)

@@ -1,16 +1,13 @@
-"""What admins see and change of notifications: messages that failed or wait too long (with
-the last error and a retry), and where each department's staff alerts go."""
-import re
+"""What admins see of notifications: messages that failed or wait too long (with the last
+error and a retry)."""
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
 from mapdash.i18n import _l
-from mapdash.models import Department, Incident, Notification, User
-from mapdash.office import changes
-from mapdash.vocabulary import EMAIL
+from mapdash.models import Incident, Notification, User
 
 # Pending this long (or still 'sending') is worth a look: normally a message leaves in seconds.
 STUCK_AFTER = timedelta(minutes=15)
@@ -29,30 +26,36 @@ KIND_LABELS = {
     "rejected": _l("Citizen: not taken up"),
     "new_case": _l("Staff: new case"),
     "overdue": _l("Staff: overdue"),
+    "password_link": _l("Staff: link to choose a password"),
 }
 CHANNEL_LABELS = {
     "email": _l("E-mail"),
     "line": _l("LINE"),
 }
-_LINE_GROUP = re.compile(r"^C[0-9a-f]{32}$")
+
+
+def _of_organization(query: Select, organization_id: int) -> Select:
+    """The organization's messages: about its cases, or its staff accounts."""
+    return (query.outerjoin(Incident, Incident.id == Notification.incident_id)
+            .outerjoin(User, User.id == Notification.user_id)
+            .where(or_(Incident.organization_id == organization_id,
+                       User.organization_id == organization_id)))
 
 
 def problems(session: Session, organization_id: int, now: datetime | None = None) -> list:
     """The organization's failed messages and those unsent for too long, newest first."""
     stuck_before = (now or datetime.now(UTC)) - STUCK_AFTER
     return list(session.scalars(
-        select(Notification).join(Incident, Incident.id == Notification.incident_id)
-        .where(Incident.organization_id == organization_id,
-               (Notification.status == "failed")
+        _of_organization(select(Notification), organization_id)
+        .where((Notification.status == "failed")
                | (Notification.status.in_(("pending", "sending"))
                   & (Notification.created_at < stuck_before)))
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(PAGE_LIMIT)))
 
 
 def counts(session: Session, organization_id: int) -> dict[str, int]:
-    rows = session.execute(
-        select(Notification.status, func.count()).join(Incident, Incident.id == Notification.incident_id)
-        .where(Incident.organization_id == organization_id).group_by(Notification.status))
+    rows = session.execute(_of_organization(select(Notification.status, func.count()),
+                                            organization_id).group_by(Notification.status))
     return {"pending": 0, "sending": 0, "sent": 0, "failed": 0, **dict(rows.all())}
 
 
@@ -60,9 +63,8 @@ def retry(session: Session, organization_id: int, notification_id: int) -> Notif
     """Send a failed or waiting message again at once, with a fresh count of attempts (and the
     same key, so a receiver can still tell a repeat)."""
     notification = session.scalars(
-        select(Notification).join(Incident, Incident.id == Notification.incident_id)
-        .where(Notification.id == notification_id, Incident.organization_id == organization_id)
-        .with_for_update(of=Notification)).first()
+        _of_organization(select(Notification), organization_id)
+        .where(Notification.id == notification_id).with_for_update(of=Notification)).first()
     if notification is None:
         raise UserError("not_found", _l("No such notification"), status=404)
     if notification.status not in ("failed", "pending"):
@@ -71,36 +73,3 @@ def retry(session: Session, organization_id: int, notification_id: int) -> Notif
     notification.next_attempt_at = func.now()
     session.flush()
     return notification
-
-
-def departments(session: Session, organization_id: int) -> list[Department]:
-    return list(session.scalars(select(Department).where(
-        Department.organization_id == organization_id).order_by(Department.id)))
-
-
-def set_department_alerts(session: Session, actor: User, department_id: int,
-                          email: str | None, line_group: str | None) -> Department:
-    """Where a department's new-case and overdue alerts go; empty fields switch a channel off.
-    The change is recorded (changes.py)."""
-    department = session.scalars(select(Department).where(
-        Department.id == department_id,
-        Department.organization_id == actor.organization_id)).first()
-    if department is None:
-        raise UserError("not_found", _l("No such department"), status=404)
-    email, line_group = (email or "").strip() or None, (line_group or "").strip() or None
-    if email and (len(email) > 254 or not EMAIL.match(email)):
-        raise UserError("bad_email", _l("This e-mail address is not valid"),
-                        field="notify_email")
-    if line_group and not _LINE_GROUP.match(line_group):
-        raise UserError("bad_line_group",
-                        _l("Not a LINE group ID: C followed by 32 characters 0-9 a-f"),
-                        field="notify_line_group")
-    before = {"notify_email": department.notify_email,
-              "notify_line_group": department.notify_line_group}
-    session.execute(update(Department).where(Department.id == department.id).values(
-        notify_email=email, notify_line_group=line_group))
-    session.refresh(department)
-    changes.record(session, actor, "department", "changed", label=department.code,
-                   subject_id=department.id, before=before,
-                   after={"notify_email": email, "notify_line_group": line_group})
-    return department

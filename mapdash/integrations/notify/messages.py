@@ -10,7 +10,8 @@ from datetime import datetime
 
 from mapdash.cases.workflow import STEP_LABELS
 from mapdash.i18n import LazyText, LocalDate, Localized, _l, both, village_label
-from mapdash.models import Incident
+from mapdash.models import Incident, User
+from mapdash.vocabulary import ROLE_LABELS
 
 NOTE_LIMIT = 300  # a staff question or closing note, cut to stay a short message
 
@@ -92,3 +93,19 @@ def overdue(incident: Incident, step: str, due: datetime, url: str) -> dict:
                        "(due %(due)s)\nOpen the dispatch map: %(url)s", code=code,
                        category=Localized(incident.category), step=STEP_LABELS[step],
                        due=LocalDate(due, with_time=True), url=url))
+
+
+def password_link(user: User, purpose: str, url: str, expires_at: datetime) -> dict:
+    """To a new staff member ("invite") or one whose password an administrator reset: the
+    one-time link to choose a password (office/password_links.py)."""
+    org, until = Localized(user.organization), LocalDate(expires_at, with_time=True)
+    if purpose == "invite":
+        subject = _l("Your staff account at %(org)s", org=org)
+        text = _l("%(org)s has made you a staff account (%(role)s).\nChoose your password here "
+                  "(the link works once, until %(until)s): %(url)s\nThen sign in with this "
+                  "e-mail address.", org=org, role=ROLE_LABELS[user.role], until=until, url=url)
+    else:
+        subject = _l("A new password for your account at %(org)s", org=org)
+        text = _l("An administrator of %(org)s has reset your password.\nChoose a new one here "
+                  "(the link works once, until %(until)s): %(url)s", org=org, until=until, url=url)
+    return _payload("password_link", url, subject, text)

@@ -132,13 +132,15 @@ def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident)
     return messages.resolved(incident, note or "", url, photo_url)
 
 
-def add(session: Session, *, incident_id: int, event_id: int | None, payload: dict,
-        channel: str, recipient: str, dedupe: str) -> None:
-    """One message in the outbox, unless this one (same occasion, kind, channel, recipient)
-    is already there."""
+def add(session: Session, *, event_id: int | None, payload: dict, channel: str,
+        recipient: str, dedupe: str, incident_id: int | None = None,
+        user_id: int | None = None) -> None:
+    """One message about a case (`incident_id`) or an account (`user_id`: its set-password
+    link) in the outbox, unless this one (same occasion, kind, channel, recipient) is already
+    there."""
     session.execute(insert(Notification).values(
-        incident_id=incident_id, event_id=event_id, kind=payload["kind"], channel=channel,
-        recipient=recipient, payload=payload,
+        incident_id=incident_id, user_id=user_id, event_id=event_id, kind=payload["kind"],
+        channel=channel, recipient=recipient, payload=payload,
         dedupe_key=f"{dedupe}:{payload['kind']}:{channel}:{recipient}")
         .on_conflict_do_nothing(index_elements=["dedupe_key"]))
 
