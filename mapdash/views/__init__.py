@@ -27,4 +27,6 @@ def register_blueprints(app: Flask) -> None:
     from mapdash.views import admin_notifications, admin_sign_in
     app.register_blueprint(admin_notifications.bp)
     app.register_blueprint(admin_sign_in.bp)
+    from mapdash.views import admin_types
+    app.register_blueprint(admin_types.bp)
     errors.init_app(app)
