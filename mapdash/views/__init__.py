@@ -29,4 +29,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_sign_in.bp)
     from mapdash.views import admin_types
     app.register_blueprint(admin_types.bp)
+    from mapdash.views import admin_templates
+    app.register_blueprint(admin_templates.bp)
     errors.init_app(app)
