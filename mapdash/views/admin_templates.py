@@ -65,16 +65,12 @@ def create():
     return _submitted(None)
 
 
-@bp.get("/<integer_id:template_id>")
+# One rule for both methods, so that an id out of range is a 404 for either (admin_types.py).
+@bp.route("/<integer_id:template_id>", methods=["GET", "POST"])
 @role_required("admin")
 def edit(template_id):
     template = response_templates.find_template(db.session(), current_user.organization_id,
                                                 template_id)
+    if request.method == "POST":
+        return _submitted(template)
     return _form_page(_typed(template), template)
-
-
-@bp.post("/<integer_id:template_id>")
-@role_required("admin")
-def update(template_id):
-    return _submitted(response_templates.find_template(
-        db.session(), current_user.organization_id, template_id))

@@ -78,15 +78,12 @@ def create():
     return _submitted(None)
 
 
-@bp.get("/<integer_id:category_id>")
+# One rule for both methods: an id out of range is then a 404 for either (a GET rule and a
+# POST rule of the same URL made it a 405 for one).
+@bp.route("/<integer_id:category_id>", methods=["GET", "POST"])
 @role_required("admin")
 def edit(category_id):
     category = case_types.find_type(db.session(), current_user.organization_id, category_id)
+    if request.method == "POST":
+        return _submitted(category)
     return _form_page(form.draft_of(category), category)
-
-
-@bp.post("/<integer_id:category_id>")
-@role_required("admin")
-def update(category_id):
-    return _submitted(case_types.find_type(db.session(), current_user.organization_id,
-                                           category_id))
