@@ -54,6 +54,8 @@ def load(overrides: dict | None = None) -> dict:
         # ... and this many hours after signing in, however busy (a working day with overtime).
         "SESSION_MAX_HOURS": float(os.environ.get("SESSION_MAX_HOURS", 12)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 60 * 1024 * 1024)),
+        # The largest village boundary file an administrator may upload at /admin/villages.
+        "VILLAGE_UPLOAD_BYTES": int(os.environ.get("VILLAGE_UPLOAD_BYTES", 20 * 1024 * 1024)),
         # Citizens' reports per client address per 10 minutes (ratelimit.py): accepted ones,
         # and refused attempts apart (a citizen correcting mistakes is not locked out).
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",

@@ -31,4 +31,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_types.bp)
     from mapdash.views import admin_templates
     app.register_blueprint(admin_templates.bp)
+    from mapdash.views import admin_villages
+    app.register_blueprint(admin_villages.bp)
     errors.init_app(app)
