@@ -18,6 +18,6 @@
       polygon.bindPopup(popup);
     },
   }).addTo(map);
-  if (collection.features.length) map.fitBounds(layer.getBounds());
+  if (collection.features.length) map.fitBounds(layer.getBounds(), { animate: false });
   box.dataset.loaded = String(collection.features.length);
 })();
