@@ -56,6 +56,8 @@ def load(overrides: dict | None = None) -> dict:
         # A one-time link to choose a password (a new account's, a reset's) works this long.
         "PASSWORD_LINK_HOURS": float(os.environ.get("PASSWORD_LINK_HOURS", 72)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 60 * 1024 * 1024)),
+        # The largest village boundary file an administrator may upload at /admin/villages.
+        "VILLAGE_UPLOAD_BYTES": int(os.environ.get("VILLAGE_UPLOAD_BYTES", 20 * 1024 * 1024)),
         # Citizens' reports per client address per 10 minutes (ratelimit.py): accepted ones,
         # and refused attempts apart (a citizen correcting mistakes is not locked out).
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",

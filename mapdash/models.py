@@ -106,17 +106,27 @@ class Category(Base):
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     location_required: Mapped[bool] = mapped_column(Boolean, default=True)
     emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    # for new cases; a step left out: DEFAULT_SLA_MINUTES (cases/time_limits.py)
     sla_minutes: Mapped[dict] = mapped_column(JSONB, default=dict)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     questions: Mapped[list] = mapped_column(JSONB, default=list)  # sql/007, see cases/questions.py
+    # the officer who answers for the type, shown on its report form (sql/017)
+    contact_name: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(Text)
 
     department: Mapped[Department] = relationship()
 
     __table_args__ = (UniqueConstraint("organization_id", "code"),)
 
-    def sla(self, step: str) -> int:
-        return int(self.sla_minutes.get(step, DEFAULT_SLA_MINUTES[step]))
+
+class TimeLimits(Base):
+    """A set of step time limits some case started with, {step: minutes} for every step of
+    DEFAULT_SLA_MINUTES; never changed, one row per distinct set (sql/017, cases/time_limits.py)."""
+    __tablename__ = "time_limits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes: Mapped[dict] = mapped_column(JSONB, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class User(UserMixin, Base):
@@ -172,9 +182,12 @@ class Incident(Base):
     evidence_review: Mapped[str | None] = mapped_column(Text)  # needs_review/accepted/sent_back
     attributes: Mapped[dict] = mapped_column(JSONB, default=dict)  # answers, sql/007
     address: Mapped[str | None] = mapped_column(Text)  # an Open311 address_string, sql/007
+    # the time limits of its type when it was reported, which it keeps (sql/017)
+    time_limits_id: Mapped[int] = mapped_column(ForeignKey("time_limits.id"))
 
     organization: Mapped[Organization] = relationship()
     category: Mapped[Category] = relationship()
+    time_limits: Mapped[TimeLimits] = relationship()
     village: Mapped[Village | None] = relationship()
     department: Mapped[Department] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assigned_to])
@@ -419,3 +432,37 @@ class PasswordLink(Base):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (Index("password_links_user_idx", "user_id"),)
+
+
+class ResponseTemplate(Base):
+    """A canned public message for an action on a case (sql/017, office/response_templates.py);
+    no category: for every type."""
+    __tablename__ = "response_templates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    text_th: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    category: Mapped[Category | None] = relationship()
+
+    __table_args__ = (Index("response_templates_org_action_idx", "organization_id", "action"),)
+
+
+class VillageUpload(Base):
+    """A checked village file waiting for the administrator's "confirm" (sql/017,
+    office/village_uploads.py), found by the SHA-256 of its token."""
+    __tablename__ = "village_uploads"
+    token_sha256: Mapped[str] = mapped_column(Text, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(Text)
+    features: Mapped[dict] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("village_uploads_created_idx", "created_at"),)

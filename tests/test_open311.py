@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from mapdash.cases import intake, photos, workflow
+from mapdash.cases.time_limits import set_for
 from mapdash.models import ApiKey, Category, Incident, IncidentEvent, Organization, User
 from mapdash.office import apikeys
 from tests import photo_samples as samples
@@ -295,12 +296,13 @@ def test_results_are_capped_at_1000(client, session, office):
     from mapdash.integrations.open311 import requests
     assert requests.MAX_RESULTS == 1000
     org, light = office["org"], session.get(Category, office["light"].category_id)
+    limits = set_for(session, light.sla_minutes).id  # the time limits a case keeps (sql/017)
     now = datetime.now(UTC)
     session.execute(Incident.__table__.insert(), [
         {"tracking_code": f"ZZ{n:02d}-{n:04d}"[:9], "organization_id": org.id,
          "category_id": light.id, "department_id": light.department_id, "status": "new",
          "location": "SRID=4326;POINT(100.005 10.005)", "created_at": now - timedelta(hours=1),
-         "updated_at": now} for n in range(1001)])
+         "updated_at": now, "time_limits_id": limits} for n in range(1001)])
     session.commit()
     assert len(client.get("/open311/v2/requests.json").get_json()) == 1000
 

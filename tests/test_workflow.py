@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from mapdash.cases import workflow
+from mapdash.cases.time_limits import set_for
 from mapdash.errors import UserError
 from mapdash.models import Category, Department, Follower, Incident, IncidentEvent, User
 from mapdash.vocabulary import ROLES, STATUSES
@@ -374,10 +375,10 @@ def _category(session, code):
 
 
 def test_step_limits_come_from_each_types_sla(session, world):
-    org_id = world["org"].id
-    limits = {(row["category_id"], row["status"]): row["minutes"]
-              for row in workflow.step_limits(session, org_id)}
-    light, ems = _category(session, "streetlight"), _category(session, "ems")
+    light, ems = (set_for(session, _category(session, code).sla_minutes)
+                  for code in ("streetlight", "ems"))
+    limits = {(row["time_limits_id"], row["status"]): row["minutes"]
+              for row in workflow.step_limits(session)}
     # Seed 001: acknowledge 5 + check 5; inform 5 + print 5 + set status 10; work 7 days.
     assert limits[(light.id, "new")] == 10 and limits[(light.id, "accepted")] == 20
     assert limits[(light.id, "assigned")] == limits[(light.id, "in_progress")] == 7 * 24 * 60

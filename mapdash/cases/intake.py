@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from mapdash.cases.events import event_recorded
 from mapdash.cases.photos import MAX_PHOTOS, ProcessedPhoto, store_photo
 from mapdash.cases.questions import check_answers
+from mapdash.cases.time_limits import set_for
 from mapdash.errors import UserError
 from mapdash.i18n import _l, _lp, in_office_language
 from mapdash.models import Category, Follower, Incident, IncidentEvent
@@ -191,7 +192,8 @@ def create_incident(session: Session, report: Report, *, actor_label: str | None
         location=point, description=description, channel=report.channel,
         idempotency_key=key, reporter_name=name, reporter_phone=phone, reporter_line_id=line_id,
         reporter_email=email, reporter_line_user=report.reporter_line_user,
-        attributes=answers, address=_clean(report.address, 500, "address_string"))
+        attributes=answers, address=_clean(report.address, 500, "address_string"),
+        time_limits=set_for(session, category.sla_minutes))  # kept when the type's change
     incident.created_at = incident.updated_at = created_at or datetime.now(UTC)
     earlier = _insert(session, incident)
     if earlier is not None:

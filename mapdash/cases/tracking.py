@@ -1,7 +1,8 @@
 """What a citizen sees of one case behind its tracking code: never a name, phone or LINE ID.
 
 The status page shows the type, village, photos, the responsible department, the date the
-work should be done by (the type's time limits, seed 001) and the public events.
+work should be done by (the time limits the case was reported with, seed 001) and the public
+events.
 """
 from datetime import datetime, timedelta
 
@@ -23,8 +24,9 @@ HIDDEN_NOTES = ("report", "reply")
 
 
 def expected_completion(incident: Incident) -> datetime:
-    """When the case should be done: its report time plus every step's time limit."""
-    minutes = sum(incident.category.sla(step) for step in SERVICE_STEPS)
+    """When the case should be done: its report time plus every step's time limit (the
+    limits it was reported with)."""
+    minutes = sum(incident.time_limits.minutes[step] for step in SERVICE_STEPS)
     return incident.created_at + timedelta(minutes=minutes)
 
 

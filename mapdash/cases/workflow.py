@@ -5,8 +5,10 @@ which checks this one table, changes the case and writes the audit event in the 
 transaction. Anything the table does not allow is refused with a message in Thai and English.
 
 It also keeps the service clock of seed 001: the staff steps a case waits in, their time
-limits per case type (Category.sla), when a case is overdue and how long each step took.
+limits (the case's own, its type's when it was reported: time_limits.py), when a case is
+overdue and how long each step took.
 """
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn
@@ -18,7 +20,7 @@ from mapdash import db
 from mapdash.cases.events import event_recorded
 from mapdash.errors import UserError
 from mapdash.i18n import LazyText, _l, in_office_language
-from mapdash.models import Category, Follower, Incident, IncidentEvent, User
+from mapdash.models import Follower, Incident, IncidentEvent, TimeLimits, User
 from mapdash.vocabulary import (
     CITIZEN,
     CITIZEN_LABEL,
@@ -208,7 +210,7 @@ def crew_members(session: Session, organization_id: int) -> list[User]:
 
 
 # The service clock (seed 001). Each open status waits on a group of the staff steps, whose
-# limits (Category.sla) add up; info_requested waits on the citizen, so no clock runs.
+# limits (the case's time_limits) add up; info_requested waits on the citizen, so no clock runs.
 CLOCK_STEPS: dict[str, tuple[str, ...]] = {
     "intake": ("acknowledge", "check"),             # see the alert, check the details
     "prepare": ("inform", "print", "set_status"),   # tell the citizen, print the form, set status
@@ -223,18 +225,19 @@ STEP_LABELS = {
 }
 
 
-def step_limit(category: Category, step: str) -> timedelta:
-    return timedelta(minutes=sum(category.sla(part) for part in CLOCK_STEPS[step]))
+def step_limit(limits: Mapping[str, int], step: str) -> timedelta:
+    """The time of a clock step: the limits of its staff steps in a complete set, added up."""
+    return timedelta(minutes=sum(int(limits[part]) for part in CLOCK_STEPS[step]))
 
 
-def step_limits(session: Session, organization_id: int) -> list[dict]:
-    """[{category_id, status, minutes}] for every status with a clock: the table the map's
-    SQL joins to find overdue cases, so the limits are defined here only."""
-    categories = session.scalars(select(Category).where(
-        Category.organization_id == organization_id)).all()
-    return [{"category_id": c.id, "status": status,
-             "minutes": int(step_limit(c, step).total_seconds() // 60)}
-            for c in categories for status, step in STEP_OF_STATUS.items()]
+def step_limits(session: Session) -> list[dict]:
+    """[{time_limits_id, status, minutes}] for every stored set of limits and every status
+    with a clock: the table the map's SQL and the overdue alerts look each case's limit up
+    in, so the limits are added up here only. Sets are few (one per distinct set ever used)."""
+    sets = session.execute(select(TimeLimits.id, TimeLimits.minutes)).all()
+    return [{"time_limits_id": set_id, "status": status,
+             "minutes": int(step_limit(minutes, step).total_seconds() // 60)}
+            for set_id, minutes in sets for status, step in STEP_OF_STATUS.items()]
 
 
 def step_started(incident: Incident) -> datetime:
@@ -247,7 +250,7 @@ def due_at(incident: Incident) -> datetime | None:
     step = STEP_OF_STATUS.get(incident.status)
     if step is None:
         return None
-    return step_started(incident) + step_limit(incident.category, step)
+    return step_started(incident) + step_limit(incident.time_limits.minutes, step)
 
 
 def is_overdue(incident: Incident, now: datetime | None = None) -> bool:
@@ -291,7 +294,7 @@ def timeline(incident: Incident, now: datetime | None = None
         before, after = STEP_OF_STATUS.get(event.from_status), STEP_OF_STATUS.get(event.to_status)
         if before is not None and before != after:
             entries.append(TimelineEntry(event, event.created_at - step_since, before,
-                                         step_limit(incident.category, before)))
+                                         step_limit(incident.time_limits.minutes, before)))
         else:
             entries.append(TimelineEntry(event, event.created_at - status_since, None, None))
         status_since = event.created_at
@@ -301,4 +304,4 @@ def timeline(incident: Incident, now: datetime | None = None
     if step is None:
         return entries, None
     spent = (now or datetime.now(UTC)) - step_started(incident)
-    return entries, CurrentStep(step, spent, step_limit(incident.category, step))
+    return entries, CurrentStep(step, spent, step_limit(incident.time_limits.minutes, step))

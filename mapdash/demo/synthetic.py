@@ -4,12 +4,16 @@ Their Thai description is demo data, like data.py's.
 
 One INSERT ... SELECT in PostgreSQL: points are generated inside the villages, so every case
 has its village and department stored as intake would have stored them."""
-from sqlalchemy import text
+import json
+
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from mapdash import db
+from mapdash.cases.time_limits import set_for
 from mapdash.errors import UserError
 from mapdash.i18n import _l
+from mapdash.models import Category
 from mapdash.office.orgs import find_organization
 
 
@@ -21,6 +25,10 @@ def seed_synthetic(session: Session, count: int, org_slug: str | None = None,
     org = find_organization(session, org_slug)
     if org is None:
         raise UserError("unknown_org", _l("No organization: load the demo first"), status=404)
+    # Each case starts with its type's time limits, as intake stores them.
+    limits = {str(category.id): set_for(session, category.sla_minutes).id
+              for category in session.scalars(select(Category).where(
+                  Category.organization_id == org.id))}
     session.execute(text("SELECT setseed(:seed)"), {"seed": seed})
     inserted = db.rowcount(session.execute(text("""
         WITH v AS (
@@ -40,10 +48,11 @@ def seed_synthetic(session: Session, count: int, org_slug: str | None = None,
             FROM pts)
         INSERT INTO incidents (id, tracking_code, organization_id, category_id, village_id,
                                department_id, status, location, description, channel,
-                               created_at, updated_at, closed_at)
+                               created_at, updated_at, closed_at, time_limits_id)
         SELECT rows.id, 'SYN-' || rows.id, :org, c.id, rows.village_id, c.department_id,
                s.status, rows.p, 'ข้อมูลสังเคราะห์สำหรับทดสอบความเร็ว', 'demo',
-               rows.at, rows.at, CASE WHEN s.status IN ('resolved', 'rejected') THEN rows.at END
+               rows.at, rows.at, CASE WHEN s.status IN ('resolved', 'rejected') THEN rows.at END,
+               (CAST(:limits AS jsonb) ->> c.id::text)::integer
         FROM rows
         JOIN cats c ON c.i = rows.pick % c.n
         CROSS JOIN LATERAL (SELECT CASE
@@ -53,6 +62,7 @@ def seed_synthetic(session: Session, count: int, org_slug: str | None = None,
             WHEN rows.r < :open_share THEN 'in_progress'
             WHEN rows.r < :open_share + (1 - :open_share) * 0.9 THEN 'resolved'
             ELSE 'rejected' END AS status) s"""),
-        {"org": org.id, "count": count, "days": days, "open_share": open_share}))
+        {"org": org.id, "count": count, "days": days, "open_share": open_share,
+         "limits": json.dumps(limits)}))
     session.execute(text("ANALYZE incidents"))
     return inserted

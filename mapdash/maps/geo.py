@@ -145,18 +145,19 @@ def _local_midnight(day: date) -> datetime:
 
 
 # How the time limit of each case's current step is found: a lookup, per row, in the limits
-# {category id: {status: minutes}} that workflow.step_limits computes from Category.sla. A
-# lookup, not a join: the scans of the covering indexes keep their order and filter as they
-# go (a join made the planner sort every open case before taking the newest 500).
-_MINUTES = "(CAST(:limits AS jsonb) -> i.category_id::text ->> i.status)::integer"
+# {time limits id: {status: minutes}} that workflow.step_limits adds up from the stored sets
+# (each case keeps the set of its type when it was reported, cases/time_limits.py). A lookup,
+# not a join: the scans of the covering indexes keep their order and filter as they go (a
+# join made the planner sort every open case before taking the newest 500).
+_MINUTES = "(CAST(:limits AS jsonb) -> i.time_limits_id::text ->> i.status)::integer"
 _DUE = f"coalesce(i.step_started_at, i.updated_at) + make_interval(mins => {_MINUTES})"
 _OVERDUE = f"coalesce({_DUE} < now(), false)"
 
 
-def _limits_by_category(session: Session, organization_id: int) -> str:
+def _limits_by_set(session: Session) -> str:
     limits: dict[str, dict[str, int]] = {}
-    for row in workflow.step_limits(session, organization_id):
-        limits.setdefault(str(row["category_id"]), {})[row["status"]] = row["minutes"]
+    for row in workflow.step_limits(session):
+        limits.setdefault(str(row["time_limits_id"]), {})[row["status"]] = row["minutes"]
     return json.dumps(limits)
 
 
@@ -170,8 +171,7 @@ def _where(session: Session, f: MapFilter, bbox: BBox | None = None,
     # tambon: the newest first), so never reuse a generic plan of a prepared statement.
     session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     clauses = ["i.organization_id = :org", "i.is_open"]
-    params = {"org": f.organization_id,
-              "limits": _limits_by_category(session, f.organization_id)}
+    params = {"org": f.organization_id, "limits": _limits_by_set(session)}
     if without_place:
         clauses.append("i.location IS NULL")
     if bbox is not None:

@@ -28,8 +28,17 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_notifications.bp)
     app.register_blueprint(admin_sign_in.bp)
     from mapdash.office.organization import emergency_numbers
-    from mapdash.views import account, admin_departments, admin_organization, admin_staff
-    for module in (admin_staff, admin_departments, admin_organization, account):
+    from mapdash.views import (
+        account,
+        admin_departments,
+        admin_organization,
+        admin_staff,
+        admin_templates,
+        admin_types,
+        admin_villages,
+    )
+    for module in (admin_staff, admin_departments, admin_organization, account, admin_types,
+                   admin_templates, admin_villages):
         app.register_blueprint(module.bp)
     app.add_template_global(emergency_numbers, "emergency_numbers")
     errors.init_app(app)

@@ -1,8 +1,9 @@
 """Staff alerts for overdue cases: once per case and step, to the case's department.
 
-The time limits are workflow's (step_limits, the same table the dispatcher map joins); the
-alert records (overdue_alerts) make a step announced once even with several workers, and a
-case that moves on to a new step and is late again is announced again.
+The time limits are each case's own, its type's when it was reported (workflow.step_limits,
+the table the dispatcher map looks them up in); the alert records (overdue_alerts) make a step
+announced once even with several workers, and a case that moves on to a new step and is late
+again is announced again.
 """
 import json
 from datetime import UTC, datetime
@@ -21,16 +22,16 @@ def scan(session: Session, app: Flask, now: datetime | None = None) -> int:
     commits. Returns how many overdue steps were new."""
     now = now or datetime.now(UTC)
     found = 0
+    limits = json.dumps(workflow.step_limits(session))
     for org_id in session.scalars(select(Organization.id)):
-        limits = workflow.step_limits(session, org_id)
         rows = session.execute(text("""
             WITH limits AS (
                 SELECT * FROM jsonb_to_recordset(CAST(:limits AS jsonb))
-                    AS l(category_id integer, status text, minutes integer))
+                    AS l(time_limits_id integer, status text, minutes integer))
             INSERT INTO overdue_alerts (incident_id, step_started_at, status)
             SELECT i.id, coalesce(i.step_started_at, i.updated_at), i.status
             FROM incidents i
-            JOIN limits l ON l.category_id = i.category_id AND l.status = i.status
+            JOIN limits l ON l.time_limits_id = i.time_limits_id AND l.status = i.status
             WHERE i.organization_id = :org AND i.is_open
               AND coalesce(i.step_started_at, i.updated_at)
                   + make_interval(mins => l.minutes) < :now
@@ -40,7 +41,7 @@ def scan(session: Session, app: Flask, now: datetime | None = None) -> int:
                     AND a.step_started_at = coalesce(i.step_started_at, i.updated_at))
             ON CONFLICT DO NOTHING
             RETURNING incident_id, step_started_at"""),
-            {"limits": json.dumps(limits), "org": org_id, "now": now}).all()
+            {"limits": limits, "org": org_id, "now": now}).all()
         for incident_id, started in rows:
             _alert(session, app, session.get_one(Incident, incident_id), started)
         found += len(rows)
