@@ -1,5 +1,5 @@
-"""The words of the domain, each defined once: staff roles, case statuses and the channels a
-case comes in by, with their labels in the reader's language; and the shapes of the values
+"""The words of the domain, each defined once: staff roles, case statuses, priorities and the
+channels a case comes in by, with their labels in the reader's language; and the shapes of the values
 people and programs send (an e-mail address, an idempotency key).
 
 models.py, the CHECK constraints of sql/, the workflow table, the views, the templates (as
@@ -26,7 +26,8 @@ ROLE_LABELS = {
 
 # --- Case statuses ---------------------------------------------------------------------------
 OPEN_STATUSES = ("new", "accepted", "info_requested", "assigned", "in_progress")
-CLOSED_STATUSES = ("resolved", "rejected", "duplicate")
+# referred: handed to an outside agency (electricity, water, highways), out of our hands.
+CLOSED_STATUSES = ("resolved", "rejected", "duplicate", "referred")
 STATUSES = OPEN_STATUSES + CLOSED_STATUSES
 # The public list and the open data take "open" for every status not yet done.
 ANY_OPEN = "open"
@@ -39,6 +40,18 @@ STATUS_LABELS = {
     "resolved": _l("Done"),
     "rejected": _l("Rejected"),
     "duplicate": _l("Duplicate"),
+    "referred": _l("Referred to another agency"),
+}
+# A closing whose evidence a dispatcher still checks is not "Done" to the public yet.
+UNDER_REVIEW_LABEL = _l("Reported done, being checked")
+
+# --- Priorities staff give a case ----------------------------------------------------------
+PRIORITIES = ("normal", "high", "urgent")
+DEFAULT_PRIORITY = "normal"
+PRIORITY_LABELS = {
+    "normal": _l("Normal"),
+    "high": _l("High"),
+    "urgent": _l("Urgent"),
 }
 
 # --- Channels a case comes in by ---------------------------------------------------------------

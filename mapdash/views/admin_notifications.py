@@ -1,6 +1,6 @@
-"""Admins: notifications that failed or wait too long, a retry for each, and where every
-department's staff alerts go (e-mail, LINE group)."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""Admins: notifications that failed, are failing or wait too long, a retry for each, what is
+not set up (e-mail, LINE), and where every department's staff alerts go (e-mail, LINE group)."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from mapdash import db
@@ -19,6 +19,7 @@ def _page(status: int = 200, error: UserError | None = None, department_id: int 
     return render_template(
         "admin/notifications.html", problems=admin.problems(session, org_id),
         counts=admin.counts(session, org_id), departments=admin.departments(session, org_id),
+        not_configured=admin.not_configured(current_app.config),
         error=error, error_department=department_id, typed=typed or {},
         status_labels=admin.STATUS_LABELS, kind_labels=admin.KIND_LABELS,
         channel_labels=admin.CHANNEL_LABELS), status

@@ -96,7 +96,8 @@
       form.reset();  // done: fold it away, empty
       const details = form.querySelector("details");
       if (details) details.open = false;
-      await reload();
+      if (body && body.gone) close();  // forwarded: no longer ours to see
+      else await reload();
       options.onChanged();
     } catch (failure) {
       error.textContent = _("That did not work: please try again");
@@ -111,6 +112,16 @@
     if (close_) close_.addEventListener("click", close);
     panel.querySelectorAll("form[data-action-form]").forEach((form) => {
       form.addEventListener("submit", (event) => submit(form, event));
+    });
+    // A response template fills the message, which the dispatcher edits before sending.
+    panel.querySelectorAll("select[data-template-picker]").forEach((picker) => {
+      picker.addEventListener("change", () => {
+        const chosen = picker.selectedOptions[0];
+        if (!chosen || !chosen.value) return;
+        const note = picker.closest("form").querySelector("textarea[name=note]");
+        note.value = chosen.dataset.text;
+        note.focus();
+      });
     });
     // The PDF opens in a new tab; its print is recorded in the timeline.
     panel.querySelectorAll("form[data-print]").forEach((form) => {
