@@ -10,7 +10,7 @@ from shapely.geometry import box
 from sqlalchemy import func, select, update
 
 from mapdash.cases import casefile, workflow
-from mapdash.models import Category, Incident, IncidentEvent
+from mapdash.models import Category, Department, Incident, IncidentEvent, Notification
 from mapdash.office.auth import create_user
 from mapdash.vocabulary import PRIORITY_LABELS
 from tests.factories import make_incident, make_org
@@ -291,3 +291,29 @@ def test_the_panel_offers_response_templates_to_edit(app, session, orgs):
     assert 'data-text="อยู่นอกเขต &#34;อบต.&#34; &lt;ติดต่ออำเภอ&gt;"' in reject
     request_info = re.search(r'action-request_info".*?</form>', html, re.S).group(0)
     assert "data-template-picker" not in request_info  # none for this action
+
+
+def test_the_citizen_hears_where_the_case_went_and_the_new_department_of_a_new_case(
+        app, session, orgs):
+    province = orgs["province"]
+    engineering = session.scalars(select(Department).where(
+        Department.organization_id == province.id, Department.code == "engineering")).one()
+    engineering.notify_email = "engineering@province.example.test"
+    forwarded = make_incident(session, description="ไฟดับ", reporter_email="somchai@example.test")
+    referred = make_incident(session, description="ท่อแตก", reporter_email="somsri@example.test")
+    session.commit()
+    desk = staff(app, "tambon_dispatcher")
+    assert act(desk, forwarded.id, action="forward", organization_id=str(province.id),
+               note="ทางหลวงจังหวัด").status_code == 200
+    assert act(desk, referred.id, action="refer", agency="การประปาส่วนภูมิภาค",
+               note="ส่งหนังสือแล้ว").status_code == 200
+    session.expire_all()
+    sent = {(n.incident_id, n.kind, n.recipient): n.payload for n in session.scalars(
+        select(Notification).where(Notification.incident_id.in_((forwarded.id, referred.id))))}
+    assert set(sent) == {(forwarded.id, "forwarded", "somchai@example.test"),
+                         (forwarded.id, "new_case", "engineering@province.example.test"),
+                         (referred.id, "referred", "somsri@example.test")}
+    told = str(sent[forwarded.id, "forwarded", "somchai@example.test"])
+    assert "อบต.province" in told and "ทางหลวงจังหวัด" in told and forwarded.tracking_code in told
+    told = str(sent[referred.id, "referred", "somsri@example.test"])
+    assert "การประปาส่วนภูมิภาค" in told and "ส่งหนังสือแล้ว" not in told
