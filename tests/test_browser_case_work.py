@@ -20,7 +20,7 @@ def open_panel(page, case_id):
 
 
 def test_a_reporter_without_email_or_line_answers_with_the_reply_code(
-        live_server, demo_app, phone, desktop, screenshot_dir):
+        live_server, demo_app, phone, desktop, browser, screenshot_dir):
     errors = []
     for page in (phone, desktop):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -42,6 +42,13 @@ def test_a_reporter_without_email_or_line_answers_with_the_reply_code(
     phone.screenshot(path=str(screenshot_dir / "reply-code-received-phone.png"))
     with db.new_session(demo_app) as session:
         case_id = session.scalar(select(Incident.id).where(Incident.tracking_code == code))
+    # The same citizen's pages on a desktop (the same browser session).
+    wide_context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="th-TH")
+    wide_context.add_cookies(phone.context.cookies())
+    wide = wide_context.new_page()
+    wide.goto(f"{live_server}/track/{code}?new=1")
+    assert wide.inner_text("#reply-code") == reply_code
+    wide.screenshot(path=str(screenshot_dir / "reply-code-received-desktop.png"), full_page=True)
 
     # The dispatcher is told only the reply code can reach them, and asks.
     sign_in(desktop, live_server)
@@ -50,10 +57,16 @@ def test_a_reporter_without_email_or_line_answers_with_the_reply_code(
     desktop.click(".action-request_info summary")
     warning = desktop.locator("#reach-warning")
     assert warning.get_attribute("data-reach") == "partial" and "รหัสตอบกลับ" in warning.inner_text()
+    warning.scroll_into_view_if_needed()
     desktop.screenshot(path=str(screenshot_dir / "panel-reach-warning-desktop.png"))
     desktop.fill(".action-request_info textarea[name=note]", "เสาไฟต้นไหนครับ ใกล้บ้านเลขที่เท่าไร")
     desktop.click(".action-request_info button[type=submit]")
     desktop.wait_for_selector("#case-panel .panel[data-status='info_requested']")
+
+    wide.goto(f"{live_server}/track/{code}")
+    assert wide.input_value("#reply-code-input") == reply_code
+    wide.screenshot(path=str(screenshot_dir / "reply-code-question-desktop.png"))
+    wide_context.close()
 
     # Days later, in a browser session the server has forgotten: the page still has the code.
     phone.context.clear_cookies()
