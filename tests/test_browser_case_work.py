@@ -141,6 +141,20 @@ def test_a_dispatcher_sets_priority_notes_and_refers_a_case(live_server, demo_ap
     phone_context.close()
 
 
+def test_accept_is_one_click_and_may_carry_a_message(live_server, demo_app, desktop,
+                                                     screenshot_dir):
+    incident = report_now(demo_app, category_code="streetlight", lon=104.6205, lat=17.3502,
+                          description="ไฟดับหน้าตลาด", reporter_email="somchai@example.test")
+    sign_in(desktop, live_server)
+    open_panel(desktop, incident.id)
+    desktop.click(".action-accept .optional-note summary")
+    desktop.fill(".action-accept textarea[name=note]", "รับเรื่องแล้ว ช่างจะเข้าตรวจภายใน 3 วัน")
+    desktop.screenshot(path=str(screenshot_dir / "panel-accept-with-message-desktop.png"))
+    desktop.click(".action-accept button[type=submit]")
+    desktop.wait_for_selector("#case-panel .panel[data-status='accepted']")
+    assert "ช่างจะเข้าตรวจภายใน 3 วัน" in desktop.inner_text("#case-panel .timeline .event-accept")
+
+
 def test_a_closing_under_review_on_the_status_page(live_server, demo_app, demo_session, phone,
                                                    screenshot_dir):
     dispatcher = demo_session.scalars(select(User).where(User.role == "dispatcher")).first()
