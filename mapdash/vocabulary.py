@@ -1,5 +1,5 @@
-"""The words of the domain, each defined once: staff roles, case statuses, priorities and the
-channels a case comes in by, with their labels in the reader's language; and the shapes of the values
+"""The words of the domain, each defined once: staff roles, case statuses and the channels a
+case comes in by, with their labels in the reader's language; and the shapes of the values
 people and programs send (an e-mail address, an idempotency key).
 
 models.py, the CHECK constraints of sql/, the workflow table, the views, the templates (as
@@ -45,15 +45,6 @@ STATUS_LABELS = {
 # A closing whose evidence a dispatcher still checks is not "Done" to the public yet.
 UNDER_REVIEW_LABEL = _l("Reported done, being checked")
 
-# --- Priorities staff give a case ----------------------------------------------------------
-PRIORITIES = ("normal", "high", "urgent")
-DEFAULT_PRIORITY = "normal"
-PRIORITY_LABELS = {
-    "normal": _l("Normal"),
-    "high": _l("High"),
-    "urgent": _l("Urgent"),
-}
-
 # --- Channels a case comes in by ---------------------------------------------------------------
 CHANNELS = ("web", "line", "open311", "staff", "demo")
 CHANNEL_LABELS = {
@@ -69,3 +60,11 @@ CHANNEL_LABELS = {
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # The key a form or an app sends so that a request sent twice is stored once.
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+# --- Priorities staff give a case ----------------------------------------------------------
+PRIORITIES = ("normal", "high", "urgent")
+PRIORITY_LABELS = {
+    "normal": _l("Normal"),
+    "high": _l("High"),
+    "urgent": _l("Urgent"),
+}
