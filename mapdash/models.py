@@ -184,6 +184,8 @@ class Incident(Base):
     address: Mapped[str | None] = mapped_column(Text)  # an Open311 address_string, sql/007
     # the time limits of its type when it was reported, which it keeps (sql/017)
     time_limits_id: Mapped[int] = mapped_column(ForeignKey("time_limits.id"))
+    priority: Mapped[str] = mapped_column(Text, default="normal")  # vocabulary.PRIORITIES, sql/019
+    reply_code_sha256: Mapped[str | None] = mapped_column(Text)  # cases/replies.py, sql/019
 
     organization: Mapped[Organization] = relationship()
     category: Mapped[Category] = relationship()
@@ -215,6 +217,8 @@ class IncidentEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # what the action did besides its note: priority, organizations, agency (sql/019)
+    detail: Mapped[dict | None] = mapped_column(JSONB)
 
     incident: Mapped[Incident] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()

@@ -26,7 +26,8 @@ ROLE_LABELS = {
 
 # --- Case statuses ---------------------------------------------------------------------------
 OPEN_STATUSES = ("new", "accepted", "info_requested", "assigned", "in_progress")
-CLOSED_STATUSES = ("resolved", "rejected", "duplicate")
+# referred: handed to an outside agency (electricity, water, highways), out of our hands.
+CLOSED_STATUSES = ("resolved", "rejected", "duplicate", "referred")
 STATUSES = OPEN_STATUSES + CLOSED_STATUSES
 # The public list and the open data take "open" for every status not yet done.
 ANY_OPEN = "open"
@@ -39,7 +40,10 @@ STATUS_LABELS = {
     "resolved": _l("Done"),
     "rejected": _l("Rejected"),
     "duplicate": _l("Duplicate"),
+    "referred": _l("Referred to another agency"),
 }
+# A closing whose evidence a dispatcher still checks is not "Done" to the public yet.
+UNDER_REVIEW_LABEL = _l("Reported done, being checked")
 
 # --- Channels a case comes in by ---------------------------------------------------------------
 CHANNELS = ("web", "line", "open311", "staff", "demo")
@@ -56,3 +60,11 @@ CHANNEL_LABELS = {
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # The key a form or an app sends so that a request sent twice is stored once.
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+# --- Priorities staff give a case ----------------------------------------------------------
+PRIORITIES = ("normal", "high", "urgent")
+PRIORITY_LABELS = {
+    "normal": _l("Normal"),
+    "high": _l("High"),
+    "urgent": _l("Urgent"),
+}

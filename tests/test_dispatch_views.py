@@ -77,7 +77,10 @@ def test_the_panel_shows_the_case_with_its_contact_and_actions(client, office):
                  "รับเรื่องและตรวจสอบ", "ประชาชนแจ้งเรื่อง"):
         assert text in html, text
     actions = re.findall(r'name="action" value="([a-z_]+)"', html)
-    assert actions == ["accept", "request_info", "reject", "mark_duplicate", "comment"]
+    # The priority first; the workflow's in its order (forward: no other organization here);
+    # the internal note last, in a box of its own.
+    assert actions == ["set_priority", "accept", "request_info", "reject", "mark_duplicate",
+                       "refer", "comment"]
     assert "/form.pdf" in html
 
 
@@ -96,7 +99,7 @@ def test_accept_then_assign_writes_the_timeline(client, session, office):
     assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
     assigned = act(client, case_id, action="assign", assignee_id=str(office["users"]["crew"].id))
     assert assigned.get_json() == {"ok": True, "action": "assign", "status": "assigned",
-                                   "panel": f"/dispatch/cases/{case_id}"}
+                                   "panel": f"/dispatch/cases/{case_id}", "gone": False}
     assert events_of(session, case_id) == ["report", "accept", "assign"]
     html = client.get(f"/dispatch/cases/{case_id}").get_data(as_text=True)
     assert "event-accept" in html and "event-assign" in html and "crew สาธิต" in html

@@ -49,6 +49,8 @@ SQL_ONLY_INDEXES = {
     # ON CONFLICT targets of integrations/open311/resends.py)
     "open311_submissions_key_idx": "open311_submissions",
     "open311_submissions_form_idx": "open311_submissions",
+    # sql/019: cases forwarded away, for the dispatcher map's feed of changes (partial)
+    "incident_events_forwarded_idx": "incident_events",
 }
 
 

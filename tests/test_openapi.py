@@ -1,5 +1,6 @@
 """/api/openapi.json matches reality: a valid OpenAPI document; every /api/ route, every .json
-route of Open311 and every JSON route of the crew in it and nothing else; and the real answers
+route of Open311, every JSON route of the crew and every .json route of the dispatchers' pages
+in it and nothing else; and the real answers
 of every documented operation (each documented status) validate against their documented
 schemas."""
 import csv
@@ -178,6 +179,16 @@ CALLS = [
          url="/crew/cases/{closed}/close", form=(
              ("idempotency_key", "{closed_key}"), ("result", "fixed"), ("note", "อีกเรื่อง"),
              ("photos", "<jpeg>"))),
+
+    # The case list's bulk actions (issue 19).
+    Call("/dispatch/cases/actions.json", user=DISPATCHER, method="post",
+         form=(("action", "accept"), ("ids", "{other},{public},{mine}"))),
+    Call("/dispatch/cases/actions.json", status=400, user=DISPATCHER, method="post",
+         form=(("action", "reject"), ("ids", "{other}"))),
+    Call("/dispatch/cases/actions.json", status=401, method="post",
+         form=(("action", "accept"), ("ids", "{other}"))),
+    Call("/dispatch/cases/actions.json", status=403, user=CREW, method="post",
+         form=(("action", "accept"), ("ids", "{other}"))),
 ]
 # Only an unreachable database answers 503, and only a key's burst 429: see
 # test_health_503_is_documented_too and test_open311_503_and_429_are_documented_too.
@@ -196,12 +207,13 @@ def shape(path: str) -> str:
 
 
 def is_documented_kind(rule) -> bool:
-    """/api/, Open311's .json answers (not the catch-all naming unknown endpoints), and the
-    crew page's JSON: its .json routes and its POSTs."""
+    """/api/, Open311's .json answers (not the catch-all naming unknown endpoints), the
+    crew page's JSON (its .json routes and its POSTs) and the dispatchers' .json routes."""
     path = rule.rule
     return (path.startswith("/api/") or path == "/healthz"
             or (path.startswith(f"{O311}/") and path.endswith(".<fmt>"))
-            or (path.startswith("/crew/") and (path.endswith(".json") or "POST" in rule.methods)))
+            or (path.startswith("/crew/") and (path.endswith(".json") or "POST" in rule.methods))
+            or (path.startswith("/dispatch/") and path.endswith(".json")))
 
 
 def validator(schema: dict) -> Draft202012Validator:
@@ -260,8 +272,8 @@ def arranged(demo_app, demo_session):
     other = make_incident(demo_session, lon=104.62, lat=17.35)
     demo_session.commit()
     now = datetime.now(UTC)
-    return {"code": public.tracking_code, "api_key": key, "mine": mine.id, "closed": closed.id,
-            "other": other.id, "closed_key": closed_key, "new_key": uuid.uuid4().hex,
+    return {"code": public.tracking_code, "public": public.id, "api_key": key, "mine": mine.id,
+            "closed": closed.id, "other": other.id, "closed_key": closed_key, "new_key": uuid.uuid4().hex,
             "used_key": used_key,
             "start": (now - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "end": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -329,7 +341,7 @@ def _request(client, call: Call, arranged: dict):
     form = [(name, value.format(**arranged)) for name, value in call.form]
     if "requestBody" in operation:
         _check_form(operation, call, form)
-    if call.csrf and url.startswith("/crew/"):
+    if call.csrf and url.startswith(("/crew/", "/dispatch/")):
         headers["X-CSRFToken"] = csrf_token(client, "/login")  # the session keeps it
     if call.user:
         assert login(client, call.user, "demo-password").status_code == 302

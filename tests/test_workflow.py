@@ -22,8 +22,10 @@ from tests.factories import make_incident, make_org
 NEW, ACCEPTED, INFO_REQUESTED = "new", "accepted", "info_requested"
 ASSIGNED, IN_PROGRESS = "assigned", "in_progress"
 RESOLVED, REJECTED, DUPLICATE = "resolved", "rejected", "duplicate"
+# Issue 19: a case referred to an outside agency is closed (out of our hands, see handover.py).
+REFERRED = "referred"
 OPEN = (NEW, ACCEPTED, INFO_REQUESTED, ASSIGNED, IN_PROGRESS)
-CLOSED = (RESOLVED, REJECTED, DUPLICATE)
+CLOSED = (RESOLVED, REJECTED, DUPLICATE, REFERRED)
 EVERY_STATUS = OPEN + CLOSED
 
 # Who acts (issue 2: admin, dispatcher, officer of a department, crew; the citizen answering a
@@ -50,7 +52,8 @@ PUBLIC, INTERNAL, NOTE_NEEDED, NO_NOTE = True, False, True, False
 
 EXPECTED: dict[str, Expected] = {
     # action: row(may start from, leads to, who may take it, citizen sees it?, note needed?)
-    # Seed 001 steps 1-2: see the new case, check it, take it on (issue 4: รับเรื่อง).
+    # Seed 001 steps 1-2: see the new case, check it, take it on (issue 4: รับเรื่อง); issue 19:
+    # with a message to the citizen if staff write one (a response template), never required.
     "accept": row({NEW}, ACCEPTED, STAFF, PUBLIC, NO_NOTE),
     # Seed 001 step 3: ask the citizen for what is missing, with the message that goes to them.
     "request_info": row({NEW, ACCEPTED}, INFO_REQUESTED, STAFF, PUBLIC, NOTE_NEEDED),
@@ -68,10 +71,18 @@ EXPECTED: dict[str, Expected] = {
     "reject": row({NEW, ACCEPTED, INFO_REQUESTED}, REJECTED, STAFF, PUBLIC, NOTE_NEEDED),
     # Issue 4: mark as duplicate of another open case (its followers move over).
     "mark_duplicate": row({NEW, ACCEPTED, INFO_REQUESTED}, DUPLICATE, STAFF, PUBLIC, NO_NOTE),
+    # Issue 19: refer to an outside agency (electricity, water, highways) with what was sent:
+    # from any open step (a crew may find on site that the pole is the authority's); closed.
+    "refer": row(OPEN, REFERRED, STAFF, PUBLIC, NOTE_NEEDED),
+    # Issue 19: forward to another organization on the server, whose intake takes it as new;
+    # the dispatcher's decision (admin, dispatcher), with why, which the citizen reads.
+    "forward": row(OPEN, NEW, {ADMIN, DISPATCHER}, PUBLIC, NOTE_NEEDED),
     # Issue 4: reopen a closed case, back to the prepare step (officers: see the doubts below).
     "reopen": row(CLOSED, ACCEPTED, {ADMIN, DISPATCHER}, PUBLIC, NOTE_NEEDED),
     # An internal note, in any status; never shown to the citizen.
     "comment": row(EVERY_STATUS, None, STAFF | {CREW}, INTERNAL, NOTE_NEEDED),
+    # Issue 19: a priority set by staff, for open cases; recorded, not shown to the citizen.
+    "set_priority": row(OPEN, None, STAFF, INTERNAL, NO_NOTE),
     # Seed 001 step 4: the request form printed for the executive, recorded for the clock.
     "print_form": row(EVERY_STATUS, None, STAFF, INTERNAL, NO_NOTE),
     # Issue 5: a crew's closing flagged "evidence needs review" is accepted, or sent back to
@@ -82,7 +93,9 @@ EXPECTED: dict[str, Expected] = {
 # Doubts, where the documents are silent and the matrix keeps today's behaviour: whether an
 # officer may reopen (issue 4 lists reopen among the panel's actions, issue 12 has "a dispatcher"
 # review a reopened case); whether a crew member may write internal notes (no crew page offers
-# it); whether officers review evidence (issue 5 says "the dispatcher").
+# it); whether officers review evidence (issue 5 says "the dispatcher"); whether officers may
+# forward a case to another organization (issue 19 is silent: kept to admin and dispatcher,
+# who answer for the whole organization's cases).
 
 # What the evidence review actions leave in incidents.evidence_review (sql/005).
 EVIDENCE_REVIEW = {"accept_evidence": "accepted", "send_back": "sent_back"}
@@ -116,8 +129,11 @@ def world(session):
     users["other_crew"] = _user(session, org.id, "crew", "crew2", engineering)
     case = make_incident(session, description="ไฟฟ้าส่องสว่างดับหน้าวัด")
     original = make_incident(session, lon=100.006, lat=10.006, description="ไฟดับจุดเดียวกัน")
+    # Where a case may be forwarded: the province around the tambon.
+    province = make_org(session, slug="province", kind="province",
+                        villages=((1, "ทั้งจังหวัด", box(99.9, 9.9, 100.1, 10.1)),))
     session.commit()
-    return {"org": org, "users": users, "case": case, "original": original}
+    return {"org": org, "users": users, "case": case, "original": original, "province": province}
 
 
 def _arrange(session, case, status, evidence_review=None, assigned_to=None):
@@ -130,7 +146,8 @@ def _arrange(session, case, status, evidence_review=None, assigned_to=None):
 
 
 def _args(world, note=NOTE):
-    return dict(note=note, assignee_id=world["users"]["crew"].id, duplicate_of=world["original"].id)
+    return dict(note=note, assignee_id=world["users"]["crew"].id, duplicate_of=world["original"].id,
+                priority="urgent", organization_id=world["province"].id, agency="การไฟฟ้าส่วนภูมิภาค")
 
 
 def _row(session, case_id):
@@ -195,6 +212,14 @@ def test_every_role_and_status_for(action, session, world):
                 assert case.evidence_review == EVIDENCE_REVIEW[action], where
             if action == "mark_duplicate":
                 assert case.duplicate_of == world["original"].id, where
+            if action == "set_priority":
+                assert case.priority == "urgent", where
+                assert event.detail == {"priority": "urgent", "before": "normal"}, where
+            if action == "refer":
+                assert event.detail == {"agency": "การไฟฟ้าส่วนภูมิภาค"}, where
+            if action == "forward":
+                assert case.organization_id == world["province"].id, where
+                assert case.assigned_to is None and case.step_started_at == event.created_at
             savepoint.rollback()
 
 

@@ -3,14 +3,16 @@
 Each operation's query parameters and form body are those of the model its view declares
 (`@accepts`, api/params.py); the answers' schemas are written by hand in openapi_schemas.py.
 tests/test_openapi.py calls every operation listed here and checks the real answers against
-the document, and fails when a route under /api/, a .json route of Open311 (/open311/v2/) or
-a JSON route of the crew's phone page (/crew/) is missing here; tests/test_params.py fails
+the document, and fails when a route under /api/, a .json route of Open311 (/open311/v2/), a
+JSON route of the crew's phone page (/crew/) or a .json route of the dispatchers' pages
+(/dispatch/) is missing here; tests/test_params.py fails
 when an operation's parameters are not those its view declares. Open311's shapes are those
 of the GeoReport v2 specification.
 """
 from pydantic import TypeAdapter
 
 from mapdash.api.openapi_schemas import (
+    BULK_SCHEMAS,
     CREW_SCHEMAS,
     INTEGER,
     OPEN311_SCHEMAS,
@@ -29,6 +31,7 @@ from mapdash.maps.public_cases import PublicCasesQuery
 from mapdash.views.api import OrgQuery
 from mapdash.views.citizen_api import NearbyQuery, PointQuery
 from mapdash.views.crew import PositionQuery
+from mapdash.views.dispatch import BulkForm
 
 
 def _content(schema: dict, description: str, media: str = "application/json") -> dict:
@@ -130,6 +133,29 @@ PATHS = {
     "/api/openapi.json": _get("This document", None, {
         "200": _content({"type": "object", "required": ["openapi", "paths"]},
                         "OpenAPI 3.1.")}, "meta"),
+}
+
+
+# The case list's bulk actions: a page of the dispatchers' office calls it (its .json routes
+# are documented here).
+STAFF_WRITE: list[dict[str, list]] = [{"sessionCookie": [], "csrfToken": []}]
+DISPATCH_PATHS = {
+    "/dispatch/cases/actions.json": {"post": {
+        "summary": "One action on many cases: accept, assign, mark as duplicate, set the "
+                   "priority", "tags": ["dispatch"], "security": STAFF_WRITE,
+        "description": "Form-encoded. Each case is taken on its own, with its own audit event; "
+                       "a case that cannot take the action (another status, not the reader's "
+                       "to see) is listed under `refused` and changes nothing, the others are "
+                       "done. The inputs are those of the action (assignee_id, "
+                       "duplicate_code, priority, note).",
+        "requestBody": form_body(BulkForm, "application/x-www-form-urlencoded"),
+        "responses": {
+            "200": _content(ref("BulkResult"), "What was done and what was refused, by case."),
+            "400": _error("The action, the ids or an input is not valid (an unknown crew "
+                          "member or duplicate code), or the X-CSRFToken header is missing."),
+            "401": _error("Not signed in."),
+            "403": _error("Signed in with a role that does not work cases at the office "
+                          "(crew).")}}},
 }
 
 
@@ -300,9 +326,9 @@ def openapi_document() -> dict:
                  for name in ("public", "open data", "dispatch", OPEN311, CREW_TAG, "health",
                               "meta")],
         "paths": {**PATHS, **{OPEN311_PREFIX + path: item for path, item in OPEN311_PATHS.items()},
-                  **CREW_PATHS},
+                  **CREW_PATHS, **DISPATCH_PATHS},
         "components": {
-            "schemas": {**SCHEMAS, **OPEN311_SCHEMAS, **CREW_SCHEMAS},
+            "schemas": {**SCHEMAS, **OPEN311_SCHEMAS, **CREW_SCHEMAS, **BULK_SCHEMAS},
             "securitySchemes": {
                 "sessionCookie": {
                     "type": "apiKey", "in": "cookie", "name": "session",

@@ -4,7 +4,7 @@ answers against them. The parameters are not here: they come from each endpoint'
 (api/params.py)."""
 from mapdash.cases.questions import DATATYPES
 from mapdash.field import fieldwork
-from mapdash.vocabulary import OPEN_STATUSES, STATUSES
+from mapdash.vocabulary import OPEN_STATUSES, PRIORITIES, STATUSES
 
 
 def nullable(schema: dict) -> dict:
@@ -68,7 +68,7 @@ DISPATCH_CASE = {
     "color": STRING, "emergency": BOOLEAN, "village": nullable(INTEGER),
     "village_th": nullable(STRING), "department": STRING, "assignee": nullable(STRING),
     "summary": STRING, "followers": INTEGER, "created_at": TIME, "due_at": nullable(TIME),
-    "overdue": BOOLEAN,
+    "overdue": BOOLEAN, "priority": {"enum": list(PRIORITIES)},
 }
 ALERT = record({
     "id": INTEGER, "code": STRING, "category_th": STRING, "category_en": STRING, "icon": STRING,
@@ -176,6 +176,21 @@ OPEN311_SCHEMAS = {
     "Token": {"type": "array", "minItems": 1, "maxItems": 1,
               "items": record({"service_request_id": STRING, "token": STRING})},
 }
+
+# --- the case list's bulk actions (/dispatch/cases/actions.json) ----------------------------
+
+BULK_SCHEMAS = {
+    "BulkResult": record({
+        "action": STRING,
+        "done": {"type": "array", "description": "One event written per case.",
+                 "items": record({"id": INTEGER, "code": STRING,
+                                  "status": {"enum": list(STATUSES)}})},
+        "refused": {"type": "array", "description": "Cases left as they were, with why (a "
+                    "case not the reader's to see is `not_found`).",
+                    "items": record({"id": INTEGER, "error": STRING, "message_th": STRING,
+                                     "message_en": STRING, "field": nullable(STRING)})}}),
+}
+
 
 # --- the crew's phone page -------------------------------------------------------------------
 

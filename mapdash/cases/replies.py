@@ -6,9 +6,17 @@ case id and the id of the question's event, signed with SECRET_KEY (itsdangerous
 30 days. A link answers its own question once: after the answer, or when staff asked again
 or moved the case on, it is refused. A LINE user whose own case waits may answer in the chat.
 
+A reporter without e-mail or LINE gets no message and no link: a reply code, shown once when
+they report on the web form (and kept in that browser), opens the same answer form from the
+case's status page. Only its SHA-256 is stored; a reporter who did not keep it can still call
+the office, where staff write their answer down (workflow "reply" by staff).
+
 Every answer goes through workflow.perform("reply") (status back to accepted, the audit
 event, the dispatcher's map); photos sent with it are stored in the same transaction.
 """
+import hashlib
+import hmac
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +32,9 @@ from mapdash.models import Incident, IncidentEvent
 
 SALT = "mapdash.reply"
 MAX_AGE_SECONDS = 30 * 24 * 3600
+# 12 characters of the tracking codes' alphabet (no 0/O, 1/I/L): about 59 bits, read aloud
+# or copied by hand as XXXX-XXXX-XXXX.
+REPLY_CODE_LENGTH = 12
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,42 @@ def answer(session: Session, secret_key: str, code: str, token: str | None, text
     for processed in photos:
         store_photo(session, question.incident, processed, "report")
     return question.incident
+
+
+def _digest(reply_code: str) -> str:
+    return hashlib.sha256(reply_code.encode()).hexdigest()
+
+
+def normalize_reply_code(typed: str) -> str:
+    """As a person types it: any case, with or without dashes and spaces."""
+    raw = "".join(ch for ch in (typed or "").upper() if ch.isalnum())[:REPLY_CODE_LENGTH * 2]
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+def issue_reply_code(incident: Incident) -> str | None:
+    """A new reply code for a case just reported, to show the reporter once; None when the
+    case already has one (the same report sent twice: the first answer showed it)."""
+    if incident.reply_code_sha256 is not None:
+        return None
+    code = normalize_reply_code("".join(secrets.choice(intake.TRACKING_ALPHABET)
+                                        for _ in range(REPLY_CODE_LENGTH)))
+    incident.reply_code_sha256 = _digest(code)
+    return code
+
+
+def token_for_reply_code(session: Session, secret_key: str, incident: Incident,
+                         typed: str) -> str:
+    """The answer form's token for the question the case waits on, given its reply code."""
+    given = incident.reply_code_sha256
+    if given is None or not hmac.compare_digest(_digest(normalize_reply_code(typed)), given):
+        raise UserError("bad_reply_code", _l("This is not the reply code of this case: it was "
+                                             "shown when you reported. Or call the office"),
+                        field="reply_code", status=403)
+    question_id = latest_question_id(session, incident.id)
+    if incident.status != "info_requested" or question_id is None:
+        raise AlreadyAnswered("no_question", _l("This case does not wait for an answer from "
+                                                "you now."))
+    return make_token(secret_key, incident.id, question_id)
 
 
 def waiting_case_of_line_user(session: Session, line_user: str) -> Incident | None:

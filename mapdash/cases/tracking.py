@@ -1,26 +1,29 @@
 """What a citizen sees of one case behind its tracking code: never a name, phone or LINE ID.
 
-The status page shows the type, village, photos, the responsible department, the date the
-work should be done by (the time limits the case was reported with, seed 001) and the public
-events.
+The status page shows the type, village, photos, the responsible organization and department,
+the date the work should be done by (the time limits the case was reported with, seed 001) and
+the public events: where the case went when it was forwarded or referred, and a crew's closing
+that a dispatcher still checks as such, not as done. Staff's internal notes are never public.
 """
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mapdash.cases import handover
 from mapdash.cases.photos import is_public
 from mapdash.field.evidence import before_after
-from mapdash.i18n import _l, _lp
-from mapdash.models import DEFAULT_SLA_MINUTES, Incident, IncidentEvent, Photo
-from mapdash.vocabulary import STATUS_LABELS
+from mapdash.i18n import LazyText, Localized, _l, _lp
+from mapdash.models import DEFAULT_SLA_MINUTES, Incident, IncidentEvent, Organization, Photo
+from mapdash.vocabulary import STATUS_LABELS, UNDER_REVIEW_LABEL
 
 # The staff steps of seed 001 in order: acknowledge, check, inform, print, set the status,
 # do the work (about 7 days), report back.
 SERVICE_STEPS = tuple(DEFAULT_SLA_MINUTES)
 # Public events whose note the public pages leave out: the report's repeats its label, the
-# citizen's answer to a question is their own words (see replies.py).
-HIDDEN_NOTES = ("report", "reply")
+# citizen's answer to a question is their own words (see replies.py), what was sent to an
+# outside agency may carry the reporter's contact (the agency's name is public).
+HIDDEN_NOTES = ("report", "reply", "refer")
 
 
 def expected_completion(incident: Incident) -> datetime:
@@ -42,22 +45,74 @@ TIMELINE_LABELS = {
     "reject": _l("Not accepted"),
     "mark_duplicate": _l("Merged with an earlier report"),
     "reopen": _l("Reopened"),
+    "forward": _l("Forwarded to another organization"),
 }
 
 
-def event_label(event: IncidentEvent) -> str:
+# A crew's closing the dispatcher sent back: the crew said done, the office did not agree.
+REPORTED_DONE = _l("The crew reported the work done")
+
+
+def event_label(event: IncidentEvent, organizations: dict | None = None) -> str:
     """The event as the citizen reads it ("Accepted by the staff"), in the chosen language."""
+    detail = event.detail or {}
+    if event.action == "refer" and detail.get("agency"):
+        return str(_l("Referred to %(agency)s", agency=detail["agency"]))
+    if event.action == "forward" and organizations:
+        return str(_l("Forwarded from %(from)s to %(to)s",
+                      **{"from": Localized(organizations[detail["from_organization_id"]]),
+                         "to": Localized(organizations[detail["to_organization_id"]])}))
     return str(TIMELINE_LABELS.get(event.action) or STATUS_LABELS[event.to_status or "new"])
 
 
+def under_review(incident: Incident) -> bool:
+    """Resolved by a crew whose evidence a dispatcher has still to check."""
+    return incident.status == "resolved" and incident.evidence_review == "needs_review"
+
+
+def status_label(incident: Incident) -> LazyText:
+    return UNDER_REVIEW_LABEL if under_review(incident) else STATUS_LABELS[incident.status]
+
+
 def public_timeline(session: Session, incident: Incident) -> list[dict]:
-    events = session.scalars(select(IncidentEvent).where(
-        IncidentEvent.incident_id == incident.id, IncidentEvent.public)
-        .order_by(IncidentEvent.created_at, IncidentEvent.id))
-    # Staff notes are for the citizen; HIDDEN_NOTES are not.
-    return [{"at": event.created_at, "label": event_label(event), "status": event.to_status,
-             "note": event.note if event.action not in HIDDEN_NOTES else ""}
-            for event in events]
+    # Internal events are read too, only to tell which closings were sent back.
+    events = list(session.scalars(select(IncidentEvent).where(
+        IncidentEvent.incident_id == incident.id,
+        IncidentEvent.public | (IncidentEvent.action == "send_back"))
+        .order_by(IncidentEvent.created_at, IncidentEvent.id)))
+    organizations = handover.organization_names(session, {
+        org_id for event in events if event.action == "forward" and event.detail
+        for org_id in (event.detail["from_organization_id"], event.detail["to_organization_id"])})
+    timeline: list[dict] = []
+    last_closing = None
+    for event in events:
+        if event.action == "send_back":  # that closing was not the end of it
+            if last_closing is not None:
+                last_closing["label"] = str(REPORTED_DONE)
+            continue
+        # Staff notes are for the citizen; HIDDEN_NOTES are not.
+        timeline.append({"at": event.created_at, "label": event_label(event, organizations),
+                         "status": event.to_status,
+                         "note": event.note if event.action not in HIDDEN_NOTES else ""})
+        if event.action == "resolve":
+            last_closing = timeline[-1]
+    if last_closing is not None and under_review(incident):
+        last_closing["label"] = str(UNDER_REVIEW_LABEL)
+    return timeline
+
+
+def where_it_went(session: Session, incident: Incident) -> dict | None:
+    """The agency a referred case went to ({"agency": name}), or the organization a case was
+    forwarded from ({"from": Organization}), for the top of the status page."""
+    last = session.scalars(select(IncidentEvent).where(
+        IncidentEvent.incident_id == incident.id,
+        IncidentEvent.action.in_(("refer", "forward"))).order_by(IncidentEvent.id.desc())
+        .limit(1)).first()
+    if last is None or not last.detail:
+        return None
+    if last.action == "refer":
+        return {"agency": last.detail["agency"]} if incident.status == "referred" else None
+    return {"from": session.get(Organization, last.detail["from_organization_id"])}
 
 
 def public_photos(incident: Incident) -> list[Photo]:
@@ -72,6 +127,9 @@ def status_page(session: Session, incident: Incident, now: datetime) -> dict:
     timeline = public_timeline(session, incident)
     return {
         "incident": incident,
+        "status_label": status_label(incident),
+        "under_review": under_review(incident),
+        "went": where_it_went(session, incident),
         "sensitive": sensitive,
         "village": None if sensitive else incident.village,
         "photos": [] if sensitive else public_photos(incident),

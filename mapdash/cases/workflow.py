@@ -4,6 +4,9 @@ Everything the staff (and the citizen, when replying) do to a case goes through 
 which checks this one table, changes the case and writes the audit event in the same
 transaction. Anything the table does not allow is refused with a message in Thai and English.
 
+`perform_many` takes one action on many cases (the case list's bulk actions): one event per
+case, each case on its own, the refusals listed.
+
 It also keeps the service clock of seed 001: the staff steps a case waits in, their time
 limits (the case's own, its type's when it was reported: time_limits.py), when a case is
 overdue and how long each step took.
@@ -17,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mapdash import db
+from mapdash.cases import handover
 from mapdash.cases.events import event_recorded
 from mapdash.errors import UserError
 from mapdash.i18n import LazyText, _l, in_office_language
@@ -27,6 +31,7 @@ from mapdash.vocabulary import (
     CLOSED_STATUSES,
     OFFICE_ROLES,
     OPEN_STATUSES,
+    PRIORITIES,
     STATUS_LABELS,
 )
 
@@ -41,13 +46,17 @@ class Transition:
     public: bool             # whether the citizen sees the event on the tracking page
     label: LazyText
     # The fields the person taking the action fills in, as the panel's form names them:
-    # "note" (a message or reason, required), "assignee_id" (a crew member),
-    # "duplicate_code" (the original case's tracking code).
+    # "note" (a message or reason, required unless note_optional), "assignee_id" (a crew
+    # member), "duplicate_code" (the original case's tracking code), "priority",
+    # "organization_id" (where a forwarded case goes), "agency" (who a case is referred to).
     inputs: tuple[str, ...] = ()
+    note_optional: bool = False
+    # What the panel calls the note where "Message / reason" would mislead.
+    note_label: LazyText | None = None
 
     @property
     def needs_note(self) -> bool:
-        return "note" in self.inputs
+        return "note" in self.inputs and not self.note_optional
 
 
 OPEN = frozenset(OPEN_STATUSES)
@@ -56,11 +65,15 @@ ANY_STATUS = OPEN | CLOSED
 NOTE = ("note",)
 
 TRANSITIONS: dict[str, Transition] = {
-    "accept": Transition(frozenset({"new"}), "accepted", STAFF, True, _l("Accept")),
+    # A message to the citizen is optional when accepting (a response template, a date).
+    "accept": Transition(frozenset({"new"}), "accepted", STAFF, True, _l("Accept"), NOTE,
+                         note_optional=True),
     "request_info": Transition(frozenset({"new", "accepted"}), "info_requested", STAFF, True,
                                _l("Ask for more information"), NOTE),
+    # The citizen's own answer (replies.py), or staff writing down one given by phone.
     "reply": Transition(frozenset({"info_requested"}), "accepted", STAFF | {CITIZEN}, True,
-                        _l("Information received"), NOTE),
+                        _l("Information received"), NOTE,
+                        note_label=_l("The reporter's answer (e.g. given by phone)")),
     "assign": Transition(frozenset({"accepted", "assigned", "in_progress"}), "assigned", STAFF, True,
                          _l("Assign to crew"), ("assignee_id",)),
     "start": Transition(frozenset({"assigned"}), "in_progress", STAFF | {"crew"}, True,
@@ -71,9 +84,17 @@ TRANSITIONS: dict[str, Transition] = {
                          _l("Reject"), NOTE),
     "mark_duplicate": Transition(frozenset({"new", "accepted", "info_requested"}), "duplicate",
                                  STAFF, True, _l("Mark as duplicate"), ("duplicate_code",)),
+    # Out of our hands (handover.py): referred to an outside agency, closed; or forwarded to
+    # another organization on this server, whose intake starts it again.
+    "refer": Transition(OPEN, "referred", STAFF, True, _l("Refer to an outside agency"),
+                        ("agency", "note"), note_label=_l("What was sent to the agency")),
+    "forward": Transition(OPEN, "new", frozenset({"admin", "dispatcher"}), True,
+                          _l("Forward to another organization"), ("organization_id", "note"),
+                          note_label=_l("Why it goes there")),
     "reopen": Transition(CLOSED, "accepted", frozenset({"admin", "dispatcher"}), True,
                          _l("Reopen"), NOTE),
     "comment": Transition(ANY_STATUS, None, STAFF | {"crew"}, False, _l("Internal note"), NOTE),
+    "set_priority": Transition(OPEN, None, STAFF, False, _l("Set the priority"), ("priority",)),
     # Seed 001, step 4: the request form printed for the executive (recorded for the clock).
     "print_form": Transition(ANY_STATUS, None, STAFF, False, _l("Print the request form")),
     # Only while a crew's closing is flagged "evidence needs review" (evidence.py).
@@ -118,6 +139,7 @@ def _refuse(code: str, message: LazyText, status: int = 409) -> NoReturn:
 
 def perform(session: Session, incident_id: int, action: str, actor: User | None, *,
             note: str = "", assignee_id: int | None = None, duplicate_of: int | None = None,
+            priority: str | None = None, organization_id: int | None = None, agency: str = "",
             now: datetime | None = None) -> IncidentEvent:
     """Take `action` on a case for `actor` (None: the citizen). Flushes; the caller commits."""
     transition = TRANSITIONS.get(action)
@@ -147,6 +169,7 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
                                limit=format(MAX_NOTE, ",")), 400)
 
     now = now or datetime.now(UTC)
+    detail = None
     if action == "assign":
         _assign(session, incident, assignee_id)
     elif action == "mark_duplicate":
@@ -155,10 +178,18 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
         incident.duplicate_of = None  # its followers stay with the original, told from there
     elif action in EVIDENCE_REVIEW:
         incident.evidence_review = EVIDENCE_REVIEW[action]
+    elif action == "set_priority":
+        detail = _set_priority(incident, priority)
+    elif action == "refer":
+        detail = handover.refer(incident, agency)
+    elif action == "forward":
+        detail = handover.forward(session, incident, organization_id)
 
     from_status = incident.status
     if transition.target is not None:
-        if STEP_OF_STATUS.get(from_status) != STEP_OF_STATUS.get(transition.target):
+        # A forwarded case starts the other organization's intake clock afresh.
+        if action == "forward" or \
+                STEP_OF_STATUS.get(from_status) != STEP_OF_STATUS.get(transition.target):
             incident.step_started_at = now
         incident.status = transition.target
         incident.updated_at = now
@@ -167,11 +198,58 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
                           actor_label=actor.display_name if actor else in_office_language(CITIZEN_LABEL),
                           action=action,
                           from_status=from_status, to_status=transition.target or from_status,
-                          note=note, public=transition.public, created_at=now)
+                          note=note, public=transition.public, created_at=now, detail=detail)
     session.add(event)
     session.flush()
     event_recorded.send(session, event=event)  # the citizen or staff may hear of it (outbox)
     return event
+
+
+def _set_priority(incident: Incident, priority: str | None) -> dict:
+    if priority not in PRIORITIES:
+        raise UserError("bad_priority", _l("Choose a priority"), field="priority")
+    if priority == incident.priority:
+        _refuse("same_priority", _l("The case already has this priority"))
+    before, incident.priority = incident.priority, priority
+    return {"priority": priority, "before": before}
+
+
+# What the case list may do to many cases at once, and how many at a time.
+BULK_ACTIONS = ("accept", "assign", "mark_duplicate", "set_priority")
+MAX_BULK = 200
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    done: list[IncidentEvent]
+    refused: list[tuple[int, UserError]]   # (case id, why), in the order of the ids
+
+
+def perform_many(session: Session, incident_ids: list[int], action: str, actor: User,
+                 **inputs) -> BulkResult:
+    """`perform` on each case, with the same inputs: one event per case. Each case is taken
+    on its own (a savepoint): one that refuses (another status, not the reader's to see) is
+    listed and leaves the others done. Flushes; the caller commits."""
+    if action not in BULK_ACTIONS:
+        _refuse("not_bulk", _l('"%(action)s" cannot be taken on several cases at once',
+                               action=TRANSITIONS[action].label if action in TRANSITIONS
+                               else action), 400)
+    if not incident_ids or len(set(incident_ids)) > MAX_BULK:
+        raise UserError("bad_selection", _l("Choose between 1 and %(max)s cases", max=MAX_BULK),
+                        field="ids")
+    done, refused = [], []
+    # Always in id order: two bulk actions at once lock their cases in the same order.
+    for incident_id in sorted(set(incident_ids)):
+        savepoint = session.begin_nested()
+        try:
+            event = perform(session, incident_id, action, actor, **inputs)
+        except UserError as refusal:
+            savepoint.rollback()
+            refused.append((incident_id, refusal))
+        else:
+            savepoint.commit()
+            done.append(event)
+    return BulkResult(done, refused)
 
 
 def _assign(session: Session, incident: Incident, assignee_id: int | None) -> None:

@@ -246,7 +246,7 @@ def open_cases(session: Session, f: MapFilter, bbox: BBox | None,
         numbered AS (
             SELECT i.id, i.tracking_code, i.category_id, i.village_id, i.department_id,
                    i.status, i.location, i.description, i.created_at, i.assigned_to,
-                   i.followers_count, p.due_at, p.overdue,
+                   i.followers_count, i.priority, p.due_at, p.overdue,
                    row_number() OVER (ORDER BY p.created_at DESC, p.id DESC) AS n
             FROM picked p JOIN incidents i ON i.id = p.id)
         SELECT json_build_object(
@@ -262,7 +262,8 @@ def open_cases(session: Session, f: MapFilter, bbox: BBox | None,
                     'village', v.number, 'village_th', v.name_th,
                     'department', d.code, 'assignee', u.display_name,
                     'summary', left(p.description, 120), 'followers', p.followers_count,
-                    'created_at', p.created_at, 'due_at', p.due_at, 'overdue', p.overdue)
+                    'created_at', p.created_at, 'due_at', p.due_at, 'overdue', p.overdue,
+                    'priority', p.priority)
             ) ORDER BY p.n) FILTER (WHERE p.n <= :limit), '[]'::json),
             'capped', count(*) > :limit,
             'limit', :limit)
@@ -308,20 +309,29 @@ def grid_cells(session: Session, f: MapFilter, bbox: BBox, zoom: int,
 
 
 def changes(session: Session, f: MapFilter, since: datetime) -> dict:
-    """What changed since `since` (cases whose status moved, new cases), and the emergency
-    cases still waiting to be accepted. `now` is the cursor for the next call."""
+    """What changed since `since` (cases whose status moved, new cases, cases forwarded to
+    another organization), and the emergency cases still waiting to be accepted. `now` is the
+    cursor for the next call."""
     params = {"org": f.organization_id, "since": since, "limit": CHANGES_LIMIT,
               "alerts": ALERTS_LIMIT, "departments": list(f.department_ids)}
     department = "AND i.department_id = ANY(:departments)" if f.department_ids else ""
+    # A forwarded case is another organization's now: its forward event says it left.
+    left = "AND (e.detail->>'from_department_id')::int = ANY(:departments)" \
+        if f.department_ids else ""
     return session.execute(text(f"""
         SELECT json_build_object(
             'now', now(),
             'changed', (SELECT coalesce(json_agg(json_build_object(
                     'id', ch.id, 'status', ch.status, 'updated_at', ch.updated_at)
                     ORDER BY ch.updated_at), '[]'::json)
-                FROM (SELECT i.id, i.status, i.updated_at FROM incidents i
-                      WHERE i.organization_id = :org AND i.updated_at > :since {department}
-                      ORDER BY i.updated_at LIMIT :limit) ch),
+                FROM ((SELECT i.id, i.status, i.updated_at FROM incidents i
+                       WHERE i.organization_id = :org AND i.updated_at > :since {department}
+                       ORDER BY i.updated_at LIMIT :limit)
+                      UNION ALL
+                      (SELECT e.incident_id, e.to_status, e.created_at FROM incident_events e
+                       WHERE e.action = 'forward' AND e.created_at > :since
+                             AND (e.detail->>'from_organization_id')::int = :org {left}
+                       ORDER BY e.created_at LIMIT :limit)) ch),
             'alerts', (SELECT coalesce(json_agg(json_build_object(
                     'id', a.id, 'code', a.tracking_code, 'category_th', a.name_th,
                     'category_en', a.name_en, 'icon', a.icon, 'village', a.number,

@@ -1,6 +1,7 @@
-"""Admins: notifications that failed or wait too long, a retry for each, and where every
-department's staff alerts go (set on the departments page, admin_departments.py)."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+"""Admins: notifications that failed, are failing or wait too long, a retry for each, what is
+not set up (e-mail, LINE), and where every department's staff alerts go (set on the
+departments page, admin_departments.py)."""
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from mapdash import db
@@ -20,6 +21,7 @@ def index():
     return render_template(
         "admin/notifications.html", problems=admin.problems(session, org_id),
         counts=admin.counts(session, org_id), departments=departments.listing(session, org_id),
+        not_configured=admin.not_configured(current_app.config),
         status_labels=admin.STATUS_LABELS, kind_labels=admin.KIND_LABELS,
         channel_labels=admin.CHANNEL_LABELS)
 

@@ -1,20 +1,29 @@
-"""The dispatchers' office: the live map of open cases, the case panel and its actions, and
-the printed request form. The map's data comes from /api/dispatch/ (views/api.py)."""
+"""The dispatchers' office: the live map of open cases, the case panel and its actions, one
+action on many cases (the case list's bulk actions, JSON), and the printed request form. The
+map's data comes from /api/dispatch/ (views/api.py)."""
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from flask import Blueprint, jsonify, make_response, render_template, url_for
 from flask_login import current_user
+from pydantic import Field
 
 from mapdash import db
-from mapdash.api.params import IntegerId, Params, Refusal, accepts
-from mapdash.cases import casefile, workflow
+from mapdash.api.params import BigintId, IntegerId, OneOf, Params, Refusal, accepts
+from mapdash.cases import casefile, handover, workflow
 from mapdash.i18n import N_, _, _l
 from mapdash.maps import geo, leaflet
 from mapdash.office import printform
-from mapdash.office.auth import role_required
+from mapdash.office.auth import json_role_required, role_required
+from mapdash.office.response_templates import TEMPLATE_ACTIONS
 from mapdash.security import permits
-from mapdash.vocabulary import OFFICE_ROLES, OPEN_STATUSES, STATUS_LABELS
+from mapdash.vocabulary import (
+    OFFICE_ROLES,
+    OPEN_STATUSES,
+    PRIORITIES,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+)
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
 
@@ -45,18 +54,50 @@ def _client_labels() -> dict:
 @role_required(*OFFICE_ROLES)
 def panel(incident_id):
     """The case panel beside the map (an HTML fragment the page loads)."""
-    return render_template("dispatch/_panel.html",
-                           case=casefile.case_file(db.session(), current_user, incident_id),
-                           transitions=workflow.TRANSITIONS, step_labels=workflow.STEP_LABELS)
+    session = db.session()
+    case = casefile.case_file(session, current_user, incident_id)
+    templates = {action: casefile.response_templates(session, case.incident, action)
+                 for action in TEMPLATE_ACTIONS if action in case.actions}
+    return render_template("dispatch/_panel.html", case=case, templates=templates,
+                           transitions=workflow.TRANSITIONS, step_labels=workflow.STEP_LABELS,
+                           public_notes=casefile.PUBLIC_NOTES, priorities=PRIORITY_LABELS,
+                           agencies=handover.AGENCY_SUGGESTIONS)
 
 
-class ActionForm(Params):
+# A user's or organization's id (integer columns): a number past it is refused here.
+ChoiceId = Annotated[IntegerId | None, Refusal("bad_number", _l("Not a valid choice"))]
+
+
+class ActionInputs(Params):
+    """The inputs of the actions the case list takes on many cases (workflow.Transition.inputs):
+    each action reads only its own."""
+    note: Annotated[str, Field(description="accept: a message to the citizen (optional).")] = ""
+    assignee_id: Annotated[ChoiceId, Field(description="assign: the crew member's id.")] = None
+    duplicate_code: Annotated[str, Field(
+        description="mark_duplicate: the original case's tracking code.")] = ""
+    priority: Annotated[str | None, OneOf(PRIORITIES), Field(description="set_priority."),
+                        Refusal("bad_priority", _l("Choose a priority"))] = None
+
+
+class ActionForm(ActionInputs):
     """A workflow action from the panel, and the inputs an action may take."""
     action: str = ""
-    note: str = ""
-    # A user's id (an integer column): a number past it is refused here, not by PostgreSQL.
-    assignee_id: Annotated[IntegerId | None, Refusal("bad_number", _l("Not a valid choice"))] = None
-    duplicate_code: str = ""
+    organization_id: ChoiceId = None   # forward: where to
+    agency: str = ""                   # refer: to whom
+
+
+def _inputs(action: str, form: ActionInputs) -> dict:
+    """workflow.perform's arguments from the fields the action takes."""
+    transition = workflow.TRANSITIONS.get(action)
+    inputs = transition.inputs if transition else ()
+    duplicate_of = None
+    if "duplicate_code" in inputs and form.duplicate_code:
+        duplicate_of = casefile.case_id_by_code(db.session(), current_user.organization_id,
+                                                form.duplicate_code)
+    return {"duplicate_of": duplicate_of,
+            **{name: getattr(form, name, None) for name in ("note", "assignee_id", "priority",
+                                                             "organization_id", "agency")
+               if name in inputs}}
 
 
 @bp.post("/cases/<bigint_id:incident_id>/actions")
@@ -64,18 +105,39 @@ class ActionForm(Params):
 @accepts(form=ActionForm)
 def act(incident_id, form: ActionForm):
     """One workflow action from the panel: `action` and the fields it takes (its inputs)."""
-    session = db.session()
-    transition = workflow.TRANSITIONS.get(form.action)
-    inputs = transition.inputs if transition else ()
-    duplicate_of = None
-    if "duplicate_code" in inputs and form.duplicate_code:
-        duplicate_of = casefile.case_id_by_code(session, current_user.organization_id,
-                                                form.duplicate_code)
-    assignee_id = form.assignee_id if "assignee_id" in inputs else None
-    event = workflow.perform(session, incident_id, form.action, current_user,
-                             note=form.note, assignee_id=assignee_id, duplicate_of=duplicate_of)
+    event = workflow.perform(db.session(), incident_id, form.action, current_user,
+                             **_inputs(form.action, form))
+    # gone: the case is no longer the reader's (forwarded elsewhere): the panel closes.
     return jsonify(ok=True, action=event.action, status=event.to_status,
-                   panel=url_for(".panel", incident_id=incident_id))
+                   panel=url_for(".panel", incident_id=incident_id),
+                   gone=not workflow.can_see(current_user, event.incident))
+
+
+class BulkForm(ActionInputs):
+    """One action on many cases (the case list): its inputs are the same for every case."""
+    action: Annotated[str, OneOf(workflow.BULK_ACTIONS), Field(description="What to do."),
+                      Refusal("not_bulk", _l("This action cannot be taken on several cases at "
+                                             "once"), field="action")]
+    ids: Annotated[list[BigintId], Field(
+        min_length=1, max_length=workflow.MAX_BULK, description="The cases' ids."),
+        Refusal("bad_selection", _l("Choose between 1 and %(max)s cases",
+                                    max=workflow.MAX_BULK))]
+
+
+@bp.post("/cases/actions.json")
+@json_role_required(*OFFICE_ROLES)
+@accepts(form=BulkForm)
+def act_on_many(form: BulkForm):
+    """The same action on each case of `ids`: one event per case. Cases that refuse (another
+    status, not the reader's) are listed with why; the others are done."""
+    result = workflow.perform_many(db.session(), list(form.ids), form.action, current_user,
+                                   **_inputs(form.action, form))
+    return jsonify(
+        action=form.action,
+        done=[{"id": event.incident_id, "code": event.incident.tracking_code,
+               "status": event.to_status} for event in result.done],
+        refused=[{"id": incident_id, **refusal.as_dict()}
+                 for incident_id, refusal in result.refused])
 
 
 @bp.post("/cases/<bigint_id:incident_id>/form.pdf")

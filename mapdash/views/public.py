@@ -17,10 +17,11 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as browser
 from sqlalchemy import select
 
 from mapdash import db
-from mapdash.api.params import parse
+from mapdash.api.params import Params, parse
 from mapdash.cases import intake, ratelimit, replies, tracking, workflow
 from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
 from mapdash.cases.questions import from_form, ordered
@@ -94,6 +95,7 @@ def report(category_code):
                 organization_slug=org.slug, idempotency_key=key, attributes=answers),
                 photos=processed)
             ratelimit.count_accepted(session)
+            _keep_reply_code(incident.tracking_code, replies.issue_reply_code(incident))
         except ratelimit.RateLimited as limited:
             error, status = limited, limited.status
         except UserError as refused:
@@ -175,17 +177,61 @@ def _case_or_404(code: str):
     return incident
 
 
+# The reply codes this browser was given (the newest few), so its status pages can show and
+# fill them in; the page's script keeps them longer, in localStorage (static/js/reply-code.js).
+_KEPT_REPLY_CODES = 10
+
+
+def _keep_reply_code(tracking_code: str, reply_code: str | None) -> None:
+    if reply_code:
+        kept = {**browser.get("reply_codes", {}), tracking_code: reply_code}
+        browser["reply_codes"] = dict(list(kept.items())[-_KEPT_REPLY_CODES:])
+
+
 @bp.get("/track/<code>")
 def track(code):
     incident = _case_or_404(code)
     if code != incident.tracking_code:
         return redirect(url_for(".track", code=incident.tracking_code, **request.args), 301)
+    return _track_page(incident)
+
+
+def _track_page(incident, error: UserError | None = None, typed: str | None = None,
+                status: int = 200):
     page = tracking.status_page(db.session(), incident, datetime.now(UTC))
+    kept = browser.get("reply_codes", {}).get(incident.tracking_code)
     return render_template("public/track.html", **page,
                            new=request.args.get("new") == "1",
                            followed=request.args.get("followed") == "1",
                            replied=request.args.get("replied") == "1",
-                           link=url_for(".track", code=incident.tracking_code, _external=True))
+                           reply_code=kept, typed_reply_code=typed if typed is not None else kept,
+                           error=error,
+                           link=url_for(".track", code=incident.tracking_code, _external=True)
+                           ), status
+
+
+class ReplyCodeForm(Params):
+    """The reply code typed (or filled in by the page) on a status page."""
+    reply_code: str = ""
+
+
+@bp.post("/track/<code>/answer")
+def answer_with_code(code):
+    """A reply code opens the answer form of the question the case waits on: the same form
+    as a message's signed link, with a link made for it here."""
+    ratelimit.check_reports()  # each wrong code counts as a refused attempt
+    session = db.session()
+    incident = _case_or_404(code)
+    form = parse(ReplyCodeForm, request.form)
+    try:
+        token = replies.token_for_reply_code(session, current_app.config["SECRET_KEY"],
+                                             incident, form.reply_code)
+    except UserError as refused:
+        if refused.code == "bad_reply_code":
+            ratelimit.count_refused()
+        return _track_page(incident, refused, form.reply_code[:40], refused.status)
+    _keep_reply_code(incident.tracking_code, replies.normalize_reply_code(form.reply_code))
+    return redirect(url_for(".reply", code=incident.tracking_code, t=token), 303)
 
 
 @bp.route("/reply/<code>", methods=["GET", "POST"])

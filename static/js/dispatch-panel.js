@@ -7,6 +7,7 @@
   const list = document.getElementById("case-list");
   let options = null;
   let openId = null;
+  let loads = 0;  // panel loads started: only the newest is drawn (see reload)
 
   function panelUrl(id) { return options.urls.panel.replace(/\/0$/, `/${id}`); }
 
@@ -18,6 +19,7 @@
 
   async function open(id) {
     openId = id;
+    loads += 1;  // a reload still on its way is of the case as it was
     panel.hidden = false;
     list.hidden = true;
     panel.setAttribute("aria-busy", "true");
@@ -45,12 +47,15 @@
 
   // Reloading (another dispatcher moved the case) keeps what the reader was doing: the
   // scroll, the actions they had opened and what they had typed or chosen there.
+  // Only the newest load is drawn: a poll's load that started before an action was taken may
+  // answer after the action's own, with the case as it was, and close what the reader opened.
   async function reload() {
     if (openId === null) return;
     const id = openId;
+    const mine = ++loads;
     try {
       const html = await load(id);
-      if (openId !== id) return;
+      if (openId !== id || mine !== loads) return;
       const keepScroll = panel.scrollTop;
       const opened = [...panel.querySelectorAll("details[open]")].map((d) => d.closest("form").className);
       const typed = [...panel.querySelectorAll("form[data-action-form] [name]:not([type=hidden])")]
@@ -96,7 +101,8 @@
       form.reset();  // done: fold it away, empty
       const details = form.querySelector("details");
       if (details) details.open = false;
-      await reload();
+      if (body && body.gone) close();  // forwarded: no longer ours to see
+      else await reload();
       options.onChanged();
     } catch (failure) {
       error.textContent = _("That did not work: please try again");
@@ -111,6 +117,16 @@
     if (close_) close_.addEventListener("click", close);
     panel.querySelectorAll("form[data-action-form]").forEach((form) => {
       form.addEventListener("submit", (event) => submit(form, event));
+    });
+    // A response template fills the message, which the dispatcher edits before sending.
+    panel.querySelectorAll("select[data-template-picker]").forEach((picker) => {
+      picker.addEventListener("change", () => {
+        const chosen = picker.selectedOptions[0];
+        if (!chosen || !chosen.value) return;
+        const note = picker.closest("form").querySelector("textarea[name=note]");
+        note.value = chosen.dataset.text;
+        note.focus();
+      });
     });
     // The PDF opens in a new tab; its print is recorded in the timeline.
     panel.querySelectorAll("form[data-print]").forEach((form) => {

@@ -1,12 +1,14 @@
-"""What admins see of notifications: messages that failed or wait too long (with the last
-error and a retry)."""
+"""What admins see of notifications: messages that failed, are failing or wait too long (with
+the last error and a retry), and what is not set up at all."""
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
-from mapdash.i18n import _l
+from mapdash.i18n import LazyText, _l
+from mapdash.integrations import line
 from mapdash.models import Incident, Notification, User
 
 # Pending this long (or still 'sending') is worth a look: normally a message leaves in seconds.
@@ -24,6 +26,8 @@ KIND_LABELS = {
     "info_requested": _l("Citizen: information requested"),
     "resolved": _l("Citizen: resolved"),
     "rejected": _l("Citizen: not taken up"),
+    "forwarded": _l("Citizen: forwarded to another organization"),
+    "referred": _l("Citizen: referred to an agency"),
     "new_case": _l("Staff: new case"),
     "overdue": _l("Staff: overdue"),
     "password_link": _l("Staff: link to choose a password"),
@@ -43,14 +47,30 @@ def _of_organization(query: Select, organization_id: int) -> Select:
 
 
 def problems(session: Session, organization_id: int, now: datetime | None = None) -> list:
-    """The organization's failed messages and those unsent for too long, newest first."""
+    """The organization's failed messages, those failing (waiting to be tried again) and those
+    unsent for too long, newest first."""
     stuck_before = (now or datetime.now(UTC)) - STUCK_AFTER
     return list(session.scalars(
         _of_organization(select(Notification), organization_id)
         .where((Notification.status == "failed")
+               | ((Notification.status == "pending") & (Notification.attempts > 0))
                | (Notification.status.in_(("pending", "sending"))
                   & (Notification.created_at < stuck_before)))
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(PAGE_LIMIT)))
+
+
+def not_configured(config: Mapping) -> list[LazyText]:
+    """What cannot be sent at all with these settings, said plainly (the worker has the
+    app's settings: README, Notifications)."""
+    missing = []
+    if not (config.get("SMTP_HOST") and config.get("SMTP_FROM")):
+        missing.append(_l("E-mail is not set up (SMTP_HOST and SMTP_FROM): no e-mail goes out, "
+                          "to citizens who left an address or to departments' alert addresses"))
+    if not line.is_configured(config):
+        missing.append(_l("LINE is not set up (LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN): "
+                          "no LINE message goes out, to citizens who reported from LINE or to "
+                          "departments' LINE groups"))
+    return missing
 
 
 def counts(session: Session, organization_id: int) -> dict[str, int]:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from mapdash.cases.workflow import STEP_LABELS
 from mapdash.i18n import LazyText, LocalDate, Localized, _l, both, village_label
-from mapdash.models import Incident, User
+from mapdash.models import Incident, Organization, User
 from mapdash.vocabulary import ROLE_LABELS
 
 NOTE_LIMIT = 300  # a staff question or closing note, cut to stay a short message
@@ -31,12 +31,40 @@ def _payload(kind: str, url: str, subject: LazyText, text: LazyText,
     return payload
 
 
-def accepted(incident: Incident, url: str) -> dict:
+def accepted(incident: Incident, url: str, note: str = "") -> dict:
+    """`note`: the staff's message, if they wrote one (a response template, a date)."""
     code = incident.tracking_code
-    return _payload("accepted", url, _l("Your report %(code)s was accepted", code=code),
-                    _l("%(org)s has accepted your report \"%(category)s\" (code %(code)s).\n"
-                       "Follow it here: %(url)s", org=Localized(incident.organization),
-                       category=Localized(incident.category), code=code, url=url))
+    subject = _l("Your report %(code)s was accepted", code=code)
+    params = {"org": Localized(incident.organization), "category": Localized(incident.category),
+              "code": code, "url": url}
+    if note:
+        return _payload("accepted", url, subject, _l(
+            "%(org)s has accepted your report \"%(category)s\" (code %(code)s):\n%(note)s\n"
+            "Follow it here: %(url)s", note=_short(note), **params))
+    return _payload("accepted", url, subject, _l(
+        "%(org)s has accepted your report \"%(category)s\" (code %(code)s).\n"
+        "Follow it here: %(url)s", **params))
+
+
+def forwarded(incident: Incident, from_org: Organization, reason: str, url: str) -> dict:
+    """Sent after the case moved: `incident.organization` is the one that takes it now."""
+    code = incident.tracking_code
+    return _payload("forwarded", url, _l("Your report %(code)s was forwarded to %(org)s", code=code,
+                                         org=Localized(incident.organization)),
+                    _l("%(from)s forwarded your report %(code)s to %(org)s, who is responsible "
+                       "for it: %(reason)s\nYour tracking code stays the same: %(url)s",
+                       code=code, org=Localized(incident.organization), reason=_short(reason),
+                       url=url, **{"from": Localized(from_org)}))
+
+
+def referred(incident: Incident, agency: str, url: str) -> dict:
+    code = incident.tracking_code
+    return _payload("referred", url, _l("Your report %(code)s was referred to %(agency)s",
+                                        code=code, agency=agency),
+                    _l("%(org)s referred your report %(code)s to %(agency)s, the agency "
+                       "responsible for it, which now handles it.\nDetails: %(url)s",
+                       org=Localized(incident.organization), code=code, agency=agency,
+                       url=url))
 
 
 def info_requested(incident: Incident, question: str, url: str, reply_url: str) -> dict:

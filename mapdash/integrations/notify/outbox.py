@@ -22,15 +22,24 @@ from mapdash.cases import replies
 from mapdash.cases.events import event_recorded
 from mapdash.field.evidence import before_after
 from mapdash.integrations.notify import messages
-from mapdash.models import Department, Follower, Incident, IncidentEvent, Notification
+from mapdash.models import (
+    Department,
+    Follower,
+    Incident,
+    IncidentEvent,
+    Notification,
+    Organization,
+)
 
 _ANNOUNCED = "outbox_announced_events"
 
-# The three messages of seed 001's steps 3 and 7, and the reason when a case is not taken.
+# The three messages of seed 001's steps 3 and 7, the reason when a case is not taken, and
+# where it went when it is not ours (issue 19).
 # A crew's closing whose evidence needs review is announced when a dispatcher accepts the
 # evidence (the after photo is public from then on), not when it may still be sent back.
 CITIZEN_KINDS = {"accept": "accepted", "request_info": "info_requested", "resolve": "resolved",
-                 "accept_evidence": "resolved", "reject": "rejected"}
+                 "accept_evidence": "resolved", "reject": "rejected", "forward": "forwarded",
+                 "refer": "referred"}
 
 
 def init_app(app: Flask) -> None:
@@ -101,13 +110,23 @@ def enqueue_for_events(session: Session, events: list[IncidentEvent]) -> None:
             recipients = department_recipients(incident.department)
         else:
             recipients = citizen_recipients(session, incident, reporter_only=kind == "info_requested")
+        if ev.action == "forward":  # a new case for the department that takes it now
+            staff = department_recipients(incident.department)
+            if staff:
+                app = app or _app_for(session)
+                _add_all(session, ev, messages.new_case(incident, link(app, "dispatch.index")),
+                         staff)
         if not recipients:
             continue
         app = app or _app_for(session)
-        payload = _render(session, app, ev, incident)
-        for channel, recipient in recipients:
-            add(session, incident_id=incident.id, event_id=ev.id, payload=payload,
-                channel=channel, recipient=recipient, dedupe=f"event:{ev.id}")
+        _add_all(session, ev, _render(session, app, ev, incident), recipients)
+
+
+def _add_all(session: Session, ev: IncidentEvent, payload: dict,
+             recipients: list[tuple[str, str]]) -> None:
+    for channel, recipient in recipients:
+        add(session, incident_id=ev.incident_id, event_id=ev.id, payload=payload,
+            channel=channel, recipient=recipient, dedupe=f"event:{ev.id}")
 
 
 def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident) -> dict:
@@ -115,7 +134,13 @@ def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident)
         return messages.new_case(incident, link(app, "dispatch.index"))
     url = link(app, "public.track", code=incident.tracking_code)
     if ev.action == "accept":
-        return messages.accepted(incident, url)
+        return messages.accepted(incident, url, ev.note)
+    detail = ev.detail or {}
+    if ev.action == "forward":
+        return messages.forwarded(incident, session.get_one(
+            Organization, detail["from_organization_id"]), ev.note, url)
+    if ev.action == "refer":
+        return messages.referred(incident, detail["agency"], url)
     if ev.action == "request_info":  # sent to the reporter only: the link lets them answer
         token = replies.make_token(app.config["SECRET_KEY"], incident.id, ev.id)
         return messages.info_requested(

@@ -1,0 +1,35 @@
+// The reply code a citizen is given when they report (mapdash/cases/replies.py): kept in this
+// browser's localStorage, by tracking code, so the status page can fill it in when the staff
+// ask a question, days later, in a browser session the server no longer remembers.
+(function () {
+  "use strict";
+  const KEY = "mapdash.replyCodes";
+  const KEEP = 20;  // the newest reports' codes
+
+  function kept() {
+    try {
+      return JSON.parse(window.localStorage.getItem(KEY) || "{}") || {};
+    } catch (error) {
+      return {};  // storage refused (private mode) or spoiled: the code is typed instead
+    }
+  }
+
+  function keep(trackingCode, replyCode) {
+    const codes = kept();
+    delete codes[trackingCode];
+    codes[trackingCode] = replyCode;
+    const newest = Object.entries(codes).slice(-KEEP);
+    try {
+      window.localStorage.setItem(KEY, JSON.stringify(Object.fromEntries(newest)));
+    } catch (error) { /* the page still shows it, to write down */ }
+  }
+
+  const box = document.getElementById("reply-code-box");
+  if (box) keep(box.dataset.trackingCode, box.dataset.replyCode);
+
+  const input = document.getElementById("reply-code-input");
+  if (input && !input.value) {
+    const code = kept()[input.dataset.trackingCode];
+    if (code) input.value = code;
+  }
+})();
