@@ -156,6 +156,11 @@ class Incident(Base):
     evidence_review: Mapped[str | None] = mapped_column(Text)  # needs_review/accepted/sent_back
     attributes: Mapped[dict] = mapped_column(JSONB, default=dict)  # answers, sql/007
     address: Mapped[str | None] = mapped_column(Text)  # an Open311 address_string, sql/007
+    # What staff search, normalized by PostgreSQL when the case is written (sql/018).
+    search_text: Mapped[str] = mapped_column(Text, Computed(
+        "search_normalize(coalesce(reporter_name, '') || ' ' || coalesce(search_phone("
+        "reporter_phone), '') || ' ' || coalesce(reporter_line_id, '') || ' ' || "
+        "coalesce(reporter_email, '') || ' ' || coalesce(address, '') || ' ' || description)"))
 
     organization: Mapped[Organization] = relationship()
     category: Mapped[Category] = relationship()
@@ -171,6 +176,8 @@ class Incident(Base):
         Index("incidents_org_status_village_idx", "organization_id", "status", "village_id"),
         Index("incidents_updated_idx", "organization_id", "updated_at"),
         Index("incidents_org_created_idx", "organization_id", created_at.desc()),
+        Index("incidents_search_trgm_idx", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}),
     )
 
 
