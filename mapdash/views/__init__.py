@@ -27,4 +27,7 @@ def register_blueprints(app: Flask) -> None:
     from mapdash.views import admin_notifications, admin_sign_in
     app.register_blueprint(admin_notifications.bp)
     app.register_blueprint(admin_sign_in.bp)
+    from mapdash.views import office_cases, staff_intake
+    app.register_blueprint(office_cases.bp)
+    app.register_blueprint(staff_intake.bp)
     errors.init_app(app)
