@@ -363,6 +363,7 @@
         if (fresh.some((c) => c.id === window.DispatchPanel.openId)) window.DispatchPanel.reload();
       }
       window.DispatchAlert.update(answer.alerts);
+      window.DispatchAlert.newCases(answer.changed, answer.now);
       liveState.dataset.state = "live";
       liveState.textContent = _("Live");
     } catch (error) {
@@ -395,4 +396,7 @@
   refresh();
   poll();
   setInterval(poll, POLL_MS);
+  // A case opened from the list and search page (/dispatch/cases): /dispatch/?case=ID.
+  const asked = Number(new URLSearchParams(window.location.search).get("case"));
+  if (Number.isSafeInteger(asked) && asked > 0) selectCase(asked, false);
 })();

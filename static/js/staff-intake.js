@@ -7,7 +7,20 @@
   const lat = document.getElementById("lat");
   const lon = document.getElementById("lon");
   let pin = null;
+  map.options.zoomSnap = 0.25;  // the whole tambon fills the map, not a third of it
   map.fitBounds(JSON.parse(box.dataset.bounds), { animate: false });
+  // The villages, numbered, so the place a caller describes can be found without tiles.
+  fetch(box.dataset.villagesUrl).then((r) => r.json()).then((villages) => {
+    L.geoJSON(villages, {
+      interactive: false,
+      style: { color: "#1e3a8a", weight: 1.5, fillColor: "#93c5fd", fillOpacity: 0.12 },
+      onEachFeature: (feature, layer) => {
+        layer.bindTooltip(window.mapdash.pgettext("map label", "V. %(n)s", { n: feature.properties.number }),
+          { permanent: true, direction: "center", className: "village-label" });
+      },
+    }).addTo(map);
+    box.dataset.loaded = String(villages.features.length);
+  });
 
   function place(latitude, longitude) {
     if (pin) pin.setLatLng([latitude, longitude]);
