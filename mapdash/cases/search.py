@@ -72,15 +72,15 @@ class CaseListQuery(MapFilters):
 
 def _search_clause(typed: str, params: dict) -> str | None:
     """What the search box asks, as a condition on incidents i: a code matches its case, a
-    phone number its digits, anything else a substring of the normalized text."""
+    phone number its digits, anything else a substring of the normalized text. Fixed text:
+    the values are bound parameters."""
     typed = typed.strip()
     if not typed:
         return None
-    clauses = []
     code = normalize_tracking_code(typed)
-    if _CODE.match(code):
-        clauses.append("i.tracking_code = :code")
+    if _CODE.match(code):  # eight letters of the code's alphabet: a code, found by its index
         params["code"] = code
+        return "i.tracking_code = :code"
     plain = typed.translate(_THAI_DIGITS)
     if _PHONE.match(plain):  # a phone number: its digits, as search_phone stores them
         digits = re.sub(r"\D", "", plain)
@@ -89,9 +89,8 @@ def _search_clause(typed: str, params: dict) -> str | None:
         raise UserError("short_query", _l("Type at least %(count)s letters or digits to search",
                                           count=MIN_TEXT), field="q")
     escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    clauses.append("i.search_text LIKE '%' || search_normalize(:pattern) || '%'")
     params["pattern"] = escaped
-    return "(" + " OR ".join(clauses) + ")"
+    return "i.search_text LIKE '%' || search_normalize(:pattern) || '%'"
 
 
 def search_cases(session: Session, user: User, query: CaseListQuery) -> tuple[list[dict], bool]:
@@ -119,6 +118,9 @@ def search_cases(session: Session, user: User, query: CaseListQuery) -> tuple[li
     if found:
         clauses.append(found)
     direction = "ASC" if query.order == "asc" else "DESC"
+    # Cases without a village last either way; only there: the date order must stay the
+    # index's (incidents_org_created_idx), or every case is sorted to show fifty.
+    nulls = " NULLS LAST" if query.sort == "village" else ""
     # Fixed text only: the clauses above and a column of SORTS, never a value.
     rows = session.execute(text(f"""
         SELECT i.id, i.tracking_code AS code, i.created_at, i.closed_at, i.status, i.channel,
@@ -131,7 +133,7 @@ def search_cases(session: Session, user: User, query: CaseListQuery) -> tuple[li
         LEFT JOIN villages v ON v.id = i.village_id
         LEFT JOIN incidents d ON d.id = i.duplicate_of
         WHERE {" AND ".join(clauses)}
-        ORDER BY {SORTS[query.sort]} {direction} NULLS LAST, i.id {direction}
+        ORDER BY {SORTS[query.sort]} {direction}{nulls}, i.id {direction}
         LIMIT :limit OFFSET :offset"""),  # noqa: S608 (fixed fragments, see above)
         {**params, "limit": PAGE_SIZE + 1, "offset": (query.page - 1) * PAGE_SIZE}).mappings().all()
     return [dict(row) for row in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE
