@@ -30,6 +30,14 @@ def test_a_phone_request_is_found_again_by_phone_after_it_is_closed(live_server,
     page.screenshot(path=str(screenshot_dir / "receipt-print.png"), full_page=True)
     page.emulate_media(media="screen")
 
+    # On the live map, among the cases with no place (only a village was given), by phone.
+    page.goto(live_server + "/dispatch/")
+    page.wait_for_selector("#dispatch[data-loaded]")
+    page.click("#list-switch")
+    listed = page.locator(".case-row", has_text=code)
+    listed.wait_for()
+    assert "ทางโทรศัพท์" in listed.inner_text()
+
     with db.new_session(demo_app) as session:  # handled and closed, weeks later
         case = session.scalars(select(Incident).where(Incident.tracking_code == code)).one()
         assert (case.channel, case.village.number) == ("phone", 3)
