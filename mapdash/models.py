@@ -178,6 +178,9 @@ class Incident(Base):
         Index("incidents_org_created_idx", "organization_id", created_at.desc()),
         Index("incidents_search_trgm_idx", "search_text", postgresql_using="gin",
               postgresql_ops={"search_text": "gin_trgm_ops"}),
+        Index("incidents_org_status_created_idx", "organization_id", "status", created_at.desc()),
+        Index("incidents_org_category_created_idx", "organization_id", "category_id",
+              created_at.desc()),
     )
 
 

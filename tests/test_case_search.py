@@ -84,6 +84,16 @@ def test_sorting_and_paging(session, office, monkeypatch):
     second, more_after = search.search_cases(session, dispatcher, search.CaseListQuery(page="2"))
     assert more and not more_after
     assert [r["code"] for r in first + second] == newest_first
+    # Paging through groups: each group read from its own index, in order.
+    by_village = [search.search_cases(session, dispatcher, search.CaseListQuery(
+        sort="village", order="asc", page=str(n)))[0] for n in (1, 2)]
+    assert [r["code"] for r in by_village[0] + by_village[1]] == [
+        office["light"].tracking_code, office["road"].tracking_code, office["complaint"].tracking_code]
+    # Types in the map's order (streetlight, road, ... complaint), newest first within each.
+    assert codes(session, dispatcher, sort="type", order="asc", q="ทรุด") == [office["road"].tracking_code]
+    monkeypatch.setattr(search, "PAGE_SIZE", 50)
+    assert codes(session, dispatcher, sort="type", order="asc") == [
+        office[name].tracking_code for name in ("light", "road", "complaint")]
 
 
 def test_a_duplicate_shows_the_other_cases_code(session, office):

@@ -49,6 +49,8 @@ SQL_ONLY_INDEXES = {
     # ON CONFLICT targets of integrations/open311/resends.py)
     "open311_submissions_key_idx": "open311_submissions",
     "open311_submissions_form_idx": "open311_submissions",
+    # sql/018: the case list sorted by village, cases without one as village 0 (expression)
+    "incidents_org_village_created_idx": "incidents",
 }
 
 
