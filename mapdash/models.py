@@ -186,6 +186,11 @@ class Incident(Base):
     time_limits_id: Mapped[int] = mapped_column(ForeignKey("time_limits.id"))
     priority: Mapped[str] = mapped_column(Text, default="normal")  # vocabulary.PRIORITIES, sql/019
     reply_code_sha256: Mapped[str | None] = mapped_column(Text)  # cases/replies.py, sql/019
+    # What staff search, normalized by PostgreSQL when the case is written (sql/018).
+    search_text: Mapped[str] = mapped_column(Text, Computed(
+        "search_normalize(coalesce(reporter_name, '') || ' ' || coalesce(search_phone("
+        "reporter_phone), '') || ' ' || coalesce(reporter_line_id, '') || ' ' || "
+        "coalesce(reporter_email, '') || ' ' || coalesce(address, '') || ' ' || description)"))
 
     organization: Mapped[Organization] = relationship()
     category: Mapped[Category] = relationship()
@@ -202,6 +207,11 @@ class Incident(Base):
         Index("incidents_org_status_village_idx", "organization_id", "status", "village_id"),
         Index("incidents_updated_idx", "organization_id", "updated_at"),
         Index("incidents_org_created_idx", "organization_id", created_at.desc()),
+        Index("incidents_search_trgm_idx", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}),
+        Index("incidents_org_status_created_idx", "organization_id", "status", created_at.desc()),
+        Index("incidents_org_category_created_idx", "organization_id", "category_id",
+              created_at.desc()),
     )
 
 

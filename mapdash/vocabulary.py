@@ -46,14 +46,20 @@ STATUS_LABELS = {
 UNDER_REVIEW_LABEL = _l("Reported done, being checked")
 
 # --- Channels a case comes in by ---------------------------------------------------------------
-CHANNELS = ("web", "line", "open311", "staff", "demo")
+CHANNELS = ("web", "line", "open311", "staff", "demo", "phone", "counter", "letter", "facebook")
 CHANNEL_LABELS = {
     "web": _l("Website"),
     "line": _l("LINE"),
     "open311": _l("Connected app (Open311)"),
     "staff": _l("Entered by staff"),
     "demo": _l("Demo data"),
+    "phone": _l("By phone"),
+    "counter": _l("At the counter"),
+    "letter": _l("By letter"),
+    "facebook": _l("Facebook"),
 }
+# How a request staff enter for a citizen reached the office (the staff intake form).
+STAFF_CHANNELS = ("phone", "counter", "letter", "facebook")
 
 # --- Shapes of values ------------------------------------------------------------------------
 # Deliberately loose: one @, a dot in the domain, no spaces. The mail server has the last word.

@@ -4,7 +4,7 @@ answers against them. The parameters are not here: they come from each endpoint'
 (api/params.py)."""
 from mapdash.cases.questions import DATATYPES
 from mapdash.field import fieldwork
-from mapdash.vocabulary import OPEN_STATUSES, PRIORITIES, STATUSES
+from mapdash.vocabulary import CHANNELS, OPEN_STATUSES, PRIORITIES, STATUSES
 
 
 def nullable(schema: dict) -> dict:
@@ -68,7 +68,7 @@ DISPATCH_CASE = {
     "color": STRING, "emergency": BOOLEAN, "village": nullable(INTEGER),
     "village_th": nullable(STRING), "department": STRING, "assignee": nullable(STRING),
     "summary": STRING, "followers": INTEGER, "created_at": TIME, "due_at": nullable(TIME),
-    "overdue": BOOLEAN, "priority": {"enum": list(PRIORITIES)},
+    "overdue": BOOLEAN, "priority": {"enum": list(PRIORITIES)}, "channel": {"enum": list(CHANNELS)},
 }
 ALERT = record({
     "id": INTEGER, "code": STRING, "category_th": STRING, "category_en": STRING, "icon": STRING,
@@ -101,7 +101,8 @@ SCHEMAS = {
     "Changes": record({
         "now": TIME,
         "changed": {"type": "array", "items": record(
-            {"id": INTEGER, "status": {"enum": list(STATUSES)}, "updated_at": TIME})},
+            {"id": INTEGER, "status": {"enum": list(STATUSES)}, "updated_at": TIME,
+             "created_at": TIME})},
         "alerts": {"type": "array", "items": ALERT}}),
     "Location": {"oneOf": [
         record({"inside": {"const": True},

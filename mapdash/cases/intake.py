@@ -24,7 +24,7 @@ from mapdash.cases.questions import check_answers
 from mapdash.cases.time_limits import set_for
 from mapdash.errors import UserError
 from mapdash.i18n import _l, _lp, in_office_language
-from mapdash.models import Category, Follower, Incident, IncidentEvent
+from mapdash.models import Category, Follower, Incident, IncidentEvent, Village
 from mapdash.office.orgs import find_organization
 from mapdash.vocabulary import CITIZEN_LABEL, EMAIL, IDEMPOTENCY_KEY
 
@@ -53,6 +53,8 @@ class Report:
     # Answers to the type's extra questions, {code: str or list}: checked by questions.py.
     attributes: dict | None = None
     address: str | None = None  # the place as an Open311 client wrote it
+    # Staff intake: the village a caller names when nobody can pin the place (its number).
+    village_number: int | None = None
 
 
 def new_tracking_code() -> str:
@@ -175,6 +177,11 @@ def create_incident(session: Session, report: Report, *, actor_label: str | None
             raise UserError("unknown_org", _l("Unknown organization"),
                             status=404)
         org_id = org.id
+        if report.village_number is not None:
+            village_id = session.scalar(select(Village.id).where(
+                Village.organization_id == org_id, Village.number == report.village_number))
+            if village_id is None:
+                raise UserError("bad_village", _l("Unknown village number"), field="village")
 
     category = session.scalars(select(Category).where(
         Category.organization_id == org_id, Category.code == report.category_code,
@@ -182,7 +189,7 @@ def create_incident(session: Session, report: Report, *, actor_label: str | None
     if category is None:
         raise UserError("unknown_category",
                         _l("This organization does not take this type of report"), field="category")
-    if category.location_required and point is None:
+    if category.location_required and point is None and village_id is None:
         raise UserError("missing_location", _l("Please mark the place on the map"), field="location")
     answers = check_answers(category.questions, report.attributes or {})
 

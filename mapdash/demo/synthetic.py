@@ -1,6 +1,7 @@
 """Many synthetic cases for benchmarks (`mapdash seed-synthetic --incidents N`).
 
-Their Thai description is demo data, like data.py's.
+Their Thai description, reporter's name and phone are demo data, like data.py's, varied so
+that a search finds a few cases, not all of them (bench_search.py).
 
 One INSERT ... SELECT in PostgreSQL: points are generated inside the villages, so every case
 has its village and department stored as intake would have stored them."""
@@ -48,9 +49,19 @@ def seed_synthetic(session: Session, count: int, org_slug: str | None = None,
             FROM pts)
         INSERT INTO incidents (id, tracking_code, organization_id, category_id, village_id,
                                department_id, status, location, description, channel,
-                               created_at, updated_at, closed_at, time_limits_id)
+                               reporter_name, reporter_phone, created_at, updated_at, closed_at,
+                               time_limits_id)
         SELECT rows.id, 'SYN-' || rows.id, :org, c.id, rows.village_id, c.department_id,
-               s.status, rows.p, 'ข้อมูลสังเคราะห์สำหรับทดสอบความเร็ว', 'demo',
+               s.status, rows.p,
+               (ARRAY['ไฟฟ้าส่องสว่างดับ', 'ท่อประปาแตก น้ำไหลนอง', 'ถนนเป็นหลุมลึก',
+                      'กิ่งไม้หักขวางทาง', 'ขยะล้นถังไม่มีคนเก็บ', 'ท่อระบายน้ำอุดตัน',
+                      'สุนัขจรจัดรวมฝูง', 'เสียงดังรบกวนยามวิกาล'])[1 + rows.pick % 8]
+                   || ' ใกล้บ้านเลขที่ ' || (rows.pick % 997) || ' ข้อมูลสังเคราะห์', 'demo',
+               (ARRAY['สมชาย', 'สมศรี', 'มานี', 'ปิติ', 'ชูใจ', 'วีระ', 'บุญมี', 'ทองใบ', 'จันทร์เพ็ญ',
+                      'ประเสริฐ'])[1 + rows.pick / 8 % 10] || ' ' ||
+               (ARRAY['ใจดี', 'รักไทย', 'มีสุข', 'ทองคำ', 'ศรีสุข', 'บุญมา', 'แสงทอง', 'พรหมมา',
+                      'สายทอง', 'คำแก้ว'])[1 + rows.pick / 80 % 10],
+               '08' || lpad((rows.id * 7919 % 100000000)::text, 8, '0'),
                rows.at, rows.at, CASE WHEN s.status IN ('resolved', 'rejected') THEN rows.at END,
                (CAST(:limits AS jsonb) ->> c.id::text)::integer
         FROM rows

@@ -246,7 +246,7 @@ def open_cases(session: Session, f: MapFilter, bbox: BBox | None,
         numbered AS (
             SELECT i.id, i.tracking_code, i.category_id, i.village_id, i.department_id,
                    i.status, i.location, i.description, i.created_at, i.assigned_to,
-                   i.followers_count, i.priority, p.due_at, p.overdue,
+                   i.followers_count, i.priority, i.channel, p.due_at, p.overdue,
                    row_number() OVER (ORDER BY p.created_at DESC, p.id DESC) AS n
             FROM picked p JOIN incidents i ON i.id = p.id)
         SELECT json_build_object(
@@ -263,7 +263,7 @@ def open_cases(session: Session, f: MapFilter, bbox: BBox | None,
                     'department', d.code, 'assignee', u.display_name,
                     'summary', left(p.description, 120), 'followers', p.followers_count,
                     'created_at', p.created_at, 'due_at', p.due_at, 'overdue', p.overdue,
-                    'priority', p.priority)
+                    'priority', p.priority, 'channel', p.channel)
             ) ORDER BY p.n) FILTER (WHERE p.n <= :limit), '[]'::json),
             'capped', count(*) > :limit,
             'limit', :limit)
@@ -322,13 +322,15 @@ def changes(session: Session, f: MapFilter, since: datetime) -> dict:
         SELECT json_build_object(
             'now', now(),
             'changed', (SELECT coalesce(json_agg(json_build_object(
-                    'id', ch.id, 'status', ch.status, 'updated_at', ch.updated_at)
+                    'id', ch.id, 'status', ch.status, 'updated_at', ch.updated_at,
+                    'created_at', ch.created_at)
                     ORDER BY ch.updated_at), '[]'::json)
-                FROM ((SELECT i.id, i.status, i.updated_at FROM incidents i
+                FROM ((SELECT i.id, i.status, i.updated_at, i.created_at FROM incidents i
                        WHERE i.organization_id = :org AND i.updated_at > :since {department}
                        ORDER BY i.updated_at LIMIT :limit)
                       UNION ALL
-                      (SELECT e.incident_id, e.to_status, e.created_at FROM incident_events e
+                      (SELECT e.incident_id, e.to_status, e.created_at, i.created_at
+                       FROM incident_events e JOIN incidents i ON i.id = e.incident_id
                        WHERE e.action = 'forward' AND e.created_at > :since
                              AND (e.detail->>'from_organization_id')::int = :org {left}
                        ORDER BY e.created_at LIMIT :limit)) ch),

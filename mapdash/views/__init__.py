@@ -36,9 +36,11 @@ def register_blueprints(app: Flask) -> None:
         admin_templates,
         admin_types,
         admin_villages,
+        office_cases,
+        staff_intake,
     )
     for module in (admin_staff, admin_departments, admin_organization, account, admin_types,
-                   admin_templates, admin_villages):
+                   admin_templates, admin_villages, office_cases, staff_intake):
         app.register_blueprint(module.bp)
     app.add_template_global(emergency_numbers, "emergency_numbers")
     errors.init_app(app)

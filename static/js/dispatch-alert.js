@@ -2,6 +2,9 @@
 // seconds, for as long as the server lists an emergency case nobody has accepted yet.
 // Accepting it (here, in the case panel, or on another dispatcher's screen) silences it.
 // The beep is made with Web Audio: no sound file to load.
+// Every new case, emergency or not, is also counted on a badge (since the page was opened or
+// the badge last pressed) with a quiet chime, which the dispatcher may switch off: the choice
+// is kept in this browser (localStorage).
 (function () {
   "use strict";
   const { _, pgettext } = window.mapdash;
@@ -86,7 +89,67 @@
     return li;
   }
 
+  // --- every new case: the badge and the quiet chime ---------------------------------------
+  const SOUND_KEY = "mapdash.dispatch.newCaseSound";
+  const badge = document.getElementById("new-badge");
+  const soundToggle = document.getElementById("sound-toggle");
+  const fresh = new Set();     // ids of the cases counted on the badge
+  let lookedAt = Date.parse(document.getElementById("dispatch").dataset.since);  // server time
+  let serverNow = lookedAt;
+
+  function soundOn() {
+    try { return window.localStorage.getItem(SOUND_KEY) !== "off"; } catch (e) { return true; }
+  }
+  function drawSound() {
+    const on = soundOn();
+    soundToggle.setAttribute("aria-pressed", String(on));
+    soundToggle.textContent = on ? _("Sound on") : _("Sound off");
+  }
+  soundToggle.addEventListener("click", () => {
+    try { window.localStorage.setItem(SOUND_KEY, soundOn() ? "off" : "on"); } catch (e) { /* private mode */ }
+    drawSound();
+  });
+  drawSound();
+
+  function chime() {
+    const ctx = context();
+    badge.dataset.chimes = String(Number(badge.dataset.chimes || 0) + 1);
+    if (!ctx || ctx.state !== "running") return;
+    // One soft falling tone: noticed at the desk, not heard across the office.
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.type = "sine";
+    const start = ctx.currentTime;
+    osc.frequency.setValueAtTime(740, start);
+    osc.frequency.exponentialRampToValueAtTime(520, start + 0.35);
+    gain.gain.setValueAtTime(0.0001, start);
+    gain.gain.exponentialRampToValueAtTime(0.06, start + 0.03);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.4);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start(start);
+    osc.stop(start + 0.42);
+  }
+
+  function drawBadge() {
+    badge.hidden = fresh.size === 0;
+    badge.dataset.count = String(fresh.size);
+    badge.textContent = _("%(count)s new", { count: fresh.size });
+  }
+  badge.addEventListener("click", () => {  // looked at: count from now on
+    lookedAt = serverNow;
+    fresh.clear();
+    drawBadge();
+  });
+
   window.DispatchAlert = {
+    // `changed`: the cases the server says changed; `now`: the server's time of that answer.
+    newCases(changed, now) {
+      serverNow = Date.parse(now);
+      const arrived = changed.filter((c) => Date.parse(c.created_at) > lookedAt && !fresh.has(c.id));
+      arrived.forEach((c) => fresh.add(c.id));
+      drawBadge();
+      if (arrived.length && soundOn()) chime();
+    },
     init(options) {
       handlers = options.handlers;
       labels = options.labels;

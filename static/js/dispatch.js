@@ -10,6 +10,9 @@
   const POINT_ZOOM = 16;      // from here on, single cases even when there are many
   const CASE_LIMIT = 500;
   const POLL_MS = 3000;
+  const STAFF_CHANNELS = {
+    phone: _("By phone"), counter: _("At the counter"), letter: _("By letter"), facebook: _("Facebook"),
+  };
 
   const root = document.getElementById("dispatch");
   const map = window[root.dataset.map];
@@ -176,6 +179,12 @@
     const place = document.createElement("span");
     place.textContent = p.village ? `${pgettext("col.village", "Village")} ${p.village}` : _("No village");
     meta.append(status, code, place);
+    if (STAFF_CHANNELS[p.channel]) {  // entered by staff for a citizen: say how it came
+      const channel = document.createElement("span");
+      channel.className = "row-channel";
+      channel.textContent = STAFF_CHANNELS[p.channel];
+      meta.append(channel);
+    }
     if (p.overdue) {
       const badge = document.createElement("span");
       badge.className = "badge-overdue";
@@ -363,6 +372,7 @@
         if (fresh.some((c) => c.id === window.DispatchPanel.openId)) window.DispatchPanel.reload();
       }
       window.DispatchAlert.update(answer.alerts);
+      window.DispatchAlert.newCases(answer.changed, answer.now);
       liveState.dataset.state = "live";
       liveState.textContent = _("Live");
     } catch (error) {
@@ -395,4 +405,7 @@
   refresh();
   poll();
   setInterval(poll, POLL_MS);
+  // A case opened from the list and search page (/dispatch/cases): /dispatch/?case=ID.
+  const asked = Number(new URLSearchParams(window.location.search).get("case"));
+  if (Number.isSafeInteger(asked) && asked > 0) selectCase(asked, false);
 })();
