@@ -1,5 +1,5 @@
 -- Case types, villages and response templates administered in the browser (issue 19).
--- depends: 015_admin_changes
+-- depends: 016_staff_and_organization
 
 -- Each distinct set of step time limits (seed 001) a case started with. A case points at the
 -- set of its type at intake and keeps it when the type's limits change later; a set never

@@ -1,7 +1,7 @@
 -- Working a case fully, and no dead ends (issue 19): a priority set by staff, a case
 -- forwarded to another organization or referred to an outside agency, the reply code a
 -- citizen answers a staff question with, and the detail of an event.
--- depends: 015_admin_changes
+-- depends: 018_case_search
 
 -- How urgent the office judges a case: set by staff (workflow "set_priority").
 ALTER TABLE incidents
@@ -30,4 +30,4 @@ CREATE INDEX incident_events_forwarded_idx ON incident_events (created_at)
 ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN (
     'accepted', 'info_requested', 'resolved', 'rejected', 'forwarded', 'referred',
-    'new_case', 'overdue'));
+    'new_case', 'overdue', 'password_link'));

@@ -1,0 +1,26 @@
+"""The CHECK constraints of sql/ allow exactly the values of the one vocabulary (vocabulary.py,
+the outbox's message kinds): two migrations written side by side each redefined one of them,
+and the later one silently dropped the other's value."""
+import re
+
+import pytest
+from sqlalchemy import text
+
+from mapdash.integrations.notify.admin import KIND_LABELS
+from mapdash.vocabulary import CHANNELS, PRIORITIES, ROLES, STATUSES
+
+
+@pytest.mark.parametrize("constraint, values", [
+    ("incidents_status_check", STATUSES),
+    ("incidents_channel_check", CHANNELS),
+    ("incidents_priority_check", PRIORITIES),
+    ("users_role_check", ROLES),
+    ("notifications_kind_check", tuple(KIND_LABELS)),
+])
+def test_the_database_allows_every_value_of_the_vocabulary_and_no_other(session, constraint,
+                                                                        values):
+    definition = session.scalar(text(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = :name"),
+        {"name": constraint})
+    assert definition is not None, constraint
+    assert set(re.findall(r"'([^']*)'::text", definition)) == set(values)
