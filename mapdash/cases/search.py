@@ -111,8 +111,8 @@ def search_cases(session: Session, user: User, query: CaseListQuery) -> tuple[li
         clauses.append("i.created_at < :created_before")
         params["created_before"] = f.created_before
     if f.overdue_only:  # the map's own test of "past the limit of its step"
-        clauses.append(f"i.is_open AND {geo._OVERDUE}")
-        params["limits"] = geo._limits_by_category(session, f.organization_id)
+        clauses.append(f"i.is_open AND {geo.OVERDUE}")
+        params["limits"] = geo.limits_by_set(session)
     found = _search_clause(query.q, params)
     if found:
         clauses.append(found)

@@ -151,10 +151,10 @@ def _local_midnight(day: date) -> datetime:
 # join made the planner sort every open case before taking the newest 500).
 _MINUTES = "(CAST(:limits AS jsonb) -> i.time_limits_id::text ->> i.status)::integer"
 _DUE = f"coalesce(i.step_started_at, i.updated_at) + make_interval(mins => {_MINUTES})"
-_OVERDUE = f"coalesce({_DUE} < now(), false)"
+OVERDUE = f"coalesce({_DUE} < now(), false)"
 
 
-def _limits_by_set(session: Session) -> str:
+def limits_by_set(session: Session) -> str:
     limits: dict[str, dict[str, int]] = {}
     for row in workflow.step_limits(session):
         limits.setdefault(str(row["time_limits_id"]), {})[row["status"]] = row["minutes"]
@@ -171,7 +171,7 @@ def _where(session: Session, f: MapFilter, bbox: BBox | None = None,
     # tambon: the newest first), so never reuse a generic plan of a prepared statement.
     session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     clauses = ["i.organization_id = :org", "i.is_open"]
-    params = {"org": f.organization_id, "limits": _limits_by_set(session)}
+    params = {"org": f.organization_id, "limits": limits_by_set(session)}
     if without_place:
         clauses.append("i.location IS NULL")
     if bbox is not None:
@@ -196,7 +196,7 @@ def _where(session: Session, f: MapFilter, bbox: BBox | None = None,
         clauses.append("i.created_at < :created_before")
         params["created_before"] = f.created_before
     if f.overdue_only:
-        clauses.append(_OVERDUE)
+        clauses.append(OVERDUE)
     return " AND ".join(clauses), params
 
 
@@ -238,7 +238,7 @@ def open_cases(session: Session, f: MapFilter, bbox: BBox | None,
     params["limit"] = limit
     return session.execute(text(f"""
         WITH picked AS (  -- from the covering index alone; the table only for the few picked
-            SELECT i.id, i.created_at, {_DUE} AS due_at, {_OVERDUE} AS overdue
+            SELECT i.id, i.created_at, {_DUE} AS due_at, {OVERDUE} AS overdue
             FROM incidents i
             WHERE {where}
             ORDER BY i.created_at DESC, i.id DESC
