@@ -198,6 +198,8 @@ class Incident(Base):
     village: Mapped[Village | None] = relationship()
     department: Mapped[Department] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assigned_to])
+    original: Mapped["Incident | None"] = relationship(  # the case this one duplicates
+        remote_side="Incident.id", foreign_keys=[duplicate_of])
     events: Mapped[list["IncidentEvent"]] = relationship(
         order_by="IncidentEvent.created_at, IncidentEvent.id", back_populates="incident")
     photos: Mapped[list["Photo"]] = relationship(order_by="Photo.id", back_populates="incident")

@@ -150,6 +150,10 @@ def test_a_duplicate_is_named_by_its_tracking_code(client, session, office):
     assert session.get(Incident, again.id).duplicate_of == light.id
     assert session.scalar(select(func.count()).select_from(Follower).where(
         Follower.incident_id == light.id)) == 1
+    # The duplicate's panel names the other case by its tracking code, a link to open it.
+    panel = client.get(f"/dispatch/cases/{again.id}").get_data(as_text=True)
+    assert (f'<a href="/dispatch/?case={light.id}">{light.tracking_code}</a>' in panel
+            and f'class="code">{light.id}<' not in panel)
 
 
 def test_durations_read_like_a_person_would_say_them(app):
