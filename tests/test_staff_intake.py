@@ -79,6 +79,8 @@ def test_bad_values_are_refused_and_what_was_typed_is_kept(client, session, offi
 
 
 def test_the_receipt(client, session, office):
+    office["org"].phone, office["org"].office_hours = "042 511 234", "จันทร์ถึงศุกร์ 08:30-16:30 น."
+    session.commit()
     login(client, "dispatcher@example.test", PASSWORD)
     location = enter(client, channel="counter", village="2", reporter_name="ลุงมี").headers["Location"]
     page = client.get(location).get_data(as_text=True)
@@ -86,6 +88,18 @@ def test_the_receipt(client, session, office):
     assert code in page and f"/track/{code}/qr.svg" in page and f"/track/{code}" in page
     assert "2569" in page  # the date in the Buddhist Era
     assert "ไฟฟ้าส่องสว่างดับ" in page and "ที่เคาน์เตอร์" in page
+    assert "042 511 234" in page and "08:30-16:30" in page  # whom to ask, and when
+    # A reply code: a citizen without e-mail or LINE answers a staff question with it.
+    reply_code = re.search(r'id="receipt-reply-code">([A-Z0-9-]+)<', page).group(1)
+    incident = session.scalars(select(Incident).where(Incident.tracking_code == code)).one()
+    asked = client.post(f"/dispatch/cases/{incident.id}/actions", headers={"Accept": "application/json"},
+                        data={"csrf_token": csrf_token(client, "/dispatch/"),
+                              "action": "request_info", "note": "เสาต้นไหน"})
+    assert asked.status_code == 200, asked.get_data(as_text=True)
+    citizen, track = client.application.test_client(), f"/track/{code}"
+    opened = citizen.post(f"{track}/answer", data={"csrf_token": csrf_token(citizen, track),
+                                                   "reply_code": reply_code})
+    assert opened.status_code == 303 and opened.headers["Location"].startswith(f"/reply/{code}?t=")
     # Another organization's staff cannot read it.
     other = make_staff(session, make_org(session, slug="other"), domain="other.test")
     session.commit()

@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask import session as browser
 from flask_login import current_user
 from pydantic import BeforeValidator, Field
 from sqlalchemy import select
 
 from mapdash import db
 from mapdash.api.params import OneOf, Params, Refusal, parse, whole_number
-from mapdash.cases import intake
+from mapdash.cases import intake, replies
 from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
 from mapdash.cases.questions import from_form, ordered
 from mapdash.errors import UserError
@@ -76,6 +77,7 @@ def enter(category_code):
         except UserError as refused:
             error = refused
         else:
+            _keep_reply_code(incident.tracking_code, replies.issue_reply_code(incident))
             return redirect(url_for(".receipt", code=incident.tracking_code), 303)
     org = current_user.organization
     place_map = leaflet.embed(leaflet.build_map(geo.organization_center(session, org.id), zoom=13))
@@ -107,6 +109,17 @@ def _create(session, category: Category, answers: dict) -> Incident:
     return incident
 
 
+# A walk-in citizen without e-mail or LINE answers a staff question with the reply code on
+# their receipt; only its hash is stored, so this browser keeps the newest few to print.
+_KEPT_REPLY_CODES = 10
+
+
+def _keep_reply_code(tracking_code: str, reply_code: str | None) -> None:
+    if reply_code:
+        kept = {**browser.get("receipt_reply_codes", {}), tracking_code: reply_code}
+        browser["receipt_reply_codes"] = dict(list(kept.items())[-_KEPT_REPLY_CODES:])
+
+
 @bp.get("/receipt/<code>")
 @role_required(*OFFICE_ROLES)
 def receipt(code):
@@ -117,4 +130,5 @@ def receipt(code):
     return render_template(
         "office/receipt.html", case=incident, printed_at=datetime.now(UTC),
         channel=CHANNEL_LABELS[incident.channel],
+        reply_code=browser.get("receipt_reply_codes", {}).get(incident.tracking_code),
         link=url_for("public.track", code=incident.tracking_code, _external=True))
