@@ -3,12 +3,13 @@ village, open and closed; paging and sorting; the officer's department; refusals
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from mapdash.cases import search, workflow
 from mapdash.cases.intake import Report, create_incident
-from mapdash.models import Incident
+from mapdash.models import Incident, IncidentEvent
 from tests.factories import make_incident, make_org, make_staff
-from tests.support import login
+from tests.support import csrf_token, login
 
 PASSWORD = "correct horse battery"
 DAY = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
@@ -157,3 +158,42 @@ def test_search_text_follows_the_case(session, office):
     light.reporter_phone = "02 999 8888"
     session.flush()
     assert codes(session, office["staff"]["dispatcher"], q="029998888") == [light.tracking_code]
+
+
+def test_ticked_cases_take_one_action_each_with_their_own_event(client, session, office):
+    """The list's bulk form: the same action on each ticked case, one event per case; a case the
+    action does not fit (the rejected one) is named and left as it was; back to the same list."""
+    light, road, complaint = office["light"], office["road"], office["complaint"]
+    login(client, "dispatcher@example.test", PASSWORD)
+    listed = "/dispatch/cases?sort=date&order=asc"
+    page = client.get(listed).get_data(as_text=True)
+    assert f'name="ids" value="{road.id}" form="bulk-form"' in page
+    token = csrf_token(client, listed)
+    ticked = {"csrf_token": token, "action": "accept", "ids": [str(light.id), str(road.id),
+                                                                str(complaint.id)]}
+    assert client.post("/dispatch/cases", data={**ticked, "csrf_token": ""}).status_code == 400
+
+    answer = client.post("/dispatch/cases?sort=date&order=asc", data=ticked)
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith("/dispatch/cases?sort=date&order=asc&page=1")
+    shown = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "2" in shown and light.tracking_code in shown  # done on two, the rejected one named
+    session.expire_all()
+    assert [session.get(Incident, case.id).status for case in (light, road, complaint)] == [
+        "rejected", "accepted", "accepted"]
+    accepts = session.scalars(select(IncidentEvent.incident_id).where(
+        IncidentEvent.action == "accept")).all()
+    assert sorted(accepts) == sorted([road.id, complaint.id])
+
+    # Its inputs: a priority for each; a bad one is a message, and nothing changes.
+    assert client.post("/dispatch/cases", data={**ticked, "action": "set_priority",
+                                                "priority": "whenever"}).status_code == 303
+    assert "normal" == session.get(Incident, road.id).priority
+    assert client.post("/dispatch/cases", data={**ticked, "action": "set_priority",
+                                                "priority": "urgent"}).status_code == 303
+    session.expire_all()
+    assert [session.get(Incident, case.id).priority for case in (road, complaint)] == [
+        "urgent", "urgent"]
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "crew@example.test", PASSWORD)
+    assert client.post("/dispatch/cases", data=ticked).status_code == 403

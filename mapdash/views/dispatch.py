@@ -86,7 +86,7 @@ class ActionForm(ActionInputs):
     agency: str = ""                   # refer: to whom
 
 
-def _inputs(action: str, form: ActionInputs) -> dict:
+def action_inputs(action: str, form: ActionInputs) -> dict:
     """workflow.perform's arguments from the fields the action takes."""
     transition = workflow.TRANSITIONS.get(action)
     inputs = transition.inputs if transition else ()
@@ -106,7 +106,7 @@ def _inputs(action: str, form: ActionInputs) -> dict:
 def act(incident_id, form: ActionForm):
     """One workflow action from the panel: `action` and the fields it takes (its inputs)."""
     event = workflow.perform(db.session(), incident_id, form.action, current_user,
-                             **_inputs(form.action, form))
+                             **action_inputs(form.action, form))
     # gone: the case is no longer the reader's (forwarded elsewhere): the panel closes.
     return jsonify(ok=True, action=event.action, status=event.to_status,
                    panel=url_for(".panel", incident_id=incident_id),
@@ -131,7 +131,7 @@ def act_on_many(form: BulkForm):
     """The same action on each case of `ids`: one event per case. Cases that refuse (another
     status, not the reader's) are listed with why; the others are done."""
     result = workflow.perform_many(db.session(), list(form.ids), form.action, current_user,
-                                   **_inputs(form.action, form))
+                                   **action_inputs(form.action, form))
     return jsonify(
         action=form.action,
         done=[{"id": event.incident_id, "code": event.incident.tracking_code,
