@@ -30,7 +30,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.globals.update(
         OFFICE_ROLES=vocabulary.OFFICE_ROLES, STATUSES=vocabulary.STATUSES,
         OPEN_STATUSES=vocabulary.OPEN_STATUSES, ANY_OPEN=vocabulary.ANY_OPEN, RESULT_LABELS=RESULT_LABELS,
-        REASON_LABELS=REASON_LABELS, REVIEW_LABELS=REVIEW_LABELS)
+        REASON_LABELS=REASON_LABELS, REVIEW_LABELS=REVIEW_LABELS,
+        UNDER_REVIEW_LABEL=vocabulary.UNDER_REVIEW_LABEL)
     app.jinja_env.filters["status_label"] = lambda status: vocabulary.STATUS_LABELS[status]
 
     # Before the routes: every id in a URL is range-checked by its column's converter.

@@ -159,9 +159,15 @@ def test_a_closing_under_review_is_not_called_done(app, session, office):
         page = citizen.get(f"/track/{case.tracking_code}").get_data(as_text=True)
         return re.search(r'id="case-status">([^<]*)<', page).group(1), page
 
+    def in_public_list():  # the status the public list of cases (/cases) gives it
+        page = citizen.get("/cases").get_data(as_text=True)
+        row = re.search(rf'{case.tracking_code}.*?class="status[^"]*">([^<]*)<', page, re.S)
+        return row.group(1)
+
     status, page = status_text()
     assert status == "แจ้งว่าเสร็จแล้ว กำลังตรวจสอบ" and 'id="under-review"' in page
     assert "ดำเนินการแล้วเสร็จ" not in page
+    assert in_public_list() == "แจ้งว่าเสร็จแล้ว กำลังตรวจสอบ"
     # Sent back: the crew's word stays the crew's in the timeline.
     workflow.perform(session, case.id, "send_back", dispatcher, note="รูปไม่ชัด")
     session.commit()
@@ -174,6 +180,7 @@ def test_a_closing_under_review_is_not_called_done(app, session, office):
     session.commit()
     status, page = status_text()
     assert status != "แจ้งว่าเสร็จแล้ว กำลังตรวจสอบ" and 'id="under-review"' not in page
+    assert in_public_list() == status
 
 
 CONFIGURED = {"SMTP_HOST": "smtp.example.test", "SMTP_FROM": "office@example.test",

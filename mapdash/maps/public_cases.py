@@ -62,6 +62,7 @@ def list_cases(session: Session, organization_id: int, case_filter: CaseFilter,
     where, params = case_filter.where(organization_id)
     rows = session.execute(text(f"""
         SELECT i.tracking_code AS code, i.created_at, i.status, c.code AS category,
+               (i.status = 'resolved' AND i.evidence_review = 'needs_review') AS under_review,
                c.name_th AS category_th, c.name_en AS category_en, c.icon, c.color,
                v.number AS village_number, v.name_th AS village_th, v.name_en AS village_en
         FROM incidents i
