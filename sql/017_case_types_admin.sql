@@ -52,6 +52,9 @@ CREATE INDEX incidents_open_created_idx ON incidents (organization_id, created_a
     INCLUDE (id, category_id, department_id, village_id, status, updated_at, step_started_at,
              time_limits_id, location)
     WHERE is_open;
+-- A case type's page counts its open cases still on earlier limits: an index-only count.
+CREATE INDEX incidents_open_category_limits_idx
+    ON incidents (organization_id, category_id, time_limits_id) WHERE is_open;
 
 -- The officer who answers for a type, shown to citizens on its report form (seed 003 lists
 -- a name and a phone number beside every service).

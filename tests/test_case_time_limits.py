@@ -1,6 +1,7 @@
 """A case keeps the time limits it was reported with: an administrator's change of its
 type's limits (/admin/types) applies to the cases reported after it, on the dispatcher map,
 in workflow's clock and in the overdue alerts alike."""
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from mapdash.cases import workflow
 from mapdash.cases.intake import Report, create_incident
 from mapdash.integrations.notify import overdue
-from mapdash.models import Category
+from mapdash.models import Category, User
 from mapdash.office.auth import create_user
 from tests.factories import make_org
 from tests.support import login
@@ -82,3 +83,25 @@ def test_a_new_set_of_limits_is_stored_once(client, session, org):
     session.commit()
     assert first.time_limits_id == second.time_limits_id
     assert first.time_limits.minutes["check"] == 1 and first.time_limits.minutes["work"] == 10080
+
+
+def test_the_type_page_counts_the_open_cases_on_earlier_limits(client, session, org):
+    """Open cases of the type reported before the change are counted; a closed one, one
+    reported after it and another type's are not."""
+    now = datetime(2026, 3, 4, 3, 30, tzinfo=UTC)
+    for hours in (1, 2):
+        report(session, now, timedelta(hours=hours))
+    closed = report(session, now, timedelta(hours=3))
+    create_incident(session, Report(category_code="water", lon=100.005, lat=10.005),
+                    created_at=now)
+    dispatcher = session.query(User).filter_by(email="dispatcher@example.test").one()
+    workflow.perform(session, closed.id, "reject", dispatcher, note="ซ้ำ", now=now)
+    session.commit()
+    shorten_streetlight_intake(client, session)
+    report(session, now, timedelta(minutes=1))  # on the new limits
+    session.commit()
+    light = session.query(Category).filter_by(code="streetlight").one()
+    login(client, "admin@example.test", PASSWORD)
+    page = client.get(f"/admin/types/{light.id}").get_data(as_text=True)
+    notice = re.search(r'id="earlier-limits">([^<]*)<', page).group(1)
+    assert re.findall(r"\d+", notice) == ["2"]

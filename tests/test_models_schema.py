@@ -51,6 +51,8 @@ SQL_ONLY_INDEXES = {
     "open311_submissions_form_idx": "open311_submissions",
     # sql/019: cases forwarded away, for the dispatcher map's feed of changes (partial)
     "incident_events_forwarded_idx": "incident_events",
+    # sql/017: a case type's open cases on earlier time limits (partial)
+    "incidents_open_category_limits_idx": "incidents",
     # sql/018: the case list sorted by village, cases without one as village 0 (expression)
     "incidents_org_village_created_idx": "incidents",
 }
