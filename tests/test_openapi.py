@@ -58,6 +58,7 @@ CALLS = [
     Call("/api/villages.geojson"),
     Call("/api/villages.geojson", "org=demo-tambon"),
     Call("/api/villages.geojson", "org=no-such-org", 404),
+    Call("/api/villages.geojson", "org=demo%00tambon", 400),  # a NUL byte: refused app-wide
     Call("/api/locate", "lon=104.62&lat=17.35"),
     Call("/api/locate", "lon=100.5018&lat=13.7563"),
     Call("/api/locate", "lon=abc&lat=17.35", 400),

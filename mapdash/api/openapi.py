@@ -47,11 +47,17 @@ def _path(name: str, description: str, schema: dict = STRING) -> dict:
             "description": description}
 
 
+# Any request with a NUL byte in a parameter is refused before its view (views/errors.py).
+NUL_REFUSED = _error("A parameter holds a character that is not allowed (NUL).")
+
+
 def _get(summary: str, query: type[Params] | None, responses: dict, tag: str,
          path: tuple = (), **more) -> dict:
-    return {"get": {"summary": summary, "tags": [tag],
-                    "parameters": [*path, *query_parameters(query)], "responses": responses,
-                    **more}}
+    parameters = [*path, *query_parameters(query)]
+    if parameters:
+        responses = {"400": NUL_REFUSED, **responses}
+    return {"get": {"summary": summary, "tags": [tag], "parameters": parameters,
+                    "responses": responses, **more}}
 
 
 # --- public, open data, dispatch -----------------------------------------------------------
