@@ -95,24 +95,7 @@ def _search_clause(typed: str, params: dict) -> str | None:
 def search_cases(session: Session, user: User, query: CaseListQuery) -> tuple[list[dict], bool]:
     """One page of the cases `user` may see that match `query`, and whether more follow."""
     f = query.map_filter(session, user)
-    clauses = ["i.organization_id = :org"]
-    params: dict[str, object] = {"org": f.organization_id}
-    for clause, key, values in (("i.department_id = ANY(:departments)", "departments", f.department_ids),
-                                ("i.category_id = ANY(:categories)", "categories", f.category_ids),
-                                ("i.status = ANY(:statuses)", "statuses", f.statuses),
-                                ("i.village_id = ANY(:villages)", "villages", f.village_ids)):
-        if values:
-            clauses.append(clause)
-            params[key] = list(values)
-    if f.created_from is not None:
-        clauses.append("i.created_at >= :created_from")
-        params["created_from"] = f.created_from
-    if f.created_before is not None:
-        clauses.append("i.created_at < :created_before")
-        params["created_before"] = f.created_before
-    if f.overdue_only:  # the map's own test of "past the limit of its step"
-        clauses.append(f"i.is_open AND {geo.OVERDUE}")
-        params["limits"] = geo.limits_by_set(session)
+    clauses, params = geo.filter_clauses(session, f)
     found = _search_clause(query.q, params)
     if found:
         clauses.append(found)

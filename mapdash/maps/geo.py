@@ -161,42 +161,49 @@ def limits_by_set(session: Session) -> str:
     return json.dumps(limits)
 
 
-def _where(session: Session, f: MapFilter, bbox: BBox | None = None,
-           without_place: bool = False) -> tuple[str, dict]:
-    """The WHERE clause shared by every map read, and its bound parameters.
+def filter_clauses(session: Session, f: MapFilter) -> tuple[list[str], dict]:
+    """The clauses of a filter's choices (organization, department, type, status, village,
+    dates, overdue) and their bound parameters: the map's reads and the case list share them.
 
-    The clause is joined from the constant fragments below, never from a value: every value
-    is a bound parameter. The reads that put it into their SQL are marked `noqa: S608`."""
-    # A plan made for one viewport is wrong for another (a street: the GiST index; the whole
-    # tambon: the newest first), so never reuse a generic plan of a prepared statement.
-    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    clauses = ["i.organization_id = :org", "i.is_open"]
-    params = {"org": f.organization_id, "limits": limits_by_set(session)}
-    if without_place:
-        clauses.append("i.location IS NULL")
-    if bbox is not None:
-        clauses.append("i.location && ST_MakeEnvelope(:west, :south, :east, :north, 4326)")
-        params.update(west=bbox.west, south=bbox.south, east=bbox.east, north=bbox.north)
-    if f.department_ids:
-        clauses.append("i.department_id = ANY(:departments)")
-        params["departments"] = list(f.department_ids)
-    if f.category_ids:
-        clauses.append("i.category_id = ANY(:categories)")
-        params["categories"] = list(f.category_ids)
-    if f.statuses:
-        clauses.append("i.status = ANY(:statuses)")
-        params["statuses"] = list(f.statuses)
-    if f.village_ids:
-        clauses.append("i.village_id = ANY(:villages)")
-        params["villages"] = list(f.village_ids)
+    The clauses are constant fragments, never a value: every value is a bound parameter. The
+    reads that put them into their SQL are marked `noqa: S608`."""
+    clauses = ["i.organization_id = :org"]
+    params: dict = {"org": f.organization_id}
+    for clause, key, values in (("i.department_id = ANY(:departments)", "departments", f.department_ids),
+                                ("i.category_id = ANY(:categories)", "categories", f.category_ids),
+                                ("i.status = ANY(:statuses)", "statuses", f.statuses),
+                                ("i.village_id = ANY(:villages)", "villages", f.village_ids)):
+        if values:
+            clauses.append(clause)
+            params[key] = list(values)
     if f.created_from is not None:
         clauses.append("i.created_at >= :created_from")
         params["created_from"] = f.created_from
     if f.created_before is not None:
         clauses.append("i.created_at < :created_before")
         params["created_before"] = f.created_before
-    if f.overdue_only:
-        clauses.append(OVERDUE)
+    if f.overdue_only:  # only an open case runs late
+        clauses.append(f"i.is_open AND {OVERDUE}")
+        params["limits"] = limits_by_set(session)
+    return clauses, params
+
+
+def _where(session: Session, f: MapFilter, bbox: BBox | None = None,
+           without_place: bool = False) -> tuple[str, dict]:
+    """The WHERE clause shared by every map read (open cases, filter_clauses), and its bound
+    parameters; the limits are always bound, as the reads show each case's due time."""
+    # A plan made for one viewport is wrong for another (a street: the GiST index; the whole
+    # tambon: the newest first), so never reuse a generic plan of a prepared statement.
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    clauses, params = filter_clauses(session, f)
+    clauses.append("i.is_open")
+    if "limits" not in params:
+        params["limits"] = limits_by_set(session)
+    if without_place:
+        clauses.append("i.location IS NULL")
+    if bbox is not None:
+        clauses.append("i.location && ST_MakeEnvelope(:west, :south, :east, :north, 4326)")
+        params.update(west=bbox.west, south=bbox.south, east=bbox.east, north=bbox.north)
     return " AND ".join(clauses), params
 
 
