@@ -17,7 +17,7 @@ event, the dispatcher's map); photos sent with it are stored in the same transac
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
@@ -122,6 +122,19 @@ def answer(session: Session, secret_key: str, code: str, token: str | None, text
     for processed in photos:
         store_photo(session, question.incident, processed, "report")
     return question.incident
+
+
+# A browser keeps the reply codes it was given (the newest few) in its session, under `name`:
+# a citizen's status pages fill them in (static/js/reply-code.js keeps them longer, in
+# localStorage), the counter's browser prints them on a receipt.
+KEPT_REPLY_CODES = 10
+
+
+def keep_reply_code(kept: MutableMapping, name: str, tracking_code: str,
+                    reply_code: str | None) -> None:
+    if reply_code:
+        codes = {**kept.get(name, {}), tracking_code: reply_code}
+        kept[name] = dict(list(codes.items())[-KEPT_REPLY_CODES:])
 
 
 def _digest(reply_code: str) -> str:

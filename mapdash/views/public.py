@@ -95,7 +95,8 @@ def report(category_code):
                 organization_slug=org.slug, idempotency_key=key, attributes=answers),
                 photos=processed)
             ratelimit.count_accepted(session)
-            _keep_reply_code(incident.tracking_code, replies.issue_reply_code(incident))
+            replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
+                                    replies.issue_reply_code(incident))
         except ratelimit.RateLimited as limited:
             error, status = limited, limited.status
         except UserError as refused:
@@ -177,17 +178,6 @@ def _case_or_404(code: str):
     return incident
 
 
-# The reply codes this browser was given (the newest few), so its status pages can show and
-# fill them in; the page's script keeps them longer, in localStorage (static/js/reply-code.js).
-_KEPT_REPLY_CODES = 10
-
-
-def _keep_reply_code(tracking_code: str, reply_code: str | None) -> None:
-    if reply_code:
-        kept = {**browser.get("reply_codes", {}), tracking_code: reply_code}
-        browser["reply_codes"] = dict(list(kept.items())[-_KEPT_REPLY_CODES:])
-
-
 @bp.get("/track/<code>")
 def track(code):
     incident = _case_or_404(code)
@@ -230,7 +220,8 @@ def answer_with_code(code):
         if refused.code == "bad_reply_code":
             ratelimit.count_refused()
         return _track_page(incident, refused, form.reply_code[:40], refused.status)
-    _keep_reply_code(incident.tracking_code, replies.normalize_reply_code(form.reply_code))
+    replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
+                            replies.normalize_reply_code(form.reply_code))
     return redirect(url_for(".reply", code=incident.tracking_code, t=token), 303)
 
 

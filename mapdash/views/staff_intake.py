@@ -77,7 +77,9 @@ def enter(category_code):
         except UserError as refused:
             error = refused
         else:
-            _keep_reply_code(incident.tracking_code, replies.issue_reply_code(incident))
+            # A walk-in citizen without e-mail or LINE answers with the code on the receipt.
+            replies.keep_reply_code(browser, "receipt_reply_codes", incident.tracking_code,
+                                    replies.issue_reply_code(incident))
             return redirect(url_for(".receipt", code=incident.tracking_code), 303)
     org = current_user.organization
     place_map = leaflet.embed(leaflet.build_map(geo.organization_center(session, org.id), zoom=13))
@@ -107,17 +109,6 @@ def _create(session, category: Category, answers: dict) -> Incident:
     if incident.organization_id != current_user.organization_id:  # a pin in another's area
         raise UserError("outside_area", intake.OUTSIDE_AREA, field="location", status=422)
     return incident
-
-
-# A walk-in citizen without e-mail or LINE answers a staff question with the reply code on
-# their receipt; only its hash is stored, so this browser keeps the newest few to print.
-_KEPT_REPLY_CODES = 10
-
-
-def _keep_reply_code(tracking_code: str, reply_code: str | None) -> None:
-    if reply_code:
-        kept = {**browser.get("receipt_reply_codes", {}), tracking_code: reply_code}
-        browser["receipt_reply_codes"] = dict(list(kept.items())[-_KEPT_REPLY_CODES:])
 
 
 @bp.get("/receipt/<code>")
