@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     LargeBinary,
     Text,
     UniqueConstraint,
@@ -56,6 +57,8 @@ class Organization(Base):
     emergency_numbers: Mapped[list | None] = mapped_column(JSONB)
     logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # a JPEG
     logo_sha256: Mapped[str | None] = mapped_column(Text)
+    # For how many days after resolving a reporter may say "not fixed" (sql/020).
+    not_fixed_days: Mapped[int] = mapped_column(Integer, default=14)
 
     __table_args__ = (Index("organizations_boundary_gix", "boundary", postgresql_using="gist"),)
 
@@ -186,6 +189,7 @@ class Incident(Base):
     time_limits_id: Mapped[int] = mapped_column(ForeignKey("time_limits.id"))
     priority: Mapped[str] = mapped_column(Text, default="normal")  # vocabulary.PRIORITIES, sql/019
     reply_code_sha256: Mapped[str | None] = mapped_column(Text)  # cases/replies.py, sql/019
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)  # times reopened, sql/020
     # What staff search, normalized by PostgreSQL when the case is written (sql/018).
     search_text: Mapped[str] = mapped_column(Text, Computed(
         "search_normalize(coalesce(reporter_name, '') || ' ' || coalesce(search_phone("
@@ -236,6 +240,16 @@ class IncidentEvent(Base):
     actor: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("incident_events_incident_idx", "incident_id", "created_at"),)
+
+
+class CaseRating(Base):
+    """A reporter's 1-5 stars for a resolved case, once per case (sql/020)."""
+    __tablename__ = "case_ratings"
+    incident_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    stars: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Photo(Base):
