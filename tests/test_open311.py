@@ -470,3 +470,19 @@ def test_a_post_without_jurisdiction_uses_the_keys(client, session, office):
     response = post(client, api_key=office["key"], service_code="road", lat="10.005",
                     long="101.005")
     assert response.status_code == 400
+
+
+def test_a_key_used_again_within_the_minute_is_not_written_again(session, office):
+    """Every report of an app uses its one key: noting each use would queue them all on the
+    key's row. Its last use is noted at most once a minute."""
+    [row] = session.scalars(select(ApiKey)).all()
+    now = datetime.now(UTC)
+    for last_used, noted in ((None, True), (now - timedelta(seconds=20), False),
+                             (now - timedelta(minutes=5), True)):
+        row.last_used_at = last_used
+        session.commit()
+        assert apikeys.valid_key(session, office["key"]) == row
+        session.commit()
+        session.refresh(row)
+        assert (row.last_used_at != last_used) is noted, last_used
+        assert row.last_used_at >= now - timedelta(minutes=1)

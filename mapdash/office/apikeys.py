@@ -6,9 +6,9 @@ stays listed, so an administrator can see which client it was.
 """
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
@@ -18,6 +18,9 @@ from mapdash.office import changes
 
 PREFIX = "md311_"  # tells a leaked key apart from other secrets
 MAX_NAME = 100
+# "Last used" is noted at most this often: every report of an app uses its one key, and a
+# write on each would make all of them wait on that row.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def digest(key: str) -> str:
@@ -68,9 +71,14 @@ def valid_key(session: Session, key: str | None) -> ApiKey | None:
         return None
     row = session.scalars(select(ApiKey).where(ApiKey.key_sha256 == digest(key),
                                                ApiKey.revoked_at.is_(None))).first()
-    if row is not None:
-        session.execute(update(ApiKey).where(ApiKey.id == row.id)
-                        .values(last_used_at=datetime.now(UTC)))
+    now = datetime.now(UTC)
+    stale = now - LAST_USED_PRECISION
+    if row is not None and (row.last_used_at is None or row.last_used_at < stale):
+        # The condition again in SQL: of two requests that both saw it stale, the second
+        # finds it fresh once the first commits, and writes nothing.
+        session.execute(update(ApiKey).where(
+            ApiKey.id == row.id, or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < stale))
+            .values(last_used_at=now))
     return row
 
 
