@@ -10,4 +10,6 @@ RUN pip install --no-cache-dir . && useradd --system --home /app mapdash \
 USER mapdash
 ENV PHOTO_DIR=/var/lib/mapdash/photos MAPDASH_VAR=/var/lib/mapdash
 EXPOSE 8000
-CMD ["sh", "-c", "mapdash db upgrade && exec gunicorn --bind 0.0.0.0:8000 --workers 3 --threads 4 'mapdash:create_app()'"]
+# --keep-alive 10: the dispatcher's map asks for changes every 3 s; gunicorn's default of 2 s
+# closed the connection between polls, so nearly every poll connected anew.
+CMD ["sh", "-c", "mapdash db upgrade && exec gunicorn --bind 0.0.0.0:8000 --workers 3 --threads 4 --keep-alive 10 'mapdash:create_app()'"]
