@@ -240,6 +240,25 @@ def test_changes_since_a_moment_and_the_emergencies_to_accept(dispatcher, client
     assert after["alerts"] == []
 
 
+def test_the_alarm_lists_the_newest_waiting_emergencies_of_every_type(dispatcher, session):
+    """Twenty at most, newest first, across the emergency types, however many ordinary
+    reports came in after them; accepted ones are no longer waiting."""
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    emergencies = [report(session, category=("ems", "fire")[i % 2], now=now,
+                          age=timedelta(minutes=60 - i)) for i in range(25)]
+    for i in range(30):
+        report(session, now=now, age=timedelta(minutes=30 - i, seconds=30))
+    session.commit()
+    for accepted in (emergencies[-1], emergencies[-4]):
+        workflow.perform(session, accepted.id, "accept", _dispatcher(session))
+    session.commit()
+    waiting = [e for e in emergencies if e not in (emergencies[-1], emergencies[-4])]
+    answer = dispatcher.get("/api/dispatch/changes", query_string={"since": now.isoformat()})
+    alerts = answer.get_json()["alerts"]
+    assert [a["code"] for a in alerts] == [e.tracking_code for e in reversed(waiting)][:20]
+    assert {a["category_en"] for a in alerts} == {"Accident / medical emergency", "Fire"}
+
+
 def test_officers_hear_only_their_departments_alarms(client, session, org):
     report(session, category="ems", lon=100.006)
     session.commit()

@@ -55,6 +55,8 @@ SQL_ONLY_INDEXES = {
     "incidents_open_category_limits_idx": "incidents",
     # sql/018: the case list sorted by village, cases without one as village 0 (expression)
     "incidents_org_village_created_idx": "incidents",
+    # sql/025: the emergency alarm's waiting cases, type by type (partial)
+    "incidents_new_by_category_idx": "incidents",
 }
 
 
