@@ -53,7 +53,8 @@ _staff_only = json_role_required(*OFFICE_ROLES)
 def _geojson(collection: dict):
     response = jsonify(collection)
     response.mimetype = "application/geo+json"
-    response.headers["Cache-Control"] = "private, no-store"
+    # The browser may keep it for this reader and ask again: unchanged, the answer is a 304.
+    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 
