@@ -350,11 +350,12 @@ def changes(session: Session, f: MapFilter, since: datetime) -> dict:
                 FROM (SELECT i.id, i.tracking_code, i.created_at, i.location, c.name_th,
                              c.name_en, c.icon, v.number, v.name_th AS village_th
                       FROM categories c
-                      -- type by type, from the index of waiting cases (sql/025)
+                      -- type by type, from the index of waiting cases (sql/025); a type is
+                      -- one organization's (a forwarded case takes the new one's type), and
+                      -- naming the organization here again would lead the planner elsewhere
                       CROSS JOIN LATERAL (
                           SELECT i.* FROM incidents i
-                          WHERE i.category_id = c.id AND i.status = 'new'
-                                AND i.organization_id = :org {department}
+                          WHERE i.category_id = c.id AND i.status = 'new' {department}
                           ORDER BY i.created_at DESC LIMIT :alerts) i
                       LEFT JOIN villages v ON v.id = i.village_id
                       WHERE c.organization_id = :org AND c.emergency
