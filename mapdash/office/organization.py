@@ -128,7 +128,7 @@ NOT_FIXED_DAYS = range(1, 366)  # sql/020 checks the same
 def set_not_fixed_days(session: Session, actor: User, days: int | None) -> Organization:
     """For how many days after a case is resolved its reporter may say it is not fixed
     (cases/ratings.py). Flushes."""
-    if days not in NOT_FIXED_DAYS:
+    if days is None or days not in NOT_FIXED_DAYS:
         raise UserError("bad_not_fixed_days", _l("Give a number of days from 1 to 365"),
                         field="not_fixed_days")
     org = _locked(session, actor)

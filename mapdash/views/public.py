@@ -281,8 +281,9 @@ def _feedback(code: str, form_class: type[FeedbackForm], act, done: str):
     if not form.t:
         replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
                                 replies.normalize_reply_code(form.reply_code))
+    done_args: dict = {done: 1}
     return redirect(url_for(".track", code=incident.tracking_code, t=form.t or None,
-                            **{done: 1}) + "#feedback", 303)
+                            **done_args) + "#feedback", 303)
 
 
 @bp.post("/track/<code>/rate")
