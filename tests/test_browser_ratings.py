@@ -16,15 +16,13 @@ from tests.test_browser_dispatch import sign_in
 COMMENT = "ซ่อมเร็วมาก ขอบคุณค่ะ"
 
 
-def resolve(app, code: str, days_ago: float) -> int:
-    """The office accepts and resolves the case, `days_ago` days before now."""
+def resolve(app, code: str) -> int:
+    """The office accepts and resolves the case (just reported: the events' times follow)."""
     with db.new_session(app) as session:
         incident = session.scalars(select(Incident).where(Incident.tracking_code == code)).one()
         dispatcher = session.scalars(select(User).where(User.role == "dispatcher")).first()
-        at = datetime.now(UTC) - timedelta(days=days_ago)
-        workflow.perform(session, incident.id, "accept", dispatcher, now=at - timedelta(hours=2))
-        workflow.perform(session, incident.id, "resolve", dispatcher, note="เปลี่ยนหลอดไฟแล้ว",
-                         now=at)
+        workflow.perform(session, incident.id, "accept", dispatcher)
+        workflow.perform(session, incident.id, "resolve", dispatcher, note="เปลี่ยนหลอดไฟแล้ว")
         session.commit()
         return incident.id
 
@@ -49,8 +47,8 @@ def test_a_citizen_rates_their_resolved_case_on_a_phone(live_server, demo_app, p
         page.on("pageerror", lambda exc: errors.append(str(exc)))
     code = report(phone, live_server)
     reply_code = phone.locator("#reply-code").inner_text().strip()
-    case_id = resolve(demo_app, code, days_ago=2)
-    # Days later: the server no longer remembers this browser; its localStorage still does.
+    case_id = resolve(demo_app, code)
+    # Later: the server no longer remembers this browser; its localStorage still does.
     phone.context.clear_cookies()
     phone.goto(f"{live_server}/track/{code}")
     form = phone.locator("#rating-form")
@@ -103,7 +101,7 @@ def test_a_citizen_rates_their_resolved_case_on_a_phone(live_server, demo_app, p
 
     # Another resolved case, not rated: the form at desktop size.
     other = report(phone, live_server)
-    resolve(demo_app, other, days_ago=1)
+    resolve(demo_app, other)
     desktop.goto(f"{live_server}/track/{other}")
     desktop.locator("#feedback").scroll_into_view_if_needed()
     desktop.screenshot(path=str(screenshot_dir / "track-resolved-form-1440.png"), full_page=True)
