@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from mapdash import db
 from mapdash.cases import workflow
 from mapdash.models import CaseRating, Incident, User
+from tests.test_browser_admin_office import sign_in as admin_sign_in
 from tests.test_browser_case_work import open_panel
 from tests.test_browser_dispatch import sign_in
 
@@ -41,7 +42,7 @@ def report(phone, base: str) -> str:
 
 
 def test_a_citizen_rates_their_resolved_case_on_a_phone(live_server, demo_app, phone, desktop,
-                                                        screenshot_dir):
+                                                        browser, screenshot_dir):
     errors = []
     for page in (phone, desktop):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -86,6 +87,10 @@ def test_a_citizen_rates_their_resolved_case_on_a_phone(live_server, demo_app, p
     phone.screenshot(path=str(screenshot_dir / "track-not-fixed-open-390.png"), full_page=True)
     desktop.goto(f"{live_server}/track/{code}")
     desktop.screenshot(path=str(screenshot_dir / "track-rated-1440.png"), full_page=True)
+    tablet_context = browser.new_context(viewport={"width": 820, "height": 1180}, locale="th-TH")
+    tablet = tablet_context.new_page()
+    tablet.goto(f"{live_server}/track/{code}")
+    tablet.screenshot(path=str(screenshot_dir / "track-rated-820.png"), full_page=True)
 
     # After the organization's 14 days: no button, a hint to report again.
     with db.new_session(demo_app) as session:
@@ -116,4 +121,14 @@ def test_a_citizen_rates_their_resolved_case_on_a_phone(live_server, demo_app, p
     assert "4 จาก 5 ดาว" in rating_fact.inner_text() and COMMENT in rating_fact.inner_text()
     assert desktop.locator("#reopen-count").inner_text() == "1"
     desktop.locator("#case-panel").screenshot(path=str(screenshot_dir / "panel-rating-1440.png"))
+
+    # The administrator's setting of the days, on a tablet.
+    admin_sign_in(tablet, live_server, "admin@demo.mapdash.test", "demo-password",
+                  "/admin/organization/")
+    tablet.locator("input[name=not_fixed_days]").fill("30")
+    tablet.locator("#not-fixed button[type=submit]").click()
+    tablet.wait_for_url("**/admin/organization/#not-fixed")
+    assert tablet.locator("input[name=not_fixed_days]").input_value() == "30"
+    tablet.locator("#not-fixed").screenshot(path=str(screenshot_dir / "admin-not-fixed-days-820.png"))
+    tablet_context.close()
     assert errors == []
