@@ -230,6 +230,11 @@ def test_the_reporter_rates_with_their_reply_code_and_only_they_read_their_comme
     # The not fixed button is still offered, within the days; a second rating is refused.
     assert 'id="not-fixed-form"' in mine
     assert send(stars="5", reply_code=code).status_code == 409
+    # A forged link, refused, does not show the comment either.
+    stranger = client.application.test_client()
+    forged = stranger.post(f"{path}/rate", data={
+        "csrf_token": csrf_token(stranger, path), "stars": "5", "t": "forged"})
+    assert forged.status_code == 403 and "ช้าไปหน่อย" not in forged.get_data(as_text=True)
     # Anyone else with the tracking code sees the stars, not the comment; the "not fixed"
     # form asks them for the reply code, which their browser does not have.
     other = client.application.test_client().get(path).get_data(as_text=True)

@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from mapdash.cases import replies, tracking, workflow
 from mapdash.errors import UserError
 from mapdash.i18n import _l
-from mapdash.models import CaseRating, Incident, Organization
+from mapdash.models import CaseRating, Incident
 
 SALT = "mapdash.rating"
 MAX_AGE_SECONDS = 365 * 24 * 3600
@@ -144,9 +143,8 @@ def not_fixed(session: Session, incident_id: int, note: str | None,
     incident = _locked(session, incident_id)
     if not _rateable(incident):
         raise _not_resolved()
-    days = session.scalar(select(Organization.not_fixed_days).where(
-        Organization.id == incident.organization_id))
-    deadline = not_fixed_deadline(incident, days or 1)
+    days = incident.organization.not_fixed_days
+    deadline = not_fixed_deadline(incident, days)
     if deadline is None or now > deadline:
         raise UserError("not_fixed_too_late",
                         _l("It is more than %(days)s days since this case was resolved, so it "

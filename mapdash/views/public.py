@@ -193,13 +193,14 @@ def _track_page(incident, error: UserError | None = None, typed: str | None = No
     now = datetime.now(UTC)
     page = tracking.status_page(db.session(), incident, now)
     kept = browser.get("reply_codes", {}).get(incident.tracking_code)
-    # The rating link of the "resolved" message (?t=), or the token kept through a refused POST.
+    # The rating link of the "resolved" message (?t=), or the token kept through a refused POST:
+    # shown again only if it is this case's and good.
     token = (request.values.get("t") or "")[:500] or None
-    if token and feedback_error is None:
+    if token:
         try:
             ratings.check_token(current_app.config["SECRET_KEY"], incident, token)
         except UserError as refused:
-            token, feedback_error = None, refused
+            token, feedback_error = None, feedback_error or refused
     return render_template("public/track.html", **page,
                            new=request.args.get("new") == "1",
                            followed=request.args.get("followed") == "1",
