@@ -122,8 +122,11 @@ def test_not_fixed_within_the_window_reopens_as_new_and_counts(session, world):
     incident = session.get(Incident, case.id)
     assert incident.closed_at is None and incident.step_started_at == deadline
     # A second "not fixed" while it is open again is refused; staff reopening counts too.
-    assert refused(lambda: ratings.not_fixed(session, case.id, "อีกครั้ง", now=deadline)).code \
-        == "not_resolved"
+    twice = refused(lambda: ratings.not_fixed(session, case.id, "อีกครั้ง", now=deadline))
+    assert (twice.code, twice.status) == ("already_reopened", 409)
+    session.rollback()
+    workflow.perform(session, case.id, "accept", world["dispatcher"], note="")
+    assert refused(lambda: ratings.not_fixed(session, case.id, "อีกครั้ง")).code == "not_resolved"
     session.rollback()
     workflow.perform(session, case.id, "reject", world["dispatcher"], note="ไม่ใช่ไฟของ อบต.")
     workflow.perform(session, case.id, "reopen", world["dispatcher"], note="ตรวจสอบใหม่")

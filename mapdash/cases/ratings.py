@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from mapdash.cases import replies, tracking, workflow
 from mapdash.errors import UserError
 from mapdash.i18n import _l
-from mapdash.models import CaseRating, Incident
+from mapdash.models import CaseRating, Incident, IncidentEvent
 
 SALT = "mapdash.rating"
 MAX_AGE_SECONDS = 365 * 24 * 3600
@@ -142,6 +143,13 @@ def not_fixed(session: Session, incident_id: int, note: str | None,
                                        limit=MAX_NOT_FIXED_NOTE), field="note")
     incident = _locked(session, incident_id)
     if not _rateable(incident):
+        last = session.scalar(select(IncidentEvent.action).where(
+            IncidentEvent.incident_id == incident.id, IncidentEvent.from_status.is_not(None),
+            IncidentEvent.to_status != IncidentEvent.from_status)
+            .order_by(IncidentEvent.id.desc()).limit(1))
+        if last == "not_fixed":  # a double tap, or a second try while the staff look again
+            raise UserError("already_reopened", _l("The office already knows it is not fixed: "
+                                                   "the case is open again"), status=409)
         raise _not_resolved()
     days = incident.organization.not_fixed_days
     deadline = not_fixed_deadline(incident, days)
