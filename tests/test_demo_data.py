@@ -27,6 +27,7 @@ TRANSITIONS = {
     "resolve": ({"in_progress"}, "resolved"),
     "reject": ({"new", "accepted"}, "rejected"),
     "mark_duplicate": ({"new", "accepted"}, "duplicate"),
+    "not_fixed": ({"resolved"}, "new"),  # the reporter says it is not fixed (issue 12)
 }
 
 
@@ -178,6 +179,23 @@ def test_promises_hold_at_every_hour(now, cases):
     resolve = [c["history"][-1][3] for c in cases if c["status"] == "resolved"]
     assert statistics.median(accept) < timedelta(hours=2)
     assert timedelta(days=1) <= statistics.median(resolve) <= timedelta(days=10)
+
+
+def test_some_resolved_cases_are_rated_and_a_few_reopened(cases):
+    resolved = [c for c in cases if c["status"] == "resolved"]
+    rated = [c for c in resolved if c["rating"]]
+    assert 0.4 <= len(rated) / len(resolved) <= 0.8
+    stars = Counter(c["rating"]["stars"] for c in rated)
+    assert set(stars) <= {1, 2, 3, 4, 5} and stars[1] + stars[2] > 0
+    assert (stars[4] + stars[5]) / len(rated) > 0.6  # mostly content
+    for c in rated:  # low marks say why, in Thai; rated after the last resolution
+        assert len(c["rating"]["comment"]) <= 1000
+        if c["rating"]["stars"] <= 2:
+            assert re.search("[ก-๙]", c["rating"]["comment"])
+        assert c["created_at"] + c["history"][-1][3] + c["rating"]["after"] < NOW
+    assert all(c["rating"] is None for c in cases if c["status"] != "resolved")
+    reopened = [c for c in cases if any(step[0] == "not_fixed" for step in c["history"])]
+    assert 1 <= len(reopened) <= 0.15 * len(cases)
 
 
 def test_deterministic():

@@ -79,6 +79,9 @@ EXPECTED: dict[str, Expected] = {
     "forward": row(OPEN, NEW, {ADMIN, DISPATCHER}, PUBLIC, NOTE_NEEDED),
     # Issue 4: reopen a closed case, back to the prepare step (officers: see the doubts below).
     "reopen": row(CLOSED, ACCEPTED, {ADMIN, DISPATCHER}, PUBLIC, NOTE_NEEDED),
+    # Issue 12: the reporter says a resolved case is not fixed (cases/ratings.py checks who and
+    # the organization's window); back to NEW, for a dispatcher to review.
+    "not_fixed": row({RESOLVED}, NEW, {CITIZEN}, PUBLIC, NOTE_NEEDED),
     # An internal note, in any status; never shown to the citizen.
     "comment": row(EVERY_STATUS, None, STAFF | {CREW}, INTERNAL, NOTE_NEEDED),
     # Issue 19: a priority set by staff, for open cases; recorded, not shown to the citizen.

@@ -13,7 +13,7 @@ from mapdash.cases import handover, intake, tracking, workflow
 from mapdash.errors import UserError
 from mapdash.field import evidence
 from mapdash.i18n import _l, localized
-from mapdash.models import Incident, IncidentEvent, Organization, User
+from mapdash.models import CaseRating, Incident, IncidentEvent, Organization, User
 from mapdash.office.response_templates import templates_for
 from mapdash.vocabulary import PRIORITY_LABELS
 
@@ -59,6 +59,7 @@ class CaseFile:
     organizations: list[Organization]   # where "forward" may send it
     forwarded_from: Organization | None  # the organization that sent it here, if any
     details: dict[int, str]     # what an event did besides its note, by event id
+    rating: CaseRating | None   # the reporter's stars and comment (ratings.py)
 
 
 def load_case(session: Session, actor: User, incident_id: int) -> Incident:
@@ -90,7 +91,7 @@ def case_file(session: Session, actor: User, incident_id: int,
         can_comment="comment" in allowed, can_set_priority="set_priority" in allowed,
         reach=reach(incident), organizations=organizations,
         forwarded_from=_forwarded_from(session, incident),
-        details=_details(session, incident))
+        details=_details(session, incident), rating=session.get(CaseRating, incident.id))
 
 
 def reach(incident: Incident) -> Reach:

@@ -158,11 +158,17 @@ def issue_reply_code(incident: Incident) -> str | None:
     return code
 
 
+def reply_code_matches(incident: Incident, typed: str | None) -> bool:
+    """`typed` is the reply code the case's reporter was given (ratings.py asks it too)."""
+    given = incident.reply_code_sha256
+    return bool(typed) and given is not None and hmac.compare_digest(
+        _digest(normalize_reply_code(typed or "")), given)
+
+
 def token_for_reply_code(session: Session, secret_key: str, incident: Incident,
                          typed: str) -> str:
     """The answer form's token for the question the case waits on, given its reply code."""
-    given = incident.reply_code_sha256
-    if given is None or not hmac.compare_digest(_digest(normalize_reply_code(typed)), given):
+    if not reply_code_matches(incident, typed):
         raise UserError("bad_reply_code", _l("This is not the reply code of this case: it was "
                                              "shown when you reported. Or call the office"),
                         field="reply_code", status=403)

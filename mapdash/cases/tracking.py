@@ -21,9 +21,10 @@ from mapdash.vocabulary import STATUS_LABELS, UNDER_REVIEW_LABEL
 # do the work (about 7 days), report back.
 SERVICE_STEPS = tuple(DEFAULT_SLA_MINUTES)
 # Public events whose note the public pages leave out: the report's repeats its label, the
-# citizen's answer to a question is their own words (see replies.py), what was sent to an
-# outside agency may carry the reporter's contact (the agency's name is public).
-HIDDEN_NOTES = ("report", "reply", "refer")
+# citizen's answer to a question and their "not fixed" are their own words (see replies.py,
+# ratings.py), what was sent to an outside agency may carry the reporter's contact (the
+# agency's name is public).
+HIDDEN_NOTES = ("report", "reply", "not_fixed", "refer")
 
 
 def expected_completion(incident: Incident) -> datetime:
@@ -45,6 +46,7 @@ TIMELINE_LABELS = {
     "reject": _l("Not accepted"),
     "mark_duplicate": _l("Merged with an earlier report"),
     "reopen": _l("Reopened"),
+    "not_fixed": _l("The reporter said it is not fixed: reopened"),
     "forward": _l("Forwarded to another organization"),
 }
 

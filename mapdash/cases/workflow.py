@@ -93,6 +93,11 @@ TRANSITIONS: dict[str, Transition] = {
                           note_label=_l("Why it goes there")),
     "reopen": Transition(CLOSED, "accepted", frozenset({"admin", "dispatcher"}), True,
                          _l("Reopen"), NOTE),
+    # The reporter says a resolved case is not fixed (ratings.py checks who and how late): it
+    # goes back to "new", so a dispatcher sees it in the queue and the alert and judges it
+    # afresh (the crew's work may need redoing, or it is another problem), not straight to a crew.
+    "not_fixed": Transition(frozenset({"resolved"}), "new", frozenset({CITIZEN}), True,
+                            _l("Not fixed, says the reporter"), NOTE),
     "comment": Transition(ANY_STATUS, None, STAFF | {"crew"}, False, _l("Internal note"), NOTE),
     "set_priority": Transition(OPEN, None, STAFF, False, _l("Set the priority"), ("priority",)),
     # Seed 001, step 4: the request form printed for the executive (recorded for the clock).
@@ -103,6 +108,8 @@ TRANSITIONS: dict[str, Transition] = {
     "send_back": Transition(frozenset({"resolved"}), "in_progress", STAFF, False,
                             _l("Send back to the crew"), NOTE),
 }
+# Actions that open a closed case again: incidents.reopen_count counts them (the statistics).
+REOPENING = frozenset({"reopen", "not_fixed"})
 # What each evidence review action leaves in incidents.evidence_review.
 EVIDENCE_REVIEW = {"accept_evidence": "accepted", "send_back": "sent_back"}
 
@@ -176,6 +183,8 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
         _merge_into(session, incident, duplicate_of, actor)
     elif action == "reopen":
         incident.duplicate_of = None  # its followers stay with the original, told from there
+    if action in REOPENING:
+        incident.reopen_count += 1
     elif action in EVIDENCE_REVIEW:
         incident.evidence_review = EVIDENCE_REVIEW[action]
     elif action == "set_priority":

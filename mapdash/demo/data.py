@@ -186,6 +186,17 @@ _LAST_NAMES = ("ใจดี", "ศรีสุข", "พรมมา", "แก�
 _REJECT_NOTES = ("ไม่อยู่ในอำนาจหน้าที่ของ อบต. ได้แจ้งหน่วยงานที่รับผิดชอบแล้ว",
                  "ตรวจสอบแล้วไม่พบปัญหาตามที่แจ้ง",
                  "ข้อมูลไม่เพียงพอและติดต่อผู้แจ้งไม่ได้")
+# What reporters write with their stars (issue 12), by stars: most are content; low marks
+# say why.
+_RATING_COMMENTS = {
+    5: ("ขอบคุณเจ้าหน้าที่มากค่ะ แก้ไขรวดเร็ว", "บริการดีมาก ประทับใจครับ", "ขอบคุณครับ"),
+    4: ("แก้ไขเรียบร้อยดี แต่รอนานไปหน่อย", "ขอบคุณค่ะ"),
+    3: ("แก้ได้ แต่ใช้เวลาหลายวัน", "พอใช้ได้ ควรแจ้งความคืบหน้าบ่อยกว่านี้"),
+    2: ("ซ่อมแล้วแต่ยังไม่เรียบร้อย ต้องตามหลายครั้ง", "ใช้เวลานานเกินไป"),
+    1: ("ยังไม่ได้รับการแก้ไขจริง ปิดเรื่องก่อนซ่อมเสร็จ", "รอนานมาก ไม่มีใครติดต่อกลับเลย"),
+}
+_NOT_FIXED_NOTES = ("ซ่อมแล้วแต่ใช้ได้ไม่ถึงสองวันก็เสียอีก", "ยังไม่ได้แก้ไข ปัญหายังอยู่ที่เดิม",
+                    "เจ้าหน้าที่มาดูแล้วแต่ยังไม่ได้ซ่อม")
 _LOCAL = timezone(timedelta(hours=7))  # Thailand: working hours are local
 # (opens, closes, days a week from Monday) in local time. The dispatcher answers the alerts on
 # a phone every day from early to late; crews and the office work Mon-Fri 08:30-16:30.
@@ -248,7 +259,7 @@ def _plan(rng: random.Random, category: str) -> list[tuple]:
         steps.append(("reply", "accepted", _minutes(rng, h, 3 * d), None,
                       "ผู้แจ้งส่งข้อมูลเพิ่มเติมแล้ว"))
     stuck = rng.random() < 0.08  # waiting for parts or budget: overdue
-    return steps + [
+    work = [
         ("assign", "assigned", wait((1, 5), (2 * h, 2 * d)), office,
          f"มอบหมาย{_CATEGORIES[category][1]}ดำเนินการ"),
         ("start", "in_progress", wait((5, 20), (2 * h, 3 * d)), office,
@@ -256,6 +267,23 @@ def _plan(rng: random.Random, category: str) -> list[tuple]:
         ("resolve", "resolved", wait((30, 4 * h), (20 * d, 60 * d) if stuck else (h, 5 * d)), office,
          _CATEGORIES[category][3]),
     ]
+    # A few reporters say it is not fixed (issue 12): back to new, accepted, and worked again.
+    if urgent or rng.random() >= 0.06:
+        return steps + work
+    again = [("not_fixed", "new", _minutes(rng, 6 * h, 5 * d), None, rng.choice(_NOT_FIXED_NOTES)),
+             ("accept", "accepted", _minutes(rng, 10, 4 * h), intake,
+              "รับเรื่องอีกครั้ง จะส่งช่างไปตรวจสอบ")]
+    return steps + work + again + work
+
+
+def _rating(rng: random.Random, reopened: bool) -> dict | None:
+    """About 60% of reporters rate a resolved case, mostly 4-5 stars; those who had to say
+    "not fixed" less kindly. Low marks come with a comment, high ones sometimes."""
+    if rng.random() >= 0.6:
+        return None
+    stars = rng.choices((1, 2, 3, 4, 5), (3, 3, 4, 5, 2) if reopened else (4, 5, 10, 30, 51))[0]
+    comment = rng.choice(_RATING_COMMENTS[stars]) if stars <= 3 or rng.random() < 0.35 else ""
+    return {"stars": stars, "comment": comment, "after": _minutes(rng, 30, 3 * 24 * 60)}
 
 
 def _history(plan: list[tuple], category: str, created: datetime, now: datetime,
@@ -328,6 +356,7 @@ def demo_cases(now: datetime, count: int = 300, seed: int = 2569) -> list[dict]:
             name = f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}"
             phone = f"08{rng.choice('0689')}-000-{rng.randint(0, 9999):04d}"  # the 000 block: fake
         plan = [] if waiting else _plan(rng, category)
+        rating = _rating(rng, any(step[0] == "not_fixed" for step in plan))
         if waiting:
             created = (now - timedelta(minutes=clock.uniform(3, 120))).replace(microsecond=0)
         else:
@@ -338,9 +367,13 @@ def demo_cases(now: datetime, count: int = 300, seed: int = 2569) -> list[dict]:
                 if 6 <= created.astimezone(_LOCAL).hour < 22 or clock.random() < 0.15:
                     break
         history = _history(plan, category, created, now, clock)
+        closed = created + history[-1][3]
         cases.append({"category": category, "lon": lon, "lat": lat, "created_at": created,
                       "status": history[-1][2], "description": description,
                       "reporter_name": name, "reporter_phone": phone, "channel": "demo",
-                      "history": history})
+                      "history": history,
+                      # Rated some hours after the (last) resolution, if that is before `now`.
+                      "rating": rating if rating and history[-1][2] == "resolved"
+                      and category != "drug_tip" and closed + rating["after"] < now else None})
     cases.sort(key=lambda c: c["created_at"])
     return cases

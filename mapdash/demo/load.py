@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from mapdash.cases.intake import Report, create_incident
 from mapdash.demo import data
-from mapdash.models import Incident, IncidentEvent, User, Village
+from mapdash.i18n import in_office_language
+from mapdash.models import CaseRating, Incident, IncidentEvent, User, Village
 from mapdash.office.auth import create_user
 from mapdash.office.orgs import create_organization
+from mapdash.vocabulary import CITIZEN_LABEL
 
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS = [
@@ -56,6 +58,10 @@ def load_demo(session: Session, now: datetime | None = None,
             reporter_phone=case["reporter_phone"], channel="demo",
             organization_slug=org.slug), created_at=case["created_at"] + shift)
         _replay_history(session, incident, case["history"][1:], users)
+        if case["rating"]:
+            session.add(CaseRating(incident_id=incident.id, stars=case["rating"]["stars"],
+                                   comment=case["rating"]["comment"],
+                                   created_at=incident.closed_at + case["rating"]["after"]))
     session.flush()
     return {"villages": len(data.villages()), "incidents": len(cases),
             "users": [email for email, *_ in DEMO_USERS]}
@@ -66,12 +72,14 @@ def _replay_history(session: Session, incident: Incident, history, users: dict[s
     for action, from_status, to_status, offset, public, note in history:
         actor = users["crew"] if action in ("start", "resolve") else users["dispatcher"]
         at = incident.created_at + offset
-        session.add(IncidentEvent(incident_id=incident.id, actor_id=actor.id,
-                                  actor_label=actor.display_name, action=action,
+        citizen = action == "not_fixed"  # the reporter's own "not fixed" (issue 12)
+        session.add(IncidentEvent(incident_id=incident.id, actor_id=None if citizen else actor.id,
+                                  actor_label=in_office_language(CITIZEN_LABEL) if citizen
+                                  else actor.display_name, action=action,
                                   from_status=from_status, to_status=to_status, note=note,
                                   public=public, created_at=at))
+        incident.reopen_count += citizen
         incident.status, incident.updated_at = to_status, at
         if to_status in ("assigned", "in_progress"):
             incident.assigned_to = users["crew"].id
-        if to_status in ("resolved", "rejected", "duplicate"):
-            incident.closed_at = at
+        incident.closed_at = at if to_status in ("resolved", "rejected", "duplicate") else None

@@ -1,6 +1,7 @@
 """The organization as its administrators describe it at /admin/organization (issue 19): its
 names, how citizens reach the office, its logo and the emergency numbers the public pages
-show. Every change is recorded (changes.py, subject "organization") in the same transaction.
+show, and for how long a reporter may say a resolved case is not fixed (issue 12). Every
+change is recorded (changes.py, subject "organization") in the same transaction.
 
 The logo is checked and cleaned like a case photo (cases/photos.py: real JPEG/PNG/WebP,
 metadata dropped) and kept as its thumbnail, a JPEG of at most 480 px a side, in the row
@@ -118,6 +119,23 @@ def set_emergency_numbers(session: Session, actor: User,
     org.emergency_numbers = numbers
     session.flush()
     _record(session, actor, org, before, {"emergency_numbers": numbers})
+    return org
+
+
+NOT_FIXED_DAYS = range(1, 366)  # sql/020 checks the same
+
+
+def set_not_fixed_days(session: Session, actor: User, days: int | None) -> Organization:
+    """For how many days after a case is resolved its reporter may say it is not fixed
+    (cases/ratings.py). Flushes."""
+    if days is None or days not in NOT_FIXED_DAYS:
+        raise UserError("bad_not_fixed_days", _l("Give a number of days from 1 to 365"),
+                        field="not_fixed_days")
+    org = _locked(session, actor)
+    before = {"not_fixed_days": org.not_fixed_days}
+    org.not_fixed_days = days
+    session.flush()
+    _record(session, actor, org, before, {"not_fixed_days": days})
     return org
 
 

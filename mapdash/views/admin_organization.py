@@ -1,13 +1,13 @@
-"""Admins: the organization's names, contact, emergency numbers and logo
+"""Admins: the organization's names, contact, emergency numbers, logo and "not fixed" window
 (office/organization.py), each section a form of its own on one page."""
-from typing import Any
+from typing import Annotated, Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from pydantic import create_model
+from pydantic import BeforeValidator, create_model
 
 from mapdash import db
-from mapdash.api.params import Params, Upload, parse
+from mapdash.api.params import Params, Refusal, Upload, parse, whole_number
 from mapdash.cases.photos import process_upload
 from mapdash.errors import UserError
 from mapdash.i18n import _, _l
@@ -35,6 +35,11 @@ EmergencyForm = create_model("EmergencyForm", __base__=Params, **_ROW_FIELDS)
 
 class LogoForm(Params):
     logo: list[Upload] = []
+
+
+class NotFixedForm(Params):
+    not_fixed_days: Annotated[int, BeforeValidator(whole_number), Refusal(
+        "bad_not_fixed_days", _l("Give a number of days from 1 to 365"))] | None = None
 
 
 def _page(section: str | None = None, error: UserError | None = None, status: int = 200):
@@ -99,6 +104,18 @@ def logo():
         return _refused("logo", error)
     flash(_("Logo saved"))
     return redirect(url_for(".index") + "#logo", 303)
+
+
+@bp.post("/not-fixed-days")
+@role_required("admin")
+def not_fixed_days():
+    try:
+        form = parse(NotFixedForm, request.form)
+        organization.set_not_fixed_days(db.session(), current_user, form.not_fixed_days)
+    except UserError as error:
+        return _refused("not_fixed", error)
+    flash(_("Saved"))
+    return redirect(url_for(".index") + "#not-fixed", 303)
 
 
 @bp.post("/logo/remove")

@@ -5,6 +5,7 @@ Plain HTML forms that work without JavaScript (inside LINE's in-app browser too)
 """
 import secrets
 from datetime import UTC, datetime
+from typing import Annotated
 
 import qrcode
 import qrcode.image.svg
@@ -18,11 +19,12 @@ from flask import (
     url_for,
 )
 from flask import session as browser
+from pydantic import BeforeValidator, Field
 from sqlalchemy import select
 
 from mapdash import db
-from mapdash.api.params import Params, parse
-from mapdash.cases import intake, ratelimit, replies, tracking, workflow
+from mapdash.api.params import Params, Refusal, parse, whole_number
+from mapdash.cases import intake, ratelimit, ratings, replies, tracking, workflow
 from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
 from mapdash.cases.questions import from_form, ordered
 from mapdash.errors import UserError
@@ -187,15 +189,32 @@ def track(code):
 
 
 def _track_page(incident, error: UserError | None = None, typed: str | None = None,
-                status: int = 200):
-    page = tracking.status_page(db.session(), incident, datetime.now(UTC))
+                status: int = 200, feedback_error: UserError | None = None):
+    now = datetime.now(UTC)
+    page = tracking.status_page(db.session(), incident, now)
     kept = browser.get("reply_codes", {}).get(incident.tracking_code)
+    # The rating link of the "resolved" message (?t=), or the token kept through a refused POST:
+    # shown again only if it is this case's and good.
+    token = (request.values.get("t") or "")[:500] or None
+    if token:
+        try:
+            ratings.check_token(current_app.config["SECRET_KEY"], incident, token)
+        except UserError as refused:
+            token, feedback_error = None, feedback_error or refused
     return render_template("public/track.html", **page,
                            new=request.args.get("new") == "1",
                            followed=request.args.get("followed") == "1",
                            replied=request.args.get("replied") == "1",
+                           rated=request.args.get("rated") == "1",
+                           reopened=request.args.get("reopened") == "1",
                            reply_code=kept, typed_reply_code=typed if typed is not None else kept,
-                           error=error,
+                           error=error, feedback=ratings.feedback(db.session(), incident, now),
+                           feedback_error=feedback_error, rating_token=token,
+                           # The reporter (by link or kept code) reads their own comment back.
+                           is_reporter=bool(token) or replies.reply_code_matches(incident, kept),
+                           feedback_typed=request.form if feedback_error else {},
+                           max_comment=ratings.MAX_COMMENT,
+                           max_not_fixed_note=ratings.MAX_NOT_FIXED_NOTE,
                            link=url_for(".track", code=incident.tracking_code, _external=True)
                            ), status
 
@@ -223,6 +242,63 @@ def answer_with_code(code):
     replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
                             replies.normalize_reply_code(form.reply_code))
     return redirect(url_for(".reply", code=incident.tracking_code, t=token), 303)
+
+
+Stars = Annotated[int, Field(ge=1, le=5), BeforeValidator(whole_number),
+                  Refusal("bad_stars", _l("Choose from 1 to 5 stars"), field="stars")]
+
+
+class FeedbackForm(Params):
+    """Who sends a rating or a "not fixed": the reporter, by the link of their "resolved"
+    message (t) or their reply code."""
+    t: str = ""
+    reply_code: str = ""
+
+
+class RatingForm(FeedbackForm):
+    stars: Stars | None = None
+    comment: str = ""
+
+
+class NotFixedForm(FeedbackForm):
+    note: str = ""
+
+
+def _feedback(code: str, form_class: type[FeedbackForm], act, done: str):
+    """Check the reporter, `act`, and show the status page again: refused, with the reason
+    and what was typed; done, with `done`=1 (and the reply code kept in this browser)."""
+    ratelimit.check_reports()  # each wrong code counts as a refused attempt
+    incident = _case_or_404(code)
+    try:
+        form = parse(form_class, request.form)
+        ratings.check_reporter(current_app.config["SECRET_KEY"], incident, form.t or None,
+                               form.reply_code)
+        act(form, incident)
+    except UserError as refused:
+        if refused.code == "bad_reply_code":
+            ratelimit.count_refused()
+        db.session().rollback()
+        return _track_page(incident, status=refused.status, feedback_error=refused)
+    if not form.t:
+        replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
+                                replies.normalize_reply_code(form.reply_code))
+    done_args: dict = {done: 1}
+    return redirect(url_for(".track", code=incident.tracking_code, t=form.t or None,
+                            **done_args) + "#feedback", 303)
+
+
+@bp.post("/track/<code>/rate")
+def rate(code):
+    """The reporter's 1-5 stars and comment for a resolved case, once per case."""
+    return _feedback(code, RatingForm, lambda form, incident: ratings.rate(
+        db.session(), incident.id, form.stars, form.comment), "rated")
+
+
+@bp.post("/track/<code>/not-fixed")
+def not_fixed(code):
+    """The reporter says a resolved case is not fixed: it goes back to the dispatcher."""
+    return _feedback(code, NotFixedForm, lambda form, incident: ratings.not_fixed(
+        db.session(), incident.id, form.note), "reopened")
 
 
 @bp.route("/reply/<code>", methods=["GET", "POST"])

@@ -1,6 +1,6 @@
 // The reply code a citizen is given when they report (mapdash/cases/replies.py): kept in this
 // browser's localStorage, by tracking code, so the status page can fill it in when the staff
-// ask a question, days later, in a browser session the server no longer remembers.
+// ask a question or it is resolved, days later, in a browser session the server no longer remembers.
 (function () {
   "use strict";
   const KEY = "mapdash.replyCodes";
@@ -27,9 +27,9 @@
   const box = document.getElementById("reply-code-box");
   if (box) keep(box.dataset.trackingCode, box.dataset.replyCode);
 
-  const input = document.getElementById("reply-code-input");
-  if (input && !input.value) {
+  // The answer form's field, and the rating and "not fixed" forms' (cases/ratings.py).
+  document.querySelectorAll("input[name=reply_code][data-tracking-code]").forEach((input) => {
     const code = kept()[input.dataset.trackingCode];
-    if (code) input.value = code;
-  }
+    if (code && !input.value) input.value = code;
+  });
 })();

@@ -29,6 +29,7 @@ KIND_LABELS = {
     "forwarded": _l("Citizen: forwarded to another organization"),
     "referred": _l("Citizen: referred to an agency"),
     "new_case": _l("Staff: new case"),
+    "not_fixed": _l("Staff: not fixed, says the reporter"),
     "overdue": _l("Staff: overdue"),
     "password_link": _l("Staff: link to choose a password"),
 }

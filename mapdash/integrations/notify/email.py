@@ -102,9 +102,12 @@ def _html(payload: dict) -> str:
     url = escape(payload["url"])
     photo = (f'<p><img src="{escape(payload["photo_url"])}" alt="" style="max-width:100%"></p>'
              if payload.get("photo_url") else "")
+    # The reporter's own link to rate the result (cases/ratings.py), clickable in every client.
+    rate = (f'<p><a href="{escape(payload["rate_url"])}">{escape(payload["rate_url"])}</a></p>'
+            if payload.get("rate_url") else "")
     return (f'<!doctype html><html><body style="font-family:sans-serif">'
             f'<div lang="th">{paragraphs(payload["text_th"])}</div>{photo}'
-            f'<p><a href="{url}">{url}</a></p><hr>'
+            f'<p><a href="{url}">{url}</a></p>{rate}<hr>'
             f'<div lang="en" style="color:#555">{paragraphs(payload["text_en"])}</div>'
             f'</body></html>')
 

@@ -79,12 +79,32 @@ def info_requested(incident: Incident, question: str, url: str, reply_url: str) 
     return payload
 
 
-def resolved(incident: Incident, note: str, url: str, photo_url: str | None) -> dict:
+def resolved(incident: Incident, note: str, url: str, photo_url: str | None,
+             rate_url: str | None = None) -> dict:
+    """`rate_url`: the reporter's signed link to rate the result or say it is not fixed
+    (ratings.py); followers get the message without it."""
     code = incident.tracking_code
-    return _payload("resolved", url, _l("Your report %(code)s is resolved", code=code),
-                    _l("Your report %(code)s is resolved: %(note)s\nSee the result: %(url)s",
-                       code=code, note=_short(note), url=url),
-                    photo_url)
+    subject = _l("Your report %(code)s is resolved", code=code)
+    if rate_url is None:
+        return _payload("resolved", url, subject,
+                        _l("Your report %(code)s is resolved: %(note)s\nSee the result: %(url)s",
+                           code=code, note=_short(note), url=url), photo_url)
+    payload = _payload("resolved", url, subject, _l(
+        "Your report %(code)s is resolved: %(note)s\nHow did we do? Rate the result, or tell us "
+        "within %(days)s days if it is not fixed (a link for you only): %(rate_url)s",
+        code=code, note=_short(note), days=incident.organization.not_fixed_days,
+        rate_url=rate_url), photo_url)
+    payload["rate_url"] = rate_url
+    return payload
+
+
+def not_fixed(incident: Incident, note: str, url: str) -> dict:
+    """For the department's staff: the reporter reopened a resolved case (ratings.py)."""
+    code = incident.tracking_code
+    return _payload("not_fixed", url, _l("Not fixed, says the reporter: case %(code)s", code=code),
+                    _l("The reporter of case %(code)s (%(category)s) says it is not fixed: "
+                       "%(note)s\nIt is back among the new cases: %(url)s", code=code,
+                       category=Localized(incident.category), note=_short(note), url=url))
 
 
 def rejected(incident: Incident, reason: str, url: str) -> dict:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from mapdash import db
-from mapdash.cases import replies
+from mapdash.cases import ratings, replies
 from mapdash.cases.events import event_recorded
 from mapdash.field.evidence import before_after
 from mapdash.integrations.notify import messages
@@ -40,6 +40,9 @@ _ANNOUNCED = "outbox_announced_events"
 CITIZEN_KINDS = {"accept": "accepted", "request_info": "info_requested", "resolve": "resolved",
                  "accept_evidence": "resolved", "reject": "rejected", "forward": "forwarded",
                  "refer": "referred"}
+
+# What the department's staff hear of: a new case, and one its reporter says is not fixed.
+STAFF_KINDS = {"report": "new_case", "not_fixed": "not_fixed"}
 
 
 def init_app(app: Flask) -> None:
@@ -101,12 +104,12 @@ def enqueue_for_events(session: Session, events: list[IncidentEvent]) -> None:
     app = None
     for ev in sorted(events, key=lambda ev: ev.id):
         kind = CITIZEN_KINDS.get(ev.action)
-        if kind is None and ev.action != "report":
+        if kind is None and ev.action not in STAFF_KINDS:
             continue
         incident = ev.incident
         if ev.action == "resolve" and incident.evidence_review == "needs_review":
             continue  # told on "accept_evidence"; nothing if the closing is sent back
-        if ev.action == "report":
+        if ev.action in STAFF_KINDS:
             recipients = department_recipients(incident.department)
         else:
             recipients = citizen_recipients(session, incident, reporter_only=kind == "info_requested")
@@ -119,7 +122,15 @@ def enqueue_for_events(session: Session, events: list[IncidentEvent]) -> None:
         if not recipients:
             continue
         app = app or _app_for(session)
-        _add_all(session, ev, _render(session, app, ev, incident), recipients)
+        if kind == "resolved":  # the reporter's own message carries the link to rate it
+            mine = set(citizen_recipients(session, incident, reporter_only=True))
+            rate_url = link(app, "public.track", code=incident.tracking_code,
+                            t=ratings.make_token(app.config["SECRET_KEY"], incident.id))
+            _add_all(session, ev, _render(session, app, ev, incident, rate_url),
+                     [r for r in recipients if r in mine])
+            recipients = [r for r in recipients if r not in mine]
+        if recipients:
+            _add_all(session, ev, _render(session, app, ev, incident), recipients)
 
 
 def _add_all(session: Session, ev: IncidentEvent, payload: dict,
@@ -129,9 +140,12 @@ def _add_all(session: Session, ev: IncidentEvent, payload: dict,
             channel=channel, recipient=recipient, dedupe=f"event:{ev.id}")
 
 
-def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident) -> dict:
+def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident,
+            rate_url: str | None = None) -> dict:
     if ev.action == "report":
         return messages.new_case(incident, link(app, "dispatch.index"))
+    if ev.action == "not_fixed":
+        return messages.not_fixed(incident, ev.note, link(app, "dispatch.index", case=incident.id))
     url = link(app, "public.track", code=incident.tracking_code)
     if ev.action == "accept":
         return messages.accepted(incident, url, ev.note)
@@ -154,7 +168,7 @@ def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident)
         select(IncidentEvent.note).where(IncidentEvent.incident_id == incident.id,
                                          IncidentEvent.action == "resolve")
         .order_by(IncidentEvent.id.desc()).limit(1))  # accept_evidence: the crew's closing note
-    return messages.resolved(incident, note or "", url, photo_url)
+    return messages.resolved(incident, note or "", url, photo_url, rate_url)
 
 
 def add(session: Session, *, event_id: int | None, payload: dict, channel: str,
