@@ -12,6 +12,7 @@ window.CrewMapPack = (function () {
   const AT_ONCE = 2;
   const GIVE_UP_AFTER = 20;       // failures in a row: no signal, or the server refuses us
   const REMOVED = "mapdash-map-pack-removed";  // the crew removed it: do not fetch it again
+  const POSITION_WAIT_MS = 10000;
 
   let page = null;
   let positionOf = () => null;
@@ -46,9 +47,12 @@ window.CrewMapPack = (function () {
     $("map-pack-remove").hidden = state !== "ready";
     $("map-pack-stop").hidden = state !== "downloading";
     const text = $("map-pack-text");
-    if (state === "downloading") {
+    if (state === "downloading" && !progress.total) {
+      $("map-pack-progress").removeAttribute("value");  // moving, without a length yet
+      text.textContent = _("Checking the offline map…");
+    } else if (state === "downloading") {
       const bar = $("map-pack-progress");
-      bar.max = progress.total || 1;
+      bar.max = progress.total;
       bar.value = progress.done;
       text.textContent = _("Downloading the offline map: %(n)s of %(total)s tiles, %(mb)s MB", {
         n: number(progress.done), total: number(progress.total), mb: megabytes(progress.bytes) });
@@ -99,6 +103,7 @@ window.CrewMapPack = (function () {
     if (running) return;
     const run = { stop: false };
     running = run;
+    show("downloading", null, { done: 0, total: 0, bytes: 0 });  // asking which tiles
     try {
       const pack = await tileList();
       const cache = await caches.open(CACHE);
@@ -122,6 +127,9 @@ window.CrewMapPack = (function () {
       show("downloading", null, progress);
       const worker = async () => {
         while (next < todo.length && !run.stop && failures < GIVE_UP_AFTER) {
+          // Not one more tile than fits: the average so far says what the next one weighs.
+          const count = Object.keys(sizes).length;
+          if (count && bytes + bytes / count > pack.max_bytes) { capped = true; break; }
           const url = todo[next++];
           try {
             const tile = await fetchTile(url);
@@ -159,6 +167,8 @@ window.CrewMapPack = (function () {
       failed(_("Could not download the offline map: try again when there is signal."));
     } finally {
       running = null;
+      const box = $("map-pack");
+      box.dataset.syncs = String(Number(box.dataset.syncs || 0) + 1);  // for the tests
     }
   }
 
@@ -195,8 +205,16 @@ window.CrewMapPack = (function () {
     window.addEventListener("offline", () => readMeta().then((m) => { if (!running) show(m ? "ready" : "none", m); }));
     if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
     // With signal, keep the pack whole: the first time all of it, later only what is missing
-    // (a new case far away). Not after the crew removed it.
-    if (navigator.onLine && !localStorage.getItem(REMOVED)) sync(false);
+    // (a new case far away). Not after the crew removed it. The cases near me are in it when
+    // my position is known: wait a little for it.
+    if (navigator.onLine && !localStorage.getItem(REMOVED)) {
+      const waitingSince = Date.now();
+      const start = () => {
+        if (positionOf() || Date.now() - waitingSince > POSITION_WAIT_MS) sync(false);
+        else setTimeout(start, 250);
+      };
+      start();
+    }
   }
 
   return { init, sync, remove };
