@@ -89,7 +89,8 @@ def test_cases_near_me_are_in_it_after_mine(app, session, field, crew_client):
     assigned_case(session, field.dispatcher, field.other_crew, lon=lon, lat=lat)
     session.commit()
     near_it = set().union(*(tiles_over(around(lon, lat, 700), z) for z in (15, 16)))
-    with_position = [tuple(tile[:3]) for tile in pack(crew_client, f"?lat={CASE_LAT}&lon={CASE_LON}")["tiles"]]
+    here = f"?lat={CASE_LAT}&lon={CASE_LON}"
+    with_position = [tuple(tile[:3]) for tile in pack(crew_client, here)["tiles"]]
     without = [tuple(tile[:3]) for tile in pack(crew_client)["tiles"]]
     # Only with my position does the page show (and the pack keep) the cases near me: their
     # surroundings, past the tambon's edge too.

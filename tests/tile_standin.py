@@ -1,8 +1,9 @@
 """A tile server stand-in for the offline map pack's tests: a real HTTP server on a free local
 port answering /{z}/{x}/{y}.png with PNG tiles of one distinctive colour (so a test can find
 them on a screenshot), padded to a chosen size, with CORS as public tile servers send it. It
-logs every request: the tile, whether it was a page's CORS download (not an <img> of the map), its Cookie and Referer, and how many downloads it served at once (each
-takes a few milliseconds, so that downloads sent together overlap here)."""
+logs every request: the tile, whether it was a page's CORS download (not an <img> of the
+map), its Cookie and Referer; and how many downloads it served at once (each takes a few
+milliseconds, so that downloads sent together overlap here)."""
 import io
 import re
 import threading

@@ -80,8 +80,10 @@ def tiles(session: Session, org_id: int, cases: list[tuple[float, float, bool]],
             FROM areas),
         candidates AS (
             SELECT s.rank, s.z, x, y FROM spans s,
-                generate_series(greatest(0, floor(s.x0 * s.n)::int), least(s.n - 1, floor(s.x1 * s.n)::int)) x,
-                generate_series(greatest(0, floor(s.y0 * s.n)::int), least(s.n - 1, floor(s.y1 * s.n)::int)) y
+                generate_series(greatest(0, floor(s.x0 * s.n)::int),
+                                least(s.n - 1, floor(s.x1 * s.n)::int)) x,
+                generate_series(greatest(0, floor(s.y0 * s.n)::int),
+                                least(s.n - 1, floor(s.y1 * s.n)::int)) y
             WHERE ST_Intersects(ST_TileEnvelope(s.z, x, y), s.g))
         SELECT z, x, y FROM candidates
         GROUP BY z, x, y

@@ -10,8 +10,8 @@ from mapdash import db
 from mapdash.api.params import OUT_OF_RANGE, Params, Refusal, Upload, parse, whole_number
 from mapdash.cases.photos import process_upload
 from mapdash.errors import UserError
-from mapdash.i18n import _, _l
 from mapdash.field import map_pack
+from mapdash.i18n import _, _l
 from mapdash.office import organization
 from mapdash.office.auth import role_required
 
