@@ -1,8 +1,8 @@
 // The crew page's service worker (served at /crew/sw.js, scope /crew/).
 // Keeps the crew page, its assets and my cases for use without signal: the network first
 // (with a short wait, the signal in the hills is weak), the saved copy when it fails.
-// Leaflet and case photos rarely change: the saved copy first. Posts are never touched here:
-// the outbox (crew-outbox.js) keeps closings and sends them, from the page or from "sync".
+// Leaflet, case photos and type icons rarely change: the saved copy first. Posts are never
+// touched here: the outbox (crew-outbox.js) keeps closings and sends them, from the page or from "sync".
 // Map tiles come from the offline map pack when it has them (crew-map-pack.js fills it).
 importScripts("/static/js/crew-outbox.js");
 
@@ -106,7 +106,7 @@ self.addEventListener("fetch", (event) => {
   } else if (url.pathname === CASES || url.pathname === VILLAGES) {
     // One saved copy, whatever position it was asked for: the page re-sorts it by distance.
     event.respondWith(networkFirst(event, url.pathname));
-  } else if (url.pathname.startsWith("/vendor/") || url.pathname.startsWith("/photos/")) {
+  } else if (["/vendor/", "/photos/", "/static/icons/"].some((path) => url.pathname.startsWith(path))) {
     event.respondWith(cacheFirst(request));
   } else if (url.pathname.startsWith("/static/")) {
     event.respondWith(networkFirst(event));

@@ -86,6 +86,8 @@ def test_the_pack_downloads_its_tiles_within_the_cap_and_draws_the_map_offline(
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     # The first visit downloads the pack by itself, showing how far it got.
     page.wait_for_selector("#map-pack[data-state=downloading]")
+    page.wait_for_function("() => document.getElementById('map-pack-progress').value >= 40")
+    page.screenshot(path=str(screenshot_dir / "crew-map-pack-downloading-390.png"))
     page.wait_for_selector("#map-pack[data-state=ready]", timeout=60_000)
 
     assert len(lists) == 1
@@ -117,10 +119,17 @@ def test_the_pack_downloads_its_tiles_within_the_cap_and_draws_the_map_offline(
     page.wait_for_function("() => document.querySelectorAll('.leaflet-tile-loaded').length >= 4")
     page.wait_for_timeout(600)  # Leaflet fades tiles in
     assert magenta_share(page.locator("#crew-map").screenshot()) > 0.5
+    assert page.evaluate("""() => [...document.querySelectorAll(".case-marker img")]
+      .every((img) => img.complete && img.naturalWidth > 0)""")  # the type icons were kept
     assert tiles.hits == []
     assert "แผนที่ออฟไลน์:" in page.inner_text("#map-pack-text")
     assert not page.is_visible("#map-pack-refresh")  # nothing to download it with
     page.screenshot(path=str(screenshot_dir / "crew-map-pack-offline-390.png"))
+    for width, height in ((820, 1180), (1440, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(600)
+        page.screenshot(path=str(screenshot_dir / f"crew-map-pack-offline-{width}.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
 
     # With signal again: the visit tops the pack up (nothing is missing), and "update"
     # downloads the whole list again, fresh.

@@ -628,6 +628,9 @@
       .flatMap((f) => f.properties.photos.map((id) => caseUrl(page.urls.thumb, id)));
     if (withVillages) urls.push(page.urls.villages);
     urls.forEach((url) => fetch(url, { credentials: "same-origin" }).catch(() => {}));
+    // The markers' type icons, once (the worker keeps them).
+    new Set(features.map((f) => `${page.icons}${f.properties.icon}.svg`)).forEach((url) =>
+      caches.match(url).then((kept) => kept || fetch(url)).catch(() => {}));
   }
 
   if ("serviceWorker" in navigator) {
