@@ -224,7 +224,7 @@ CREW_SCHEMAS = {
         "complete": {"type": "boolean", "description": "False: the cap left tiles out."},
         "tiles": {"type": "array", "description": "In order of use: the tambon to zoom 14, "
                   "around my cases, around cases near me, the rest of the tambon.",
-                  "items": {"type": "array", "prefixItems": [INTEGER, INTEGER, INTEGER, STRING],
+                  "items": {"type": "array", "items": {"type": ["integer", "string"]},
                             "minItems": 4, "maxItems": 4,
                             "description": "[z, x, y, the tile's URL on TILE_URL's server]"}}}),
     "CrewCases": _collection("CrewCase"),
