@@ -255,6 +255,7 @@
 
   // What the markers mean: my cases and nearby ones, the statuses and types on the map, me.
   function drawLegend(ordered) {
+    const wasOpen = legendControl !== null && legendControl.getContainer().open;
     if (legendControl) legendControl.remove();
     const statuses = [...new Set(ordered.map((f) => f.properties.status))];
     const types = new Map(ordered.map((f) => [f.properties.icon, categoryLabel(f.properties)]));
@@ -267,6 +268,7 @@
       [sample("legend-me"), _("You are here")],
     ];
     legendControl = Markers.legend(_("Legend"), rows, "bottomleft").addTo(map);
+    legendControl.getContainer().open = wasOpen;  // new data does not fold what is read
   }
 
   function render() {
