@@ -75,6 +75,10 @@ def load(overrides: dict | None = None) -> dict:
         # near to the crew appear on their map besides their own.
         "EVIDENCE_MAX_DISTANCE_M": float(os.environ.get("EVIDENCE_MAX_DISTANCE_M", 200)),
         "CREW_NEARBY_M": float(os.environ.get("CREW_NEARBY_M", 5000)),
+        # What a map tile weighs on average, to fit a crew's offline map pack in its cap before
+        # downloading (OpenStreetMap's tiles of hills and fields: 5-25 kB); the phone counts
+        # the real sizes and stops at the cap.
+        "MAP_PACK_TILE_BYTES": int(os.environ.get("MAP_PACK_TILE_BYTES", 20_000)),
         # The LINE Official Account (Messaging API channel): optional. Without the secret and
         # the token the webhook answers 404 and nothing is sent to LINE.
         "LINE_CHANNEL_SECRET": os.environ.get("LINE_CHANNEL_SECRET", ""),

@@ -59,6 +59,9 @@ class Organization(Base):
     logo_sha256: Mapped[str | None] = mapped_column(Text)
     # For how many days after resolving a reporter may say "not fixed" (sql/020).
     not_fixed_days: Mapped[int] = mapped_column(Integer, default=14)
+    # The crews' offline map pack: tiles up to this zoom, at most this many MB (sql/023).
+    map_pack_max_zoom: Mapped[int] = mapped_column(SmallInteger, default=16)
+    map_pack_max_mb: Mapped[int] = mapped_column(Integer, default=50)
 
     __table_args__ = (Index("organizations_boundary_gix", "boundary", postgresql_using="gist"),)
 

@@ -70,7 +70,8 @@ def content_security_policy(nonce: str | None, image_sources: str) -> str:
         f"script-src 'self'{inline}",
         f"style-src 'self'{inline}",
         f"img-src 'self' data: blob: {image_sources}".rstrip(),
-        "connect-src 'self'",
+        # the crew's page downloads its offline map pack from the tile server itself
+        f"connect-src 'self' {image_sources}".rstrip(),
         "worker-src 'self'",  # the crew's service worker (/crew/sw.js)
         "manifest-src 'self'",
         "object-src 'none'",

@@ -1,11 +1,13 @@
 // The crew page's service worker (served at /crew/sw.js, scope /crew/).
 // Keeps the crew page, its assets and my cases for use without signal: the network first
 // (with a short wait, the signal in the hills is weak), the saved copy when it fails.
-// Leaflet and case photos rarely change: the saved copy first. Posts are never touched here:
-// the outbox (crew-outbox.js) keeps closings and sends them, from the page or from "sync".
+// Leaflet, case photos and type icons rarely change: the saved copy first. Posts are never
+// touched here: the outbox (crew-outbox.js) keeps closings and sends them, from the page or from "sync".
+// Map tiles come from the offline map pack when it has them (crew-map-pack.js fills it).
 importScripts("/static/js/crew-outbox.js");
 
-const CACHE = "mapdash-crew-v2";
+const CACHE = "mapdash-crew-v3";
+const MAP_PACK = "mapdash-map-pack";  // not "mapdash-crew-": a new worker keeps it
 const PAGE = "/crew/";
 const CASES = "/crew/cases.json";
 const TOKEN = "/crew/token.json";
@@ -14,6 +16,7 @@ const SHELL = [
   PAGE, CASES,
   "/static/css/app.css", "/static/css/crew.css",
   "/static/js/i18n.js", "/static/js/crew.js", "/static/js/crew-outbox.js", "/static/js/sign-out.js",
+  "/static/js/crew-map-pack.js", "/static/js/case-markers.js", "/static/css/case-markers.css",
   "/vendor/leaflet/leaflet.js", "/vendor/leaflet/leaflet.css",
   "/crew/manifest.webmanifest", "/static/icons/crew-192.png",
 ];
@@ -79,16 +82,31 @@ async function cacheFirst(request) {
   return response;
 }
 
+// A tile the pack has is answered from it, with signal too: the tile server is asked less.
+async function fromMapPack(request) {
+  const kept = await caches.match(request.url, { cacheName: MAP_PACK });
+  return kept || fetch(request);
+}
+
+function isMapTile(request, url) {
+  return request.destination === "image" && (url.origin !== self.location.origin ||
+    !["/photos/", "/static/", "/vendor/", "/crew/"].some((path) => url.pathname.startsWith(path)));
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
+  if (request.method === "GET" && isMapTile(request, url)) {
+    event.respondWith(fromMapPack(request));
+    return;
+  }
   if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname === TOKEN) return;
   if (request.mode === "navigate" && url.pathname === PAGE) {
     event.respondWith(networkFirst(event, PAGE));
   } else if (url.pathname === CASES || url.pathname === VILLAGES) {
     // One saved copy, whatever position it was asked for: the page re-sorts it by distance.
     event.respondWith(networkFirst(event, url.pathname));
-  } else if (url.pathname.startsWith("/vendor/") || url.pathname.startsWith("/photos/")) {
+  } else if (["/vendor/", "/photos/", "/static/icons/"].some((path) => url.pathname.startsWith(path))) {
     event.respondWith(cacheFirst(request));
   } else if (url.pathname.startsWith("/static/")) {
     event.respondWith(networkFirst(event));

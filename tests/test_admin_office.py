@@ -23,7 +23,7 @@ FORMS = ["/admin/staff/", "/admin/staff/{user}/change", "/admin/staff/{user}/dea
          "/admin/staff/{user}/activate", "/admin/staff/{user}/password-link",
          "/admin/departments/{department}", "/admin/organization/",
          "/admin/organization/emergency-numbers", "/admin/organization/logo",
-         "/admin/organization/logo/remove"]
+         "/admin/organization/logo/remove", "/admin/organization/map-pack"]
 
 
 @pytest.fixture

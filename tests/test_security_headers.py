@@ -28,9 +28,11 @@ def assert_safe_headers(response, nonce=None):
     csp = policy(response)
     scripts = ["'self'", f"'nonce-{nonce}'"] if nonce else ["'self'"]
     assert csp["script-src"] == scripts and csp["style-src"] == scripts
-    assert csp["default-src"] == ["'self'"] and csp["connect-src"] == ["'self'"]
-    # the tests' TILE_URL (tests/support.py): map tiles from a host of their own
+    assert csp["default-src"] == ["'self'"]
+    # the tests' TILE_URL (tests/support.py): map tiles from a host of their own, shown and
+    # downloaded into the crew's offline map pack
     assert csp["img-src"] == ["'self'", "data:", "blob:", "http://127.0.0.1:9"]
+    assert csp["connect-src"] == ["'self'", "http://127.0.0.1:9"]
     assert csp["worker-src"] == ["'self'"] and csp["manifest-src"] == ["'self'"]
     assert csp["object-src"] == ["'none'"] and csp["base-uri"] == ["'none'"]
     assert csp["form-action"] == ["'self'"] and csp["frame-ancestors"] == ["'none'"]

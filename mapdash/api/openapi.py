@@ -279,6 +279,11 @@ CREW_PATHS = {
         "200": _content(ref("CrewCases"), "GeoJSON; never cached."),
         "400": _error("lat or lon missing, not a number or out of range."),
         **CREW_ERRORS}, CREW_TAG, security=CREW),
+    "/crew/map-pack.json": _get("The map tiles my phone keeps for use without signal",
+                                PositionQuery, {
+        "200": _content(ref("MapPack"), "Never cached."),
+        "400": _error("lat or lon missing, not a number or out of range."),
+        **CREW_ERRORS}, CREW_TAG, security=CREW),
     "/crew/token.json": _get("A fresh CSRF token for the X-CSRFToken header", None, {
         "200": _content(ref("CsrfToken"), "Closings kept offline for hours outlive the token "
                         "of the page."), **CREW_ERRORS}, CREW_TAG, security=CREW),

@@ -196,7 +196,8 @@ BULK_SCHEMAS = {
 # --- the crew's phone page -------------------------------------------------------------------
 
 CREW_CASE = _feature(NULLABLE_POINT, {
-    "code": STRING, "status": {"enum": list(OPEN_STATUSES)},
+    "code": STRING, "status": {"enum": [*OPEN_STATUSES, "resolved"], "description": "resolved: "
+                                 "closed by me, its evidence under review (evidence_review)."},
     "mine": {"type": "boolean", "description": "Assigned to me."},
     "category_th": STRING, "category_en": STRING, "icon": STRING, "color": STRING,
     "village_number": nullable(INTEGER), "village_th": nullable(STRING),
@@ -215,6 +216,17 @@ CHECK = record({
     "detail": {"type": "object"}})
 CREW_SCHEMAS = {
     "CrewCase": CREW_CASE,
+    "MapPack": record({
+        "max_zoom": {"type": "integer", "description": "The most detailed zoom in the pack."},
+        "max_bytes": {"type": "integer", "description": "The organization's cap: the phone "
+                      "stops downloading there, counting the tiles' real sizes."},
+        "estimated_bytes": INTEGER,
+        "complete": {"type": "boolean", "description": "False: the cap left tiles out."},
+        "tiles": {"type": "array", "description": "In order of use: the tambon to zoom 14, "
+                  "around my cases, around cases near me, the rest of the tambon.",
+                  "items": {"type": "array", "items": {"type": ["integer", "string"]},
+                            "minItems": 4, "maxItems": 4,
+                            "description": "[z, x, y, the tile's URL on TILE_URL's server]"}}}),
     "CrewCases": _collection("CrewCase"),
     "CsrfToken": record({"csrf_token": STRING}),
     "Started": record({"case": STRING, "status": {"const": "in_progress"}}),

@@ -1,12 +1,13 @@
-"""The crew's reads: my cases and the open cases near me, and the evidence photo look-up
-(a pHash compared with every evidence photo of the organization)."""
+"""The crew's reads: my cases and the open cases near me, the tiles of the offline map pack,
+and the evidence photo look-up (a pHash compared with every evidence photo of the
+organization)."""
 import random
 
 from geoalchemy2.functions import ST_X, ST_Y
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from mapdash.field import evidence, fieldwork
+from mapdash.field import evidence, fieldwork, map_pack
 from mapdash.models import Incident, User
 
 EVIDENCE_PHOTOS = 100_000
@@ -21,6 +22,14 @@ def run(ctx) -> None:
         radius = ctx.app.config["CREW_NEARBY_M"]
         ctx.measure(f"crew cases: mine + open within {radius / 1000:g} km (nearest 100)",
                     lambda: fieldwork.crew_cases(session, crew, (lon, lat), radius), floor_ms=50)
+        org = crew.organization
+        ctx.measure(f"crew map pack: tile list to z{org.map_pack_max_zoom}, {org.map_pack_max_mb} MB",
+                    lambda: map_pack.crew_pack(session, crew, (lon, lat), template=ctx.app.config["TILE_URL"],
+                                               nearby_m=radius,
+                                               tile_bytes=ctx.app.config["MAP_PACK_TILE_BYTES"]),
+                    sql=lambda: map_pack.tiles(session, org.id, [(lon, lat, True)],
+                                               max_zoom=org.map_pack_max_zoom, max_tiles=map_pack.MAX_TILES),
+                    floor_ms=300, repeat=20)
 
         # Evidence photos of earlier closings: rows only (the look-up reads hashes, not files).
         # Rolled back at the end, like everything made here.

@@ -42,12 +42,17 @@ _CLOCK_SLACK = timedelta(minutes=5)
 
 def crew_cases(session: Session, crew: User, position: tuple[float, float] | None,
                radius_m: float) -> dict:
-    """GeoJSON of my open cases, and (given my (lon, lat)) open cases of my department within
-    `radius_m`, nearest first, each with its report photos and what I may do to it."""
+    """GeoJSON of my open cases (and those I closed whose evidence a dispatcher still checks),
+    and (given my (lon, lat)) open cases of my department within `radius_m`, nearest first,
+    each with its report photos and what I may do to it."""
     return session.execute(text("""
         WITH mine AS (
             SELECT id FROM incidents
-            WHERE organization_id = :org AND is_open AND assigned_to = :crew),
+            WHERE organization_id = :org AND is_open AND assigned_to = :crew
+            UNION ALL
+            SELECT id FROM incidents
+            WHERE organization_id = :org AND evidence_review = 'needs_review'
+              AND assigned_to = :crew),
         near AS (
             -- Nearest first from the geography index (KNN), stopping at the limit: no join
             -- here, or the planner sorts every case in range instead.

@@ -150,6 +150,17 @@ def set_logo(session: Session, actor: User, logo: ProcessedPhoto | None) -> Orga
     return org
 
 
+def set_map_pack(session: Session, actor: User, max_zoom: int, max_mb: int) -> Organization:
+    """The crews' offline map pack: tiles up to `max_zoom`, at most `max_mb` MB (checked by
+    the form, field/map_pack.py's ranges). Flushes."""
+    org = _locked(session, actor)
+    before = {"map_pack_max_zoom": org.map_pack_max_zoom, "map_pack_max_mb": org.map_pack_max_mb}
+    org.map_pack_max_zoom, org.map_pack_max_mb = max_zoom, max_mb
+    session.flush()
+    _record(session, actor, org, before, {"map_pack_max_zoom": max_zoom, "map_pack_max_mb": max_mb})
+    return org
+
+
 def logo(session: Session, organization_id: int) -> tuple[bytes, str] | None:
     """(the logo's JPEG, its SHA-256) of an organization that has one."""
     row = session.execute(select(Organization.logo, Organization.logo_sha256)

@@ -1,15 +1,17 @@
-"""Admins: the organization's names, contact, emergency numbers, logo and "not fixed" window
-(office/organization.py), each section a form of its own on one page."""
+"""Admins: the organization's names, contact, emergency numbers, logo, "not fixed" window and
+the crews' offline map pack (office/organization.py), each section a form of its own on one
+page."""
 from typing import Annotated, Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from pydantic import BeforeValidator, create_model
+from pydantic import BeforeValidator, Field, create_model
 
 from mapdash import db
-from mapdash.api.params import Params, Refusal, Upload, parse, whole_number
+from mapdash.api.params import OUT_OF_RANGE, Params, Refusal, Upload, parse, whole_number
 from mapdash.cases.photos import process_upload
 from mapdash.errors import UserError
+from mapdash.field import map_pack
 from mapdash.i18n import _, _l
 from mapdash.office import organization
 from mapdash.office.auth import role_required
@@ -42,6 +44,20 @@ class NotFixedForm(Params):
         "bad_not_fixed_days", _l("Give a number of days from 1 to 365"))] | None = None
 
 
+_ZOOM, _MB = map_pack.ZOOM_RANGE, map_pack.MB_RANGE
+
+
+class MapPackForm(Params):
+    max_zoom: Annotated[int, Field(ge=_ZOOM[0], le=_ZOOM[1]), BeforeValidator(whole_number),
+                        Refusal("bad_zoom", _l("The zoom must be a whole number from %(low)s to "
+                                               "%(high)s", low=_ZOOM[0], high=_ZOOM[1]))]
+    max_mb: Annotated[int, Field(ge=_MB[0], le=_MB[1]), BeforeValidator(whole_number),
+                      Refusal("bad_size", _l("The size must be a whole number of megabytes"),
+                              field="max_mb"),
+                      Refusal("bad_size", _l("The size must be from %(low)s to %(high)s MB",
+                                             low=_MB[0], high=_MB[1]), when=OUT_OF_RANGE)]
+
+
 def _page(section: str | None = None, error: UserError | None = None, status: int = 200):
     """The page; after a refusal, the form of `section` shows the error and what was typed."""
     org = current_user.organization
@@ -51,7 +67,8 @@ def _page(section: str | None = None, error: UserError | None = None, status: in
                  for part in ("number", "label_th", "label_en")} for row in _ROWS]
     rows += [{}] * (organization.MAX_EMERGENCY_NUMBERS - len(rows))
     return render_template("admin/organization.html", org=org, rows=rows, section=section,
-                           error=error, typed=request.form if error else {}), status
+                           error=error, typed=request.form if error else {},
+                           pack_ranges={"zoom": _ZOOM, "mb": _MB}), status
 
 
 def _refused(section: str, error: UserError):
@@ -124,3 +141,15 @@ def remove_logo():
     organization.set_logo(db.session(), current_user, None)
     flash(_("Logo removed"))
     return redirect(url_for(".index") + "#logo", 303)
+
+
+@bp.post("/map-pack")
+@role_required("admin")
+def map_pack_settings():
+    try:
+        form = parse(MapPackForm, request.form)
+        organization.set_map_pack(db.session(), current_user, form.max_zoom, form.max_mb)
+    except UserError as error:
+        return _refused("map_pack", error)
+    flash(_("Offline map settings saved"))
+    return redirect(url_for(".index") + "#map-pack", 303)

@@ -20,7 +20,7 @@ from pydantic import Field, model_validator
 from mapdash import db
 from mapdash.api.params import Latitude, Longitude, Params, accepts
 from mapdash.config import PROJECT_ROOT
-from mapdash.field import fieldwork
+from mapdash.field import fieldwork, map_pack
 from mapdash.i18n import _, current_language, status_labels
 from mapdash.maps import geo, leaflet
 from mapdash.office.auth import json_role_required, role_required
@@ -41,8 +41,10 @@ def index():
         "crew": current_user.id,
         "lang": current_language(),
         "status_labels": status_labels(),
+        "icons": url_for("static", filename="icons/"),
         "urls": {
             "cases": url_for("crew.cases"),
+            "map_pack": url_for("crew.map_pack_tiles"),
             "villages": url_for("api.villages_geojson", org=current_user.organization.slug),
             "token": url_for("crew.token"),
             "start": url_for("crew.start", incident_id=0).replace("/0/", "/{id}/"),
@@ -80,6 +82,21 @@ def cases(query: PositionQuery):
     collection = fieldwork.crew_cases(db.session(), current_user, position,
                                       current_app.config["CREW_NEARBY_M"])
     response = jsonify(collection)
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.get("/map-pack.json")
+@json_role_required("crew")
+@accepts(query=PositionQuery)
+def map_pack_tiles(query: PositionQuery):
+    """?lat=&lon= (optional): the tiles of my offline map pack, for my page to download."""
+    position = (query.lon, query.lat) if query.lon is not None and query.lat is not None else None
+    pack = map_pack.crew_pack(db.session(), current_user, position,
+                              template=current_app.config["TILE_URL"],
+                              nearby_m=current_app.config["CREW_NEARBY_M"],
+                              tile_bytes=current_app.config["MAP_PACK_TILE_BYTES"])
+    response = jsonify(pack)
     response.cache_control.no_store = True
     return response
 

@@ -1,6 +1,8 @@
 // The crew page: my cases and cases near me on the map and in a list (nearest first), their
 // popups with the citizen's photos, "navigate", "start work" and "close with evidence".
 // Work goes through the outbox (crew-outbox.js), so it is kept when there is no signal.
+// Markers and legend as on the dispatcher's map (case-markers.js); the offline map pack
+// (crew-map-pack.js) gives the map its background without signal.
 (function () {
   "use strict";
   const { _, pgettext } = window.mapdash;
@@ -12,6 +14,7 @@
     near_case: (v) => _("closed more than %(limit)s m from the case", v),
   };
   const map = window[page.map];
+  const Markers = window.mapdash.caseMarkers;
   const Outbox = window.CrewOutbox;
   const $ = (id) => document.getElementById(id);
   // What a crew chose when closing (mapdash/field/fieldwork.py, RESULT_LABELS).
@@ -30,6 +33,9 @@
   let meMarker = null;
 
   map.fitBounds(page.bounds);
+  // At the bottom, by the thumb: at the top the buttons covered the title of a popup.
+  map.zoomControl.setPosition("bottomright");
+  let legendControl = null;
 
   // Village outlines from our own GeoJSON: the map still says where things are when the map
   // tiles cannot be loaded (no signal, or a tile server out of reach).
@@ -156,6 +162,8 @@
 
   function statusChip(feature) {
     const p = feature.properties;
+    // Closed by me, but a dispatcher checks the evidence: it may come back to me.
+    if (underReview(p)) return el("span", { className: "chip chip-review" }, _("Closed, evidence under review"));
     return el("span", { className: `status status-${p.status}` }, page.status_labels[p.status] || p.status);
   }
 
@@ -229,16 +237,38 @@
       actions(feature));
   }
 
+  function underReview(p) { return p.evidence_review === "needs_review"; }
+
   function markerFor(feature) {
     const p = feature.properties;
     const point = pointOf(feature);
-    const marker = L.circleMarker([point.lat, point.lon], {
-      radius: p.mine ? 12 : 8, weight: p.mine ? 3 : 2, color: p.mine ? "#0f172a" : p.color,
-      fillColor: p.color, fillOpacity: p.mine ? 0.95 : 0.45,
-      className: `case-marker case-${feature.id}` });
+    const classes = [p.mine ? "mine" : "nearby", `case-${feature.id}`, underReview(p) ? "under-review" : ""];
+    const marker = L.marker([point.lat, point.lon], {
+      icon: Markers.icon(page.icons, p, classes, p.mine ? 40 : 30),
+      title: `${p.code} ${categoryLabel(p)}`, zIndexOffset: p.mine ? 1000 : 0 });
+    // The popup keeps clear of the map's edges and of the zoom buttons (bottom right).
     marker.bindPopup(() => popupContent(feature), {
-      maxWidth: 320, minWidth: 260, className: "crew-popup", autoPanPaddingTopLeft: [12, 12] });
+      maxWidth: 320, minWidth: 260, className: "crew-popup", autoPanPaddingTopLeft: [12, 12],
+      autoPanPaddingBottomRight: [56, 12] });
     return marker;
+  }
+
+  // What the markers mean: my cases and nearby ones, the statuses and types on the map, me.
+  function drawLegend(ordered) {
+    const wasOpen = legendControl !== null && legendControl.getContainer().open;
+    if (legendControl) legendControl.remove();
+    const statuses = [...new Set(ordered.map((f) => f.properties.status))];
+    const types = new Map(ordered.map((f) => [f.properties.icon, categoryLabel(f.properties)]));
+    const sample = (className) => Object.assign(document.createElement("i"), { className });
+    const rows = [
+      [sample("legend-mine"), _("My case (large)")],
+      [sample("legend-nearby"), _("Nearby, not mine (small)")],
+      ...statuses.map((status) => [Markers.ring(status), page.status_labels[status] || status]),
+      ...[...types].map(([icon, label]) => [Markers.typeIcon(page.icons, icon), label]),
+      [sample("legend-me"), _("You are here")],
+    ];
+    legendControl = Markers.legend(_("Legend"), rows, "bottomleft").addTo(map);
+    legendControl.getContainer().open = wasOpen;  // new data does not fold what is read
   }
 
   function render() {
@@ -265,6 +295,7 @@
              p.mine ? el("span", { className: "chip chip-mine" }, _("Mine")) : null))));
     });
     if (open && markers.has(open[0])) markers.get(open[0]).openPopup();
+    drawLegend(ordered);
     $("crew-empty").hidden = ordered.length > 0;
     if (offline) status(_("No signal: showing the data last saved on this phone"));
     else if (!position) status(_("Your position is unknown: only your assigned cases are shown"));
@@ -350,6 +381,12 @@
       const feature = features.find((f) => f.id === item.caseId);
       if (item.kind === "close") {
         features = features.filter((f) => f.id !== item.caseId);
+        if (answer.needs_review && feature) {
+          // Still on my list, marked, until a dispatcher accepts the evidence or sends it back.
+          Object.assign(feature.properties, { status: answer.status, evidence_review: "needs_review",
+                                              can_start: false, can_close: false });
+          features.push(feature);
+        }
         if (answer.needs_review) {
           const why = (answer.failed_checks || []).map((check) =>
             CHECK_FAILED[check.check]({ n: check.photo, limit: (check.detail || {}).limit })).join(", ");
@@ -390,8 +427,9 @@
     return flushing;
   }
 
+  // item: kept in the outbox and sent (null: already kept).
   function queue(item) {
-    return Outbox.put(item).then(() => {
+    return (item ? Outbox.put(item) : Promise.resolve()).then(() => {
       if ("serviceWorker" in navigator && navigator.serviceWorker.controller) {
         // Lets the phone send it later even with the page closed, where the browser can.
         navigator.serviceWorker.ready
@@ -469,10 +507,85 @@
     }
   });
 
+  // While sending, "cancel" only hides the sheet: the closing is kept and goes on sending.
   $("close-cancel").addEventListener("click", () => sheet.close());
 
+  // The send button says what the phone is doing, and takes no second tap meanwhile.
+  const submitButton = $("close-submit");
+  function sending(step, percent) {
+    const busy = step !== null;
+    submitButton.disabled = busy;
+    submitButton.classList.toggle("busy", busy);
+    submitButton.dataset.step = step || "";
+    $("close-cancel").textContent = busy ? _("Hide (it keeps sending)") : _("Cancel");
+    const bar = $("close-progress");
+    bar.hidden = step !== "uploading";
+    if (step === "uploading") bar.value = percent;
+    submitButton.textContent = step === "position" ? _("Finding your position…")
+      : step === "uploading" ? _("Uploading %(percent)s…", { percent: `${percent}%` })
+        : step === "saving" ? _("Saving on the phone…") : _("Send the closing");
+  }
+
+  // The outbox's lock (crew-outbox.js): while held, neither the page nor the service worker
+  // sends from the outbox, so the closing sent here is not sent twice.
+  const OUTBOX_LOCK = "mapdash-crew-outbox";
+
+  function post(item, token, onProgress) {
+    return new Promise((resolve, reject) => {
+      const body = new FormData();
+      Object.entries(item.fields).forEach(([name, value]) => body.append(name, value));
+      item.photos.forEach((photo) => body.append("photos", photo.blob, photo.name));
+      const request = new XMLHttpRequest();  // fetch cannot tell how much of a body is sent
+      request.open("POST", item.url);
+      request.setRequestHeader("X-CSRFToken", token);
+      request.setRequestHeader("Accept", "application/json");
+      request.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) onProgress(Math.min(99, Math.floor(100 * event.loaded / event.total)));
+      });
+      request.addEventListener("load", () => {
+        let answer = {};
+        try { answer = JSON.parse(request.responseText); } catch (error) { /* not JSON */ }
+        const json = (request.getResponseHeader("Content-Type") || "").includes("json");
+        resolve({ status: request.status, answer, signedOut: !json || request.status === 401 });
+      });
+      request.addEventListener("error", () => reject(new Error("network")));
+      request.addEventListener("abort", () => reject(new Error("abort")));
+      request.send(body);
+    });
+  }
+
+  // The closing just kept in the outbox, sent at once with its progress shown. An answer
+  // is handled as the outbox handles it; no answer (no signal, the server's trouble) leaves
+  // it in the outbox, which sends it when it can.
+  async function sendNow(item) {
+    const run = async () => {
+      if (!(await Outbox.all(page.crew)).some((kept) => kept.key === item.key)) return;
+      const tokenAnswer = await fetch(page.urls.token, {
+        credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } });
+      if (!(tokenAnswer.headers.get("Content-Type") || "").includes("json")) { hooks.signIn(); return; }
+      const { csrf_token: token } = await tokenAnswer.json();
+      const { status, answer, signedOut } = await post(item, token, (n) => sending("uploading", n));
+      if (signedOut) { hooks.signIn(); return; }
+      if (status >= 200 && status < 300) {
+        await Outbox.remove(item.key);
+        hooks.sent(item, answer);
+      } else if (status === 409 && answer.error === "closing_conflict") {
+        await Outbox.remove(item.key);
+        hooks.conflict(item, answer);
+      } else if (status >= 400 && status < 500 && status !== 429 && answer.error !== "csrf") {
+        await Outbox.put({ ...item, state: "failed", answer });
+        hooks.failed(item, answer);
+      }
+    };
+    try {
+      await (navigator.locks ? navigator.locks.request(OUTBOX_LOCK, run) : run());
+    } catch (error) { /* no signal now: the outbox sends it later */ }
+  }
+
+  let submitting = false;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (submitting) return;
     const data = new FormData(form);
     const result = data.get("result");
     const note = (data.get("note") || "").trim();
@@ -480,18 +593,32 @@
     if (!result) return showError(_("Choose the result"));
     if (result === "cannot_fix" && !data.get("reason")) return showError(_("Choose why it cannot be fixed"));
     if (!note) return showError(_("Write a short note of what was done"));
-    const feature = closingCase;
-    const closedAt = new Date().toISOString();
-    const where = await currentPosition();
-    const key = crypto.randomUUID();
-    const fields = { idempotency_key: key, result, reason: result === "cannot_fix" ? data.get("reason") : "",
-                     note, closed_at: closedAt };
-    if (where) Object.assign(fields, { lat: where.lat.toFixed(7), lon: where.lon.toFixed(7),
-                                       accuracy: Math.round(where.accuracy || 0) });
-    sheet.close();
-    queue({ key, kind: "close", crew: page.crew, caseId: feature.id, code: feature.properties.code,
-            url: caseUrl(page.urls.close, feature.id), fields, createdAt: closedAt,
-            photos: chosen.map((file) => ({ blob: file, name: file.name })) });
+    submitting = true;
+    try {
+      const feature = closingCase;
+      const closedAt = new Date().toISOString();
+      sending("position");
+      const where = await currentPosition();
+      const key = crypto.randomUUID();
+      const fields = { idempotency_key: key, result, reason: result === "cannot_fix" ? data.get("reason") : "",
+                       note, closed_at: closedAt };
+      if (where) Object.assign(fields, { lat: where.lat.toFixed(7), lon: where.lon.toFixed(7),
+                                         accuracy: Math.round(where.accuracy || 0) });
+      const item = { key, kind: "close", crew: page.crew, caseId: feature.id, code: feature.properties.code,
+                     url: caseUrl(page.urls.close, feature.id), fields, createdAt: closedAt,
+                     photos: chosen.map((file) => ({ blob: file, name: file.name })) };
+      sending("saving");
+      await Outbox.put(item);  // kept first: nothing is lost if the phone dies while sending
+      if (navigator.onLine) {
+        sending("uploading", 0);
+        await sendNow(item);
+      }
+      sheet.close();
+      await queue(null);
+    } finally {
+      submitting = false;
+      sending(null);
+    }
   });
 
   // ---- start -----------------------------------------------------------------------------
@@ -503,6 +630,9 @@
       .flatMap((f) => f.properties.photos.map((id) => caseUrl(page.urls.thumb, id)));
     if (withVillages) urls.push(page.urls.villages);
     urls.forEach((url) => fetch(url, { credentials: "same-origin" }).catch(() => {}));
+    // The markers' type icons, once (the worker keeps them).
+    new Set(features.map((f) => `${page.icons}${f.properties.icon}.svg`)).forEach((url) =>
+      caches.match(url).then((kept) => kept || fetch(url)).catch(() => {}));
   }
 
   if ("serviceWorker" in navigator) {
@@ -528,4 +658,5 @@
       { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
   }
   refreshWaiting().then(loadCases).then(flush);
+  window.CrewMapPack.init(page, map, () => position);
 })();
