@@ -10,6 +10,7 @@ from mapdash import db
 from mapdash.api.params import Params, Upload, parse
 from mapdash.cases.photos import process_upload
 from mapdash.errors import UserError
+from mapdash.field import positions
 from mapdash.i18n import _, _l
 from mapdash.office import organization
 from mapdash.office.auth import role_required
@@ -99,6 +100,19 @@ def logo():
         return _refused("logo", error)
     flash(_("Logo saved"))
     return redirect(url_for(".index") + "#logo", 303)
+
+
+@bp.post("/crew-positions")
+@role_required("admin")
+def crew_positions():
+    """For how many days crews' shared positions are kept (field/positions.py)."""
+    try:
+        form = parse(positions.RetentionForm, request.form)
+        positions.set_retention(db.session(), current_user, form.crew_position_days)
+    except UserError as error:
+        return _refused("crew_positions", error)
+    flash(_("Saved"))
+    return redirect(url_for(".index") + "#crew-positions", 303)
 
 
 @bp.post("/logo/remove")
