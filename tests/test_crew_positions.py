@@ -282,9 +282,9 @@ def test_assign_lists_the_departments_crews_nearest_first(app, session, field):
     assert [int(crew) for _, crew in listed] == [crew.id for crew in nearest]
     assert [kind for kind, _ in listed][3:] == ["none", "none"]
     rows = re.findall(r'<li class="near-crew.*?</li>', html, re.S)
-    assert "0.1 กม." in rows[0] and "ไม่ล่าสุด" in rows[0] and "ค้าง 0 เรื่อง" in rows[0]
+    assert "0.1 กม." in rows[0] and "ไม่ล่าสุด" in rows[0] and "เรื่องที่ยังค้าง: 0" in rows[0]
     assert "1.6 กม." in rows[2] and "ขาดการติดต่อ" in rows[2]
-    assert "ไม่ได้แชร์ตำแหน่ง" in rows[4] and "ค้าง 2 เรื่อง" in rows[4]
+    assert "ไม่ได้แชร์ตำแหน่ง" in rows[4] and "เรื่องที่ยังค้าง: 2" in rows[4]
     form = re.search(r'<form[^>]*class="action-form near-assign".*?</form>', html, re.S).group(0)
     answer = office.post(f"/dispatch/cases/{case.id}/actions", data={
         "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', form).group(1),
