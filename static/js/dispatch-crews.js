@@ -12,8 +12,11 @@
   const lang = root.dataset.lang;
   const REFRESH_MS = 30000;
   const FRESHNESS = { fresh: _("Fresh"), stale: _("Stale"), offline: _("Offline") };
+  // Above the village labels and case markers, below tooltips and popups.
+  map.createPane("crews").style.zIndex = 640;
   const layer = L.layerGroup().addTo(map);
-  let count = null;
+  const NAMES_FROM_ZOOM = 14;  // names beside the pins once zoomed in; on hover before
+  let shown = null;            // the last collection drawn
 
   const dateFormat = new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "th-TH-u-ca-buddhist", {
     day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
@@ -53,19 +56,23 @@
   }
 
   function initials(name) {
-    const words = (name || "?").trim().split(/\s+/);
-    return words.slice(0, 2).map((word) => word[0]).join("").toUpperCase();
+    const letters = (name || "").split(/\s+/).map((word) => (word.match(/\p{L}/u) || [""])[0]);
+    return letters.filter(Boolean).slice(0, 2).join("").toUpperCase() || "?";
   }
 
   function draw(collection) {
+    shown = collection;
+    // New data must not close the popup the dispatcher is reading.
+    const open = layer.getLayers().find((marker) => marker.isPopupOpen());
+    const openId = open ? open.options.crewId : null;
     layer.clearLayers();
     collection.features.forEach((feature) => {
       const [lon, lat] = feature.geometry.coordinates;
       const p = feature.properties;
       const icon = L.divIcon({ className: `crew-pin crew-${p.freshness}`, html: "",
                                iconSize: [30, 30], iconAnchor: [15, 15], popupAnchor: [0, -14] });
-      const marker = L.marker([lat, lon], { icon, title: p.name, zIndexOffset: 1000,
-                                            keyboard: true, alt: p.name });
+      const marker = L.marker([lat, lon], { icon, title: p.name, pane: "crews",
+                                            keyboard: true, alt: p.name, crewId: feature.id });
       marker.on("add", () => {
         const element = marker.getElement();
         element.textContent = initials(p.name);
@@ -73,13 +80,20 @@
       });
       marker.bindPopup(() => popup(feature), { className: "crew-popup-box", maxWidth: 260 });
       marker.bindTooltip(p.name, { direction: "right", offset: [14, 0], className: "crew-label",
-                                   permanent: map.getZoom() >= 14 });
+                                   permanent: map.getZoom() >= NAMES_FROM_ZOOM });
       marker.addTo(layer);
+      if (feature.id === openId) marker.openPopup();
     });
-    count = collection.features.length;
     const label = document.getElementById("crew-layer-count");
-    if (label) label.textContent = `(${count})`;
+    if (label) label.textContent = `(${collection.features.length})`;
   }
+
+  let namesShown = map.getZoom() >= NAMES_FROM_ZOOM;
+  map.on("zoomend", () => {
+    const wanted = map.getZoom() >= NAMES_FROM_ZOOM;
+    if (wanted !== namesShown && shown) draw(shown);
+    namesShown = wanted;
+  });
 
   function load() {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
