@@ -62,6 +62,8 @@ class Organization(Base):
     # The crews' offline map pack: tiles up to this zoom, at most this many MB (sql/023).
     map_pack_max_zoom: Mapped[int] = mapped_column(SmallInteger, default=16)
     map_pack_max_mb: Mapped[int] = mapped_column(Integer, default=50)
+    # For how many days crews' positions are kept (sql/022, field/positions.py).
+    crew_position_days: Mapped[int] = mapped_column(Integer, default=30)
 
     __table_args__ = (Index("organizations_boundary_gix", "boundary", postgresql_using="gist"),)
 
@@ -499,3 +501,36 @@ class VillageUpload(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (Index("village_uploads_created_idx", "created_at"),)
+
+
+class CrewPosition(Base):
+    """Where a crew member's phone was, as it sent it while sharing (sql/022,
+    field/positions.py); deleted after the organization's crew_position_days."""
+    __tablename__ = "crew_positions"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    position = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    accuracy_m: Mapped[float] = mapped_column(REAL)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the phone's clock
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "recorded_at", name="crew_positions_user_recorded_key"),
+        Index("crew_positions_org_recorded_idx", "organization_id", "recorded_at"))
+
+
+class CrewLastPosition(Base):
+    """Each crew member's newest position (by the phone's clock), kept at write time for the
+    dispatcher's map and the assign list; stopped_at: when they stopped sharing."""
+    __tablename__ = "crew_last_positions"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    position = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    accuracy_m: Mapped[float] = mapped_column(REAL)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("crew_last_positions_org_idx", "organization_id"),)

@@ -17,6 +17,7 @@ const SHELL = [
   "/static/css/app.css", "/static/css/crew.css",
   "/static/js/i18n.js", "/static/js/crew.js", "/static/js/crew-outbox.js", "/static/js/sign-out.js",
   "/static/js/crew-map-pack.js", "/static/js/case-markers.js", "/static/css/case-markers.css",
+  "/static/js/crew-position.js", "/static/css/crew-position.css",
   "/vendor/leaflet/leaflet.js", "/vendor/leaflet/leaflet.css",
   "/crew/manifest.webmanifest", "/static/icons/crew-192.png",
 ];

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from mapdash.api.openapi import openapi_document
 from mapdash.cases import photos
-from mapdash.field import fieldwork
+from mapdash.field import fieldwork, positions
 from mapdash.models import Open311Submission, Organization, User
 from mapdash.office import apikeys
 from tests.crew_support import assigned_case, jpeg, scene
@@ -93,6 +93,9 @@ CALLS = [
     Call("/api/dispatch/changes", "since=yesterday", 400, DISPATCHER),
     Call("/api/dispatch/changes", "since=2020-01-01T00:00:00Z", 401),
     Call("/api/dispatch/changes", "since=2020-01-01T00:00:00Z", 403, CREW),
+    Call("/api/dispatch/crews.geojson", user=DISPATCHER),
+    Call("/api/dispatch/crews.geojson", status=401),
+    Call("/api/dispatch/crews.geojson", status=403, user=CREW),
 
     Call(f"{O311}/discovery.json"),
     Call(f"{O311}/services.json", "lang=en"),
@@ -186,6 +189,22 @@ CALLS = [
              ("idempotency_key", "{closed_key}"), ("result", "fixed"), ("note", "อีกเรื่อง"),
              ("photos", "<jpeg>"))),
 
+    # Sharing the crew's position (issue 17).
+    *(Call("/crew/position", status=status, user=user, method="post", csrf=csrf, form=(
+        ("lat", lat), ("lon", "104.62"), ("accuracy", accuracy), ("recorded_at", at)))
+      for status, user, csrf, lat, accuracy, at in [
+          (201, CREW, True, "17.35", "12", "{now}"),
+          (200, CREW, True, "17.35", "10", "{position_at}"),
+          (400, CREW, True, "17.35", "5000", "{now}"),
+          (400, CREW, False, "17.35", "12", "{now}"),
+          (401, None, True, "17.35", "12", "{now}"),
+          (403, DISPATCHER, True, "17.35", "12", "{now}"),
+          (422, CREW, True, "13.75", "12", "{now}")]),
+    *(Call("/crew/position/stop", status=status, user=user, method="post",
+           form=(("stopped_at", at),))
+      for status, user, at in [(200, CREW, "{now}"), (400, CREW, "noon"), (401, None, "{now}"),
+                               (403, DISPATCHER, "{now}")]),
+
     # The case list's bulk actions (issue 19).
     Call("/dispatch/cases/actions.json", user=DISPATCHER, method="post",
          form=(("action", "accept"), ("ids", "{other},{public},{mine}"))),
@@ -276,14 +295,18 @@ def arranged(demo_app, demo_session):
             idempotency_key=closed_key, result="fixed", note="เปลี่ยนหลอดแล้ว",
             photos=[io.BytesIO(jpeg(scene(8)))]))
     other = make_incident(demo_session, lon=104.62, lat=17.35)
-    demo_session.commit()
     now = datetime.now(UTC)
+    position_at = (now - timedelta(minutes=1)).replace(microsecond=0)
+    positions.record(demo_session, crew, positions.PositionForm(
+        lat=17.35, lon=104.62, accuracy=10, recorded_at=position_at))
+    demo_session.commit()
     return {"code": public.tracking_code, "public": public.id, "api_key": key, "mine": mine.id,
             "closed": closed.id, "other": other.id, "closed_key": closed_key, "new_key": uuid.uuid4().hex,
             "used_key": used_key,
             "start": (now - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "end": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "now": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
+            "now": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "position_at": position_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def _typed(schema: dict, raw: str):

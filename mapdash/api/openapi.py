@@ -23,6 +23,7 @@ from mapdash.api.openapi_schemas import (
 )
 from mapdash.api.params import BigintId, Params, form_body, header_parameters, query_parameters
 from mapdash.field.fieldwork import ClosingForm
+from mapdash.field.positions import PositionForm, StopForm
 from mapdash.integrations.open311.requests import MAX_RESULTS, NewRequestForm, RequestQuery
 from mapdash.integrations.open311.resends import ResendHeaders
 from mapdash.integrations.open311.services import JurisdictionQuery, Open311Query
@@ -132,6 +133,14 @@ PATHS = {
         "200": _content(ref("GridCells"), "Fullest cells first, at most 2,000.",
                         "application/geo+json"),
         **STAFF_ERRORS}, "dispatch", security=STAFF),
+    "/api/dispatch/crews.geojson": _get("Each crew member's last shared position and how old "
+                                        "it is", None, {
+        "200": _content(ref("DispatchCrews"), "Newest first; officers: their department's "
+                        "crews. A crew who stopped sharing is not listed.",
+                        "application/geo+json"),
+        "401": STAFF_ERRORS["401"],
+        "403": _error("Signed in with a role that may not read the map (crew).")},
+        "dispatch", security=STAFF),
     "/api/dispatch/changes": _get("Cases changed since a time, and emergencies waiting",
                                   ChangesQuery, {
         "200": _content(ref("Changes"), "At most 200 changes and 20 alerts."),
@@ -317,6 +326,29 @@ CREW_PATHS = {
                             "(ClosingConflict, with the first closing)."),
             "413": _error("A photo is over 10 MB or has too many pixels."),
             "415": _error("A file is not a JPEG, PNG or WebP image.")}}},
+    "/crew/position": {"post": {
+        "summary": "Share my position (while sharing is on)", "tags": [CREW_TAG],
+        "security": CREW_WRITE,
+        "description": "The crew member is the signed-in user. Kept by the phone's clock: a "
+                       "position queued without signal and sent after a newer one joins the "
+                       "track but is not my last position.",
+        "requestBody": form_body(PositionForm, "application/x-www-form-urlencoded"),
+        "responses": {
+            "201": _content(ref("PositionShared"), "Stored."),
+            "200": _content(ref("PositionShared"), "Already stored (sent again)."),
+            "400": _error("A field is missing or not valid (accuracy worse than 1 km: "
+                          "too_inaccurate), or the X-CSRFToken header is."),
+            **CREW_ERRORS,
+            "422": _error("Outside the organization's area (position_outside) or later than "
+                          "now by more than 5 minutes (position_in_future).")}}},
+    "/crew/position/stop": {"post": {
+        "summary": "Stop sharing my position", "tags": [CREW_TAG], "security": CREW_WRITE,
+        "description": "My last position leaves the dispatchers' map until a newer one comes.",
+        "requestBody": form_body(StopForm, "application/x-www-form-urlencoded"),
+        "responses": {
+            "200": _content(ref("SharingStopped"), "Stopped."),
+            "400": _error("stopped_at is not valid, or the X-CSRFToken header is."),
+            **CREW_ERRORS}}},
 }
 
 

@@ -97,6 +97,14 @@ SCHEMAS = {
     "DispatchCase": _feature(NULLABLE_POINT, DISPATCH_CASE, with_id=True),
     "DispatchCases": _collection("DispatchCase", capped=BOOLEAN, limit=INTEGER),
     "GridCell": _feature(POINT, {"count": INTEGER, "new": INTEGER}),
+    "DispatchCrew": _feature(POINT, {
+        "name": STRING, "department_th": nullable(STRING), "department_en": nullable(STRING),
+        "accuracy_m": INTEGER, "recorded_at": TIME, "age_s": INTEGER,
+        "freshness": {"enum": ["fresh", "stale", "offline"],
+                      "description": "fresh: at most 5 min old; stale: at most 30 min; "
+                                     "offline: older."},
+        "open_cases": INTEGER}, with_id=True),
+    "DispatchCrews": _collection("DispatchCrew", now=TIME),
     "GridCells": _collection("GridCell", capped=BOOLEAN, limit=INTEGER, cell_degrees=NUMBER),
     "Changes": record({
         "now": TIME,
@@ -230,6 +238,11 @@ CREW_SCHEMAS = {
     "CrewCases": _collection("CrewCase"),
     "CsrfToken": record({"csrf_token": STRING}),
     "Started": record({"case": STRING, "status": {"const": "in_progress"}}),
+    "PositionShared": record({
+        "stored": {"type": "boolean", "description": "False: this position was already stored."},
+        "latest": {"type": "boolean", "description": "It is now my last known position (not "
+                   "when a newer one was sent before, or I stopped sharing after it)."}}),
+    "SharingStopped": record({"sharing": {"const": False}}),
     "Closed": record({
         "closing": INTEGER, "case": STRING,
         "status": {"enum": list(STATUSES), "description": "resolved (a replay: the case's "

@@ -11,7 +11,7 @@ from mapdash import db
 from mapdash.api.params import OUT_OF_RANGE, Params, Refusal, Upload, parse, whole_number
 from mapdash.cases.photos import process_upload
 from mapdash.errors import UserError
-from mapdash.field import map_pack
+from mapdash.field import map_pack, positions
 from mapdash.i18n import _, _l
 from mapdash.office import organization
 from mapdash.office.auth import role_required
@@ -133,6 +133,19 @@ def not_fixed_days():
         return _refused("not_fixed", error)
     flash(_("Saved"))
     return redirect(url_for(".index") + "#not-fixed", 303)
+
+
+@bp.post("/crew-positions")
+@role_required("admin")
+def crew_positions():
+    """For how many days crews' shared positions are kept (field/positions.py)."""
+    try:
+        form = parse(positions.RetentionForm, request.form)
+        positions.set_retention(db.session(), current_user, form.crew_position_days)
+    except UserError as error:
+        return _refused("crew_positions", error)
+    flash(_("Saved"))
+    return redirect(url_for(".index") + "#crew-positions", 303)
 
 
 @bp.post("/logo/remove")

@@ -1,5 +1,5 @@
 """Machine-readable endpoints: health and map data."""
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from flask import Blueprint, abort, jsonify
@@ -8,6 +8,7 @@ from pydantic import Field
 
 from mapdash import db
 from mapdash.api.params import Params, accepts
+from mapdash.field import positions
 from mapdash.maps import geo
 from mapdash.maps.map_filters import CasesQuery, ChangesQuery, GridQuery, MapFilters
 from mapdash.office.auth import json_role_required
@@ -96,6 +97,18 @@ def dispatch_grid(query: GridQuery):
     session = db.session()
     return _geojson(geo.grid_cells(session, query.map_filter(session, current_user), query.bbox,
                                    query.zoom))
+
+
+@bp.get("/api/dispatch/crews.geojson")
+@_staff_only
+def dispatch_crews():
+    """Each crew member's last shared position (officers: their department's crews), with
+    `freshness` fresh (at most 5 min old) / stale (at most 30 min) / offline, `age_s`,
+    `recorded_at` (the phone's clock), `accuracy_m` and their number of `open_cases`. A
+    crew who stopped sharing is not listed."""
+    return _geojson(positions.crews_geojson(
+        db.session(), current_user.organization_id, geo.department_scope(current_user),
+        datetime.now(UTC)))
 
 
 @bp.get("/api/dispatch/changes")

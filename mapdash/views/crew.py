@@ -20,7 +20,7 @@ from pydantic import Field, model_validator
 from mapdash import db
 from mapdash.api.params import Latitude, Longitude, Params, accepts
 from mapdash.config import PROJECT_ROOT
-from mapdash.field import fieldwork, map_pack
+from mapdash.field import fieldwork, map_pack, positions
 from mapdash.i18n import _, current_language, status_labels
 from mapdash.maps import geo, leaflet
 from mapdash.office.auth import json_role_required, role_required
@@ -128,6 +128,25 @@ def close(incident_id: int, form: fieldwork.ClosingForm):
                    status=closing.incident.status, result=closing.result,
                    needs_review=closing.needs_review, failed_checks=failed,
                    replayed=outcome.replayed), 200 if outcome.replayed else 201
+
+
+@bp.post("/position")
+@json_role_required("crew")
+@accepts(form=positions.PositionForm)
+def share_position(form: positions.PositionForm):
+    """One position of the signed-in crew member, while they share it (field/positions.py):
+    201 stored, 200 already stored; `latest` says whether it is now their last known one."""
+    recorded = positions.record(db.session(), current_user, form)
+    return jsonify(stored=recorded.stored, latest=recorded.latest), 201 if recorded.stored else 200
+
+
+@bp.post("/position/stop")
+@json_role_required("crew")
+@accepts(form=positions.StopForm)
+def stop_sharing(form: positions.StopForm):
+    """The crew stopped sharing: their last position leaves the dispatcher's map."""
+    positions.stop(db.session(), current_user, form.stopped_at)
+    return jsonify(sharing=False)
 
 
 @bp.get("/manifest.webmanifest")

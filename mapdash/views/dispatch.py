@@ -11,6 +11,7 @@ from pydantic import Field
 from mapdash import db
 from mapdash.api.params import BigintId, IntegerId, OneOf, Params, Refusal, accepts
 from mapdash.cases import casefile, handover, workflow
+from mapdash.field import positions
 from mapdash.i18n import N_, _, _l
 from mapdash.maps import geo, leaflet
 from mapdash.office import printform
@@ -36,6 +37,7 @@ def index():
     fmap = leaflet.build_map(geo.organization_center(session, org_id), zoom=12)
     urls = {"villages": url_for("api.dispatch_villages"), "cases": url_for("api.dispatch_cases"),
             "grid": url_for("api.dispatch_grid"), "changes": url_for("api.dispatch_changes"),
+            "crews": url_for("api.dispatch_crews"),
             "panel": url_for(".panel", incident_id=0), "act": url_for(".act", incident_id=0)}
     return render_template(
         "dispatch/index.html", map=leaflet.embed(fmap), options=geo.map_options(session, current_user),
@@ -58,7 +60,10 @@ def panel(incident_id):
     case = casefile.case_file(session, current_user, incident_id)
     templates = {action: casefile.response_templates(session, case.incident, action)
                  for action in TEMPLATE_ACTIONS if action in case.actions}
-    return render_template("dispatch/_panel.html", case=case, templates=templates,
+    nearest = positions.nearest_crews(session, case.incident, datetime.now(UTC)) \
+        if "assign" in case.actions else []
+    return render_template("dispatch/_panel.html", case=case, templates=templates, nearest=nearest,
+                           freshness_labels=positions.FRESHNESS_LABELS,
                            transitions=workflow.TRANSITIONS, step_labels=workflow.STEP_LABELS,
                            public_notes=casefile.PUBLIC_NOTES, priorities=PRIORITY_LABELS,
                            agencies=handover.AGENCY_SUGGESTIONS)

@@ -2,6 +2,8 @@
 // first and sent from here, so nothing is lost without signal. Each item carries the key the
 // server uses to recognise a repeat, so sending one twice (page and service worker, or a lost
 // answer) still makes one closing. Loaded by the page and by the service worker.
+// The crew's shared positions (crew-position.js) wait here too, as items of kind "position":
+// sent in the same order, but not listed with the cases' work, and dropped when refused.
 (function (scope) {
   "use strict";
   const DB_NAME = "mapdash-crew";
@@ -27,11 +29,18 @@
     }));
   }
 
-  function all(crewId) {
+  const isPosition = (item) => item.kind === "position";
+
+  function everything(crewId) {
     return withStore("readonly", (store) => store.getAll()).then((items) => items
       .filter((item) => crewId === undefined || item.crew === crewId)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt)));
   }
+
+  // The cases' work waiting (starts, closings), oldest first.
+  const all = (crewId) => everything(crewId).then((items) => items.filter((item) => !isPosition(item)));
+  // The positions waiting, oldest first.
+  const positions = (crewId) => everything(crewId).then((items) => items.filter(isPosition));
 
   const put = (item) => withStore("readwrite", (store) => store.put(item));
   const remove = (key) => withStore("readwrite", (store) => store.delete(key));
@@ -62,9 +71,14 @@
   // for the signal); an item the server refuses (4xx) is marked failed for the crew to see,
   // but a closing whose key already closed the case with other content (409
   // closing_conflict) is dropped: the server kept the first, sent back for the crew to read.
-  // hooks: sent(item, answer), failed(item, answer), conflict(item, answer), signIn().
-  async function flushNow(tokenUrl, crewId, hooks) {
-    const waiting = (await all(crewId)).filter((item) => item.state !== "failed");
+  // A position the server refuses (outside the area, too imprecise) is dropped: sending it
+  // again cannot help, and the crew has nothing to correct.
+  // hooks: sent(item, answer), failed(item, answer), conflict(item, answer), signIn(), and
+  // position(item, answer, outcome) for positions ("sent" or "refused"). only: which items
+  // to send (default: all).
+  async function flushNow(tokenUrl, crewId, hooks, only) {
+    const waiting = (await everything(crewId))
+      .filter((item) => item.state !== "failed" && (!only || only(item)));
     if (!waiting.length) return "empty";
     let token;
     try {
@@ -82,11 +96,14 @@
       }
       if (signedOut(response)) { hooks.signIn(); return "signed-out"; }
       const answer = await response.json().catch(() => ({}));
-      if (response.ok) {
+      if (response.status >= 500 || response.status === 429 || answer.error === "csrf") {
+        return "retry";  // the server's trouble, not the item's: try again later
+      } else if (isPosition(item)) {
+        await remove(item.key);
+        if (hooks.position) hooks.position(item, answer, response.ok ? "sent" : "refused");
+      } else if (response.ok) {
         await remove(item.key);
         hooks.sent(item, answer);
-      } else if (response.status >= 500 || response.status === 429 || answer.error === "csrf") {
-        return "retry";  // the server's trouble, not the item's: try again later
       } else if (response.status === 409 && answer.error === "closing_conflict") {
         await remove(item.key);  // sending it again can never store it
         hooks.conflict(item, answer);
@@ -101,10 +118,10 @@
   }
 
   // One sender at a time per phone (page and service worker share the lock).
-  function flush(tokenUrl, crewId, hooks) {
-    const run = () => flushNow(tokenUrl, crewId, hooks);
+  function flush(tokenUrl, crewId, hooks, only) {
+    const run = () => flushNow(tokenUrl, crewId, hooks, only);
     return scope.navigator && scope.navigator.locks ? scope.navigator.locks.request(LOCK, run) : run();
   }
 
-  scope.CrewOutbox = { all, put, remove, flush };
+  scope.CrewOutbox = { all, positions, put, remove, flush };
 })(self);

@@ -1,4 +1,5 @@
-"""`mapdash notify run`: sends the outbox, alerts staff of overdue cases, sweeps stray photos.
+"""`mapdash notify run`: sends the outbox, alerts staff of overdue cases, sweeps stray photos
+and old crew positions.
 
 Crash safety, step by step:
 1. claim: due rows (pending, or 'sending' whose lease ran out; for each recipient only the
@@ -23,7 +24,8 @@ A database outage does not stop the worker: it says so once, tries again after 1
 ... (at most a minute apart), and once the database is back it first records the outcomes the
 outage kept from it (a message delivered meanwhile is not sent again), then hands back what it
 had claimed but not tried. Besides the outbox it alerts staff of overdue cases once a minute
-and removes stray photo files every PHOTO_SWEEP_MINUTES (photo_sweep.py).
+and removes stray photo files every PHOTO_SWEEP_MINUTES (photo_sweep.py); once an hour it
+deletes crews' positions past their organization's retention (field/positions.py).
 """
 import importlib
 import random
@@ -39,10 +41,12 @@ from sqlalchemy.orm import Session
 
 from mapdash import db
 from mapdash.cases import photo_sweep
+from mapdash.field import positions
 from mapdash.integrations.notify import overdue
 from mapdash.integrations.notify.delivery import DeliveryError, Outgoing
 
 OVERDUE_SCAN_SECONDS = 60
+POSITION_PURGE_SECONDS = 3600
 IDLE_SECONDS = 2.0
 RECONNECT_FIRST_WAIT, RECONNECT_MAX_WAIT = 1.0, 60.0  # seconds, doubling in between
 # Where each channel's sender lives; imported when first needed, so a missing channel (LINE
@@ -66,6 +70,7 @@ class Worker:
         self.stop = threading.Event()
         self._next_scan = 0.0
         self._next_sweep = 0.0
+        self._next_purge = 0.0
         self._attempts: dict[int, int] = {}  # id → attempts of our claim (see _renew_lease)
         # What an outage kept from the database: outcomes to record (id → statement), and
         # messages claimed but not tried.
@@ -155,6 +160,7 @@ class Worker:
         self._catch_up()
         self.scan_overdue_if_due()
         self.sweep_photos_if_due()
+        self.purge_positions_if_due()
         claimed = self.claim(batch)
         self._untried = []
         for number, outgoing in enumerate(claimed):
@@ -217,6 +223,17 @@ class Worker:
             if stray:
                 self.app.logger.warning("photo sweep: removed %d file(s) no photo points at: %s",
                                         len(stray), ", ".join(path.name for path in stray[:10]))
+
+    def purge_positions_if_due(self) -> None:
+        """Crews' positions older than their organization keeps them, once an hour
+        (field/positions.py)."""
+        now = time.monotonic()
+        if now >= self._next_purge:
+            with Session(self.engine) as session, session.begin():
+                deleted = positions.purge(session, datetime.now(UTC))
+            self._next_purge = now + POSITION_PURGE_SECONDS
+            if deleted:
+                self.app.logger.info("deleted %d crew position(s) past their retention", deleted)
 
     def run(self, batch: int = 20, once: bool = False) -> None:
         """Until stopped (or, `once`, until nothing is due). A database outage is waited out,
