@@ -252,6 +252,16 @@ class CaseRating(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class CaseMilestones(Base):
+    """When a case was first accepted and first assigned, written by a trigger on its events
+    (sql/021): what the statistics measure the steps of seed 001 with."""
+    __tablename__ = "case_milestones"
+    incident_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Photo(Base):
     __tablename__ = "photos"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
