@@ -31,10 +31,10 @@ from sqlalchemy import select, text
 
 from mapdash.cases.time_limits import set_for
 from mapdash.demo.load import DEMO_PASSWORD
-from mapdash.models import Category, CaseMilestones, Organization, User, Village
+from mapdash.models import CaseMilestones, Category, Organization, User, Village
 from mapdash.office.auth import create_user
 from mapdash.stats.period import Period, fiscal_year_of
-from tests.support import login
+from tests.support import csrf_token, login
 
 TH = timezone(timedelta(hours=7))
 EXECUTIVE = "executive@demo.mapdash.test"
@@ -207,12 +207,14 @@ def test_the_figures_match_a_direct_count_over_the_cases(demo_session, known_cas
             FROM incidents i LEFT JOIN case_ratings r ON r.incident_id = i.id
             WHERE i.organization_id = :org AND i.created_at >= :start AND i.created_at < :end"""),
             {"org": org.id, "start": period.start, "end": period.end}).one()
-        found = stats.compute(demo_session, stats.StatsFilter(org.id, period)).total
+        computed = stats.compute(demo_session, stats.StatsFilter(org.id, period))
+        found = computed.total
         assert (found.received, found.resolved, found.rejected, found.still_open,
                 found.accepted, found.rated, found.reopened) == tuple(counted), year
-        by_village = sum(row.received for row in
-                         stats.compute(demo_session, stats.StatsFilter(org.id, period)).by["village"].values())
-        assert by_village == counted[0]
+        for breakdown in ("month", "village", "type", "department", "channel"):
+            parts = computed.by[breakdown].values()
+            assert sum(row.received for row in parts) == counted[0], (year, breakdown)
+            assert sum(row.rated for row in parts) == counted[5], (year, breakdown)
 
 
 def test_fiscal_year_boundaries_are_thai_midnights(demo_client, known_cases):
@@ -277,9 +279,15 @@ def test_roles_executive_reads_only_officer_sees_own_department_crew_and_strange
                  "/crew/",
                  f"/dispatch/cases/{known_cases['D']}"):
         assert demo_client.get(path).status_code == 403, path
-    response = demo_client.post(f"/dispatch/cases/{known_cases['D']}/act",
-                                data={"action": "accept"})
-    assert response.status_code in (400, 403)
+    token = csrf_token(demo_client, "/stats")
+    for path, data in ((f"/dispatch/cases/{known_cases['D']}/actions", {"action": "accept"}),
+                       ("/dispatch/cases/actions.json", {"action": "accept",
+                                                         "ids": str(known_cases["D"])}),
+                       ("/dispatch/intake/streetlight", {"description": "x"}),
+                       ("/admin/staff/", {"display_name": "x", "email": "x@example.org",
+                                          "role": "admin"})):
+        response = demo_client.post(path, data={**data, "csrf_token": token})
+        assert response.status_code in (401, 403), path
     assert demo_session.scalar(text("SELECT status FROM incidents WHERE id = :id"),
                                {"id": known_cases["D"]}) == "new"
     demo_client.post("/logout")

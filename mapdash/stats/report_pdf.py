@@ -133,7 +133,7 @@ class _Report(FPDF):
             self.cell(col, 6, duration_text(row.p90.get(measure)), align="R",
                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(2)
-        self.heading(_("Handled within the time limit (seed 001 steps)"), 12)
+        self.heading(_("Handled within each step's time limit"), 12)
         self.set_font(FONT, size=10)
         for step, label in (("intake", _("Intake and check")),
                             ("prepare", _("Inform, print, set the status")),
@@ -198,8 +198,8 @@ class _Report(FPDF):
             (_("Accepted"), 15, lambda r: f"{r.accepted:,}"),
             (_("Resolved"), 15, lambda r: f"{r.resolved:,}"),
             (_("Rejected"), 15, lambda r: f"{r.rejected:,}"),
-            (_("Open"), 13, lambda r: f"{r.still_open:,}"),
-            (_("Overdue"), 14, lambda r: f"{r.overdue:,}"),
+            (_("Still open"), 13, lambda r: f"{r.still_open:,}"),
+            (_("Overdue now"), 14, lambda r: f"{r.overdue:,}"),
             (_("Median to resolve"), 21, lambda r: duration_text(r.p50.get("resolve"))),
             (_("Work within limit"), 16, lambda r: share_text(r.within_share("work"))),
             (_("Rating"), 12, lambda r: stars_text(r.average_stars)),

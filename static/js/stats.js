@@ -4,7 +4,7 @@
 // cell of cases leaves a soft spot whose darkness adds up, then the darkness is coloured.
 (function () {
   "use strict";
-  const { _ } = window.mapdash;
+  const { _, pgettext } = window.mapdash;
   const box = document.getElementById("stats-map");
   const source = document.getElementById("stats-data");
   if (!box || !source) return;
@@ -30,7 +30,7 @@
       const p = feature.properties;
       polygon.bindTooltip(String(p.received), { permanent: true, direction: "center", className: "count-label" });
       const popup = document.createElement("div");
-      const lines = [p.label, `${_("Received")}: ${p.received}`, `${_("Still open")}: ${p.still_open}`,
+      const lines = [p.label, `${pgettext("stats", "Received")}: ${p.received}`, `${_("Still open")}: ${p.still_open}`,
         `${_("Overdue now")}: ${p.overdue}`, `${_("Median to resolve")}: ${p.resolve_p50}`];
       lines.forEach((text, i) => {
         const line = document.createElement(i ? "div" : "strong");
