@@ -194,15 +194,15 @@ class _Report(FPDF):
 
     def figures_table(self, title: str, first: str, rows: list[tuple[str, Row]]) -> None:
         columns = (
-            (_p("stats", "Received"), 15, lambda r: f"{r.received:,}"),
-            (_("Accepted"), 15, lambda r: f"{r.accepted:,}"),
+            (_p("stats", "Received"), 14, lambda r: f"{r.received:,}"),
+            (_("Accepted"), 16, lambda r: f"{r.accepted:,}"),
             (_("Resolved"), 15, lambda r: f"{r.resolved:,}"),
             (_("Rejected"), 15, lambda r: f"{r.rejected:,}"),
-            (_("Still open"), 13, lambda r: f"{r.still_open:,}"),
-            (_("Overdue now"), 14, lambda r: f"{r.overdue:,}"),
-            (_("Median to resolve"), 21, lambda r: duration_text(r.p50.get("resolve"))),
-            (_("Work within limit"), 16, lambda r: share_text(r.within_share("work"))),
-            (_("Rating"), 12, lambda r: stars_text(r.average_stars)),
+            (_("Still open"), 17, lambda r: f"{r.still_open:,}"),
+            (_("Overdue now"), 17, lambda r: f"{r.overdue:,}"),
+            (_("Median to resolve"), 22, lambda r: duration_text(r.p50.get("resolve"))),
+            (_("Work within limit"), 17, lambda r: share_text(r.within_share("work"))),
+            (_("Rating"), 11, lambda r: stars_text(r.average_stars)),
         )
         label_w = self.w - 2 * MARGIN - sum(w for _label, w, _f in columns)
         if self.get_y() + 30 > self.h - 16:
@@ -210,15 +210,23 @@ class _Report(FPDF):
         self.heading(title)
 
         def head():
-            self.set_font(FONT, "B", 8)
             self.set_fill_color(241, 245, 249)
             y = self.get_y()
-            self.multi_cell(label_w, 9, first, border="B", fill=True, new_x=XPos.RIGHT,
-                            new_y=YPos.TOP)
+            self.set_font(FONT, "B", 8)
+            self.rect(MARGIN, y, self.w - 2 * MARGIN, 9, style="F")
+            self.set_xy(MARGIN, y)
+            self.cell(label_w, 9, first)
+            x = MARGIN + label_w
             for label, w, _f in columns:
-                self.set_xy(self.get_x(), y)
-                self.multi_cell(w, 4.5, label, border="B", align="R", fill=True,
-                                new_x=XPos.RIGHT, new_y=YPos.TOP, max_line_height=4.5)
+                size, lines = self._fit(label, w - 1)
+                self.set_font(FONT, "B", size)
+                top = y + (9 - 4 * len(lines)) / 2
+                for i, line in enumerate(lines):
+                    self.set_xy(x, top + 4 * i)
+                    self.cell(w, 4, line, align="R")
+                x += w
+            self.set_draw_color(148, 163, 184)
+            self.line(MARGIN, y + 9, self.w - MARGIN, y + 9)
             self.set_xy(MARGIN, y + 9)
             self.set_font(FONT, size=9)
 
@@ -230,8 +238,33 @@ class _Report(FPDF):
                 self.add_page()
                 head()
             self.set_draw_color(226, 232, 240)
-            self.cell(label_w, 6, label, border="B")
+            self.cell(label_w, 6, self._shortened(label, label_w - 1), border="B")
             for _label, w, value in columns:
                 self.cell(w, 6, value(row), border="B", align="R")
             self.ln(6)
         self.ln(3)
+
+    def _fit(self, text: str, width: float) -> tuple[float, list[str]]:
+        """A column heading in at most two lines (split at a space) of the largest size from
+        8 pt down that fits `width`; Thai has no spaces between words, so it shrinks instead."""
+        words = text.split(" ")
+        size = 8.0
+        while True:
+            self.set_font(FONT, "B", size)
+            if self.get_string_width(text) <= width:
+                return size, [text]
+            for cut in range(len(words) - 1, 0, -1):
+                lines = [" ".join(words[:cut]), " ".join(words[cut:])]
+                if all(self.get_string_width(line) <= width for line in lines):
+                    return size, lines
+            if size <= 5.5:
+                return size, [text]
+            size -= 0.5
+
+    def _shortened(self, text: str, width: float) -> str:
+        """`text`, cut with an ellipsis where it is wider than `width` in the current font."""
+        if self.get_string_width(text) <= width:
+            return text
+        while text and self.get_string_width(text + "…") > width:
+            text = text[:-1]
+        return text + "…"
