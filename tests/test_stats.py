@@ -404,3 +404,45 @@ def test_the_milestones_follow_the_events(demo_session, known_cases):
     assert milestones.assigned_at == at(2018, 1, 10, 9, 30)
     assert demo_session.get(CaseMilestones, known_cases["D"]) is None
 
+
+
+def test_browser_an_executive_picks_a_year_and_a_village_sees_the_chart_and_downloads(
+        browser, live_server, known_cases, screenshot_dir):
+    context = browser.new_context(viewport={"width": 820, "height": 1180}, locale="th-TH",
+                                  accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", EXECUTIVE)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/stats")
+    page.select_option("select[name=year]", str(FY))
+    page.select_option("select[name=village]", "1")
+    page.click("#stats-filters button[type=submit]")
+    page.wait_for_url(f"{live_server}/stats?*village=1*")
+    assert page.inner_text('[data-figure="received"]') == "4"
+    assert page.inner_text('[data-figure="resolved"]') == "3"
+    assert "ปีงบประมาณ 2561" in page.inner_text("h1")
+    # the chart: a bar pair per month of the year, January's two cases drawn
+    assert page.locator("#month-chart rect.bar-received").count() == 12
+    january = page.locator("#month-chart rect.bar-received").nth(3)
+    assert float(january.get_attribute("height")) > 0
+    assert page.locator("#month-chart").bounding_box()["width"] > 700
+    # the map: the villages drawn from our own data (no tiles here), the chosen one marked
+    page.wait_for_function("() => document.getElementById('stats-map').dataset.loaded > 0")
+    assert page.locator("#stats-map path.leaflet-interactive").count() >= 10
+    page.locator(".leaflet-control-layers-overlays input").nth(1).check()
+    assert page.locator("#stats-map canvas.heat-layer").count() == 1
+    assert page.locator("#stats-map").get_attribute("data-heat-cells") != "0"
+    page.screenshot(path=str(screenshot_dir / "stats-executive-tablet.png"), full_page=True)
+    with page.expect_download() as pdf_download:
+        page.click("#download-pdf")
+    assert pdf_download.value.suggested_filename == f"mapdash-fy{FY}.pdf"
+    text_of_pdf = " ".join(p.extract_text() for p in PdfReader(pdf_download.value.path()).pages)
+    assert "2561" in text_of_pdf
+    with page.expect_download() as xlsx_download:
+        page.click("#download-xlsx")
+    assert xlsx_download.value.suggested_filename == f"mapdash-fy{FY}.xlsx"
+    cases = load_workbook(io.BytesIO(xlsx_download.value.path().read_bytes())).worksheets[-1]
+    assert cases.max_row == 1 + 4  # A B E G, village 1
+    context.close()
