@@ -188,33 +188,67 @@ def village_name(client, number: int) -> str:
         return db.session().scalar(select(Village.name_en).where(Village.number == number))
 
 
+def direct_counts(session, org_id: int, period: Period) -> tuple:
+    return tuple(session.execute(text("""
+        SELECT count(*), count(*) FILTER (WHERE status = 'resolved'),
+               count(*) FILTER (WHERE status = 'rejected'), count(*) FILTER (WHERE is_open),
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM incident_events e
+                                              WHERE e.incident_id = i.id AND e.action = 'accept')),
+               count(r.stars), count(*) FILTER (WHERE reopen_count > 0)
+        FROM incidents i LEFT JOIN case_ratings r ON r.incident_id = i.id
+        WHERE i.organization_id = :org AND i.created_at >= :start AND i.created_at < :end"""),
+        {"org": org_id, "start": period.start, "end": period.end}).one())
+
+
+def computed_counts(session, org_id: int, period: Period) -> tuple:
+    from mapdash.stats import figures as stats
+    computed = stats.compute(session, stats.StatsFilter(org_id, period))
+    found = computed.total
+    for breakdown in ("month", "village", "type", "department", "channel"):
+        parts = computed.by[breakdown].values()
+        assert sum(row.received for row in parts) == found.received, breakdown
+        assert sum(row.rated for row in parts) == found.rated, breakdown
+    return (found.received, found.resolved, found.rejected, found.still_open, found.accepted,
+            found.rated, found.reopened)
+
+
 def test_the_figures_match_a_direct_count_over_the_cases(demo_session, known_cases):
     """The figures against plain counts of the cases, for every fiscal year holding cases
-    (the demo's too), so that no pre-aggregation can drift from the cases."""
-    from mapdash.stats import figures as stats
+    (the demo's too), then again from the kept figures, and again after cases changed: the
+    kept figures never drift from the cases."""
     org = demo_session.scalars(select(Organization)).first()
     years = {fiscal_year_of(moment) for (moment,) in demo_session.execute(
         text("SELECT created_at FROM incidents"))}
     assert {2560, 2561, 2562} <= years
     for year in years:
-        period = Period(year)
-        counted = demo_session.execute(text("""
-            SELECT count(*), count(*) FILTER (WHERE status = 'resolved'),
-                   count(*) FILTER (WHERE status = 'rejected'), count(*) FILTER (WHERE is_open),
-                   count(*) FILTER (WHERE EXISTS (SELECT 1 FROM incident_events e
-                                                  WHERE e.incident_id = i.id AND e.action = 'accept')),
-                   count(r.stars), count(*) FILTER (WHERE reopen_count > 0)
-            FROM incidents i LEFT JOIN case_ratings r ON r.incident_id = i.id
-            WHERE i.organization_id = :org AND i.created_at >= :start AND i.created_at < :end"""),
-            {"org": org.id, "start": period.start, "end": period.end}).one()
-        computed = stats.compute(demo_session, stats.StatsFilter(org.id, period))
-        found = computed.total
-        assert (found.received, found.resolved, found.rejected, found.still_open,
-                found.accepted, found.rated, found.reopened) == tuple(counted), year
-        for breakdown in ("month", "village", "type", "department", "channel"):
-            parts = computed.by[breakdown].values()
-            assert sum(row.received for row in parts) == counted[0], (year, breakdown)
-            assert sum(row.rated for row in parts) == counted[5], (year, breakdown)
+        expected = direct_counts(demo_session, org.id, Period(year))
+        assert computed_counts(demo_session, org.id, Period(year)) == expected, year
+        assert computed_counts(demo_session, org.id, Period(year)) == expected, year
+    assert demo_session.scalar(text("SELECT count(*) FROM stats_cache")) == len(years)
+    # D is resolved, G rated, C reopened, E moved to another village: each a change
+    demo_session.execute(text("UPDATE incidents SET status = 'resolved', closed_at = now() "
+                              "WHERE id = :id"), {"id": known_cases["D"]})
+    demo_session.commit()
+    demo_session.execute(text("INSERT INTO case_ratings (incident_id, stars) VALUES (:id, 2)"),
+                         {"id": known_cases["G"]})
+    demo_session.commit()
+    demo_session.execute(text("UPDATE incidents SET reopen_count = 1 WHERE id = :id"),
+                         {"id": known_cases["C"]})
+    demo_session.commit()
+    demo_session.execute(text("UPDATE incidents SET status = 'accepted', closed_at = NULL "
+                              "WHERE id = :id"), {"id": known_cases["C"]})
+    demo_session.commit()
+    year = Period(FY)
+    assert direct_counts(demo_session, org.id, year) == (7, 4, 0, 3, 5, 3, 2)
+    assert computed_counts(demo_session, org.id, year) == (7, 4, 0, 3, 5, 3, 2)
+    demo_session.execute(text("UPDATE incidents SET followers_count = 3 WHERE id = :id"),
+                         {"id": known_cases["A"]})  # not a figure: the kept ones still hold
+    demo_session.commit()
+    kept_at = demo_session.scalar(text("SELECT computed_at FROM stats_cache WHERE filter_key = "
+                                       ":key"), {"key": f"{FY}||||||"})
+    computed_counts(demo_session, org.id, year)
+    assert demo_session.scalar(text("SELECT computed_at FROM stats_cache WHERE filter_key = "
+                                    ":key"), {"key": f"{FY}||||||"}) == kept_at
 
 
 def test_fiscal_year_boundaries_are_thai_midnights(demo_client, known_cases):

@@ -15,17 +15,18 @@ trigger keeps from the events.
 
 An officer's figures are their department's (geo.department_scope)."""
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from mapdash.cases.workflow import CLOCK_STEPS
 from mapdash.errors import UserError
 from mapdash.i18n import _l
 from mapdash.maps import geo
-from mapdash.models import Category, Department, User, Village
+from mapdash.models import Category, Department, StatsCache, User, Village
 from mapdash.stats.period import Period
 
 STEPS = tuple(CLOCK_STEPS)  # intake, prepare, work
@@ -151,6 +152,15 @@ _OVERDUE = ("coalesce(coalesce(i.step_started_at, i.updated_at) + make_interval(
             "false)")
 
 
+_MONTH = "date_trunc('month', i.created_at AT TIME ZONE 'Asia/Bangkok')::date"
+_GROUPING_COLUMNS = """GROUPING(month) AS g_month, GROUPING(village_id) AS g_village,
+               GROUPING(category_id) AS g_type, GROUPING(department_id) AS g_department,
+               GROUPING(channel) AS g_channel,
+               month, village_id, category_id, department_id, channel"""
+_GROUPING_SETS = ("GROUPING SETS ((), (month), (village_id), (category_id), (department_id), "
+                  "(channel))")
+
+
 def figures_sql(f: StatsFilter) -> tuple[str, dict]:
     """The one query of every figure and breakdown, and its parameters (also for the bench)."""
     where, params = _where(f)
@@ -162,10 +172,9 @@ def figures_sql(f: StatsFilter) -> tuple[str, dict]:
                         for s in STEPS)
     sql = f"""
         WITH c AS (
-            SELECT date_trunc('month', i.created_at AT TIME ZONE 'Asia/Bangkok')::date AS month,
+            SELECT {_MONTH} AS month,
                    i.village_id, i.category_id, i.department_id, i.channel, i.status, i.is_open,
                    i.reopen_count, r.stars,
-                   i.is_open AND {_OVERDUE} AS overdue,
                    {minutes.format("m.accepted_at")} AS to_accept,
                    {minutes.format("m.assigned_at")} AS to_assign,
                    CASE WHEN i.status = 'resolved' THEN {minutes.format("i.closed_at")} END
@@ -178,22 +187,30 @@ def figures_sql(f: StatsFilter) -> tuple[str, dict]:
             LEFT JOIN case_milestones m ON m.incident_id = i.id
             LEFT JOIN case_ratings r ON r.incident_id = i.id
             WHERE {where})
-        SELECT GROUPING(month) AS g_month, GROUPING(village_id) AS g_village,
-               GROUPING(category_id) AS g_type, GROUPING(department_id) AS g_department,
-               GROUPING(channel) AS g_channel,
-               month, village_id, category_id, department_id, channel,
+        SELECT {_GROUPING_COLUMNS},
                count(*) AS received, count(to_accept) AS accepted,
                count(*) FILTER (WHERE status = 'resolved') AS resolved,
                count(*) FILTER (WHERE status = 'rejected') AS rejected,
                count(*) FILTER (WHERE is_open) AS still_open,
-               count(*) FILTER (WHERE overdue) AS overdue,
                {quantiles},
                {within},
                avg(stars)::float AS average_stars, count(stars) AS rated,
                count(*) FILTER (WHERE reopen_count > 0) AS reopened
         FROM c
-        GROUP BY GROUPING SETS ((), (month), (village_id), (category_id), (department_id),
-                                (channel))"""  # noqa: S608 - constant fragments, bound values
+        GROUP BY {_GROUPING_SETS}"""  # noqa: S608 - constant fragments, bound values
+    return sql, params
+
+
+def overdue_sql(f: StatsFilter) -> tuple[str, dict]:
+    """The open cases past the limit of their step at :now, grouped as the figures: counted
+    afresh each time (the clock runs), from the open cases alone (a partial index)."""
+    where, params = _where(f)
+    sql = f"""
+        SELECT {_GROUPING_COLUMNS}, count(*) AS overdue
+        FROM (SELECT {_MONTH} AS month, i.village_id, i.category_id, i.department_id, i.channel
+              FROM incidents i
+              WHERE {where} AND i.is_open AND {_OVERDUE}) c
+        GROUP BY {_GROUPING_SETS}"""  # noqa: S608 - constant fragments, bound values
     return sql, params
 
 
@@ -211,34 +228,109 @@ def heat_sql(f: StatsFilter) -> tuple[str, dict]:
 def _row(record) -> Row:
     return Row(
         received=record.received, accepted=record.accepted, resolved=record.resolved,
-        rejected=record.rejected, still_open=record.still_open, overdue=record.overdue,
+        rejected=record.rejected, still_open=record.still_open,
         p50={m: getattr(record, f"{m}_p50") for m in MEASURES},
         p90={m: getattr(record, f"{m}_p90") for m in MEASURES},
         within={s: (getattr(record, f"{s}_ok"), getattr(record, f"{s}_measured")) for s in STEPS},
         average_stars=record.average_stars, rated=record.rated, reopened=record.reopened)
 
 
-def compute(session: Session, f: StatsFilter, now: datetime | None = None,
-            with_heat: bool = True) -> Figures:
-    """The figures; "overdue" is at `now` (default: the present)."""
-    sql, params = figures_sql(f)
-    params["limits"] = geo.limits_by_set(session)
-    params["now"] = now or datetime.now(UTC)
-    total = Row()
-    by: dict[str, dict] = {name: {} for name in BREAKDOWNS}
+def _groups(session: Session, sql: str, params: dict):
+    """(breakdown or None for all the cases, its key, the record) of a GROUPING SETS query."""
     for record in session.execute(text(sql), params):
         groups = [name for name in BREAKDOWNS if getattr(record, f"g_{name}") == 0]
         if not groups:
-            total = _row(record)
+            yield None, None, record
         else:
             [name] = groups
-            by[name][getattr(record, _KEYS[name])] = _row(record)
-    figures = Figures(f, total, by)
-    if with_heat:
-        sql, params = heat_sql(f)
-        figures.heat = [(float(lon), float(lat), cases)
-                        for lon, lat, cases in session.execute(text(sql), params)]
+            yield name, getattr(record, _KEYS[name]), record
+
+
+def _count(session: Session, f: StatsFilter) -> Figures:
+    """Every figure but "overdue now", counted over the cases."""
+    sql, params = figures_sql(f)
+    params["limits"] = geo.limits_by_set(session)
+    figures = Figures(f, Row(), {name: {} for name in BREAKDOWNS})
+    for name, key, record in _groups(session, sql, params):
+        if name is None:
+            figures.total = _row(record)
+        else:
+            figures.by[name][key] = _row(record)
+    sql, params = heat_sql(f)
+    figures.heat = [(float(lon), float(lat), cases)
+                    for lon, lat, cases in session.execute(text(sql), params)]
     return figures
+
+
+def filter_key(f: StatsFilter) -> str:
+    p = f.period
+    return "|".join(str(part if part is not None else "") for part in (
+        p.fiscal_year, p.quarter, p.month, f.village_id, f.category_id, f.department_id,
+        f.channel))
+
+
+def compute(session: Session, f: StatsFilter, now: datetime | None = None) -> Figures:
+    """The figures of the filter; "overdue" at `now` (default: the present).
+
+    Counted once and kept (stats_cache) while no case reported in the period has changed
+    (stats_changes, kept by triggers: sql/021); "overdue now" is always counted afresh. The
+    period's latest change is read before counting: a change committed meanwhile leaves the
+    kept figures marked older than it, so they are counted again next time."""
+    first, last = f.period.months[0], f.period.months[-1]
+    changed_at = session.scalar(text(
+        "SELECT max(changed_at) FROM stats_changes WHERE organization_id = :org "
+        "AND month BETWEEN :first AND :last"), {"org": f.organization_id, "first": first,
+                                                 "last": last})
+    key = filter_key(f)
+    kept = session.execute(select(StatsCache.changed_at, StatsCache.figures).where(
+        StatsCache.organization_id == f.organization_id, StatsCache.filter_key == key)).first()
+    if kept is not None and kept.changed_at == changed_at:
+        figures = _from_json(f, kept.figures)
+    else:
+        figures = _count(session, f)
+        # Kept in a transaction of its own: the reader's session may be rolled back.
+        with Session(session.get_bind()) as keeper:
+            keeper.execute(insert(StatsCache).values(
+                organization_id=f.organization_id, filter_key=key, changed_at=changed_at,
+                figures=_to_json(figures)).on_conflict_do_update(
+                index_elements=["organization_id", "filter_key"],
+                set_={"changed_at": changed_at, "figures": _to_json(figures),
+                      "computed_at": func.now()}))
+            keeper.commit()
+    sql, params = overdue_sql(f)
+    params.update(limits=geo.limits_by_set(session), now=now or datetime.now(UTC))
+    for name, group, record in _groups(session, sql, params):
+        row = figures.total if name is None else figures.by[name].get(group)
+        if row is not None:
+            row.overdue = record.overdue
+    return figures
+
+
+def _key_to_json(name: str, key):
+    return key.isoformat() if name == "month" else key
+
+
+def _key_from_json(name: str, key):
+    return date.fromisoformat(key) if name == "month" else key
+
+
+def _to_json(figures: Figures) -> dict:
+    return {"total": asdict(figures.total),
+            "by": {name: [[_key_to_json(name, key), asdict(row)] for key, row in rows.items()]
+                   for name, rows in figures.by.items()},
+            "heat": [list(cell) for cell in figures.heat]}
+
+
+def _row_from_json(data: dict) -> Row:
+    return Row(**{**data, "overdue": 0,
+                  "within": {step: tuple(pair) for step, pair in data["within"].items()}})
+
+
+def _from_json(f: StatsFilter, data: dict) -> Figures:
+    return Figures(f, _row_from_json(data["total"]),
+                   {name: {_key_from_json(name, key): _row_from_json(row) for key, row in rows}
+                    for name, rows in data["by"].items()},
+                   [(lon, lat, cases) for lon, lat, cases in data["heat"]])
 
 
 def months_in_order(figures: Figures) -> list[tuple[date, Row]]:

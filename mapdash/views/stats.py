@@ -91,7 +91,7 @@ def report(query: StatsQuery):
     session = db.session()
     f = query.stats_filter(session, current_user)
     now = datetime.now(UTC)
-    figures = stats.compute(session, f, now, with_heat=False)
+    figures = stats.compute(session, f, now)
     pdf = report_pdf.monthly_report(session, figures, current_user, now)
     return _download(pdf, "application/pdf", f"mapdash-{f.period.slug}.pdf")
 
@@ -103,7 +103,7 @@ def cases_workbook(query: StatsQuery):
     session = db.session()
     f = query.stats_filter(session, current_user)
     now = datetime.now(UTC)
-    figures = stats.compute(session, f, now, with_heat=False)
+    figures = stats.compute(session, f, now)
     book = workbook.workbook(session, figures, now)
     return _download(book, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"mapdash-{f.period.slug}.xlsx")

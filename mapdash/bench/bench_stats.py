@@ -1,0 +1,95 @@
+"""The statistics (issue 12) of the last whole fiscal year, which holds most of the synthetic
+cases: the page and the monthly report PDF, signed in as the demo admin, each next to the SQL
+that counts the figures (the figures' one query and the heat map's) run directly. The figures
+are kept once counted (stats_cache) until a case of the period changes: the page is timed as
+it is read most of the time (kept figures, "overdue now" counted afresh) and right after a
+change (everything counted again).
+
+The synthetic cases have no events: before measuring, each closed or progressed case is given
+the acceptance and assignment times its events would have left (case_milestones, normally
+kept by the trigger of sql/021), and a third of the resolved ones a rating, so that the joins
+the statistics make carry rows as in service."""
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from mapdash.demo.load import DEMO_PASSWORD
+from mapdash.maps import geo
+from mapdash.models import User
+from mapdash.stats import figures as stats
+from mapdash.stats.period import Period, fiscal_year_of
+
+
+def run(ctx) -> None:
+    engine = ctx.app.extensions["db_engine"]
+    with Session(engine) as session:
+        _milestones_and_ratings(session)
+        admin = session.scalars(select(User).where(User.email == "admin@demo.mapdash.test")).one()
+        year = fiscal_year_of(datetime.now(UTC)) - 1
+        f = stats.StatsFilter(admin.organization_id, Period(year))
+        cases = session.scalar(text(
+            "SELECT count(*) FROM incidents WHERE organization_id = :org AND created_at >= :start "
+            "AND created_at < :end"), {"org": f.organization_id, "start": f.period.start,
+                                       "end": f.period.end})
+        print(f"# fiscal year {year}: {cases:,} cases", flush=True)
+        figures_sql, figures_params = stats.figures_sql(f)
+        heat_sql, heat_params = stats.heat_sql(f)
+        figures_params = {**figures_params, "limits": geo.limits_by_set(session),
+                          "now": datetime.now(UTC)}
+
+        def figures_query():
+            session.execute(text(figures_sql), figures_params).all()
+            session.rollback()
+
+        def page_queries():
+            session.execute(text(figures_sql), figures_params).all()
+            session.execute(text(heat_sql), heat_params).all()
+            session.rollback()
+
+        client = ctx.app.test_client()
+        client.post("/login", data={"email": admin.email, "password": DEMO_PASSWORD})
+        page = _page(client, f"/stats?year={year}")
+
+        def page_after_a_change():
+            # a case of the year changed: its figures are counted again
+            session.execute(text("UPDATE stats_changes SET changed_at = clock_timestamp() "
+                                 "WHERE organization_id = :org AND month = :month"),
+                            {"org": f.organization_id, "month": f.period.months[0]})
+            session.commit()
+            page()
+
+        ctx.measure(f"GET /stats?year={year} after a change (counted afresh)",
+                    page_after_a_change, sql=figures_query, repeat=5)
+        ctx.measure(f"GET /stats?year={year} (fiscal year, figures kept)", page,
+                    sql=page_queries, floor_ms=300, repeat=20)
+        ctx.measure(f"GET /stats/report.pdf?year={year}",
+                    _page(client, f"/stats/report.pdf?year={year}"), sql=figures_query,
+                    floor_ms=3000, repeat=10)
+
+
+def _milestones_and_ratings(session: Session) -> None:
+    session.execute(text("""
+        INSERT INTO case_milestones (incident_id, accepted_at, assigned_at)
+        SELECT id, created_at + make_interval(mins => 1 + (id % 40)::int),
+               CASE WHEN status IN ('assigned', 'in_progress', 'resolved')
+                    THEN created_at + make_interval(mins => 20 + (id % 300)::int) END
+        FROM incidents
+        WHERE status <> 'new' AND NOT EXISTS (
+            SELECT 1 FROM case_milestones m WHERE m.incident_id = incidents.id)"""))
+    session.execute(text("""
+        INSERT INTO case_ratings (incident_id, stars)
+        SELECT id, 1 + (id % 5)::int FROM incidents WHERE status = 'resolved' AND id % 3 = 0
+        ON CONFLICT DO NOTHING"""))
+    session.commit()
+    session.execute(text("ANALYZE case_milestones"))
+    session.execute(text("ANALYZE case_ratings"))
+    session.commit()
+
+
+def _page(client, path):
+    def get():
+        response = client.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path}: {response.status_code}")
+    return get
