@@ -14,9 +14,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from mapdash.bench import Figure, format_row
+from mapdash.bench import _percentile as percentile
 from mapdash.demo.load import DEMO_PASSWORD
 from mapdash.maps import geo
-from mapdash.models import User
+from mapdash.models import StatsCache, User
 from mapdash.stats import figures as stats
 from mapdash.stats.period import Period, fiscal_year_of
 
@@ -35,16 +37,21 @@ def run(ctx) -> None:
         print(f"# fiscal year {year}: {cases:,} cases", flush=True)
         figures_sql, figures_params = stats.figures_sql(f)
         heat_sql, heat_params = stats.heat_sql(f)
-        figures_params = {**figures_params, "limits": geo.limits_by_set(session),
-                          "now": datetime.now(UTC)}
+        overdue_sql, overdue_params = stats.overdue_sql(f)
+        limits = geo.limits_by_set(session)
+        figures_params = {**figures_params, "limits": limits}
 
-        def figures_query():
-            session.execute(text(figures_sql), figures_params).all()
-            session.rollback()
-
-        def page_queries():
+        def counting_queries():  # what a page after a change runs
             session.execute(text(figures_sql), figures_params).all()
             session.execute(text(heat_sql), heat_params).all()
+            session.rollback()
+
+        def kept_queries():  # what the page runs while the figures are kept
+            session.execute(select(StatsCache.figures).where(
+                StatsCache.organization_id == f.organization_id,
+                StatsCache.filter_key == stats.filter_key(f))).all()
+            session.execute(text(overdue_sql), {**overdue_params, "limits": limits,
+                                                "now": datetime.now(UTC)}).all()
             session.rollback()
 
         client = ctx.app.test_client()
@@ -59,12 +66,18 @@ def run(ctx) -> None:
             session.commit()
             page()
 
-        ctx.measure(f"GET /stats?year={year} after a change (counted afresh)",
-                    page_after_a_change, sql=figures_query, repeat=5)
+        # Counting a year takes seconds: a few runs, no warm-up.
+        server = ctx.timings(page_after_a_change, 3, warmup=0)
+        direct = ctx.timings(counting_queries, 3, warmup=0)
+        figure = Figure(f"GET /stats?year={year} after a change (counted afresh)",
+                        percentile(server, 50), percentile(server, 95), None,
+                        percentile(direct, 50), percentile(direct, 95))
+        ctx.figures.append(figure)
+        print(format_row(figure), flush=True)
         ctx.measure(f"GET /stats?year={year} (fiscal year, figures kept)", page,
-                    sql=page_queries, floor_ms=300, repeat=20)
-        ctx.measure(f"GET /stats/report.pdf?year={year}",
-                    _page(client, f"/stats/report.pdf?year={year}"), sql=figures_query,
+                    sql=kept_queries, floor_ms=300, repeat=20)
+        ctx.measure(f"GET /stats/report.pdf?year={year} (figures kept)",
+                    _page(client, f"/stats/report.pdf?year={year}"), sql=kept_queries,
                     floor_ms=3000, repeat=10)
 
 
