@@ -61,8 +61,10 @@ def run(ctx) -> None:
         def page_after_a_change():
             # a case of the year changed: its figures are counted again
             session.execute(text("UPDATE stats_changes SET changed_at = clock_timestamp() "
-                                 "WHERE organization_id = :org AND month = :month"),
-                            {"org": f.organization_id, "month": f.period.months[0]})
+                                 "WHERE organization_id = :org AND month BETWEEN :first "
+                                 "AND :last"), {"org": f.organization_id,
+                                                "first": f.period.months[0],
+                                                "last": f.period.months[-1]})
             session.commit()
             page()
 
