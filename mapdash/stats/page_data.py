@@ -134,7 +134,7 @@ def choices(session: Session, user: User, this_year: int) -> dict[str, list[Choi
     oldest = min(fiscal_year_of(first), this_year) if first else this_year
     n = names(session, user.organization_id)
     scope = geo.department_scope(user)
-    years = [Choice(str(year), _("Fiscal year %(year)s", year=year))
+    years = [Choice(str(year), str(year))
              for year in range(this_year, oldest - 1, -1)]
     parts = [Choice("", _("The whole year"))]
     parts += [Choice(f"q{q}", _("Quarter %(quarter)s", quarter=q)) for q in range(1, 5)]
