@@ -28,7 +28,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)  # CSP, framing, Referrer-, Permissions-Policy, HSTS
     # The vocabulary the templates use (labels render in the reader's language).
     app.jinja_env.globals.update(
-        OFFICE_ROLES=vocabulary.OFFICE_ROLES, STATUSES=vocabulary.STATUSES,
+        OFFICE_ROLES=vocabulary.OFFICE_ROLES, STATS_ROLES=vocabulary.STATS_ROLES,
+        STATUSES=vocabulary.STATUSES,
         OPEN_STATUSES=vocabulary.OPEN_STATUSES, ANY_OPEN=vocabulary.ANY_OPEN, RESULT_LABELS=RESULT_LABELS,
         REASON_LABELS=REASON_LABELS, REVIEW_LABELS=REVIEW_LABELS,
         UNDER_REVIEW_LABEL=vocabulary.UNDER_REVIEW_LABEL)

@@ -1,5 +1,5 @@
 """GeoAlchemy2 mappings that mirror sql/. The schema lives in sql/: never create_all."""
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from geoalchemy2 import Geography, Geometry
@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Computed,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -255,6 +256,38 @@ class CaseRating(Base):
     stars: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CaseMilestones(Base):
+    """When a case was first accepted and first assigned, written by a trigger on its events
+    (sql/021): what the statistics measure the steps of seed 001 with."""
+    __tablename__ = "case_milestones"
+    incident_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StatsChange(Base):
+    """The last change to what the statistics count, per organization and month the changed
+    cases were reported in (Thai time), written by triggers (sql/021)."""
+    __tablename__ = "stats_changes"
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatsCache(Base):
+    """Figures of a period and filter as computed, valid while the period's latest change is
+    `changed_at` (stats/figures.py, sql/021)."""
+    __tablename__ = "stats_cache"
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    filter_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    figures: Mapped[dict] = mapped_column(JSONB)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Photo(Base):

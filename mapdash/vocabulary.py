@@ -11,7 +11,7 @@ import re
 from mapdash.i18n import _l
 
 # --- Staff roles ------------------------------------------------------------------------------
-ROLES = ("admin", "dispatcher", "officer", "crew")
+ROLES = ("admin", "dispatcher", "officer", "crew", "executive")
 # Who works cases at the office: the live map, the case panel, the request form.
 OFFICE_ROLES = ("admin", "dispatcher", "officer")
 # Not an account: a reporter answering a staff question (the workflow's "reply").
@@ -22,7 +22,10 @@ ROLE_LABELS = {
     "dispatcher": _l("Dispatcher"),
     "officer": _l("Department officer"),
     "crew": _l("Field crew"),
+    "executive": _l("Executive (statistics only)"),
 }
+# Who sees the statistics and the monthly report (an officer: their department's only).
+STATS_ROLES = ("admin", "executive", "officer")
 
 # --- Case statuses ---------------------------------------------------------------------------
 OPEN_STATUSES = ("new", "accepted", "info_requested", "assigned", "in_progress")

@@ -37,6 +37,8 @@ SQL_ONLY_INDEXES = {
     # sql/004: zoomed-out counts and the list beside the map (partial, covering)
     "incidents_open_village_idx": "incidents",
     "incidents_open_created_idx": "incidents",
+    # sql/021: the statistics' "overdue now" (partial, covering)
+    "incidents_open_stats_idx": "incidents",
     # sql/005: closings' photos, flagged evidence, the crew's open cases (partial)
     "photos_closing_idx": "photos",
     "incidents_evidence_review_idx": "incidents",

@@ -31,8 +31,10 @@ EVERY_STATUS = OPEN + CLOSED
 # Who acts (issue 2: admin, dispatcher, officer of a department, crew; the citizen answering a
 # question has no account). Issue 4: the dispatcher's panel is for admin, dispatcher and officer.
 ADMIN, DISPATCHER, OFFICER, CREW, CITIZEN = "admin", "dispatcher", "officer", "crew", "citizen"
+# Issue 12: executives read the statistics and take no action on a case.
+EXECUTIVE = "executive"
 STAFF = frozenset({ADMIN, DISPATCHER, OFFICER})
-ACTORS = (ADMIN, DISPATCHER, OFFICER, CREW, CITIZEN)
+ACTORS = (ADMIN, DISPATCHER, OFFICER, CREW, EXECUTIVE, CITIZEN)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from mapdash.office.sign_in_throttle import SignInThrottled
 bp = Blueprint("auth", __name__)
 
 HOME_OF_ROLE = {"admin": "dispatch.index", "dispatcher": "dispatch.index",
-                "officer": "dispatch.index", "crew": "crew.index"}
+                "officer": "dispatch.index", "crew": "crew.index",
+                "executive": "stats.index"}
 
 
 def _safe_next(target: str | None) -> str | None:

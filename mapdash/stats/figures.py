@@ -1,0 +1,390 @@
+"""The figures of the statistics, for the cases reported in a period (their state now):
+
+- received, accepted (ever accepted by staff), resolved, rejected, still open, overdue now;
+- the median and 90th percentile of the time from the report to the first acceptance, to the
+  first assignment and to the resolution (of the cases that got there);
+- per step of seed 001's service clock (workflow.CLOCK_STEPS), the share of the cases that went
+  through it within the limit their case kept (intake: report to acceptance; preparing:
+  acceptance to assignment; the work: assignment to resolution);
+- satisfaction: the average of the citizens' stars, how many rated, the share reopened;
+
+for every case of the filter, and per month, village, case type, department and channel, in
+one scan (GROUPING SETS); and where the cases were reported, counted on a grid for the heat
+map. The times of acceptance and assignment come from case_milestones (sql/021), which a
+trigger keeps from the events.
+
+An officer's figures are their department's (geo.department_scope)."""
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from mapdash.cases.workflow import CLOCK_STEPS
+from mapdash.errors import UserError
+from mapdash.i18n import _l
+from mapdash.maps import geo
+from mapdash.models import Category, Department, StatsCache, User, Village
+from mapdash.stats.period import Period
+
+STEPS = tuple(CLOCK_STEPS)  # intake, prepare, work
+# The status whose limit is each step's (workflow.STEP_OF_STATUS), in geo.limits_by_set.
+_STATUS_OF_STEP = {"intake": "new", "prepare": "accepted", "work": "assigned"}
+MEASURES = ("accept", "assign", "resolve")
+BREAKDOWNS = ("month", "village", "type", "department", "channel")
+_KEYS = {"month": "month", "village": "village_id", "type": "category_id",
+         "department": "department_id", "channel": "channel"}
+# The heat map's cells, in degrees (about 220 m north-south).
+HEAT_CELL = 0.002
+
+
+@dataclass(frozen=True)
+class StatsFilter:
+    organization_id: int
+    period: Period
+    village_id: int | None = None
+    category_id: int | None = None
+    department_id: int | None = None
+    channel: str | None = None
+
+
+@dataclass
+class Row:
+    """The figures of one group of cases (all of them, one month, one village...)."""
+    received: int = 0
+    accepted: int = 0
+    resolved: int = 0
+    rejected: int = 0
+    still_open: int = 0
+    overdue: int = 0
+    # minutes, None when no case got there
+    p50: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(MEASURES))
+    p90: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(MEASURES))
+    # step -> (within the limit, went through the step)
+    within: dict[str, tuple[int, int]] = field(
+        default_factory=lambda: dict.fromkeys(STEPS, (0, 0)))
+    average_stars: float | None = None
+    rated: int = 0
+    reopened: int = 0
+
+    def within_share(self, step: str) -> float | None:
+        ok, measured = self.within[step]
+        return ok / measured if measured else None
+
+    @property
+    def reopened_share(self) -> float | None:
+        return self.reopened / self.received if self.received else None
+
+
+@dataclass
+class Figures:
+    filter: StatsFilter
+    total: Row
+    # breakdown -> {key: Row}; keys: a month's first day, a village/type/department id (None:
+    # a case outside every village), a channel
+    by: dict[str, dict] = field(default_factory=dict)
+    heat: list[tuple[float, float, int]] = field(default_factory=list)  # lon, lat, cases
+
+
+def stats_filter(session: Session, user: User, period: Period, *, village: int | None = None,
+                 case_type: str | None = None, department: str | None = None,
+                 channel: str | None = None) -> StatsFilter:
+    """The filter's choices checked against the user's organization and narrowed to what the
+    user may see: an officer their department's cases."""
+    org = user.organization_id
+    village_id = category_id = department_id = None
+    if village is not None:
+        village_id = session.scalar(select(Village.id).where(
+            Village.organization_id == org, Village.number == village))
+        if village_id is None:
+            raise UserError("bad_village", _l("%(what)s: %(values)s",
+                                              what=_l("Unknown village number"), values=village),
+                            field="village")
+    if case_type is not None:
+        category_id = session.scalar(select(Category.id).where(
+            Category.organization_id == org, Category.code == case_type))
+        if category_id is None:
+            raise UserError("bad_type", _l("%(what)s: %(values)s", what=_l("Unknown case type"),
+                                           values=case_type), field="type")
+    if department is not None:
+        department_id = session.scalar(select(Department.id).where(
+            Department.organization_id == org, Department.code == department))
+        if department_id is None:
+            raise UserError("bad_department", _l("%(what)s: %(values)s",
+                                                 what=_l("Unknown department"), values=department),
+                            field="department")
+    scope = geo.department_scope(user)
+    if scope:
+        if department_id is not None and department_id not in scope:
+            raise UserError("other_department",
+                            _l("Officers see only their own department's cases"),
+                            field="department", status=403)
+        department_id = scope[0]
+    return StatsFilter(org, period, village_id, category_id, department_id, channel)
+
+
+def _where(f: StatsFilter) -> tuple[str, dict]:
+    """The cases of the filter: constant clauses, every value a bound parameter."""
+    clauses = ["i.organization_id = :org", "i.created_at >= :start", "i.created_at < :end"]
+    params: dict = {"org": f.organization_id, "start": f.period.start, "end": f.period.end}
+    for clause, key, value in (("i.village_id = :village", "village", f.village_id),
+                               ("i.category_id = :category", "category", f.category_id),
+                               ("i.department_id = :department", "department", f.department_id),
+                               ("i.channel = :channel", "channel", f.channel)):
+        if value is not None:
+            clauses.append(clause)
+            params[key] = value
+    return " AND ".join(clauses), params
+
+
+def _limit(step: str) -> str:
+    """The case's limit of a step, as an interval (its own set of limits, geo.limits_by_set)."""
+    status = _STATUS_OF_STEP[step]
+    return ("make_interval(mins => (CAST(:limits AS jsonb) -> i.time_limits_id::text "
+            f"->> '{status}')::integer)")
+
+
+# Past the limit of the step it waits in at :now (as the map's geo.OVERDUE, at a given time).
+_OVERDUE = ("coalesce(coalesce(i.step_started_at, i.updated_at) + make_interval(mins => "
+            "(CAST(:limits AS jsonb) -> i.time_limits_id::text ->> i.status)::integer) < :now, "
+            "false)")
+
+
+_MONTH = "date_trunc('month', i.created_at AT TIME ZONE 'Asia/Bangkok')::date"
+_GROUPING_COLUMNS = """GROUPING(month) AS g_month, GROUPING(village_id) AS g_village,
+               GROUPING(category_id) AS g_type, GROUPING(department_id) AS g_department,
+               GROUPING(channel) AS g_channel,
+               month, village_id, category_id, department_id, channel"""
+_GROUPING_SETS = ("GROUPING SETS ((), (month), (village_id), (category_id), (department_id), "
+                  "(channel))")
+
+
+def figures_sql(f: StatsFilter) -> tuple[str, dict]:
+    """The one query of every figure and breakdown, and its parameters (also for the bench)."""
+    where, params = _where(f)
+    minutes = "extract(epoch FROM {} - i.created_at) / 60"
+    quantiles = ",\n".join(
+        f"percentile_cont({q}) WITHIN GROUP (ORDER BY to_{m}) AS {m}_p{int(q * 100)}"
+        for m in MEASURES for q in (0.5, 0.9))
+    within = ",\n".join(f"count({s}_ok) AS {s}_measured, count(*) FILTER (WHERE {s}_ok) AS {s}_ok"
+                        for s in STEPS)
+    sql = f"""
+        WITH c AS (
+            SELECT {_MONTH} AS month,
+                   i.village_id, i.category_id, i.department_id, i.channel, i.status, i.is_open,
+                   i.reopen_count, r.stars,
+                   {minutes.format("m.accepted_at")} AS to_accept,
+                   {minutes.format("m.assigned_at")} AS to_assign,
+                   CASE WHEN i.status = 'resolved' THEN {minutes.format("i.closed_at")} END
+                       AS to_resolve,
+                   m.accepted_at - i.created_at <= {_limit("intake")} AS intake_ok,
+                   m.assigned_at - m.accepted_at <= {_limit("prepare")} AS prepare_ok,
+                   CASE WHEN i.status = 'resolved'
+                        THEN i.closed_at - m.assigned_at <= {_limit("work")} END AS work_ok
+            FROM incidents i
+            LEFT JOIN case_milestones m ON m.incident_id = i.id
+            LEFT JOIN case_ratings r ON r.incident_id = i.id
+            WHERE {where})
+        SELECT {_GROUPING_COLUMNS},
+               count(*) AS received, count(to_accept) AS accepted,
+               count(*) FILTER (WHERE status = 'resolved') AS resolved,
+               count(*) FILTER (WHERE status = 'rejected') AS rejected,
+               count(*) FILTER (WHERE is_open) AS still_open,
+               {quantiles},
+               {within},
+               avg(stars)::float AS average_stars, count(stars) AS rated,
+               count(*) FILTER (WHERE reopen_count > 0) AS reopened
+        FROM c
+        GROUP BY {_GROUPING_SETS}"""  # noqa: S608 - constant fragments, bound values
+    return sql, params
+
+
+def overdue_sql(f: StatsFilter) -> tuple[str, dict]:
+    """The open cases past the limit of their step at :now, grouped as the figures: counted
+    afresh each time (the clock runs), from the open cases alone (a partial index)."""
+    where, params = _where(f)
+    sql = f"""
+        SELECT {_GROUPING_COLUMNS}, count(*) AS overdue
+        FROM (SELECT {_MONTH} AS month, i.village_id, i.category_id, i.department_id, i.channel
+              FROM incidents i
+              WHERE {where} AND i.is_open AND {_OVERDUE}) c
+        GROUP BY {_GROUPING_SETS}"""  # noqa: S608 - constant fragments, bound values
+    return sql, params
+
+
+def heat_sql(f: StatsFilter) -> tuple[str, dict]:
+    where, params = _where(f)
+    sql = f"""
+        SELECT round(ST_X(i.location) / :cell) * :cell AS lon,
+               round(ST_Y(i.location) / :cell) * :cell AS lat, count(*) AS cases
+        FROM incidents i
+        WHERE {where} AND i.location IS NOT NULL
+        GROUP BY 1, 2"""  # noqa: S608 - constant fragments, bound values
+    return sql, {**params, "cell": HEAT_CELL}
+
+
+def _row(record) -> Row:
+    return Row(
+        received=record.received, accepted=record.accepted, resolved=record.resolved,
+        rejected=record.rejected, still_open=record.still_open,
+        p50={m: getattr(record, f"{m}_p50") for m in MEASURES},
+        p90={m: getattr(record, f"{m}_p90") for m in MEASURES},
+        within={s: (getattr(record, f"{s}_ok"), getattr(record, f"{s}_measured")) for s in STEPS},
+        average_stars=record.average_stars, rated=record.rated, reopened=record.reopened)
+
+
+def _groups(session: Session, sql: str, params: dict):
+    """(breakdown or None for all the cases, its key, the record) of a GROUPING SETS query."""
+    for record in session.execute(text(sql), params):
+        groups = [name for name in BREAKDOWNS if getattr(record, f"g_{name}") == 0]
+        if not groups:
+            yield None, None, record
+        else:
+            [name] = groups
+            yield name, getattr(record, _KEYS[name]), record
+
+
+def _count(session: Session, f: StatsFilter) -> Figures:
+    """Every figure but "overdue now", counted over the cases."""
+    sql, params = figures_sql(f)
+    params["limits"] = geo.limits_by_set(session)
+    # A year's cases are sorted once per breakdown for the percentiles: in memory, and not
+    # worth compiling (JIT) for one run.
+    session.execute(text("SET LOCAL work_mem = '256MB'"))
+    session.execute(text("SET LOCAL jit = off"))
+    figures = Figures(f, Row(), {name: {} for name in BREAKDOWNS})
+    for name, key, record in _groups(session, sql, params):
+        if name is None:
+            figures.total = _row(record)
+        else:
+            figures.by[name][key] = _row(record)
+    sql, params = heat_sql(f)
+    figures.heat = [(float(lon), float(lat), cases)
+                    for lon, lat, cases in session.execute(text(sql), params)]
+    return figures
+
+
+def filter_key(f: StatsFilter) -> str:
+    p = f.period
+    return "|".join(str(part if part is not None else "") for part in (
+        p.fiscal_year, p.quarter, p.month, f.village_id, f.category_id, f.department_id,
+        f.channel))
+
+
+def compute(session: Session, f: StatsFilter, now: datetime | None = None) -> Figures:
+    """The figures of the filter; "overdue" at `now` (default: the present).
+
+    Counted once and kept (stats_cache) while no case reported in the period has changed
+    (stats_changes, kept by triggers: sql/021); "overdue now" is always counted afresh. The
+    period's latest change is read before counting: a change committed meanwhile leaves the
+    kept figures marked older than it, so they are counted again next time."""
+    first, last = f.period.months[0], f.period.months[-1]
+    changed_at = session.scalar(text(
+        "SELECT max(changed_at) FROM stats_changes WHERE organization_id = :org "
+        "AND month BETWEEN :first AND :last"), {"org": f.organization_id, "first": first,
+                                                 "last": last})
+    key = filter_key(f)
+    kept = session.execute(select(StatsCache.changed_at, StatsCache.figures).where(
+        StatsCache.organization_id == f.organization_id, StatsCache.filter_key == key)).first()
+    if kept is not None and kept.changed_at == changed_at:
+        figures = _from_json(f, kept.figures)
+    else:
+        figures = _count(session, f)
+        # Kept in a transaction of its own: the reader's session may be rolled back.
+        with Session(session.get_bind()) as keeper:
+            keeper.execute(insert(StatsCache).values(
+                organization_id=f.organization_id, filter_key=key, changed_at=changed_at,
+                figures=_to_json(figures)).on_conflict_do_update(
+                index_elements=["organization_id", "filter_key"],
+                set_={"changed_at": changed_at, "figures": _to_json(figures),
+                      "computed_at": func.now()}))
+            keeper.commit()
+    sql, params = overdue_sql(f)
+    params.update(limits=geo.limits_by_set(session), now=now or datetime.now(UTC))
+    for name, group, record in _groups(session, sql, params):
+        row = figures.total if name is None else figures.by[name].get(group)
+        if row is not None:
+            row.overdue = record.overdue
+    return figures
+
+
+def _key_to_json(name: str, key):
+    return key.isoformat() if name == "month" else key
+
+
+def _key_from_json(name: str, key):
+    return date.fromisoformat(key) if name == "month" else key
+
+
+def _to_json(figures: Figures) -> dict:
+    return {"total": asdict(figures.total),
+            "by": {name: [[_key_to_json(name, key), asdict(row)] for key, row in rows.items()]
+                   for name, rows in figures.by.items()},
+            "heat": [list(cell) for cell in figures.heat]}
+
+
+def _row_from_json(data: dict) -> Row:
+    return Row(**{**data, "overdue": 0,
+                  "within": {step: tuple(pair) for step, pair in data["within"].items()}})
+
+
+def _from_json(f: StatsFilter, data: dict) -> Figures:
+    return Figures(f, _row_from_json(data["total"]),
+                   {name: {_key_from_json(name, key): _row_from_json(row) for key, row in rows}
+                    for name, rows in data["by"].items()},
+                   [(lon, lat, cases) for lon, lat, cases in data["heat"]])
+
+
+def months_in_order(figures: Figures) -> list[tuple[date, Row]]:
+    """Every month of the period, an empty one with zero cases."""
+    found = figures.by["month"]
+    return [(month, found.get(month, Row())) for month in figures.filter.period.months]
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """One case behind the figures, as the workbook lists it (no reporter's data)."""
+    id: int
+    type_th: str
+    type_en: str
+    village_number: int | None
+    village_th: str | None
+    village_en: str | None
+    created_at: datetime
+    accepted_at: datetime | None
+    assigned_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    status: str
+    lat: float | None
+    lon: float | None
+    channel: str
+    department_th: str
+    department_en: str
+    stars: int | None
+    reopen_count: int
+
+
+def case_lines(session: Session, f: StatsFilter) -> Iterable[CaseLine]:
+    """The cases of the filter, oldest first, streamed."""
+    where, params = _where(f)
+    sql = f"""
+        SELECT i.id, c.name_th AS type_th, c.name_en AS type_en, v.number AS village_number,
+               v.name_th AS village_th, v.name_en AS village_en, i.created_at, m.accepted_at,
+               m.assigned_at, CASE WHEN i.status = 'resolved' THEN i.closed_at END AS resolved_at,
+               i.closed_at, i.status, ST_Y(i.location) AS lat, ST_X(i.location) AS lon,
+               i.channel, d.name_th AS department_th, d.name_en AS department_en, r.stars,
+               i.reopen_count
+        FROM incidents i
+        JOIN categories c ON c.id = i.category_id
+        JOIN departments d ON d.id = i.department_id
+        LEFT JOIN villages v ON v.id = i.village_id
+        LEFT JOIN case_milestones m ON m.incident_id = i.id
+        LEFT JOIN case_ratings r ON r.incident_id = i.id
+        WHERE {where}
+        ORDER BY i.created_at, i.id"""  # noqa: S608 - constant fragments, bound values
+    result = session.execute(text(sql).execution_options(yield_per=2000), params)
+    for record in result:
+        yield CaseLine(**record._asdict())
