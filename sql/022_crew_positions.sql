@@ -2,7 +2,7 @@
 -- dispatcher's map shows each crew's last one and how old it is, and "assign" lists the
 -- case's crews nearest first. Kept for the organization's set number of days, then deleted
 -- by the worker (field/positions.py).
--- depends: 020_case_ratings
+-- depends: 021_statistics
 
 CREATE TABLE crew_positions (
     id              bigserial PRIMARY KEY,

@@ -1,6 +1,6 @@
 -- A reporter's "not fixed" (issue 12) reopens a resolved case as new: the department's staff
 -- hear of it like a new case, by a message kind of its own.
--- depends: 020_case_ratings
+-- depends: 023_map_packs
 
 ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN (

@@ -3,7 +3,7 @@
 -- touches only those cases; before, it walked every waiting case of every type, newest first
 -- (15,605 rows a poll after a burst of 11k ordinary reports, issue 15). Measured on 200k
 -- cases with a burst of 11k ordinary ones waiting: 2.6 ms and 160 buffers before, 0.1 ms and 9.
--- depends: 020_case_ratings
+-- depends: 024_not_fixed_alert
 
 CREATE INDEX incidents_new_by_category_idx ON incidents (category_id, created_at DESC)
     WHERE status = 'new';
