@@ -280,7 +280,7 @@ class StatsChange(Base):
 
 class StatsCache(Base):
     """Figures of a period and filter as computed, valid while the period's latest change is
-    `changed_at` (stats/figures.py, sql/021)."""
+    `changed_at` (stats/figures.py, sql/021); the worker recounts them when out of date."""
     __tablename__ = "stats_cache"
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
@@ -288,6 +288,12 @@ class StatsCache(Base):
     changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     figures: Mapped[dict] = mapped_column(JSONB)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    first_month: Mapped[date] = mapped_column(Date)
+    last_month: Mapped[date] = mapped_column(Date)
+    # "overdue now" at computed_at, exact until overdue_until (None: no limit ahead) (sql/026)
+    overdue: Mapped[dict] = mapped_column(JSONB)
+    overdue_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    viewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Photo(Base):

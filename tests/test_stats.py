@@ -31,8 +31,10 @@ from sqlalchemy import select, text
 
 from mapdash.cases.time_limits import set_for
 from mapdash.demo.load import DEMO_PASSWORD
+from mapdash.integrations.notify.worker import Worker
 from mapdash.models import CaseMilestones, Category, Organization, User, Village
 from mapdash.office.auth import create_user
+from mapdash.stats import figures as stats
 from mapdash.stats.period import Period, fiscal_year_of
 from tests.support import csrf_token, login
 
@@ -200,9 +202,14 @@ def direct_counts(session, org_id: int, period: Period) -> tuple:
         {"org": org_id, "start": period.start, "end": period.end}).one())
 
 
+def worker_recounts(app, now: datetime | None = None) -> int:
+    """One pass of the notification worker's recount of the kept figures out of date."""
+    return Worker(app).recount_stats(now or datetime.now(timezone.utc))
+
+
 def computed_counts(session, org_id: int, period: Period) -> tuple:
-    from mapdash.stats import figures as stats
     computed = stats.compute(session, stats.StatsFilter(org_id, period))
+    assert not computed.recounting
     found = computed.total
     for breakdown in ("month", "village", "type", "department", "channel"):
         parts = computed.by[breakdown].values()
@@ -212,10 +219,10 @@ def computed_counts(session, org_id: int, period: Period) -> tuple:
             found.rated, found.reopened)
 
 
-def test_the_figures_match_a_direct_count_over_the_cases(demo_session, known_cases):
+def test_the_figures_match_a_direct_count_over_the_cases(demo_app, demo_session, known_cases):
     """The figures against plain counts of the cases, for every fiscal year holding cases
-    (the demo's too), then again from the kept figures, and again after cases changed: the
-    kept figures never drift from the cases."""
+    (the demo's too), then again from the kept figures, and again after cases changed and
+    the worker recounted them: the kept figures never drift from the cases."""
     org = demo_session.scalars(select(Organization)).first()
     years = {fiscal_year_of(moment) for (moment,) in demo_session.execute(
         text("SELECT created_at FROM incidents"))}
@@ -240,6 +247,10 @@ def test_the_figures_match_a_direct_count_over_the_cases(demo_session, known_cas
     demo_session.commit()
     year = Period(FY)
     assert direct_counts(demo_session, org.id, year) == (7, 4, 0, 3, 5, 3, 2)
+    # until the worker's pass the kept figures are shown, marked as being recounted
+    kept = stats.compute(demo_session, stats.StatsFilter(org.id, year))
+    assert kept.recounting and (kept.total.resolved, kept.total.rejected) == (3, 1)
+    assert worker_recounts(demo_app) >= 1
     assert computed_counts(demo_session, org.id, year) == (7, 4, 0, 3, 5, 3, 2)
     demo_session.execute(text("UPDATE incidents SET followers_count = 3 WHERE id = :id"),
                          {"id": known_cases["A"]})  # not a figure: the kept ones still hold
@@ -249,6 +260,98 @@ def test_the_figures_match_a_direct_count_over_the_cases(demo_session, known_cas
     computed_counts(demo_session, org.id, year)
     assert demo_session.scalar(text("SELECT computed_at FROM stats_cache WHERE filter_key = "
                                     ":key"), {"key": f"{FY}||||||"}) == kept_at
+
+
+def kept_row(session, key: str):
+    return session.execute(text("SELECT computed_at, overdue_until FROM stats_cache "
+                                "WHERE filter_key = :key"), {"key": key}).one()
+
+
+def test_after_a_change_the_kept_figures_are_shown_marked_until_the_worker_recounts(
+        demo_app, demo_client, demo_session, known_cases):
+    signed_in(demo_client)
+    page = demo_client.get(f"/stats?year={FY}&lang=en").get_data(as_text=True)
+    assert (figure(page, "resolved"), figure(page, "still_open")) == ("3", "3")
+    assert 'id="stats-recounting"' not in page
+    counted_at = kept_row(demo_session, f"{FY}||||||").computed_at.astimezone(TH)
+    # D is resolved: the next views show the kept figures at once, said to be recounted
+    demo_session.execute(text("UPDATE incidents SET status = 'resolved', closed_at = now() "
+                              "WHERE id = :id"), {"id": known_cases["D"]})
+    demo_session.commit()
+    page = demo_client.get(f"/stats?year={FY}&lang=en").get_data(as_text=True)
+    assert (figure(page, "resolved"), figure(page, "still_open")) == ("3", "3")
+    note = re.search(r'id="stats-recounting"[^>]*>([^<]*)<', page).group(1)
+    assert "being recounted" in note
+    assert f"{counted_at.year} {counted_at:%H:%M}" in note
+    thai = demo_client.get(f"/stats?year={FY}&lang=th").get_data(as_text=True)
+    note = re.search(r'id="stats-recounting"[^>]*>([^<]*)<', thai).group(1)
+    assert "กำลังนับใหม่" in note and f"{counted_at.year + 543} {counted_at:%H:%M}" in note
+    # the report and the workbook: the same kept figures, as they stood when counted
+    pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(demo_client.get(
+        f"/stats/report.pdf?year={FY}&lang=en").data)).pages)
+    flat = re.sub(r"\s+", " ", pdf)
+    assert "Received 7 Accepted 5 Resolved 3" in flat and "being recounted" in flat
+    assert f"{counted_at.year} {counted_at:%H:%M}" in flat
+    book = load_workbook(io.BytesIO(demo_client.get(f"/stats/report.xlsx?year={FY}&lang=en").data))
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
+    assert summary["Resolved"] == 3
+    assert abs(summary["As they stand on"] - counted_at.replace(tzinfo=None)) < timedelta(seconds=1)
+    # the worker's pass counts them again: the new figures, no note
+    assert worker_recounts(demo_app) >= 1
+    page = demo_client.get(f"/stats?year={FY}&lang=en").get_data(as_text=True)
+    assert (figure(page, "resolved"), figure(page, "still_open"), figure(page, "overdue")) == \
+        ("4", "2", "2")
+    assert 'id="stats-recounting"' not in page
+
+
+def test_the_kept_overdue_holds_until_an_open_case_crosses_its_limit(
+        demo_app, demo_session, known_cases):
+    """February 2018 holds C (rejected) and D (new since 20 Feb 08:00, intake limit 10 min):
+    counted at 08:05, nothing is overdue, until 08:10."""
+    org = demo_session.scalars(select(Organization)).first()
+    february = stats.StatsFilter(org.id, Period(FY, month=2))
+    key = stats.filter_key(february)
+    first = stats.compute(demo_session, february, at(2018, 2, 20, 8, 5))
+    assert (first.total.received, first.total.overdue, first.recounting) == (2, 0, False)
+    assert kept_row(demo_session, key).overdue_until == at(2018, 2, 20, 8, 10)
+    # up to the limit the kept count holds, and is read from the kept figures
+    at_limit = stats.compute(demo_session, february, at(2018, 2, 20, 8, 10))
+    assert (at_limit.total.overdue, at_limit.recounting) == (0, False)
+    assert kept_row(demo_session, key).computed_at == at(2018, 2, 20, 8, 5)
+    assert worker_recounts(demo_app, at(2018, 2, 20, 8, 10)) == 0
+    # past it: still shown, marked; the worker's pass counts D overdue
+    past = stats.compute(demo_session, february, at(2018, 2, 20, 8, 11))
+    assert (past.total.overdue, past.recounting) == (0, True)
+    assert worker_recounts(demo_app, at(2018, 2, 20, 8, 11)) == 1
+    recounted = stats.compute(demo_session, february, at(2018, 2, 20, 8, 11))
+    assert (recounted.total.overdue, recounted.recounting) == (1, False)
+    village_2 = demo_session.scalar(select(Village.id).where(
+        Village.organization_id == org.id, Village.number == 2))
+    assert recounted.by["village"][village_2].overdue == 1
+    assert recounted.by["month"][at(2018, 2, 1).date()].overdue == 1
+    # no limit ahead any more: the count holds until a case of February changes
+    assert kept_row(demo_session, key).overdue_until is None
+    assert not stats.compute(demo_session, february, at(2030, 1, 1)).recounting
+    demo_session.execute(text("UPDATE incidents SET status = 'accepted', step_started_at = :at "
+                              "WHERE id = :id"), {"id": known_cases["D"],
+                                                  "at": at(2018, 2, 20, 8, 12)})
+    demo_session.commit()
+    assert stats.compute(demo_session, february, at(2018, 2, 20, 8, 13)).recounting
+    worker_recounts(demo_app, at(2018, 2, 20, 8, 13))
+    accepted = stats.compute(demo_session, february, at(2018, 2, 20, 8, 13))
+    assert (accepted.total.overdue, accepted.recounting) == (0, False)
+    # preparing's limit: 20 minutes from 08:12
+    assert kept_row(demo_session, key).overdue_until == at(2018, 2, 20, 8, 32)
+
+
+def test_out_of_date_rule():
+    counted, later = at(2018, 1, 1), at(2018, 1, 2)
+    assert not stats.out_of_date(counted, None, counted, later)
+    assert not stats.out_of_date(None, None, None, later)
+    assert stats.out_of_date(counted, None, later, later)  # a case changed since
+    assert stats.out_of_date(None, None, counted, later)  # the first change of the period
+    assert not stats.out_of_date(counted, later, counted, later)  # up to the limit
+    assert stats.out_of_date(counted, later, counted, later + MIN)  # past it
 
 
 def test_fiscal_year_boundaries_are_thai_midnights(demo_client, known_cases):

@@ -13,12 +13,20 @@ one scan (GROUPING SETS); and where the cases were reported, counted on a grid f
 map. The times of acceptance and assignment come from case_milestones (sql/021), which a
 trigger keeps from the events.
 
+Counted once and kept (stats_cache): a fiscal year of a million cases is counted in seconds,
+read back in milliseconds. Kept figures go out of date when a case of the period changes
+(stats_changes, kept by triggers: sql/021, sql/026) or when an open case crosses the limit
+of its step (the kept "overdue now" says until when it is exact). Out-of-date figures are
+still shown at once, marked as being recounted, and the notification worker recounts them
+(recount_one, most recently viewed first); only a filter never counted is counted on the
+request.
+
 An officer's figures are their department's (geo.department_scope)."""
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -38,6 +46,11 @@ _KEYS = {"month": "month", "village": "village_id", "type": "category_id",
          "department": "department_id", "channel": "channel"}
 # The heat map's cells, in degrees (about 220 m north-south).
 HEAT_CELL = 0.002
+# A view marks its kept figures as read (the worker recounts the most recently viewed first)
+# at most this often, and the worker recounts only figures viewed within RECOUNT_VIEWED_WITHIN
+# (older ones are recounted after their next view).
+VIEWED_GRAIN = timedelta(minutes=1)
+RECOUNT_VIEWED_WITHIN = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,14 @@ class Figures:
     # a case outside every village), a channel
     by: dict[str, dict] = field(default_factory=dict)
     heat: list[tuple[float, float, int]] = field(default_factory=list)  # lon, lat, cases
+    # when the figures were counted; `recounting`: out of date since, shown until the worker
+    # has counted them again
+    counted_at: datetime | None = None
+    recounting: bool = False
+
+    def as_of(self, now: datetime) -> datetime:
+        """The moment the figures describe: `now` when up to date, else when counted."""
+        return self.counted_at if self.recounting and self.counted_at else now
 
 
 def stats_filter(session: Session, user: User, period: Period, *, village: int | None = None,
@@ -146,10 +167,10 @@ def _limit(step: str) -> str:
             f"->> '{status}')::integer)")
 
 
-# Past the limit of the step it waits in at :now (as the map's geo.OVERDUE, at a given time).
-_OVERDUE = ("coalesce(coalesce(i.step_started_at, i.updated_at) + make_interval(mins => "
-            "(CAST(:limits AS jsonb) -> i.time_limits_id::text ->> i.status)::integer) < :now, "
-            "false)")
+# When an open case passes the limit of the step it waits in (as the map's geo.OVERDUE):
+# overdue at :now when before it; never without a limit (NULL).
+_DEADLINE = ("coalesce(i.step_started_at, i.updated_at) + make_interval(mins => "
+             "(CAST(:limits AS jsonb) -> i.time_limits_id::text ->> i.status)::integer)")
 
 
 _MONTH = "date_trunc('month', i.created_at AT TIME ZONE 'Asia/Bangkok')::date"
@@ -202,14 +223,17 @@ def figures_sql(f: StatsFilter) -> tuple[str, dict]:
 
 
 def overdue_sql(f: StatsFilter) -> tuple[str, dict]:
-    """The open cases past the limit of their step at :now, grouped as the figures: counted
-    afresh each time (the clock runs), from the open cases alone (a partial index)."""
+    """The open cases past the limit of their step at :now, grouped as the figures, and the
+    earliest limit still ahead (until when these counts hold while no case changes), from the
+    open cases alone (a partial index)."""
     where, params = _where(f)
     sql = f"""
-        SELECT {_GROUPING_COLUMNS}, count(*) AS overdue
-        FROM (SELECT {_MONTH} AS month, i.village_id, i.category_id, i.department_id, i.channel
+        SELECT {_GROUPING_COLUMNS}, count(*) FILTER (WHERE deadline < :now) AS overdue,
+               min(deadline) FILTER (WHERE deadline >= :now) AS until
+        FROM (SELECT {_MONTH} AS month, i.village_id, i.category_id, i.department_id, i.channel,
+                     {_DEADLINE} AS deadline
               FROM incidents i
-              WHERE {where} AND i.is_open AND {_OVERDUE}) c
+              WHERE {where} AND i.is_open) c
         GROUP BY {_GROUPING_SETS}"""  # noqa: S608 - constant fragments, bound values
     return sql, params
 
@@ -273,41 +297,115 @@ def filter_key(f: StatsFilter) -> str:
         f.channel))
 
 
-def compute(session: Session, f: StatsFilter, now: datetime | None = None) -> Figures:
-    """The figures of the filter; "overdue" at `now` (default: the present).
-
-    Counted once and kept (stats_cache) while no case reported in the period has changed
-    (stats_changes, kept by triggers: sql/021); "overdue now" is always counted afresh. The
-    period's latest change is read before counting: a change committed meanwhile leaves the
-    kept figures marked older than it, so they are counted again next time."""
+def _latest_change(session: Session, f: StatsFilter) -> datetime | None:
     first, last = f.period.months[0], f.period.months[-1]
-    changed_at = session.scalar(text(
+    return session.scalar(text(
         "SELECT max(changed_at) FROM stats_changes WHERE organization_id = :org "
         "AND month BETWEEN :first AND :last"), {"org": f.organization_id, "first": first,
                                                  "last": last})
-    key = filter_key(f)
-    kept = session.execute(select(StatsCache.changed_at, StatsCache.figures).where(
-        StatsCache.organization_id == f.organization_id, StatsCache.filter_key == key)).first()
-    if kept is not None and kept.changed_at == changed_at:
-        figures = _from_json(f, kept.figures)
-    else:
-        figures = _count(session, f)
-        # Kept in a transaction of its own: the reader's session may be rolled back.
+
+
+def out_of_date(kept_change: datetime | None, overdue_until: datetime | None,
+                latest_change: datetime | None, now: datetime) -> bool:
+    """Kept figures no longer hold at `now`: a case of the period changed since they were
+    counted, or an open case has crossed a limit since (overdue_until passed)."""
+    return kept_change != latest_change or (overdue_until is not None and now > overdue_until)
+
+
+def compute(session: Session, f: StatsFilter, now: datetime | None = None) -> Figures:
+    """The figures of the filter, "overdue now" at `now` (default: the present).
+
+    Kept figures are returned at once, marked `recounting` when out of date (the worker
+    recounts them: recount_one); a filter never counted is counted here and kept."""
+    now = now or datetime.now(UTC)
+    kept = session.execute(select(
+        StatsCache.changed_at, StatsCache.figures, StatsCache.overdue, StatsCache.overdue_until,
+        StatsCache.computed_at, StatsCache.viewed_at).where(
+        StatsCache.organization_id == f.organization_id,
+        StatsCache.filter_key == filter_key(f))).first()
+    if kept is None:
+        return recount_one(session, f, now)
+    figures = _from_json(f, kept.figures)
+    _apply_overdue(figures, kept.overdue)
+    figures.counted_at = kept.computed_at
+    figures.recounting = out_of_date(kept.changed_at, kept.overdue_until,
+                                     _latest_change(session, f), now)
+    if kept.viewed_at < now - VIEWED_GRAIN:
         with Session(session.get_bind()) as keeper:
-            keeper.execute(insert(StatsCache).values(
-                organization_id=f.organization_id, filter_key=key, changed_at=changed_at,
-                figures=_to_json(figures)).on_conflict_do_update(
-                index_elements=["organization_id", "filter_key"],
-                set_={"changed_at": changed_at, "figures": _to_json(figures),
-                      "computed_at": func.now()}))
+            keeper.execute(update(StatsCache).where(
+                StatsCache.organization_id == f.organization_id,
+                StatsCache.filter_key == filter_key(f)).values(viewed_at=now))
             keeper.commit()
-    sql, params = overdue_sql(f)
-    params.update(limits=geo.limits_by_set(session), now=now or datetime.now(UTC))
-    for name, group, record in _groups(session, sql, params):
-        row = figures.total if name is None else figures.by[name].get(group)
-        if row is not None:
-            row.overdue = record.overdue
     return figures
+
+
+def recount_one(session: Session, f: StatsFilter, now: datetime) -> Figures:
+    """Count the figures of the filter, "overdue now" at `now`, and keep them.
+
+    The period's latest change is read before counting: a change committed meanwhile leaves
+    the kept figures marked older than it, so they are counted again."""
+    changed_at = _latest_change(session, f)
+    figures = _count(session, f)
+    sql, params = overdue_sql(f)
+    params.update(limits=geo.limits_by_set(session), now=now)
+    overdue: dict = {"total": 0, "by": {name: [] for name in BREAKDOWNS}}
+    until = None
+    for name, group, record in _groups(session, sql, params):
+        if name is None:
+            overdue["total"], until = record.overdue, record.until
+        elif record.overdue:
+            overdue["by"][name].append([_key_to_json(name, group), record.overdue])
+    _apply_overdue(figures, overdue)
+    figures.counted_at = now
+    values = {"changed_at": changed_at, "figures": _to_json(figures), "overdue": overdue,
+              "overdue_until": until, "computed_at": now, "viewed_at": now}
+    # Kept in a transaction of its own: the reader's session may be rolled back.
+    with Session(session.get_bind()) as keeper:
+        keeper.execute(insert(StatsCache).values(
+            organization_id=f.organization_id, filter_key=filter_key(f),
+            first_month=f.period.months[0], last_month=f.period.months[-1],
+            **values).on_conflict_do_update(
+            index_elements=["organization_id", "filter_key"],
+            set_={**values, "viewed_at": func.greatest(StatsCache.viewed_at, now)}))
+        keeper.commit()
+    return figures
+
+
+def kept_out_of_date(session: Session, now: datetime, limit: int) -> list[StatsFilter]:
+    """The kept figures out of date at `now` and viewed lately, most recently viewed first:
+    what the worker recounts."""
+    rows = session.execute(text("""
+        SELECT c.organization_id, c.filter_key
+        FROM stats_cache c
+        WHERE c.viewed_at > :viewed_since
+          AND (c.overdue_until < :now OR c.changed_at IS DISTINCT FROM (
+                SELECT max(s.changed_at) FROM stats_changes s
+                WHERE s.organization_id = c.organization_id
+                  AND s.month BETWEEN c.first_month AND c.last_month))
+        ORDER BY c.viewed_at DESC, c.organization_id, c.filter_key
+        LIMIT :limit"""), {"now": now, "viewed_since": now - RECOUNT_VIEWED_WITHIN,
+                           "limit": limit}).all()
+    return [filter_of_key(row.organization_id, row.filter_key) for row in rows]
+
+
+def filter_of_key(organization_id: int, key: str) -> StatsFilter:
+    """The filter a kept key was made from (filter_key)."""
+    year, quarter, month, village, category, department, channel = key.split("|")
+
+    def number(part: str) -> int | None:
+        return int(part) if part else None
+    return StatsFilter(organization_id, Period(int(year), quarter=number(quarter),
+                                               month=number(month)),
+                       number(village), number(category), number(department), channel or None)
+
+
+def _apply_overdue(figures: Figures, overdue: dict) -> None:
+    figures.total.overdue = overdue["total"]
+    for name, pairs in overdue["by"].items():
+        for key, count in pairs:
+            row = figures.by[name].get(_key_from_json(name, key))
+            if row is not None:
+                row.overdue = count
 
 
 def _key_to_json(name: str, key):
@@ -319,6 +417,7 @@ def _key_from_json(name: str, key):
 
 
 def _to_json(figures: Figures) -> dict:
+    """Every figure but "overdue now" (kept apart, with its own validity)."""
     return {"total": asdict(figures.total),
             "by": {name: [[_key_to_json(name, key), asdict(row)] for key, row in rows.items()]
                    for name, rows in figures.by.items()},

@@ -90,8 +90,11 @@ class _Report(FPDF):
         self.multi_cell(0, 5, _("Cases reported from %(first)s to the end of %(last)s (Thai "
                                 "time), as they stand on %(now)s.",
                                 first=format_date(f.period.start), last=month_name(last),
-                                now=format_date(self.now, with_time=True))
-                        + (" " + _("Only: %(what)s", what=", ".join(narrowed)) if narrowed else ""),
+                                now=format_date(figures.as_of(self.now), with_time=True))
+                        + (" " + _("Only: %(what)s", what=", ".join(narrowed)) if narrowed else "")
+                        + (" " + _("These figures are being recounted: download the report "
+                                   "again in a minute for the figures as they stand now.")
+                           if figures.recounting else ""),
                         new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0)
         self.ln(2)

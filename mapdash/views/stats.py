@@ -69,6 +69,7 @@ def index(query: StatsQuery):
     now = datetime.now(UTC)
     figures = stats.compute(session, f, now)
     org_id = current_user.organization_id
+    counted_at = format_date(figures.counted_at, with_time=True) if figures.recounting else None
     names = page_data.names(session, org_id)
     fmap = leaflet.build_map(geo.organization_center(session, org_id), zoom=12)
     args: dict = request.args.to_dict()
@@ -81,7 +82,8 @@ def index(query: StatsQuery):
         officer=current_user.role == "officer", duration=page_data.duration_text,
         share=page_data.share_text, stars=page_data.stars_text,
         first_day=format_date(f.period.start), last_day=format_date(f.period.end - timedelta(days=1)),
-        pdf_url=url_for(".report", **args), xlsx_url=url_for(".cases_workbook", **args))
+        counted_at=counted_at, pdf_url=url_for(".report", **args),
+        xlsx_url=url_for(".cases_workbook", **args))
 
 
 @bp.get("/report.pdf")
@@ -104,7 +106,7 @@ def cases_workbook(query: StatsQuery):
     f = query.stats_filter(session, current_user)
     now = datetime.now(UTC)
     figures = stats.compute(session, f, now)
-    book = workbook.workbook(session, figures, now)
+    book = workbook.workbook(session, figures, figures.as_of(now))
     return _download(book, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"mapdash-{f.period.slug}.xlsx")
 

@@ -25,7 +25,9 @@ A database outage does not stop the worker: it says so once, tries again after 1
 outage kept from it (a message delivered meanwhile is not sent again), then hands back what it
 had claimed but not tried. Besides the outbox it alerts staff of overdue cases once a minute
 and removes stray photo files every PHOTO_SWEEP_MINUTES (photo_sweep.py); once an hour it
-deletes crews' positions past their organization's retention (field/positions.py).
+deletes crews' positions past their organization's retention (field/positions.py); every
+STATS_RECOUNT_SECONDS it recounts the statistics' kept figures that went out of date, a few
+per pass, most recently viewed first (stats/figures.py), so that no reader waits for them.
 """
 import importlib
 import random
@@ -44,9 +46,14 @@ from mapdash.cases import photo_sweep
 from mapdash.field import positions
 from mapdash.integrations.notify import overdue
 from mapdash.integrations.notify.delivery import DeliveryError, Outgoing
+from mapdash.stats import figures as stats
 
 OVERDUE_SCAN_SECONDS = 60
 POSITION_PURGE_SECONDS = 3600
+# A fiscal year of a million cases takes seconds to count: a few filters per pass, so that
+# messages are not held up long.
+STATS_RECOUNT_SECONDS = 15
+STATS_RECOUNT_BATCH = 3
 IDLE_SECONDS = 2.0
 RECONNECT_FIRST_WAIT, RECONNECT_MAX_WAIT = 1.0, 60.0  # seconds, doubling in between
 # Where each channel's sender lives; imported when first needed, so a missing channel (LINE
@@ -71,6 +78,7 @@ class Worker:
         self._next_scan = 0.0
         self._next_sweep = 0.0
         self._next_purge = 0.0
+        self._next_recount = 0.0
         self._attempts: dict[int, int] = {}  # id → attempts of our claim (see _renew_lease)
         # What an outage kept from the database: outcomes to record (id → statement), and
         # messages claimed but not tried.
@@ -161,6 +169,7 @@ class Worker:
         self.scan_overdue_if_due()
         self.sweep_photos_if_due()
         self.purge_positions_if_due()
+        self.recount_stats_if_due()
         claimed = self.claim(batch)
         self._untried = []
         for number, outgoing in enumerate(claimed):
@@ -234,6 +243,28 @@ class Worker:
             self._next_purge = now + POSITION_PURGE_SECONDS
             if deleted:
                 self.app.logger.info("deleted %d crew position(s) past their retention", deleted)
+
+    def recount_stats_if_due(self) -> int:
+        """The statistics' kept figures out of date, counted again (at most
+        STATS_RECOUNT_BATCH, most recently viewed first). Returns how many."""
+        now = time.monotonic()
+        if now < self._next_recount:
+            return 0
+        self._next_recount = now + STATS_RECOUNT_SECONDS
+        return self.recount_stats(datetime.now(UTC))
+
+    def recount_stats(self, now: datetime) -> int:
+        with Session(self.engine) as session:
+            stale = stats.kept_out_of_date(session, now, STATS_RECOUNT_BATCH)
+            session.rollback()
+            recounted = 0
+            for f in stale:
+                if self.stop.is_set():
+                    break
+                stats.recount_one(session, f, now)
+                session.rollback()  # ends the counting's transaction (its SET LOCAL)
+                recounted += 1
+        return recounted
 
     def run(self, batch: int = 20, once: bool = False) -> None:
         """Until stopped (or, `once`, until nothing is due). A database outage is waited out,
