@@ -544,7 +544,7 @@ def test_the_milestones_follow_the_events(demo_session, known_cases):
 
 
 def test_browser_an_executive_picks_a_year_and_a_village_sees_the_chart_and_downloads(
-        browser, live_server, known_cases, screenshot_dir):
+        browser, live_server, demo_session, known_cases, screenshot_dir):
     context = browser.new_context(viewport={"width": 820, "height": 1180}, locale="th-TH",
                                   accept_downloads=True)
     page = context.new_page()
@@ -582,4 +582,15 @@ def test_browser_an_executive_picks_a_year_and_a_village_sees_the_chart_and_down
     assert xlsx_download.value.suggested_filename == f"mapdash-fy{FY}.xlsx"
     cases = load_workbook(io.BytesIO(xlsx_download.value.path().read_bytes())).worksheets[-1]
     assert cases.max_row == 1 + 4  # A B E G, village 1
+    # E is resolved: the page shows the figures it kept, said to be recounted
+    demo_session.execute(text("UPDATE incidents SET status = 'resolved', closed_at = now() "
+                              "WHERE id = :id"), {"id": known_cases["E"]})
+    demo_session.commit()
+    page.reload()
+    assert page.inner_text('[data-figure="resolved"]') == "3"
+    assert "กำลังนับใหม่" in page.inner_text("#stats-recounting")
+    for width, height, name in ((390, 844, "phone"), (1440, 900, "desktop")):
+        page.set_viewport_size({"width": width, "height": height})
+        page.locator("#stats-recounting").scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshot_dir / f"stats-recounting-{name}.png"))
     context.close()
