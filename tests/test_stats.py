@@ -319,12 +319,15 @@ def test_the_kept_overdue_holds_until_an_open_case_crosses_its_limit(
     assert (at_limit.total.overdue, at_limit.recounting) == (0, False)
     assert kept_row(demo_session, key).computed_at == at(2018, 2, 20, 8, 5)
     assert worker_recounts(demo_app, at(2018, 2, 20, 8, 10)) == 0
-    # past it: still shown, marked; the worker's pass counts D overdue
+    # past it: still shown, marked; the worker's pass counts D overdue (and only that: the
+    # other figures, kept, are unchanged)
     past = stats.compute(demo_session, february, at(2018, 2, 20, 8, 11))
     assert (past.total.overdue, past.recounting) == (0, True)
     assert worker_recounts(demo_app, at(2018, 2, 20, 8, 11)) == 1
     recounted = stats.compute(demo_session, february, at(2018, 2, 20, 8, 11))
     assert (recounted.total.overdue, recounted.recounting) == (1, False)
+    assert (recounted.total.received, recounted.total.rejected, recounted.total.still_open,
+            recounted.total.p50["accept"]) == (2, 1, 1, 4.0)
     village_2 = demo_session.scalar(select(Village.id).where(
         Village.organization_id == org.id, Village.number == 2))
     assert recounted.by["village"][village_2].overdue == 1

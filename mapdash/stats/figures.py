@@ -340,12 +340,19 @@ def compute(session: Session, f: StatsFilter, now: datetime | None = None) -> Fi
 
 
 def recount_one(session: Session, f: StatsFilter, now: datetime) -> Figures:
-    """Count the figures of the filter, "overdue now" at `now`, and keep them.
+    """Count the figures of the filter, "overdue now" at `now`, and keep them; when only
+    "overdue now" went out of date (no case of the period changed), only it is counted.
 
     The period's latest change is read before counting: a change committed meanwhile leaves
     the kept figures marked older than it, so they are counted again."""
     changed_at = _latest_change(session, f)
-    figures = _count(session, f)
+    kept = session.execute(select(StatsCache.changed_at, StatsCache.figures).where(
+        StatsCache.organization_id == f.organization_id,
+        StatsCache.filter_key == filter_key(f))).first()
+    if kept is not None and kept.changed_at == changed_at:
+        figures = _from_json(f, kept.figures)
+    else:
+        figures = _count(session, f)
     sql, params = overdue_sql(f)
     params.update(limits=geo.limits_by_set(session), now=now)
     overdue: dict = {"total": 0, "by": {name: [] for name in BREAKDOWNS}}
