@@ -167,8 +167,8 @@ def _limit(step: str) -> str:
             f"->> '{status}')::integer)")
 
 
-# When an open case passes the limit of the step it waits in (as the map's geo.OVERDUE):
-# overdue at :now when before it; never without a limit (NULL).
+# When an open case passes the limit of the step it waits in (as the map's geo.OVERDUE): it
+# is overdue once :now is past that moment; never without a limit (NULL).
 _DEADLINE = ("coalesce(i.step_started_at, i.updated_at) + make_interval(mins => "
              "(CAST(:limits AS jsonb) -> i.time_limits_id::text ->> i.status)::integer)")
 
