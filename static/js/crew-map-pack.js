@@ -134,9 +134,16 @@ window.CrewMapPack = (function () {
           try {
             const tile = await fetchTile(url);
             if (bytes + tile.blob.size > pack.max_bytes) { capped = true; run.stop = true; break; }
-            await cache.put(url, new Response(tile.blob, { headers: { "Content-Type": tile.type } }));
-            sizes[url] = tile.blob.size;
+            // Counted before waiting for the cache: the other download checks against it.
             bytes += tile.blob.size;
+            sizes[url] = tile.blob.size;
+            try {
+              await cache.put(url, new Response(tile.blob, { headers: { "Content-Type": tile.type } }));
+            } catch (error) {
+              bytes -= tile.blob.size;
+              delete sizes[url];
+              throw error;
+            }
             failures = 0;
           } catch (error) {
             if (old.sizes[url] !== undefined) { sizes[url] = old.sizes[url]; bytes += sizes[url]; }
