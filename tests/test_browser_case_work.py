@@ -189,3 +189,27 @@ def test_the_notifications_page_says_what_is_not_set_up(live_server, desktop, br
     tablet.goto(live_server + "/admin/notifications/")
     tablet.screenshot(path=str(screenshot_dir / "admin-notifications-not-set-up-tablet.png"))
     tablet_context.close()
+
+
+def test_a_case_forwarded_by_another_dispatcher_says_so_in_the_open_panel(
+        live_server, demo_app, desktop, screenshot_dir):
+    """The panel stays open on one screen while another dispatcher forwards the case: the next
+    load, or the next action, says where it went instead of "That did not work"."""
+    from tests.factories import make_org
+
+    incident = report_now(demo_app, category_code="road", lon=104.6205, lat=17.3502,
+                          description="ถนนเป็นหลุมเป็นบ่อ")
+    sign_in(desktop, live_server)
+    open_panel(desktop, incident.id)
+    with db.new_session(demo_app, expire_on_commit=True) as session:
+        other = make_org(session, slug="neighbour-tambon")
+        dispatcher = session.scalars(select(User).where(User.role == "dispatcher")).first()
+        workflow.perform(session, incident.id, "forward", dispatcher, organization_id=other.id,
+                         note="อยู่ในเขตตำบลข้างเคียง")
+        session.commit()
+    desktop.click(".action-accept button[type=submit]")  # the action on the case as it was
+    gone = desktop.wait_for_selector("#case-panel .panel-gone")
+    assert "ส่งต่อไปยังหน่วยงานอื่น" in gone.inner_text()
+    desktop.screenshot(path=str(screenshot_dir / "panel-forwarded-away-desktop.png"))
+    desktop.click("#case-panel button:has-text('กลับไปที่รายการ')")
+    desktop.wait_for_selector("#case-list:not([hidden])")

@@ -13,8 +13,24 @@
 
   async function load(id) {
     const response = await fetch(panelUrl(id), { headers: { Accept: "text/html" } });
+    if (response.status === 404) throw new Gone();
     if (!response.ok) throw new Error(String(response.status));
     return response.text();
+  }
+
+  // The case is no longer this reader's to see: another dispatcher forwarded it to another
+  // organization, or moved it out of their department.
+  class Gone extends Error {}
+  function showGone() {
+    const note = document.createElement("p");
+    note.className = "panel-gone";
+    note.setAttribute("role", "status");
+    note.textContent = _("This case is no longer on your map: it was forwarded to another organization or moved to another department.");
+    const back = document.createElement("button");
+    back.type = "button";
+    back.textContent = _("Back to the list");
+    back.addEventListener("click", close);
+    panel.replaceChildren(note, back);
   }
 
   async function open(id) {
@@ -30,7 +46,8 @@
       panel.scrollTop = 0;
       wire();
     } catch (error) {
-      panel.textContent = _("That did not work: please try again");
+      if (error instanceof Gone) showGone();
+      else panel.textContent = _("That did not work: please try again");
     } finally {
       panel.removeAttribute("aria-busy");
     }
@@ -71,7 +88,10 @@
       });
       panel.scrollTop = keepScroll;
       wire();
-    } catch (error) { /* the next change will try again */ }
+    } catch (error) {
+      if (error instanceof Gone && openId === id && mine === loads) showGone();
+      /* otherwise the next change will try again */
+    }
   }
 
   function message(body) {
@@ -93,6 +113,10 @@
         headers: { Accept: "application/json", "X-CSRFToken": options.csrf },
       });
       const body = await response.json().catch(() => null);
+      if (response.status === 404) {
+        showGone();
+        return;
+      }
       if (!response.ok) {
         error.textContent = message(body);
         error.hidden = false;
