@@ -420,7 +420,8 @@
   let flushing = null;
   function flush() {
     if (flushing) return flushing;
-    flushing = Outbox.flush(page.urls.token, page.crew, hooks)
+    // Positions are crew-position.js's to send: it tells the crew when one went.
+    flushing = Outbox.flush(page.urls.token, page.crew, hooks, (item) => item.kind !== "position")
       .catch(() => "retry")
       .then((outcome) => refreshWaiting().then(() => outcome))
       .finally(() => { flushing = null; });
