@@ -430,7 +430,8 @@ def recount_one(session: Session, f: StatsFilter, now: datetime) -> Figures:
     with Session(session.get_bind()) as keeper:
         keeper.execute(insert(StatsCache).values(
             organization_id=f.organization_id, filter_key=filter_key(f),
-            organization_ids=list(f.organizations), first_month=f.period.months[0], last_month=f.period.months[-1],
+            organization_ids=list(f.organizations), first_month=f.period.months[0],
+            last_month=f.period.months[-1],
             **values).on_conflict_do_update(
             index_elements=["organization_id", "filter_key"],
             set_={**values, "viewed_at": func.greatest(StatsCache.viewed_at, now)}))

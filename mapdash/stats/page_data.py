@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from mapdash.i18n import _, current_language, localized, village_label
 from mapdash.maps import geo
 from mapdash.models import Category, Department, Organization, User, Village
-from mapdash.stats.figures import (ORGANIZATION, Figures, Row, StatsFilter, months_in_order,
-                                   province_members)
+from mapdash.stats.figures import ORGANIZATION, Figures, Row, StatsFilter, months_in_order, province_members
 from mapdash.stats.period import FISCAL_MONTHS, fiscal_year_of, month_name, month_start
 from mapdash.vocabulary import CHANNEL_LABELS
 
@@ -68,8 +67,9 @@ def label_of(breakdown: str, key, n: Names) -> str:
     figures count several (each has its own)."""
     label = _label(breakdown, key, n)
     if len(n.organizations) > 1 and breakdown in ("village", "type", "department"):
-        item = {"village": n.villages, "type": n.types,
-                "department": n.departments}[breakdown].get(key)
+        items: dict[str, dict] = {"village": n.villages, "type": n.types,
+                                  "department": n.departments}
+        item = items[breakdown].get(key)
         if item is not None and item.organization_id in n.organizations:
             return f"{label} · {localized(n.organizations[item.organization_id])}"
     return label
@@ -193,7 +193,7 @@ def map_data(session: Session, figures: Figures, n: Names) -> str:
         "WHERE organization_id = ANY(:orgs)"), {"orgs": list(figures.filter.organizations)}).all())
     by_village = figures.by["village"]
     features = []
-    for village_id, village in n.villages.items():
+    for village_id in n.villages:
         row = by_village.get(village_id, Row())
         features.append({"type": "Feature", "geometry": json.loads(outlines[village_id]),
                          "properties": {

@@ -127,7 +127,8 @@ def _cases(sheet, session: Session, figures: Figures, names) -> None:
     for column, width in zip("ABCDEFGHIJKLMNOPQ", widths, strict=False):
         sheet.column_dimensions[column].width = width
     sheet.append([_cell(sheet, text, bold=True) for text in (
-        _("Case id"), *((_("Organization"),) if several else ()), _("Case type"), _("Village no."), _("Village"), _("Created"),
+        _("Case id"), *((_("Organization"),) if several else ()), _("Case type"),
+        _("Village no."), _("Village"), _("Created"),
         _("Accepted"), _("Assigned"), _("Resolved"), _("Closed"), _("Status"), _("Latitude"),
         _("Longitude"), _("Channel"), _("Department"), _("Rating"), _("Times reopened"))])
     for case in case_lines(session, figures.filter):
