@@ -32,12 +32,12 @@ from sqlalchemy import select, text
 
 from mapdash.cases.time_limits import set_for
 from mapdash.integrations.notify.worker import Worker
-from mapdash.models import Category, User, Village
+from mapdash.models import Category, Organization, User, Village
 from mapdash.office.auth import create_user
 from mapdash.office.orgs import create_organization
 from mapdash.stats import figures as stats
 from mapdash.stats.period import Period
-from tests.factories import STAFF_PASSWORD, make_org
+from tests.factories import STAFF_PASSWORD, make_incident, make_org
 from tests.support import login
 
 TH = timezone(timedelta(hours=7))
@@ -49,9 +49,9 @@ def at(*parts) -> datetime:
     return datetime(*parts, tzinfo=TH)
 
 
-def squares(west: float) -> tuple:
-    return ((1, "บ้านเหนือ", box(west, 10.00, west + 0.01, 10.01)),
-            (2, "บ้านใต้", box(west + 0.01, 10.00, west + 0.02, 10.01)))
+def squares(west: float, south: float = 10.00) -> tuple:
+    return ((1, "บ้านเหนือ", box(west, south, west + 0.01, south + 0.01)),
+            (2, "บ้านใต้", box(west + 0.01, south, west + 0.02, south + 0.01)))
 
 
 # name: (organization, type, village number, channel, created, status, accepted after,
@@ -302,3 +302,62 @@ def test_the_province_kept_figures_follow_a_change_in_any_tambon_and_the_worker_
                          "WHERE id = :id"), {"id": province["cases"]["f1"]})
     session.commit()
     assert not stats.compute(session, f).recounting
+
+
+def test_browser_a_province_executive_picks_an_organization(
+        browser, live_server, demo_session, screenshot_dir):
+    """The demo's tambon and a new one east of it, within a province around both."""
+    s = demo_session
+    demo = s.scalars(select(Organization)).first()
+    west, south, east, north = s.execute(text(
+        "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (SELECT boundary::box2d "
+        "AS b FROM organizations WHERE id = :id) x"), {"id": demo.id}).one()
+    create_organization(s, slug="demo-province", kind="province", name_th="จังหวัดตัวอย่าง",
+                        name_en="Demo Province", boundary=MultiPolygon([box(
+                            west - 0.01, south - 0.01, east + 0.05, north + 0.01)]))
+    province = s.scalar(select(Organization).where(Organization.slug == "demo-province"))
+    make_org(s, slug="tambon-east", villages=squares(east + 0.01, south))
+    for lon in (east + 0.015, east + 0.025):
+        make_incident(s, "streetlight", lon=lon, lat=south + 0.005)
+    create_user(s, organization_id=province.id, email="executive@province.test",
+                password=STAFF_PASSWORD, role="executive", check_strength=False)
+    s.commit()
+    year = s.scalar(text("SELECT mode() WITHIN GROUP (ORDER BY created_at) FROM incidents "
+                         "WHERE organization_id = :id"), {"id": demo.id})
+    demo_cases = s.scalar(text("SELECT count(*) FROM incidents WHERE organization_id = :id "
+                               "AND created_at >= :start AND created_at < :end"),
+                          {"id": demo.id, **_bounds(year)})
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="th-TH")
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", "executive@province.test")
+    page.fill("input[name=password]", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/stats")
+    page.select_option("select[name=year]", str(_fiscal(year)))
+    page.click("#stats-filters button[type=submit]")
+    page.wait_for_url(f"{live_server}/stats?*year=*")
+    rows = page.locator("#table-organization tbody tr")
+    assert rows.count() == 3  # the province (no case: zeros), the demo's tambon, the new one
+    assert page.locator("select[name=village]").count() == 0
+    page.wait_for_function("() => document.getElementById('stats-map').dataset.loaded > 0")
+    page.screenshot(path=str(screenshot_dir / "stats-province-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.screenshot(path=str(screenshot_dir / "stats-province-tablet.png"), full_page=True)
+    page.select_option("select[name=organization]", str(demo.id))
+    page.click("#stats-filters button[type=submit]")
+    page.wait_for_url(f"{live_server}/stats?*organization={demo.id}*")
+    assert page.inner_text('[data-figure="received"]') == str(demo_cases)
+    assert page.locator("select[name=village] option").count() > 1
+    assert page.locator("#table-organization").count() == 0
+    page.screenshot(path=str(screenshot_dir / "stats-province-one-tablet.png"), full_page=True)
+    context.close()
+
+
+def _fiscal(moment: datetime) -> int:
+    return moment.astimezone(TH).year + 543 + (moment.astimezone(TH).month >= 10)
+
+
+def _bounds(moment: datetime) -> dict:
+    period = Period(_fiscal(moment))
+    return {"start": period.start, "end": period.end}

@@ -107,11 +107,14 @@ def _order(breakdown: str, key, n: Names):
 
 
 def tables(figures: Figures, n: Names) -> dict[str, list[tuple[str, Row]]]:
-    """Each breakdown's (label, figures) rows in order; months: every month of the period."""
+    """Each breakdown's (label, figures) rows in order; months: every month of the period,
+    organizations: every one counted (both with zeros when without cases)."""
     rows: dict[str, list[tuple[str, Row]]] = {
         "month": [(month_name(month), row) for month, row in months_in_order(figures)]}
     for breakdown in figures.filter.breakdowns[1:]:
         found = figures.by[breakdown]
+        if breakdown == ORGANIZATION:
+            found = {key: found.get(key, Row()) for key in (*n.organizations, *found)}
         keys = sorted(found, key=partial(_order, breakdown, n=n))
         rows[breakdown] = [(label_of(breakdown, key, n), found[key]) for key in keys]
     return rows
