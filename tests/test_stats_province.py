@@ -211,6 +211,7 @@ def test_a_province_executive_sees_each_organization_in_the_page_the_pdf_and_the
         f"/stats/report.pdf?year={FY}&lang=en").data)).pages)
     flat = re.sub(r"\s+", " ", pdf)
     assert "Per organization" in flat and "Received 7 Accepted 5 Resolved 3" in flat
+    assert "Test Province · Every organization within the province (3)" in flat
     for label, expected in BY_HAND.items():
         assert f"{label} {' '.join(expected[:6])}" in flat, label
     one_pdf = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(

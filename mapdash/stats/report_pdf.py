@@ -76,6 +76,9 @@ class _Report(FPDF):
         self.cell(0, 10, _("Service report: %(period)s", period=f.period.label),
                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, size=12)
+        if f.several:
+            organization += " · " + _("Every organization within the province (%(n)s)",
+                                      n=len(f.organizations) - 1)
         self.cell(0, 7, organization, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         narrowed = []
         if f.organization_ids and not f.several:  # a province's one organization
