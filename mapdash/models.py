@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # The largest value of sql/'s integer columns (serial ids, village numbers) and bigint columns
@@ -294,6 +294,8 @@ class StatsCache(Base):
     overdue: Mapped[dict] = mapped_column(JSONB)
     overdue_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     viewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # the organizations whose cases the figures count (a province: those within it) (sql/027)
+    organization_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer))
 
 
 class Photo(Base):

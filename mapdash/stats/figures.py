@@ -21,7 +21,9 @@ still shown at once, marked as being recounted, and the notification worker reco
 (recount_one, most recently viewed first); only a filter never counted is counted on the
 request.
 
-An officer's figures are their department's (geo.department_scope)."""
+An officer's figures are their department's (geo.department_scope). A province's admin or
+executive sees the organizations within the province (province_members) and the province's own
+cases, all together with a table per organization, or one of them."""
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -34,7 +36,7 @@ from mapdash.cases.workflow import CLOCK_STEPS
 from mapdash.errors import UserError
 from mapdash.i18n import _l
 from mapdash.maps import geo
-from mapdash.models import Category, Department, StatsCache, User, Village
+from mapdash.models import Category, Department, Organization, StatsCache, User, Village
 from mapdash.stats.period import Period
 
 STEPS = tuple(CLOCK_STEPS)  # intake, prepare, work
@@ -42,8 +44,12 @@ STEPS = tuple(CLOCK_STEPS)  # intake, prepare, work
 _STATUS_OF_STEP = {"intake": "new", "prepare": "accepted", "work": "assigned"}
 MEASURES = ("accept", "assign", "resolve")
 BREAKDOWNS = ("month", "village", "type", "department", "channel")
+# ... and per organization when the figures count several (a province's).
+ORGANIZATION = "organization"
 _KEYS = {"month": "month", "village": "village_id", "type": "category_id",
-         "department": "department_id", "channel": "channel"}
+         "department": "department_id", "channel": "channel", ORGANIZATION: "organization_id"}
+# Who of a province sees the organizations within it (an officer: their department only).
+PROVINCE_ROLES = ("admin", "executive")
 # The heat map's cells, in degrees (about 220 m north-south).
 HEAT_CELL = 0.002
 # A view marks its kept figures as read (the worker recounts the most recently viewed first)
@@ -55,12 +61,26 @@ RECOUNT_VIEWED_WITHIN = timedelta(days=2)
 
 @dataclass(frozen=True)
 class StatsFilter:
-    organization_id: int
+    organization_id: int  # the viewer's, who keeps the figures (stats_cache)
     period: Period
     village_id: int | None = None
     category_id: int | None = None
     department_id: int | None = None
     channel: str | None = None
+    # the organizations whose cases are counted, when not the viewer's own alone (a province)
+    organization_ids: tuple[int, ...] = ()
+
+    @property
+    def organizations(self) -> tuple[int, ...]:
+        return self.organization_ids or (self.organization_id,)
+
+    @property
+    def several(self) -> bool:
+        return len(self.organizations) > 1
+
+    @property
+    def breakdowns(self) -> tuple[str, ...]:
+        return (*BREAKDOWNS, ORGANIZATION) if self.several else BREAKDOWNS
 
 
 @dataclass
@@ -109,13 +129,42 @@ class Figures:
         return self.counted_at if self.recounting and self.counted_at else now
 
 
+def province_members(session: Session, user: User) -> list[Organization]:
+    """The organizations a province's admin or executive sees besides their own, by name:
+    those whose boundary has its point on the surface inside the province (a tambon on the
+    province's border, or slightly over it, is not lost); none for anyone else."""
+    own = user.organization
+    if own.kind != "province" or user.role not in PROVINCE_ROLES:
+        return []
+    return list(session.scalars(select(Organization).from_statement(text("""
+        SELECT o.* FROM organizations o JOIN organizations p ON p.id = :province
+        WHERE o.id <> p.id AND o.kind <> 'province'
+          AND ST_Covers(p.boundary, ST_PointOnSurface(o.boundary))
+        ORDER BY o.name_th, o.id""")).params(province=own.id)))
+
+
 def stats_filter(session: Session, user: User, period: Period, *, village: int | None = None,
                  case_type: str | None = None, department: str | None = None,
-                 channel: str | None = None) -> StatsFilter:
+                 channel: str | None = None, organization: int | None = None) -> StatsFilter:
     """The filter's choices checked against the user's organization and narrowed to what the
-    user may see: an officer their department's cases."""
-    org = user.organization_id
+    user may see: an officer their department's cases; a province's admin or executive the
+    organizations within the province (all, or the one chosen). Villages, types and
+    departments belong to one organization: they narrow the figures of one only."""
+    own = user.organization_id
+    members = [member.id for member in province_members(session, user)]
+    if organization is not None and organization not in (own, *members):
+        refusal = (_l("You see the figures of your province and the organizations within it "
+                      "only") if members else _l("You see the figures of your own organization "
+                                                 "only"))
+        raise UserError("other_organization", refusal, field="organization", status=403)
+    organizations = (organization,) if organization is not None else (own, *members)
+    org = organizations[0]
     village_id = category_id = department_id = None
+    if len(organizations) > 1 and any(
+            value is not None for value in (village, case_type, department)):
+        raise UserError("choose_organization",
+                        _l("Choose an organization to see one village, case type or "
+                           "department"), field="organization")
     if village is not None:
         village_id = session.scalar(select(Village.id).where(
             Village.organization_id == org, Village.number == village))
@@ -143,13 +192,15 @@ def stats_filter(session: Session, user: User, period: Period, *, village: int |
                             _l("Officers see only their own department's cases"),
                             field="department", status=403)
         department_id = scope[0]
-    return StatsFilter(org, period, village_id, category_id, department_id, channel)
+    return StatsFilter(own, period, village_id, category_id, department_id, channel,
+                       () if organizations == (own,) else organizations)
 
 
 def _where(f: StatsFilter) -> tuple[str, dict]:
     """The cases of the filter: constant clauses, every value a bound parameter."""
-    clauses = ["i.organization_id = :org", "i.created_at >= :start", "i.created_at < :end"]
-    params: dict = {"org": f.organization_id, "start": f.period.start, "end": f.period.end}
+    clauses = ["i.organization_id = ANY(:orgs)", "i.created_at >= :start",
+               "i.created_at < :end"]
+    params: dict = {"orgs": list(f.organizations), "start": f.period.start, "end": f.period.end}
     for clause, key, value in (("i.village_id = :village", "village", f.village_id),
                                ("i.category_id = :category", "category", f.category_id),
                                ("i.department_id = :department", "department", f.department_id),
@@ -174,17 +225,21 @@ _DEADLINE = ("coalesce(i.step_started_at, i.updated_at) + make_interval(mins => 
 
 
 _MONTH = "date_trunc('month', i.created_at AT TIME ZONE 'Asia/Bangkok')::date"
-_GROUPING_COLUMNS = """GROUPING(month) AS g_month, GROUPING(village_id) AS g_village,
-               GROUPING(category_id) AS g_type, GROUPING(department_id) AS g_department,
-               GROUPING(channel) AS g_channel,
-               month, village_id, category_id, department_id, channel"""
-_GROUPING_SETS = ("GROUPING SETS ((), (month), (village_id), (category_id), (department_id), "
-                  "(channel))")
+
+
+def _grouping(f: StatsFilter) -> tuple[str, str]:
+    """The grouped columns (each with whether it is grouped) and the GROUPING SETS of the
+    filter's breakdowns."""
+    columns = [_KEYS[name] for name in f.breakdowns]
+    flags = ", ".join(f"GROUPING({_KEYS[name]}) AS g_{name}" for name in f.breakdowns)
+    sets = ", ".join(f"({column})" for column in columns)
+    return f"{flags}, {', '.join(columns)}", f"GROUPING SETS ((), {sets})"
 
 
 def figures_sql(f: StatsFilter) -> tuple[str, dict]:
     """The one query of every figure and breakdown, and its parameters (also for the bench)."""
     where, params = _where(f)
+    columns, sets = _grouping(f)
     minutes = "extract(epoch FROM {} - i.created_at) / 60"
     quantiles = ",\n".join(
         f"percentile_cont({q}) WITHIN GROUP (ORDER BY to_{m}) AS {m}_p{int(q * 100)}"
@@ -193,7 +248,7 @@ def figures_sql(f: StatsFilter) -> tuple[str, dict]:
                         for s in STEPS)
     sql = f"""
         WITH c AS (
-            SELECT {_MONTH} AS month,
+            SELECT {_MONTH} AS month, i.organization_id,
                    i.village_id, i.category_id, i.department_id, i.channel, i.status, i.is_open,
                    i.reopen_count, r.stars,
                    {minutes.format("m.accepted_at")} AS to_accept,
@@ -208,7 +263,7 @@ def figures_sql(f: StatsFilter) -> tuple[str, dict]:
             LEFT JOIN case_milestones m ON m.incident_id = i.id
             LEFT JOIN case_ratings r ON r.incident_id = i.id
             WHERE {where})
-        SELECT {_GROUPING_COLUMNS},
+        SELECT {columns},
                count(*) AS received, count(to_accept) AS accepted,
                count(*) FILTER (WHERE status = 'resolved') AS resolved,
                count(*) FILTER (WHERE status = 'rejected') AS rejected,
@@ -218,7 +273,7 @@ def figures_sql(f: StatsFilter) -> tuple[str, dict]:
                avg(stars)::float AS average_stars, count(stars) AS rated,
                count(*) FILTER (WHERE reopen_count > 0) AS reopened
         FROM c
-        GROUP BY {_GROUPING_SETS}"""  # noqa: S608 - constant fragments, bound values
+        GROUP BY {sets}"""  # noqa: S608 - constant fragments, bound values
     return sql, params
 
 
@@ -227,14 +282,15 @@ def overdue_sql(f: StatsFilter) -> tuple[str, dict]:
     earliest limit still ahead (until when these counts hold while no case changes), from the
     open cases alone (a partial index)."""
     where, params = _where(f)
+    columns, sets = _grouping(f)
     sql = f"""
-        SELECT {_GROUPING_COLUMNS}, count(*) FILTER (WHERE deadline < :now) AS overdue,
+        SELECT {columns}, count(*) FILTER (WHERE deadline < :now) AS overdue,
                min(deadline) FILTER (WHERE deadline >= :now) AS until
-        FROM (SELECT {_MONTH} AS month, i.village_id, i.category_id, i.department_id, i.channel,
-                     {_DEADLINE} AS deadline
+        FROM (SELECT {_MONTH} AS month, i.organization_id, i.village_id, i.category_id,
+                     i.department_id, i.channel, {_DEADLINE} AS deadline
               FROM incidents i
               WHERE {where} AND i.is_open) c
-        GROUP BY {_GROUPING_SETS}"""  # noqa: S608 - constant fragments, bound values
+        GROUP BY {sets}"""  # noqa: S608 - constant fragments, bound values
     return sql, params
 
 
@@ -259,10 +315,10 @@ def _row(record) -> Row:
         average_stars=record.average_stars, rated=record.rated, reopened=record.reopened)
 
 
-def _groups(session: Session, sql: str, params: dict):
+def _groups(session: Session, f: StatsFilter, sql: str, params: dict):
     """(breakdown or None for all the cases, its key, the record) of a GROUPING SETS query."""
     for record in session.execute(text(sql), params):
-        groups = [name for name in BREAKDOWNS if getattr(record, f"g_{name}") == 0]
+        groups = [name for name in f.breakdowns if getattr(record, f"g_{name}") == 0]
         if not groups:
             yield None, None, record
         else:
@@ -278,8 +334,8 @@ def _count(session: Session, f: StatsFilter) -> Figures:
     # worth compiling (JIT) for one run.
     session.execute(text("SET LOCAL work_mem = '256MB'"))
     session.execute(text("SET LOCAL jit = off"))
-    figures = Figures(f, Row(), {name: {} for name in BREAKDOWNS})
-    for name, key, record in _groups(session, sql, params):
+    figures = Figures(f, Row(), {name: {} for name in f.breakdowns})
+    for name, key, record in _groups(session, f, sql, params):
         if name is None:
             figures.total = _row(record)
         else:
@@ -291,17 +347,21 @@ def _count(session: Session, f: StatsFilter) -> Figures:
 
 
 def filter_key(f: StatsFilter) -> str:
+    """The kept figures' key; the organizations counted are added when not the viewer's own
+    alone (a province's: all those within it, or the one chosen)."""
     p = f.period
-    return "|".join(str(part if part is not None else "") for part in (
-        p.fiscal_year, p.quarter, p.month, f.village_id, f.category_id, f.department_id,
-        f.channel))
+    parts = [p.fiscal_year, p.quarter, p.month, f.village_id, f.category_id, f.department_id,
+             f.channel]
+    if f.organization_ids:
+        parts.append(",".join(map(str, f.organization_ids)))
+    return "|".join(str(part if part is not None else "") for part in parts)
 
 
 def _latest_change(session: Session, f: StatsFilter) -> datetime | None:
     first, last = f.period.months[0], f.period.months[-1]
     return session.scalar(text(
-        "SELECT max(changed_at) FROM stats_changes WHERE organization_id = :org "
-        "AND month BETWEEN :first AND :last"), {"org": f.organization_id, "first": first,
+        "SELECT max(changed_at) FROM stats_changes WHERE organization_id = ANY(:orgs) "
+        "AND month BETWEEN :first AND :last"), {"orgs": list(f.organizations), "first": first,
                                                  "last": last})
 
 
@@ -355,9 +415,9 @@ def recount_one(session: Session, f: StatsFilter, now: datetime) -> Figures:
         figures = _count(session, f)
     sql, params = overdue_sql(f)
     params.update(limits=geo.limits_by_set(session), now=now)
-    overdue: dict = {"total": 0, "by": {name: [] for name in BREAKDOWNS}}
+    overdue: dict = {"total": 0, "by": {name: [] for name in f.breakdowns}}
     until = None
-    for name, group, record in _groups(session, sql, params):
+    for name, group, record in _groups(session, f, sql, params):
         if name is None:
             overdue["total"], until = record.overdue, record.until
         elif record.overdue:
@@ -370,7 +430,8 @@ def recount_one(session: Session, f: StatsFilter, now: datetime) -> Figures:
     with Session(session.get_bind()) as keeper:
         keeper.execute(insert(StatsCache).values(
             organization_id=f.organization_id, filter_key=filter_key(f),
-            first_month=f.period.months[0], last_month=f.period.months[-1],
+            organization_ids=list(f.organizations), first_month=f.period.months[0],
+            last_month=f.period.months[-1],
             **values).on_conflict_do_update(
             index_elements=["organization_id", "filter_key"],
             set_={**values, "viewed_at": func.greatest(StatsCache.viewed_at, now)}))
@@ -387,7 +448,7 @@ def kept_out_of_date(session: Session, now: datetime, limit: int) -> list[StatsF
         WHERE c.viewed_at > :viewed_since
           AND (c.overdue_until < :now OR c.changed_at IS DISTINCT FROM (
                 SELECT max(s.changed_at) FROM stats_changes s
-                WHERE s.organization_id = c.organization_id
+                WHERE s.organization_id = ANY(c.organization_ids)
                   AND s.month BETWEEN c.first_month AND c.last_month))
         ORDER BY c.viewed_at DESC, c.organization_id, c.filter_key
         LIMIT :limit"""), {"now": now, "viewed_since": now - RECOUNT_VIEWED_WITHIN,
@@ -397,13 +458,16 @@ def kept_out_of_date(session: Session, now: datetime, limit: int) -> list[StatsF
 
 def filter_of_key(organization_id: int, key: str) -> StatsFilter:
     """The filter a kept key was made from (filter_key)."""
-    year, quarter, month, village, category, department, channel = key.split("|")
+    year, quarter, month, village, category, department, channel, *organizations = \
+        key.split("|")
 
     def number(part: str) -> int | None:
         return int(part) if part else None
     return StatsFilter(organization_id, Period(int(year), quarter=number(quarter),
                                                month=number(month)),
-                       number(village), number(category), number(department), channel or None)
+                       number(village), number(category), number(department), channel or None,
+                       tuple(int(part) for part in organizations[0].split(","))
+                       if organizations else ())
 
 
 def _apply_overdue(figures: Figures, overdue: dict) -> None:
@@ -471,6 +535,8 @@ class CaseLine:
     department_en: str
     stars: int | None
     reopen_count: int
+    organization_th: str
+    organization_en: str
 
 
 def case_lines(session: Session, f: StatsFilter) -> Iterable[CaseLine]:
@@ -482,8 +548,9 @@ def case_lines(session: Session, f: StatsFilter) -> Iterable[CaseLine]:
                m.assigned_at, CASE WHEN i.status = 'resolved' THEN i.closed_at END AS resolved_at,
                i.closed_at, i.status, ST_Y(i.location) AS lat, ST_X(i.location) AS lon,
                i.channel, d.name_th AS department_th, d.name_en AS department_en, r.stars,
-               i.reopen_count
+               i.reopen_count, o.name_th AS organization_th, o.name_en AS organization_en
         FROM incidents i
+        JOIN organizations o ON o.id = i.organization_id
         JOIN categories c ON c.id = i.category_id
         JOIN departments d ON d.id = i.department_id
         LEFT JOIN villages v ON v.id = i.village_id

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from mapdash.i18n import _, current_language, localized, village_label
 from mapdash.maps import geo
-from mapdash.models import Category, Department, User, Village
-from mapdash.stats.figures import BREAKDOWNS, Figures, Row, months_in_order
+from mapdash.models import Category, Department, Organization, User, Village
+from mapdash.stats.figures import ORGANIZATION, Figures, Row, StatsFilter, months_in_order, province_members
 from mapdash.stats.period import FISCAL_MONTHS, fiscal_year_of, month_name, month_start
 from mapdash.vocabulary import CHANNEL_LABELS
 
@@ -21,14 +21,23 @@ class Names:
     villages: dict[int, Village]
     types: dict[int, Category]
     departments: dict[int, Department]
+    # the organizations counted, in the order of the filter (a province's: by name)
+    organizations: dict[int, Organization]
 
 
-def names(session: Session, organization_id: int) -> Names:
-    def by_id(model, order):
+def names(session: Session, f: StatsFilter) -> Names:
+    """The names of what the filter's cases belong to, in every organization it counts."""
+    ids = list(f.organizations)
+
+    def by_id(model, *order):
         return {item.id: item for item in session.scalars(
-            select(model).where(model.organization_id == organization_id).order_by(order))}
-    return Names(by_id(Village, Village.number), by_id(Category, Category.sort_order),
-                 by_id(Department, Department.code))
+            select(model).where(model.organization_id.in_(ids)).order_by(*order))}
+    found = {org.id: org for org in session.scalars(
+        select(Organization).where(Organization.id.in_(ids)))}
+    return Names(by_id(Village, Village.number, Village.organization_id),
+                 by_id(Category, Category.sort_order, Category.organization_id),
+                 by_id(Department, Department.code, Department.organization_id),
+                 {org_id: found[org_id] for org_id in ids if org_id in found})
 
 
 def duration_text(minutes: float | None) -> str:
@@ -54,6 +63,21 @@ def stars_text(stars: float | None) -> str:
 
 
 def label_of(breakdown: str, key, n: Names) -> str:
+    """A group's name; a village, type or department with its organization's when the
+    figures count several (each has its own)."""
+    label = _label(breakdown, key, n)
+    if len(n.organizations) > 1 and breakdown in ("village", "type", "department"):
+        items: dict[str, dict] = {"village": n.villages, "type": n.types,
+                                  "department": n.departments}
+        item = items[breakdown].get(key)
+        if item is not None and item.organization_id in n.organizations:
+            return f"{label} · {localized(n.organizations[item.organization_id])}"
+    return label
+
+
+def _label(breakdown: str, key, n: Names) -> str:
+    if breakdown == ORGANIZATION:
+        return localized(n.organizations[key]) if key in n.organizations else str(key)
     if breakdown == "month":
         return month_name(key)
     if breakdown == "village":
@@ -74,17 +98,23 @@ def _order(breakdown: str, key, n: Names):
         return list(n.types).index(key) if key in n.types else len(n.types)
     if breakdown == "department":
         return list(n.departments).index(key) if key in n.departments else len(n.departments)
+    if breakdown == ORGANIZATION:
+        return list(n.organizations).index(key) if key in n.organizations \
+            else len(n.organizations)
     if breakdown == "channel":
         return list(CHANNEL_LABELS).index(key) if key in CHANNEL_LABELS else len(CHANNEL_LABELS)
     return key
 
 
 def tables(figures: Figures, n: Names) -> dict[str, list[tuple[str, Row]]]:
-    """Each breakdown's (label, figures) rows in order; months: every month of the period."""
+    """Each breakdown's (label, figures) rows in order; months: every month of the period,
+    organizations: every one counted (both with zeros when without cases)."""
     rows: dict[str, list[tuple[str, Row]]] = {
         "month": [(month_name(month), row) for month, row in months_in_order(figures)]}
-    for breakdown in BREAKDOWNS[1:]:
+    for breakdown in figures.filter.breakdowns[1:]:
         found = figures.by[breakdown]
+        if breakdown == ORGANIZATION:
+            found = {key: found.get(key, Row()) for key in (*n.organizations, *found)}
         keys = sorted(found, key=partial(_order, breakdown, n=n))
         rows[breakdown] = [(label_of(breakdown, key, n), found[key]) for key in keys]
     return rows
@@ -126,13 +156,21 @@ class Choice:
     label: str
 
 
-def choices(session: Session, user: User, this_year: int) -> dict[str, list[Choice]]:
+def choices(session: Session, user: User, f: StatsFilter,
+            this_year: int) -> dict[str, list[Choice]]:
     """The filter's options: fiscal years (from the first case's to this one), the parts of a
-    year, villages, types, departments (an officer: their own only) and channels."""
-    first = session.scalar(text("SELECT min(created_at) FROM incidents WHERE organization_id = :org"),
-                           {"org": user.organization_id})
+    year, a province's organizations, villages, types, departments (an officer: their own
+    only; of one organization only: none while a province's figures count several) and
+    channels."""
+    members = province_members(session, user)
+    everyone = [user.organization_id, *(org.id for org in members)]
+    first = session.scalar(text(
+        "SELECT min(created_at) FROM incidents WHERE organization_id = ANY(:orgs)"),
+        {"orgs": everyone})
     oldest = min(fiscal_year_of(first), this_year) if first else this_year
-    n = names(session, user.organization_id)
+    n = names(session, f) if not f.several else Names({}, {}, {}, {})
+    organizations = [Choice(str(user.organization_id), localized(user.organization))] + [
+        Choice(str(org.id), localized(org)) for org in members] if members else []
     scope = geo.department_scope(user)
     years = [Choice(str(year), str(year))
              for year in range(this_year, oldest - 1, -1)]
@@ -141,7 +179,7 @@ def choices(session: Session, user: User, this_year: int) -> dict[str, list[Choi
     parts += [Choice(f"m{month}", month_name(month_start(this_year, month)).split(" ")[0])
               for month in FISCAL_MONTHS]
     return {
-        "years": years, "parts": parts,
+        "years": years, "parts": parts, "organizations": organizations,
         "villages": [Choice(str(v.number), str(village_label(v))) for v in n.villages.values()],
         "types": [Choice(c.code, localized(c)) for c in n.types.values()],
         "departments": [Choice(d.code, localized(d)) for d in n.departments.values()
@@ -155,14 +193,14 @@ def map_data(session: Session, figures: Figures, n: Names) -> str:
     page's script (static/js/stats.js)."""
     outlines: dict[int, str] = dict(session.execute(text(
         "SELECT id, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.0001), 6) FROM villages "
-        "WHERE organization_id = :org"), {"org": figures.filter.organization_id}).all())
+        "WHERE organization_id = ANY(:orgs)"), {"orgs": list(figures.filter.organizations)}).all())
     by_village = figures.by["village"]
     features = []
-    for village_id, village in n.villages.items():
+    for village_id in n.villages:
         row = by_village.get(village_id, Row())
         features.append({"type": "Feature", "geometry": json.loads(outlines[village_id]),
                          "properties": {
-                             "label": str(village_label(village)), "received": row.received,
+                             "label": label_of("village", village_id, n), "received": row.received,
                              "still_open": row.still_open, "overdue": row.overdue,
                              "resolve_p50": duration_text(row.p50.get("resolve")),
                              "selected": figures.filter.village_id == village_id}})

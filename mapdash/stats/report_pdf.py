@@ -24,7 +24,7 @@ BLUE, GREEN, GREY = (37, 99, 235), (22, 163, 74), (100, 116, 139)
 
 
 def monthly_report(session: Session, figures: Figures, user: User, now: datetime) -> bytes:
-    names = page_data.names(session, figures.filter.organization_id)
+    names = page_data.names(session, figures.filter)
     pdf = _Report(user.display_name or user.email, now)
     pdf.add_page()
     pdf.title_block(localized(user.organization), figures, names)
@@ -32,6 +32,8 @@ def monthly_report(session: Session, figures: Figures, user: User, now: datetime
     pdf.speed_and_satisfaction(figures.total)
     pdf.month_chart(figures)
     tables = page_data.tables(figures, names)
+    if figures.filter.several:
+        pdf.figures_table(_("Per organization"), _("Organization"), tables["organization"])
     pdf.figures_table(_("Per village"), _("Village"), tables["village"])
     pdf.figures_table(_("Per case type"), _("Case type"), tables["type"])
     if figures.filter.department_id is None:
@@ -74,8 +76,13 @@ class _Report(FPDF):
         self.cell(0, 10, _("Service report: %(period)s", period=f.period.label),
                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, size=12)
+        if f.several:
+            organization += " · " + _("Every organization within the province (%(n)s)",
+                                      n=len(f.organizations) - 1)
         self.cell(0, 7, organization, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         narrowed = []
+        if f.organization_ids and not f.several:  # a province's one organization
+            narrowed.append(page_data.label_of("organization", f.organizations[0], names))
         if f.village_id is not None:
             narrowed.append(page_data.label_of("village", f.village_id, names))
         if f.category_id is not None:

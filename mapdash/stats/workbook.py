@@ -27,14 +27,16 @@ BOLD = Font(bold=True)
 
 
 def workbook(session: Session, figures: Figures, now: datetime) -> bytes:
-    names = page_data.names(session, figures.filter.organization_id)
+    names = page_data.names(session, figures.filter)
     book = Workbook(write_only=True)
     summary = book.create_sheet(_("Summary"))
     summary.column_dimensions["A"].width = 42
     summary.column_dimensions["B"].width = 18
     _summary(summary, figures, now)
     tables = page_data.tables(figures, names)
-    for key, title, first in (("month", _("Per month"), _("Month")),
+    several = [("organization", _("Per organization"), _("Organization"))] \
+        if figures.filter.several else []
+    for key, title, first in (*several, ("month", _("Per month"), _("Month")),
                               ("village", _("Per village"), _("Village")),
                               ("type", _("Per case type"), _("Case type")),
                               ("department", _("Per department"), _("Department")),
@@ -118,16 +120,21 @@ def _breakdown(sheet, first: str, rows: list[tuple[str, Row]]) -> None:
 
 
 def _cases(sheet, session: Session, figures: Figures, names) -> None:
-    for column, width in zip("ABCDEFGHIJKLMNOP", (10, 26, 8, 24, 17, 17, 17, 17, 17, 18, 11, 11,
-                                                  16, 26, 8, 8), strict=True):
+    """The cases, with the organization of each when the figures count several."""
+    several = figures.filter.several
+    widths = (10, *((30,) if several else ()), 26, 8, 24, 17, 17, 17, 17, 17, 18, 11, 11, 16,
+              26, 8, 8)
+    for column, width in zip("ABCDEFGHIJKLMNOPQ", widths, strict=False):
         sheet.column_dimensions[column].width = width
     sheet.append([_cell(sheet, text, bold=True) for text in (
-        _("Case id"), _("Case type"), _("Village no."), _("Village"), _("Created"),
+        _("Case id"), *((_("Organization"),) if several else ()), _("Case type"),
+        _("Village no."), _("Village"), _("Created"),
         _("Accepted"), _("Assigned"), _("Resolved"), _("Closed"), _("Status"), _("Latitude"),
         _("Longitude"), _("Channel"), _("Department"), _("Rating"), _("Times reopened"))])
     for case in case_lines(session, figures.filter):
         sheet.append([
-            case.id, localized(case, "type"), case.village_number,
+            case.id, *((localized(case, "organization"),) if several else ()),
+            localized(case, "type"), case.village_number,
             localized(case, "village") if case.village_th else None,
             *(_cell(sheet, _local(moment), DATE_FORMAT) for moment in (
                 case.created_at, case.accepted_at, case.assigned_at, case.resolved_at,

@@ -46,6 +46,12 @@ class StatsQuery(Params):
                           Refusal("bad_department", _l("Unknown department"))] = None
     channel: Annotated[str | None, OneOf(CHANNELS),
                        Refusal("bad_channel", _l("Choose a channel from the list"))] = None
+    # A province's admin or executive: one organization within the province (none: all).
+    organization: Annotated[int | None, Field(ge=1, le=2**31 - 1),
+                            BeforeValidator(whole_number),
+                            Refusal("bad_organization", _l("Unknown organization"),
+                                    when=OUT_OF_RANGE),
+                            Refusal("bad_organization", _l("Unknown organization"))] = None
 
     def period(self) -> Period:
         year = self.fiscal_year or fiscal_year_of(datetime.now(UTC))
@@ -57,7 +63,7 @@ class StatsQuery(Params):
     def stats_filter(self, session: Session, user: User) -> stats.StatsFilter:
         return stats.stats_filter(session, user, self.period(), village=self.village,
                                   case_type=self.case_type, department=self.department,
-                                  channel=self.channel)
+                                  channel=self.channel, organization=self.organization)
 
 
 @bp.get("")
@@ -68,15 +74,16 @@ def index(query: StatsQuery):
     f = query.stats_filter(session, current_user)
     now = datetime.now(UTC)
     figures = stats.compute(session, f, now)
-    org_id = current_user.organization_id
+    # the map shows the one organization counted, else the viewer's (a province)
+    org_id = f.organizations[0] if not f.several else current_user.organization_id
     counted_at = format_date(figures.counted_at, with_time=True) if figures.recounting else None
-    names = page_data.names(session, org_id)
+    names = page_data.names(session, f)
     fmap = leaflet.build_map(geo.organization_center(session, org_id), zoom=12)
     args: dict = request.args.to_dict()
     return render_template(
         "stats/index.html", figures=figures, names=names, query=query, f=f,
         rows=page_data.tables(figures, names), chart=page_data.month_chart(figures),
-        choices=page_data.choices(session, current_user, fiscal_year_of(now)),
+        choices=page_data.choices(session, current_user, f, fiscal_year_of(now)),
         map=leaflet.embed(fmap), bounds=geo.organization_bounds(session, org_id),
         map_data=page_data.map_data(session, figures, names),
         officer=current_user.role == "officer", duration=page_data.duration_text,
