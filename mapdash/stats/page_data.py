@@ -164,9 +164,11 @@ def choices(session: Session, user: User, f: StatsFilter,
     channels."""
     members = province_members(session, user)
     everyone = [user.organization_id, *(org.id for org in members)]
+    # Each organization's first case from its index: min() over "= ANY(:orgs)" read them all.
     first = session.scalar(text(
-        "SELECT min(created_at) FROM incidents WHERE organization_id = ANY(:orgs)"),
-        {"orgs": everyone})
+        "SELECT min(f.created_at) FROM unnest(CAST(:orgs AS integer[])) AS o(id) "
+        "CROSS JOIN LATERAL (SELECT created_at FROM incidents WHERE organization_id = o.id "
+        "ORDER BY created_at LIMIT 1) f"), {"orgs": everyone})
     oldest = min(fiscal_year_of(first), this_year) if first else this_year
     n = names(session, f) if not f.several else Names({}, {}, {}, {})
     organizations = [Choice(str(user.organization_id), localized(user.organization))] + [
