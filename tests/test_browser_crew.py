@@ -61,6 +61,12 @@ def open_popup(page, case):
     # Leaflet fades popups in: wait for it, so screenshots show the popup as people see it.
     page.wait_for_function("() => (popup => popup && getComputedStyle(popup).opacity === '1')"
                            "(document.querySelector('.leaflet-popup'))")
+    # The map pans the popup into view and the page scrolls to the map: measure at rest.
+    page.wait_for_function("""() => new Promise((resolve) => {
+        const at = () => `${document.querySelector('.leaflet-popup').getBoundingClientRect().top},${scrollY}`;
+        const before = at();
+        setTimeout(() => resolve(at() === before), 300);
+    })""")
 
 
 def fill_closing(page, case, photo: bytes, note="เปลี่ยนหลอดไฟใหม่ 1 ดวง"):

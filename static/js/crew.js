@@ -36,6 +36,12 @@
   // At the bottom, by the thumb: at the top the buttons covered the title of a popup.
   map.zoomControl.setPosition("bottomright");
   let legendControl = null;
+  // An open popup's buttons come first: the legend would cover the lowest one.
+  let popupOpen = false;
+  map.on("popupopen popupclose", (event) => {
+    popupOpen = event.type === "popupopen";
+    if (legendControl) legendControl.getContainer().hidden = popupOpen;
+  });
 
   // Village outlines from our own GeoJSON: the map still says where things are when the map
   // tiles cannot be loaded (no signal, or a tile server out of reach).
@@ -268,6 +274,7 @@
       [sample("legend-me"), _("You are here")],
     ];
     legendControl = Markers.legend(_("Legend"), rows, "bottomleft").addTo(map);
+    legendControl.getContainer().hidden = popupOpen;
     legendControl.getContainer().open = wasOpen;  // new data does not fold what is read
   }
 
@@ -319,8 +326,9 @@
       toast(_("No place on the map"));
       return;
     }
-    $("crew-map").scrollIntoView({ behavior: "smooth", block: "start" });
-    // The marker sits low in the map, so the popup (and its buttons) opens where the thumb is.
+    // The map's foot at the screen's foot, and the marker low in the map: the popup (and its
+    // buttons) opens where the thumb is.
+    $("crew-map").scrollIntoView({ behavior: "smooth", block: "end" });
     const zoom = Math.max(map.getZoom(), 16);
     const shift = map.getSize().y * 0.3;
     const target = map.unproject(map.project(marker.getLatLng(), zoom).subtract([0, shift]), zoom);
