@@ -1,9 +1,13 @@
 """Factory helpers: small organizations with square villages, and cases through intake."""
+from datetime import timedelta
+
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, box
 from shapely.ops import unary_union
+from sqlalchemy import text
 
 from mapdash.cases.intake import Report, create_incident
+from mapdash.cases.time_limits import set_for
 from mapdash.models import Village
 from mapdash.office.orgs import create_organization
 
@@ -41,3 +45,32 @@ def make_staff(session, org=None, domain="example.test"):
                               password=STAFF_PASSWORD, role=role,
                               department_code="engineering" if role == "officer" else None)
             for role in ("admin", "dispatcher", "officer", "crew")}
+
+
+def insert_known_case(session, code, org, category, village, point, channel, created, status,
+                      accepted, assigned, closed, stars, reopened) -> int:
+    """A case written as it stands after its history (the statistics' known cases): accepted,
+    assigned and closed that long after `created` (None: not yet), its acceptance and
+    assignment as events (the trigger of sql/021 keeps the milestones), its rating."""
+    last = created + max((d for d in (accepted, assigned, closed) if d), default=timedelta())
+    case_id = session.scalar(text("""
+        INSERT INTO incidents (tracking_code, organization_id, category_id, village_id,
+            department_id, status, location, channel, created_at, updated_at, closed_at,
+            step_started_at, time_limits_id, reopen_count)
+        VALUES (:code, :org, :category, :village, :department, :status,
+            ST_GeomFromText(:point, 4326), :channel, :created, :last, :closed, :last,
+            :limits, :reopened) RETURNING id"""), {
+        "code": code, "org": org.id, "category": category.id,
+        "village": village.id if village else None, "department": category.department_id,
+        "status": status, "point": point, "channel": channel, "created": created,
+        "last": last, "closed": created + closed if closed else None,
+        "limits": set_for(session, category.sla_minutes).id, "reopened": reopened})
+    for action, after in (("accept", accepted), ("assign", assigned)):
+        if after is not None:
+            session.execute(text("INSERT INTO incident_events (incident_id, action, created_at) "
+                                 "VALUES (:id, :action, :at)"),
+                            {"id": case_id, "action": action, "at": created + after})
+    if stars is not None:
+        session.execute(text("INSERT INTO case_ratings (incident_id, stars) VALUES (:id, :stars)"),
+                        {"id": case_id, "stars": stars})
+    return case_id

@@ -29,13 +29,13 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select, text
 
-from mapdash.cases.time_limits import set_for
 from mapdash.demo.load import DEMO_PASSWORD
 from mapdash.integrations.notify.worker import Worker
 from mapdash.models import CaseMilestones, Category, Organization, User, Village
 from mapdash.office.auth import create_user
 from mapdash.stats import figures as stats
 from mapdash.stats.period import Period, fiscal_year_of
+from tests.factories import insert_known_case
 from tests.support import csrf_token, login
 
 TH = timezone(timedelta(hours=7))
@@ -85,27 +85,9 @@ def known_cases(demo_session):
         if village is not None:
             point = s.scalar(text("SELECT ST_AsText(ST_PointOnSurface(geom)) FROM villages "
                                   "WHERE id = :id"), {"id": village.id})
-        last = created + max((d for d in (accepted, assigned, closed) if d), default=timedelta())
-        ids[name] = s.scalar(text("""
-            INSERT INTO incidents (tracking_code, organization_id, category_id, village_id,
-                department_id, status, location, channel, created_at, updated_at, closed_at,
-                step_started_at, time_limits_id, reopen_count)
-            VALUES (:code, :org, :category, :village, :department, :status,
-                ST_GeomFromText(:point, 4326), :channel, :created, :last, :closed, :last,
-                :limits, :reopened) RETURNING id"""), {
-            "code": f"STAT-{name}", "org": org.id, "category": category.id,
-            "village": village.id if village else None, "department": category.department_id,
-            "status": status, "point": point, "channel": channel, "created": created,
-            "last": last, "closed": created + closed if closed else None,
-            "limits": set_for(s, category.sla_minutes).id, "reopened": reopened})
-        for action, after in (("accept", accepted), ("assign", assigned)):
-            if after is not None:
-                s.execute(text("INSERT INTO incident_events (incident_id, action, created_at) "
-                               "VALUES (:id, :action, :at)"),
-                          {"id": ids[name], "action": action, "at": created + after})
-        if stars is not None:
-            s.execute(text("INSERT INTO case_ratings (incident_id, stars) VALUES (:id, :stars)"),
-                      {"id": ids[name], "stars": stars})
+        ids[name] = insert_known_case(s, f"STAT-{name}", org, category, village, point,
+                                      channel, created, status, accepted, assigned, closed,
+                                      stars, reopened)
     create_user(s, organization_id=org.id, email=EXECUTIVE, password=DEMO_PASSWORD,
                 role="executive", display_name="นายก (ทดสอบ)", check_strength=False)
     s.commit()

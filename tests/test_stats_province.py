@@ -30,14 +30,13 @@ from pypdf import PdfReader
 from shapely.geometry import MultiPolygon, box
 from sqlalchemy import select, text
 
-from mapdash.cases.time_limits import set_for
 from mapdash.integrations.notify.worker import Worker
 from mapdash.models import Category, Organization, User, Village
 from mapdash.office.auth import create_user
 from mapdash.office.orgs import create_organization
 from mapdash.stats import figures as stats
 from mapdash.stats.period import Period
-from tests.factories import STAFF_PASSWORD, make_incident, make_org
+from tests.factories import STAFF_PASSWORD, insert_known_case, make_incident, make_org
 from tests.support import login
 
 TH = timezone(timedelta(hours=7))
@@ -126,27 +125,9 @@ def province(session):
             "SELECT ST_AsText(ST_PointOnSurface(coalesce((SELECT geom FROM villages "
             "WHERE id = :village), boundary))) FROM organizations WHERE id = :org"),
             {"village": village.id if village else None, "org": org.id})
-        last = created + max((d for d in (accepted, assigned, closed) if d), default=timedelta())
-        ids[name] = s.scalar(text("""
-            INSERT INTO incidents (tracking_code, organization_id, category_id, village_id,
-                department_id, status, location, channel, created_at, updated_at, closed_at,
-                step_started_at, time_limits_id, reopen_count)
-            VALUES (:code, :org, :category, :village, :department, :status,
-                ST_GeomFromText(:point, 4326), :channel, :created, :last, :closed, :last,
-                :limits, :reopened) RETURNING id"""), {
-            "code": f"PROV-{name}", "org": org.id, "category": category.id,
-            "village": village.id if village else None, "department": category.department_id,
-            "status": status, "point": point, "channel": channel, "created": created,
-            "last": last, "closed": created + closed if closed else None,
-            "limits": set_for(s, category.sla_minutes).id, "reopened": reopened})
-        for action, after in (("accept", accepted), ("assign", assigned)):
-            if after is not None:
-                s.execute(text("INSERT INTO incident_events (incident_id, action, created_at) "
-                               "VALUES (:id, :action, :at)"),
-                          {"id": ids[name], "action": action, "at": created + after})
-        if stars is not None:
-            s.execute(text("INSERT INTO case_ratings (incident_id, stars) VALUES (:id, :stars)"),
-                      {"id": ids[name], "stars": stars})
+        ids[name] = insert_known_case(s, f"PROV-{name}", org, category, village, point,
+                                      channel, created, status, accepted, assigned, closed,
+                                      stars, reopened)
     s.commit()
     return {"orgs": {key: org.id for key, org in orgs.items()}, "users": users, "cases": ids}
 

@@ -156,12 +156,12 @@ class Choice:
     label: str
 
 
-def choices(session: Session, user: User, f: StatsFilter,
-            this_year: int) -> dict[str, list[Choice]]:
+def choices(session: Session, user: User, f: StatsFilter, this_year: int,
+            counted: Names) -> dict[str, list[Choice]]:
     """The filter's options: fiscal years (from the first case's to this one), the parts of a
     year, a province's organizations, villages, types, departments (an officer: their own
     only; of one organization only: none while a province's figures count several) and
-    channels."""
+    channels. `counted`: the names of what the figures count (names())."""
     members = province_members(session, user)
     everyone = [user.organization_id, *(org.id for org in members)]
     # Each organization's first case from its index: min() over "= ANY(:orgs)" read them all.
@@ -170,7 +170,7 @@ def choices(session: Session, user: User, f: StatsFilter,
         "CROSS JOIN LATERAL (SELECT created_at FROM incidents WHERE organization_id = o.id "
         "ORDER BY created_at LIMIT 1) f"), {"orgs": everyone})
     oldest = min(fiscal_year_of(first), this_year) if first else this_year
-    n = names(session, f) if not f.several else Names({}, {}, {}, {})
+    n = counted if not f.several else Names({}, {}, {}, {})
     organizations = [Choice(str(user.organization_id), localized(user.organization))] + [
         Choice(str(org.id), localized(org)) for org in members] if members else []
     scope = geo.department_scope(user)

@@ -66,14 +66,20 @@ class StatsQuery(Params):
                                   channel=self.channel, organization=self.organization)
 
 
+def _figures(query: StatsQuery) -> tuple[Session, stats.StatsFilter, datetime, stats.Figures]:
+    """The reader's filter and its figures, "overdue" as of now: what the page, the report
+    and the workbook each show."""
+    session = db.session()
+    f = query.stats_filter(session, current_user)
+    now = datetime.now(UTC)
+    return session, f, now, stats.compute(session, f, now)
+
+
 @bp.get("")
 @role_required(*STATS_ROLES)
 @accepts(query=StatsQuery)
 def index(query: StatsQuery):
-    session = db.session()
-    f = query.stats_filter(session, current_user)
-    now = datetime.now(UTC)
-    figures = stats.compute(session, f, now)
+    session, f, now, figures = _figures(query)
     # the map shows the one organization counted, else the viewer's (a province)
     org_id = f.organizations[0] if not f.several else current_user.organization_id
     counted_at = format_date(figures.counted_at, with_time=True) if figures.recounting else None
@@ -83,7 +89,7 @@ def index(query: StatsQuery):
     return render_template(
         "stats/index.html", figures=figures, names=names, query=query, f=f,
         rows=page_data.tables(figures, names), chart=page_data.month_chart(figures),
-        choices=page_data.choices(session, current_user, f, fiscal_year_of(now)),
+        choices=page_data.choices(session, current_user, f, fiscal_year_of(now), names),
         map=leaflet.embed(fmap), bounds=geo.organization_bounds(session, org_id),
         map_data=page_data.map_data(session, figures, names),
         officer=current_user.role == "officer", duration=page_data.duration_text,
@@ -97,10 +103,7 @@ def index(query: StatsQuery):
 @role_required(*STATS_ROLES)
 @accepts(query=StatsQuery)
 def report(query: StatsQuery):
-    session = db.session()
-    f = query.stats_filter(session, current_user)
-    now = datetime.now(UTC)
-    figures = stats.compute(session, f, now)
+    session, f, now, figures = _figures(query)
     pdf = report_pdf.monthly_report(session, figures, current_user, now)
     return _download(pdf, "application/pdf", f"mapdash-{f.period.slug}.pdf")
 
@@ -109,10 +112,7 @@ def report(query: StatsQuery):
 @role_required(*STATS_ROLES)
 @accepts(query=StatsQuery)
 def cases_workbook(query: StatsQuery):
-    session = db.session()
-    f = query.stats_filter(session, current_user)
-    now = datetime.now(UTC)
-    figures = stats.compute(session, f, now)
+    session, f, now, figures = _figures(query)
     book = workbook.workbook(session, figures, figures.as_of(now))
     return _download(book, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"mapdash-{f.period.slug}.xlsx")
