@@ -123,6 +123,7 @@ class Category(Base):
     # the officer who answers for the type, shown on its report form (sql/017)
     contact_name: Mapped[str | None] = mapped_column(Text)
     contact_phone: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text, default="report")  # vocabulary.CASE_KINDS (sql/028)
 
     department: Mapped[Department] = relationship()
 

@@ -48,6 +48,20 @@ STATUS_LABELS = {
 # A closing whose evidence a dispatcher still checks is not "Done" to the public yet.
 UNDER_REVIEW_LABEL = _l("Reported done, being checked")
 
+# --- Kinds of service a case type offers -----------------------------------------------------
+# The manuals' e-services (seeds 000, 003, 004) besides problem reports: what a type's form
+# asks for, how its tracking page reads and which extra record a case of it carries. A
+# type's kind is chosen when it is added, like its code.
+CASE_KINDS = ("report", "appointment", "information", "proposal", "registration", "payment")
+CASE_KIND_LABELS = {
+    "report": _l("Problem report"),
+    "appointment": _l("Appointment or booking"),
+    "information": _l("Information request"),
+    "proposal": _l("Proposal for the development plan"),
+    "registration": _l("Registration with documents"),
+    "payment": _l("Fee or tax payment"),
+}
+
 # --- Channels a case comes in by ---------------------------------------------------------------
 CHANNELS = ("web", "line", "open311", "staff", "demo", "phone", "counter", "letter", "facebook")
 CHANNEL_LABELS = {

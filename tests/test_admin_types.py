@@ -115,6 +115,31 @@ def test_an_admin_changes_a_type_and_only_what_changed_is_recorded(admin, demo_s
     assert admin.get("/report/streetlight").status_code == 404
 
 
+def test_a_type_s_kind_is_chosen_once_when_it_is_added(admin, demo_session):
+    token = csrf_token(admin, "/admin/types/new")
+    answer = admin.post("/admin/types/new", data=type_form(
+        demo_session, token, code="elderly", kind="registration", location_required=None))
+    assert answer.status_code == 303
+    elderly = demo_session.scalars(select(Category).where(Category.code == "elderly")).one()
+    assert elderly.kind == "registration"
+    [change] = changes_of(demo_session)
+    assert change.after["kind"] == "registration"
+    # The edit page says the kind and offers no choice; a kind sent anyway changes nothing.
+    page = admin.get(f"/admin/types/{elderly.id}", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert "Registration with documents" in text and 'name="kind"' not in text
+    form = form_fields(text)
+    form.update(kind="payment", color="#000000")
+    assert admin.post(f"/admin/types/{elderly.id}", data=form).status_code == 303
+    demo_session.expire_all()
+    assert (elderly.kind, elderly.color) == ("registration", "#000000")
+    # The types every organization starts with have their kinds.
+    kinds = dict(demo_session.execute(select(Category.code, Category.kind).where(
+        Category.organization_id == elderly.organization_id)).all())
+    assert (kinds["info_request"], kinds["appointment"], kinds["dev_plan"], kinds["road"]) == (
+        "information", "appointment", "proposal", "report")
+
+
 def form_fields(page: str) -> dict:
     """The fields of the page's form as a browser would send them (no button)."""
     fields: dict = {}
@@ -166,6 +191,7 @@ def drop_none(form: dict) -> dict:
     ({"icon": "../secret"}, "icon", "icon"),
     ({"department_id": "999999"}, "department_id", "department"),
     ({"sort_order": "first"}, "sort_order", "order"),
+    ({"kind": "lottery"}, "kind", "kind of service"),
 ])
 def test_bad_values_are_refused_and_what_was_typed_stays(admin, demo_session, changes, field,
                                                         words):
@@ -181,7 +207,7 @@ def test_bad_values_are_refused_and_what_was_typed_stays(admin, demo_session, ch
         or re.search(rf'id="{field.rsplit("-", 1)[0]}"[^>]*aria-invalid="true"', page), field
     typed = form_fields(page)
     for name, value in form.items():
-        if name in ("icon", "department_id") and name == field:
+        if name in ("icon", "department_id", "kind") and name == field:
             continue  # a choice the page does not offer cannot be shown as chosen
         if name != "csrf_token" and not (name.startswith("q-") and not value):
             assert typed.get(name, "") == value, name

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from mapdash.integrations.notify.admin import KIND_LABELS
-from mapdash.vocabulary import CHANNELS, PRIORITIES, ROLES, STATUSES
+from mapdash.vocabulary import CASE_KINDS, CHANNELS, PRIORITIES, ROLES, STATUSES
 
 
 @pytest.mark.parametrize("constraint, values", [
@@ -15,6 +15,7 @@ from mapdash.vocabulary import CHANNELS, PRIORITIES, ROLES, STATUSES
     ("incidents_channel_check", CHANNELS),
     ("incidents_priority_check", PRIORITIES),
     ("users_role_check", ROLES),
+    ("categories_kind_check", CASE_KINDS),
     ("notifications_kind_check", tuple(KIND_LABELS)),
 ])
 def test_the_database_allows_every_value_of_the_vocabulary_and_no_other(session, constraint,

@@ -23,8 +23,9 @@ from mapdash.cases.time_limits import complete
 from mapdash.errors import UserError
 from mapdash.i18n import _l, _lp
 from mapdash.models import DEFAULT_SLA_MINUTES, Category
+from mapdash.vocabulary import CASE_KINDS
 
-TEXT_FIELDS = ("code", "name_th", "name_en", "icon", "color", "department_id", "sort_order",
+TEXT_FIELDS = ("code", "kind", "name_th", "name_en", "icon", "color", "department_id", "sort_order",
                "contact_name", "contact_phone")
 FLAGS = ("sensitive", "location_required", "emergency", "active")
 QUESTION_FIELDS = ("code", "datatype", "required", "description_th", "description_en")
@@ -82,7 +83,7 @@ def new_draft(icon: str, department_id: int | None) -> Draft:
     """A new type as the form first shows it: active, located on a map, seed 001's limits."""
     fields = dict.fromkeys(TEXT_FIELDS + FLAGS, "")
     fields.update(icon=icon, color="#2563eb", department_id=str(department_id or ""),
-                  sort_order="0", location_required="1", active="1")
+                  sort_order="0", location_required="1", active="1", kind="report")
     return Draft(fields, {step: limit_as_typed(m) for step, m in DEFAULT_SLA_MINUTES.items()})
 
 
@@ -170,6 +171,8 @@ class CaseTypeFields(Params):
     code: Annotated[str, Field(max_length=40, pattern=CODE), Refusal(
         "bad_code", _l("The code is small letters a-z, digits, - or _ (at most 40), e.g. "
                        "streetlight: it appears in links and in connected apps"))]
+    kind: Annotated[str, OneOf(CASE_KINDS), Refusal(
+        "bad_kind", _l("Choose the kind of service"))] = "report"
     name_th: Annotated[Name, Refusal("name_required", _l(
         "Write the name in Thai (at most 200 characters)"))]
     name_en: OptionalName = None

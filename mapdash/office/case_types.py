@@ -20,8 +20,8 @@ from mapdash.office import changes
 from mapdash.office.case_type_form import CaseTypeValues
 
 # What the audit record keeps of a type, besides the time limits and questions.
-RECORDED = ("code", "name_th", "name_en", "icon", "color", "sensitive", "location_required",
-            "emergency", "active", "sort_order", "contact_name", "contact_phone")
+RECORDED = ("code", "kind", "name_th", "name_en", "icon", "color", "sensitive",
+            "location_required", "emergency", "active", "sort_order", "contact_name", "contact_phone")
 
 
 def icons(static_folder: str | Path) -> list[str]:
@@ -90,7 +90,9 @@ def save(session: Session, actor: User, values: CaseTypeValues, available_icons:
         if taken is not None:
             raise UserError("code_taken", _l("Another case type already has the code "
                                              "%(code)s", code=typed.code), field="code")
-        category, before = Category(organization_id=org_id, code=typed.code), None
+        # the kind, like the code, is chosen once: its cases carry that kind's records
+        category, before = Category(organization_id=org_id, code=typed.code,
+                                    kind=typed.kind), None
         session.add(category)
     else:
         category = find_type(session, org_id, category_id)
