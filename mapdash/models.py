@@ -219,7 +219,7 @@ class Incident(Base):
     __table_args__ = (
         Index("incidents_org_status_village_idx", "organization_id", "status", "village_id"),
         Index("incidents_updated_idx", "organization_id", "updated_at"),
-        Index("incidents_org_created_idx", "organization_id", created_at.desc()),
+        Index("incidents_org_created_idx", "organization_id", created_at.desc(), id.desc()),
         Index("incidents_search_trgm_idx", "search_text", postgresql_using="gin",
               postgresql_ops={"search_text": "gin_trgm_ops"}),
         Index("incidents_org_status_created_idx", "organization_id", "status", created_at.desc()),
