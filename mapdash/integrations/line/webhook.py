@@ -99,6 +99,8 @@ def record_and_answer(session: Session, events: list[dict]) -> list[Answer]:
             .returning(LineWebhookEvent.webhook_event_id)).first()
         if first_time is None:
             continue
+        if kind in ("follow", "unfollow"):  # who gets announcements (news/line_push.py)
+            _remember_follower(session, event, following=kind == "follow")
         token = event.get("replyToken")
         answerable = isinstance(token, str) and token and event.get("mode") != "standby"
         messages = _answer(session, event) if answerable else None
@@ -145,8 +147,6 @@ def _answer(session: Session, event: dict) -> list | None:
     user = _field(source.get("userId"), str) if source.get("type") == "user" else ""
     if not 0 < len(user) <= links.LINE_USER_ID:
         return None
-    if kind in ("follow", "unfollow"):  # who gets announcements (news/line_push.py)
-        _remember_follower(session, user, following=kind == "follow")
     if kind == "follow":
         return [_with_location_button(_thai(_l("Hello, thank you for adding us.\nReport a local "
                                                "problem here, or tap \"Send location\" "
@@ -167,7 +167,12 @@ def _answer(session: Session, event: dict) -> list | None:
                                            "problem\n%(link)s", link=report_link(session, user))))]
 
 
-def _remember_follower(session: Session, user: str, following: bool) -> None:
+def _remember_follower(session: Session, event: dict, following: bool) -> None:
+    """A user who added (or blocked) the account; an unfollow comes without a reply token."""
+    source = _field(event.get("source"), dict)
+    user = _field(source.get("userId"), str) if source.get("type") == "user" else ""
+    if not 0 < len(user) <= links.LINE_USER_ID:
+        return
     now = datetime.now(UTC)
     session.execute(insert(LineFollower).values(
         line_user=user, followed_at=now, unfollowed_at=None if following else now)
