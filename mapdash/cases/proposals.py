@@ -87,8 +87,11 @@ def create_proposal(session: Session, org: Organization, category: Category, for
     if village is None:
         raise UserError("village_required", _l("Choose the village this proposal is for"),
                         field="village")
+    has_place = bool(lon or lat)
     incident = intake.create_incident(session, intake.Report(
-        category_code=category.code, lon=lon or None, lat=lat or None,
+        category_code=category.code,
+        lon=intake.parse_coordinate(lon, "longitude", -180, 180) if has_place else None,
+        lat=intake.parse_coordinate(lat, "latitude", -90, 90) if has_place else None,
         description=form.description, reporter_name=contact.name, reporter_phone=contact.phone,
         reporter_line_id=contact.line_id, reporter_email=contact.email,
         reporter_line_user=contact.line_user, organization_slug=org.slug,

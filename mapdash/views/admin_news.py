@@ -49,7 +49,7 @@ def _typed(item: Announcement) -> dict:
 
 
 def _submitted(item: Announcement | None):
-    typed = {name: request.form.get(name, "") for name in FIELDS}
+    typed: dict[str, str | list[str]] = {name: request.form.get(name, "") for name in FIELDS}
     typed["villages"] = request.form.getlist("villages")
     session = db.session()
     try:

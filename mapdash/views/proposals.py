@@ -46,7 +46,8 @@ def form_page(org: Organization, category: Category):
         values["village"] = request.args["village"][:3]
     key = request.form.get("idempotency_key") or secrets.token_urlsafe(24)
     line_token, line_user = _line_user()
-    error, status = None, 200
+    error: UserError | None = None
+    status = 200
     if request.method == "POST":
         try:
             ratelimit.check_reports()
