@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, text
 
-from mapdash.cases import proposals, workflow
+from mapdash.cases import intake, proposals, workflow
 from mapdash.errors import UserError
 from mapdash.models import Follower, Incident, Proposal
 from tests.factories import make_incident, make_org, make_staff
@@ -104,6 +104,10 @@ def test_support_counts_once_per_person_by_phone_email_line_user_or_browser(app,
     assert session.scalar(select(Incident.followers_count).where(Incident.id == incident.id)) == 4
     listed = app.test_client().get(f"/proposals?org={ORG}").get_data(as_text=True)
     assert "<strong>4</strong>" in listed
+    # The problem reports' "same problem (+1)" cannot count a proposal past this rule.
+    with pytest.raises(UserError) as refused:
+        intake.follow_incident(session, code, phone="0899990000")
+    assert refused.value.code == "support_proposal"
 
 
 def test_outcomes_through_the_workflow_and_the_public_list_per_village_and_year(app, org, session):
