@@ -7,7 +7,15 @@ import pytest
 from sqlalchemy import text
 
 from mapdash.integrations.notify.admin import KIND_LABELS
-from mapdash.vocabulary import CASE_KINDS, CHANNELS, PRIORITIES, ROLES, STATUSES
+from mapdash.news.line_push import AUDIENCES
+from mapdash.vocabulary import (
+    CASE_KINDS,
+    CHANNELS,
+    PRIORITIES,
+    PROPOSAL_OUTCOMES,
+    ROLES,
+    STATUSES,
+)
 
 
 @pytest.mark.parametrize("constraint, values", [
@@ -17,6 +25,8 @@ from mapdash.vocabulary import CASE_KINDS, CHANNELS, PRIORITIES, ROLES, STATUSES
     ("users_role_check", ROLES),
     ("categories_kind_check", CASE_KINDS),
     ("notifications_kind_check", tuple(KIND_LABELS)),
+    ("proposals_outcome_check", PROPOSAL_OUTCOMES),
+    ("announcements_line_audience_check", AUDIENCES),
 ])
 def test_the_database_allows_every_value_of_the_vocabulary_and_no_other(session, constraint,
                                                                         values):

@@ -34,6 +34,7 @@ from mapdash.maps import geo, leaflet, public_cases
 from mapdash.models import Category, Village
 from mapdash.office.orgs import find_organization
 from mapdash.security import permits
+from mapdash.views import proposals as proposal_views
 
 bp = Blueprint("public", __name__)
 
@@ -76,6 +77,8 @@ def report(category_code):
     if category is None:
         raise UserError("unknown_category",
                         _l("No such type of report: please choose one on the home page"), status=404)
+    if category.kind == "proposal":
+        return proposal_views.form_page(org, category)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
     answers = from_form(request.form)  # the type's extra questions, as attribute[CODE]
     if request.method == "GET":  # a place preset by the link (LINE's shared location)
