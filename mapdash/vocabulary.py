@@ -62,6 +62,14 @@ CASE_KIND_LABELS = {
     "payment": _l("Fee or tax payment"),
 }
 
+# How the citizen receives the information they asked for (an information request).
+INFORMATION_DELIVERIES = ("email", "office", "post")
+INFORMATION_DELIVERY_LABELS = {
+    "email": _l("A copy by e-mail"),
+    "office": _l("Collect it at the office"),
+    "post": _l("A copy by post"),
+}
+
 # --- Channels a case comes in by ---------------------------------------------------------------
 CHANNELS = ("web", "line", "open311", "staff", "demo", "phone", "counter", "letter", "facebook")
 CHANNEL_LABELS = {

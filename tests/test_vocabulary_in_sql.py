@@ -7,7 +7,14 @@ import pytest
 from sqlalchemy import text
 
 from mapdash.integrations.notify.admin import KIND_LABELS
-from mapdash.vocabulary import CASE_KINDS, CHANNELS, PRIORITIES, ROLES, STATUSES
+from mapdash.vocabulary import (
+    CASE_KINDS,
+    CHANNELS,
+    INFORMATION_DELIVERIES,
+    PRIORITIES,
+    ROLES,
+    STATUSES,
+)
 
 
 @pytest.mark.parametrize("constraint, values", [
@@ -16,6 +23,7 @@ from mapdash.vocabulary import CASE_KINDS, CHANNELS, PRIORITIES, ROLES, STATUSES
     ("incidents_priority_check", PRIORITIES),
     ("users_role_check", ROLES),
     ("categories_kind_check", CASE_KINDS),
+    ("information_requests_delivery_check", INFORMATION_DELIVERIES),
     ("notifications_kind_check", tuple(KIND_LABELS)),
 ])
 def test_the_database_allows_every_value_of_the_vocabulary_and_no_other(session, constraint,

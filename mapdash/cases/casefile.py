@@ -9,11 +9,18 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from mapdash.cases import handover, intake, tracking, workflow
+from mapdash.cases import handover, information, intake, tracking, workflow
 from mapdash.errors import UserError
 from mapdash.field import evidence
 from mapdash.i18n import _l, localized
-from mapdash.models import CaseRating, Incident, IncidentEvent, Organization, User
+from mapdash.models import (
+    CaseRating,
+    Incident,
+    IncidentEvent,
+    InformationRequest,
+    Organization,
+    User,
+)
 from mapdash.office.response_templates import templates_for
 from mapdash.vocabulary import PRIORITY_LABELS
 
@@ -60,6 +67,15 @@ class CaseFile:
     forwarded_from: Organization | None  # the organization that sent it here, if any
     details: dict[int, str]     # what an event did besides its note, by event id
     rating: CaseRating | None   # the reporter's stars and comment (ratings.py)
+    # An information request's delivery and its legal clock, which replaces the steps' one.
+    info_request: InformationRequest | None = None
+    answer_clock: information.Clock | None = None
+
+    @property
+    def overdue(self) -> bool:
+        if self.answer_clock is not None:
+            return self.answer_clock.overdue
+        return self.current is not None and self.current.over
 
 
 def load_case(session: Session, actor: User, incident_id: int) -> Incident:
@@ -75,7 +91,9 @@ def load_case(session: Session, actor: User, incident_id: int) -> Incident:
 def case_file(session: Session, actor: User, incident_id: int,
               now: datetime | None = None) -> CaseFile:
     incident = load_case(session, actor, incident_id)
-    entries, current = workflow.timeline(incident, now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    entries, current = workflow.timeline(incident, now)
+    request = information.of(session, incident)
     allowed = workflow.allowed_actions(actor, incident)
     crew = workflow.crew_members(session, incident.organization_id) if "assign" in allowed else []
     organizations = handover.forward_targets(session, incident) if "forward" in allowed else []
@@ -91,7 +109,9 @@ def case_file(session: Session, actor: User, incident_id: int,
         can_comment="comment" in allowed, can_set_priority="set_priority" in allowed,
         reach=reach(incident), organizations=organizations,
         forwarded_from=_forwarded_from(session, incident),
-        details=_details(session, incident), rating=session.get(CaseRating, incident.id))
+        details=_details(session, incident), rating=session.get(CaseRating, incident.id),
+        info_request=request,
+        answer_clock=information.clock(request, now, incident.is_open) if request else None)
 
 
 def reach(incident: Incident) -> Reach:
