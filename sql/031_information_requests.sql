@@ -1,6 +1,6 @@
 -- Information requests under the Official Information Act B.E. 2540: how the citizen wants to
 -- receive what they ask for (the case's description names it), beside the case (one row per
--- case of kind 'information'), and the answer's due day from the number of days the organization sets
+-- case of kind 'information'), and the answer's due day from the organization's number of days
 -- (kept with the case, so a change of the setting applies to new requests only).
 -- depends: 028_case_kinds
 

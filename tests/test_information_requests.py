@@ -135,7 +135,7 @@ def test_a_bad_request_is_refused_with_what_was_typed_and_nothing_stored(
         page = response.get_data(as_text=True)
         assert words[0 if lang == "th" else 1] in page
         assert re.search(rf'name="{field}"[^>]*aria-invalid="true"', page, re.S) or \
-            f'id="delivery-step" aria-invalid="true"' in page
+            'id="delivery-step" aria-invalid="true"' in page
         for kept in (GOOD["reporter_phone"], GOOD["description"] if field != "description" else ""):
             assert kept in page
     assert counts(demo_session) == before

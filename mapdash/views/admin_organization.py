@@ -1,6 +1,6 @@
 """Admins: the organization's names, contact, emergency numbers, logo, "not fixed" window,
-information requests' time limit and the crews' offline map pack (office/organization.py), each section a form of its own on one
-page."""
+information requests' time limit and the crews' offline map pack (office/organization.py),
+each section a form of its own on one page."""
 from typing import Annotated, Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
