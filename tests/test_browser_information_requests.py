@@ -69,3 +69,38 @@ def test_a_citizen_asks_for_information_and_sees_when_it_is_due(live_server, dem
     desktop.screenshot(path=str(screenshot_dir / "inforeq-panel-desktop.png"))
     desktop.goto(live_server + f"/track/{code}")
     desktop.screenshot(path=str(screenshot_dir / "inforeq-track-desktop.png"), full_page=True)
+
+
+def test_an_admin_sets_the_days_to_answer_and_the_form_says_so(live_server, phone, desktop,
+                                                               screenshot_dir):
+    phone.goto(live_server + "/login")
+    phone.fill("input[name=email]", "admin@demo.mapdash.test")
+    phone.fill("input[name=password]", "demo-password")
+    phone.click("button[type=submit]")
+    phone.wait_for_load_state()
+    phone.goto(live_server + "/admin/organization/")
+    days = phone.locator("#information-days input[name=information_days]")
+    assert days.input_value() == "15"
+    days.fill("120")
+    days.evaluate("input => input.removeAttribute('max')")  # what the server says about it
+    phone.click("#information-days button[type=submit]")
+    phone.wait_for_selector("#information-days .form-error")
+    assert "1 ถึง 90" in phone.inner_text("#information-days")
+    assert phone.locator("#information-days input[name=information_days]").input_value() == "120"
+    phone.locator("#information-days").screenshot(
+        path=str(screenshot_dir / "inforeq-admin-days-refused-phone.png"))
+    phone.fill("#information-days input[name=information_days]", "20")
+    phone.click("#information-days button[type=submit]")
+    phone.wait_for_url("**/admin/organization/#information-days")
+    phone.screenshot(path=str(screenshot_dir / "inforeq-admin-organization-phone.png"), full_page=True)
+    phone.goto(live_server + "/report/info_request")
+    assert "20 วัน" in phone.inner_text("#kind-intro")
+
+    desktop.goto(live_server + "/")
+    desktop.screenshot(path=str(screenshot_dir / "inforeq-home-desktop.png"), full_page=True)
+    desktop.goto(live_server + "/report/info_request?lang=en")
+    assert "Send request" in desktop.inner_text("#submit-report")
+    desktop.screenshot(path=str(screenshot_dir / "inforeq-form-desktop-en.png"), full_page=True)
+    desktop.goto(live_server + "/report/streetlight")
+    desktop.wait_for_selector("#place-step")
+    desktop.screenshot(path=str(screenshot_dir / "inforeq-report-form-desktop.png"), full_page=True)

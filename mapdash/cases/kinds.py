@@ -27,7 +27,7 @@ class KindTexts:
 
 KIND_TEXTS: dict[str, KindTexts] = {
     "report": KindTexts(
-        group=_l("Report a problem"),
+        group=_l("Problem reports and complaints"),
         about=_l("Something broken or dangerous in the area: send a photo and the place, and "
                  "follow it until it is fixed"),
         details=_l("Details"), placeholder=_l("What happened, exactly where, since when"),
