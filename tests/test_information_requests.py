@@ -2,10 +2,12 @@
 without place or photos, the request stored with how to receive it, the legal clock from the
 organization's days (fixed instants), the office's overdue following it, the setting on
 /admin/organization, and every bad input refused with what was typed kept and nothing stored."""
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from fpdf import FPDF
 from sqlalchemy import func, select
 
 from mapdash.cases import information, intake, workflow
@@ -14,6 +16,7 @@ from mapdash.i18n import LOCAL_TZ
 from mapdash.maps import geo
 from mapdash.models import (
     AdminChange,
+    CaseDocument,
     Category,
     Incident,
     InformationRequest,
@@ -22,6 +25,7 @@ from mapdash.models import (
     User,
 )
 from mapdash.office import organization
+from tests.crew_support import PASSWORD, make_user
 from tests.support import csrf_token, login
 
 # A Wednesday morning, Thai time: the request is asked on 4 March 2026 (2569 BE).
@@ -249,3 +253,127 @@ def test_the_requester_is_told_the_answer_is_ready_with_a_link_to_the_tracking_p
     assert "information request" in payload["subject_en"] and incident.tracking_code in payload["subject_en"]
     assert f"/track/{incident.tracking_code}" in payload["text_th"]
     assert "รหัสตอบกลับ" in payload["text_th"] and "ส่งสำเนารายงานการประชุมให้แล้ว" in payload["text_th"]
+
+
+# ---- the answer's private files -------------------------------------------------------------
+
+def answer_pdf() -> bytes:
+    pdf = FPDF()
+    pdf.set_creation_date(datetime(2026, 3, 10, tzinfo=UTC))
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Minutes of the council meeting, 2 March 2026")
+    return bytes(pdf.output())
+
+
+def act(client, case_id, files=(), **form):
+    token = csrf_token(client, "/dispatch/")
+    data = {"csrf_token": token, **form,
+            "documents": [(io.BytesIO(content), name) for name, content in files]}
+    return client.post(f"/dispatch/cases/{case_id}/actions", data=data,
+                       content_type="multipart/form-data", headers={"Accept": "application/json"})
+
+
+@pytest.fixture
+def answered(demo_app, demo_session):
+    """A request sent on the web form (its browser keeps the reply code), answered with a PDF
+    by an officer of the responsible department: (citizen, incident, reply code, document)."""
+    citizen = demo_app.test_client()
+    response = send(citizen, **{**GOOD, "delivery": "email", "reporter_email": "somying@example.org"})
+    confirmation = citizen.get(response.headers["Location"]).get_data(as_text=True)
+    reply_code = re.search(r'id="reply-code">([A-Z0-9-]+)<', confirmation).group(1)
+    code = re.search(r"/track/([A-Z0-9-]+)", response.headers["Location"]).group(1)
+    incident = demo_session.scalars(select(Incident).where(Incident.tracking_code == code)).one()
+    org = the_org(demo_session)
+    make_user(demo_session, org, "officer", "palad@demo.mapdash.test",
+              department=incident.department.code)
+    demo_session.commit()
+    officer = demo_app.test_client()
+    login(officer, "palad@demo.mapdash.test", PASSWORD)
+    assert act(officer, incident.id, action="accept").status_code == 200
+    done = act(officer, incident.id, action="resolve", note="ส่งรายงานการประชุมตามที่ขอแล้ว",
+               files=[("minutes.pdf", answer_pdf())])
+    assert done.status_code == 200, done.get_json()
+    demo_session.expire_all()
+    document = demo_session.scalars(select(CaseDocument).where(
+        CaseDocument.incident_id == incident.id)).one()
+    assert (document.purpose, document.filename) == ("answer", "minutes.pdf")
+    panel = officer.get(f"/dispatch/cases/{incident.id}").get_data(as_text=True)
+    assert f"/documents/{document.id}" in panel  # the department reads it back
+    assert officer.get(f"/documents/{document.id}").status_code == 200
+    return citizen, demo_session.get(Incident, incident.id), reply_code, document
+
+
+def test_the_requester_with_the_reply_code_downloads_the_answers_files(answered, demo_app):
+    citizen, incident, reply_code, document = answered
+    assert incident.status == "resolved"
+    page = citizen.get(f"/track/{incident.tracking_code}").get_data(as_text=True)
+    assert f"/documents/{document.id}" in page and "minutes.pdf" in page
+    download = citizen.get(f"/documents/{document.id}")
+    assert download.status_code == 200 and download.data == answer_pdf()
+    assert "no-store" in download.headers["Cache-Control"]
+    # On another phone: the code opens them there too.
+    other = demo_app.test_client()
+    token = csrf_token(other, f"/track/{incident.tracking_code}")
+    opened = other.post(f"/track/{incident.tracking_code}/documents",
+                        data={"reply_code": reply_code.lower().replace("-", " "), "csrf_token": token})
+    assert opened.status_code == 303
+    assert other.get(f"/documents/{document.id}").data == answer_pdf()
+
+
+def test_nobody_else_opens_the_answers_files(answered, demo_app, demo_session):
+    _citizen, incident, reply_code, document = answered
+    stranger = demo_app.test_client()
+    page = stranger.get(f"/track/{incident.tracking_code}").get_data(as_text=True)
+    assert "minutes.pdf" not in page and f"/documents/{document.id}" not in page
+    assert 'name="reply_code"' in page  # asked for the code instead
+    assert stranger.get(f"/documents/{document.id}").status_code == 404
+    token = csrf_token(stranger, f"/track/{incident.tracking_code}")
+    wrong = "2345-6789-ABCD" if reply_code != "2345-6789-ABCD" else "2345-6789-ABCE"
+    refused = stranger.post(f"/track/{incident.tracking_code}/documents",
+                            data={"reply_code": wrong, "csrf_token": token})
+    assert refused.status_code == 403
+    assert stranger.get(f"/documents/{document.id}").status_code == 404
+    # Another case's reply code is no key to this one either.
+    other_case = demo_app.test_client()
+    other_reply = other_case.get(send(other_case, **GOOD).headers["Location"]).get_data(as_text=True)
+    their_code = re.search(r'id="reply-code">([A-Z0-9-]+)<', other_reply).group(1)
+    assert other_case.post(f"/track/{incident.tracking_code}/documents", data={
+        "reply_code": their_code,
+        "csrf_token": csrf_token(other_case, f"/track/{incident.tracking_code}")}).status_code == 403
+    assert other_case.get(f"/documents/{document.id}").status_code == 404
+    # Staff of another department (the engineers) and a crew: not theirs to read.
+    for email in ("officer@demo.mapdash.test", "crew@demo.mapdash.test"):
+        staff = demo_app.test_client()
+        login(staff, email, DEMO_PASSWORD)
+        assert staff.get(f"/documents/{document.id}").status_code == 404, email
+
+
+def test_only_the_department_attaches_files_only_to_an_answer_and_a_bad_file_changes_nothing(
+        demo_app, demo_session):
+    incident = ask(demo_session)
+    light = intake.create_incident(demo_session, intake.Report(
+        category_code="streetlight", lon=104.62, lat=17.35))
+    demo_session.commit()
+    dispatcher = demo_app.test_client()
+    login(dispatcher, "dispatcher@demo.mapdash.test", DEMO_PASSWORD)
+    for case in (incident, light):
+        assert act(dispatcher, case.id, action="accept").status_code == 200
+    files = [("minutes.pdf", answer_pdf())]
+    # The dispatcher is of no department: the answer's files are not theirs to attach.
+    refused = act(dispatcher, incident.id, action="resolve", note="ส่งแล้ว", files=files)
+    assert refused.status_code == 403 and refused.get_json()["field"] == "documents"
+    admin = demo_app.test_client()
+    login(admin, "admin@demo.mapdash.test", DEMO_PASSWORD)
+    for case, action, status in ((light, "resolve", 400), (incident, "comment", 400)):
+        answer = act(admin, case.id, action=action, note="ดูไฟล์", files=files)
+        assert answer.status_code == status, (case.tracking_code, action)
+    not_a_document = act(admin, incident.id, action="resolve", note="ส่งแล้ว",
+                         files=[("minutes.exe", b"MZ\x90\x00 not a pdf")])
+    assert not_a_document.status_code == 415
+    demo_session.expire_all()
+    assert demo_session.scalar(select(func.count()).select_from(CaseDocument)) == 0
+    assert demo_session.get(Incident, incident.id).status == "accepted"
+    assert demo_session.get(Incident, light.id).status == "accepted"
+    assert act(admin, incident.id, action="resolve", note="ส่งแล้ว", files=files).status_code == 200
+    assert demo_session.scalar(select(func.count()).select_from(CaseDocument)) == 1

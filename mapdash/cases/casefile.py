@@ -2,18 +2,19 @@
 photos, reporter contact and how the reporter can be reached, the timeline with the time spent
 per step, where the case came from, and what the reader may do next. Reads only; changes go
 through workflow.perform."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from mapdash.cases import handover, information, intake, tracking, workflow
+from mapdash.cases import documents, handover, information, intake, tracking, workflow
 from mapdash.errors import UserError
 from mapdash.field import evidence
 from mapdash.i18n import _l, localized
 from mapdash.models import (
+    CaseDocument,
     CaseRating,
     Incident,
     IncidentEvent,
@@ -70,6 +71,8 @@ class CaseFile:
     # An information request's delivery and its legal clock, which replaces the steps' one.
     info_request: InformationRequest | None = None
     answer_clock: information.Clock | None = None
+    answer_files: list[CaseDocument] = field(default_factory=list)  # to the department only
+    can_attach: bool = False    # attach the answer's files when resolving
 
     @property
     def overdue(self) -> bool:
@@ -111,7 +114,10 @@ def case_file(session: Session, actor: User, incident_id: int,
         forwarded_from=_forwarded_from(session, incident),
         details=_details(session, incident), rating=session.get(CaseRating, incident.id),
         info_request=request,
-        answer_clock=information.clock(request, now, incident.is_open) if request else None)
+        answer_clock=information.clock(request, now, incident.is_open) if request else None,
+        answer_files=documents.documents_of(session, incident.id, information.ANSWER)
+        if request and documents.staff_may_read(actor, incident) else [],
+        can_attach=bool(request) and information.may_attach(actor, incident))
 
 
 def reach(incident: Incident) -> Reach:

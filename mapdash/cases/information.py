@@ -6,6 +6,10 @@ to an address; certified or not) and the last day of the answer's time limit: th
 asked plus the organization's number of days (organizations.information_days, set on
 /admin/organization), fixed when it is asked, so a changed setting applies to new requests.
 
+The answer (staff resolving the case, with a note) may carry files: private documents
+(cases/documents.py, purpose "answer") that only the requester, with their reply code, and the
+responsible department can open.
+
 That limit is the case's clock: the tracking page counts down to it, and the office's queue
 and case panel show it and call the case overdue after it (maps/geo.py, casefile.py), instead
 of the steps of seed 001 meant for field work.
@@ -17,12 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from mapdash.cases import documents
 from mapdash.errors import UserError
 from mapdash.i18n import LOCAL_TZ, _l
-from mapdash.models import Category, Incident, InformationRequest, Organization
+from mapdash.models import Category, Incident, InformationRequest, Organization, User
 from mapdash.vocabulary import INFORMATION_DELIVERIES
 
 KIND = "information"
+ANSWER = "answer"  # the purpose of the answer's files (cases/documents.py)
 DAYS_RANGE = range(1, 91)  # sql/031 checks the same
 MAX_ADDRESS = 500
 FORM_FIELDS = ("delivery", "postal_address", "certified")
@@ -113,3 +119,24 @@ def clock(request: InformationRequest, now: datetime, is_open: bool) -> Clock:
 def category_ids(session: Session) -> list[int]:
     """The types whose cases run on this clock, for the map's SQL (geo.py)."""
     return list(session.scalars(select(Category.id).where(Category.kind == KIND)))
+
+
+def may_attach(actor: User, incident: Incident) -> bool:
+    """Who may attach the answer's files: those who may read them (the responsible
+    department, the organization's admins)."""
+    return incident.category.kind == KIND and documents.staff_may_read(actor, incident)
+
+
+def attach_answer(session: Session, incident: Incident, action: str,
+                  files: list[documents.CheckedDocument], actor: User) -> None:
+    """Store the answer's checked files with the action that answers (resolve). Flushes."""
+    if not files:
+        return
+    if incident.category.kind != KIND or action != "resolve":
+        raise UserError("no_files_here", _l("Files go only with the answer to an information "
+                                            "request (Resolve)"), field="documents")
+    if not may_attach(actor, incident):
+        raise UserError("not_your_answer", _l("Only the responsible department attaches the "
+                                              "answer's files"), field="documents", status=403)
+    for checked in files:
+        documents.store_document(session, incident, checked, ANSWER, staff=actor)
