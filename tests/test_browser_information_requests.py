@@ -8,6 +8,7 @@ from sqlalchemy import select
 from mapdash import db
 from mapdash.i18n import format_date
 from mapdash.models import Incident, InformationRequest
+from tests.test_information_requests import answer_pdf
 from tests.support import wait_until
 
 INFORMATION = "งบประมาณและสัญญาจ้างซ่อมถนนหมู่ 3 ปีงบประมาณ 2568"
@@ -55,9 +56,10 @@ def test_a_citizen_asks_for_information_and_sees_when_it_is_due(live_server, dem
     phone.screenshot(path=str(screenshot_dir / "inforeq-confirmation-phone.png"), full_page=True)
     assert errors == []
 
-    # The office: the dispatcher's panel shows the answer's due day and how to send it.
+    # The office: the panel shows the answer's due day and how to send it; the answer goes
+    # with a PDF, which the requester's phone (holding the reply code) then opens.
     desktop.goto(live_server + "/login")
-    desktop.fill("input[name=email]", "dispatcher@demo.mapdash.test")
+    desktop.fill("input[name=email]", "admin@demo.mapdash.test")
     desktop.fill("input[name=password]", "demo-password")
     desktop.click("button[type=submit]")
     desktop.wait_for_url("**/dispatch/")
@@ -67,8 +69,27 @@ def test_a_citizen_asks_for_information_and_sees_when_it_is_due(live_server, dem
     assert "ไปรษณีย์" in desktop.inner_text("#information-delivery")
     assert wait_until(lambda: desktop.locator(".case-row").count() > 0, 20)
     desktop.screenshot(path=str(screenshot_dir / "inforeq-panel-desktop.png"))
-    desktop.goto(live_server + f"/track/{code}")
-    desktop.screenshot(path=str(screenshot_dir / "inforeq-track-desktop.png"), full_page=True)
+    desktop.click("#case-panel .action-accept button[type=submit]")
+    desktop.wait_for_selector("#case-panel .panel[data-status='accepted']")
+    desktop.click("#case-panel .action-resolve summary")
+    desktop.fill("#case-panel .action-resolve textarea[name=note]", "ส่งสำเนาสัญญาจ้างทางไปรษณีย์แล้ว และแนบไฟล์ไว้ให้")
+    desktop.set_input_files("#case-panel .action-resolve input[name=documents]", files=[{
+        "name": "contract.pdf", "mimeType": "application/pdf", "buffer": answer_pdf()}])
+    desktop.screenshot(path=str(screenshot_dir / "inforeq-panel-answer-desktop.png"))
+    desktop.click("#case-panel .action-resolve button.primary")
+    desktop.wait_for_selector("#case-panel .panel[data-status='resolved']")
+    assert "contract.pdf" in desktop.inner_text("#answer-files")
+
+    phone.reload()
+    phone.wait_for_selector("#documents a")
+    assert phone.inner_text("#documents a") == "contract.pdf"
+    with phone.expect_download() as download:
+        phone.click("#documents a")
+    assert download.value.suggested_filename == "contract.pdf"
+    phone.screenshot(path=str(screenshot_dir / "inforeq-answered-phone.png"), full_page=True)
+    desktop.goto(live_server + f"/track/{code}")  # this browser has no reply code: asked for it
+    assert desktop.locator("#documents input[name=reply_code]").is_visible()
+    desktop.screenshot(path=str(screenshot_dir / "inforeq-answered-locked-desktop.png"), full_page=True)
 
 
 def test_an_admin_sets_the_days_to_answer_and_the_form_says_so(live_server, phone, desktop,
