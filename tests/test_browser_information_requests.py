@@ -8,8 +8,8 @@ from sqlalchemy import select
 from mapdash import db
 from mapdash.i18n import format_date
 from mapdash.models import Incident, InformationRequest
-from tests.test_information_requests import answer_pdf
 from tests.support import wait_until
+from tests.test_information_requests import answer_pdf
 
 INFORMATION = "งบประมาณและสัญญาจ้างซ่อมถนนหมู่ 3 ปีงบประมาณ 2568"
 
