@@ -72,7 +72,8 @@ def test_a_citizen_asks_for_information_and_sees_when_it_is_due(live_server, dem
     desktop.click("#case-panel .action-accept button[type=submit]")
     desktop.wait_for_selector("#case-panel .panel[data-status='accepted']")
     desktop.click("#case-panel .action-resolve summary")
-    desktop.fill("#case-panel .action-resolve textarea[name=note]", "ส่งสำเนาสัญญาจ้างทางไปรษณีย์แล้ว และแนบไฟล์ไว้ให้")
+    desktop.fill("#case-panel .action-resolve textarea[name=note]",
+                 "ส่งสำเนาสัญญาจ้างทางไปรษณีย์แล้ว และแนบไฟล์ไว้ให้")
     desktop.set_input_files("#case-panel .action-resolve input[name=documents]", files=[{
         "name": "contract.pdf", "mimeType": "application/pdf", "buffer": answer_pdf()}])
     desktop.screenshot(path=str(screenshot_dir / "inforeq-panel-answer-desktop.png"))
