@@ -33,7 +33,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         OPEN_STATUSES=vocabulary.OPEN_STATUSES, ANY_OPEN=vocabulary.ANY_OPEN, RESULT_LABELS=RESULT_LABELS,
         REASON_LABELS=REASON_LABELS, REVIEW_LABELS=REVIEW_LABELS,
         UNDER_REVIEW_LABEL=vocabulary.UNDER_REVIEW_LABEL, CASE_KINDS=vocabulary.CASE_KINDS,
-        CASE_KIND_LABELS=vocabulary.CASE_KIND_LABELS)
+        CASE_KIND_LABELS=vocabulary.CASE_KIND_LABELS,
+        INFORMATION_DELIVERY_LABELS=vocabulary.INFORMATION_DELIVERY_LABELS)
     app.jinja_env.filters["status_label"] = lambda status: vocabulary.STATUS_LABELS[status]
 
     # Before the routes: every id in a URL is range-checked by its column's converter.

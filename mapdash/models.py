@@ -66,6 +66,8 @@ class Organization(Base):
     map_pack_max_mb: Mapped[int] = mapped_column(Integer, default=50)
     # For how many days crews' positions are kept (sql/022, field/positions.py).
     crew_position_days: Mapped[int] = mapped_column(Integer, default=30)
+    # Within how many days an information request is answered (sql/031, cases/information.py).
+    information_days: Mapped[int] = mapped_column(Integer, default=15)
 
     __table_args__ = (Index("organizations_boundary_gix", "boundary", postgresql_using="gist"),)
 
@@ -248,6 +250,19 @@ class IncidentEvent(Base):
     actor: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("incident_events_incident_idx", "incident_id", "created_at"),)
+
+
+class InformationRequest(Base):
+    """How the citizen of an information request receives what they ask for (the case's
+    description names it) and the last day of its answer's time limit (sql/031,
+    cases/information.py)."""
+    __tablename__ = "information_requests"
+    incident_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    delivery: Mapped[str] = mapped_column(Text)  # vocabulary.INFORMATION_DELIVERIES
+    postal_address: Mapped[str | None] = mapped_column(Text)
+    certified: Mapped[bool] = mapped_column(Boolean, default=False)
+    answer_due_on: Mapped[date] = mapped_column(Date)
 
 
 class CaseRating(Base):

@@ -75,6 +75,13 @@ PROPOSAL_OUTCOME_LABELS = {
     "not_taken": _l("Not taken into the plan"),
 }
 UNDECIDED_PROPOSAL_LABEL = _l("Waiting for the plan's decision")
+# How the citizen receives the information they asked for (an information request).
+INFORMATION_DELIVERIES = ("email", "office", "post")
+INFORMATION_DELIVERY_LABELS = {
+    "email": _l("A copy by e-mail"),
+    "office": _l("Collect it at the office"),
+    "post": _l("A copy by post"),
+}
 
 # --- Channels a case comes in by ---------------------------------------------------------------
 CHANNELS = ("web", "line", "open311", "staff", "demo", "phone", "counter", "letter", "facebook")

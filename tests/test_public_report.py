@@ -86,7 +86,8 @@ def test_an_email_left_on_the_form_is_kept_and_a_bad_one_refused(demo_client, de
 def test_types_without_a_place_ask_for_none(demo_client):
     page = demo_client.get("/report/info_request").get_data(as_text=True)
     assert 'name="lat"' not in page and 'id="place-map"' not in page
-    assert send(demo_client, "info_request", description="ขอสำเนาข้อบัญญัติงบประมาณ").status_code == 303
+    assert send(demo_client, "info_request", description="ขอสำเนาข้อบัญญัติงบประมาณ",
+                reporter_name="สมหญิง", delivery="office").status_code == 303
 
 
 def test_emergency_types_show_the_numbers_first(demo_client):

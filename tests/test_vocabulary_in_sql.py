@@ -11,6 +11,7 @@ from mapdash.news.line_push import AUDIENCES
 from mapdash.vocabulary import (
     CASE_KINDS,
     CHANNELS,
+    INFORMATION_DELIVERIES,
     PRIORITIES,
     PROPOSAL_OUTCOMES,
     ROLES,
@@ -24,6 +25,7 @@ from mapdash.vocabulary import (
     ("incidents_priority_check", PRIORITIES),
     ("users_role_check", ROLES),
     ("categories_kind_check", CASE_KINDS),
+    ("information_requests_delivery_check", INFORMATION_DELIVERIES),
     ("notifications_kind_check", tuple(KIND_LABELS)),
     ("proposals_outcome_check", PROPOSAL_OUTCOMES),
     ("announcements_line_audience_check", AUDIENCES),

@@ -2,18 +2,26 @@
 photos, reporter contact and how the reporter can be reached, the timeline with the time spent
 per step, where the case came from, and what the reader may do next. Reads only; changes go
 through workflow.perform."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from mapdash.cases import handover, intake, tracking, workflow
+from mapdash.cases import documents, handover, information, intake, tracking, workflow
 from mapdash.errors import UserError
 from mapdash.field import evidence
 from mapdash.i18n import _l, localized
-from mapdash.models import CaseRating, Incident, IncidentEvent, Organization, User
+from mapdash.models import (
+    CaseDocument,
+    CaseRating,
+    Incident,
+    IncidentEvent,
+    InformationRequest,
+    Organization,
+    User,
+)
 from mapdash.office.response_templates import templates_for
 from mapdash.vocabulary import PRIORITY_LABELS
 
@@ -60,6 +68,17 @@ class CaseFile:
     forwarded_from: Organization | None  # the organization that sent it here, if any
     details: dict[int, str]     # what an event did besides its note, by event id
     rating: CaseRating | None   # the reporter's stars and comment (ratings.py)
+    # An information request's delivery and its legal clock, which replaces the steps' one.
+    info_request: InformationRequest | None = None
+    answer_clock: information.Clock | None = None
+    answer_files: list[CaseDocument] = field(default_factory=list)  # to the department only
+    can_attach: bool = False    # attach the answer's files when resolving
+
+    @property
+    def overdue(self) -> bool:
+        if self.answer_clock is not None:
+            return self.answer_clock.overdue
+        return self.current is not None and self.current.over
 
 
 def load_case(session: Session, actor: User, incident_id: int) -> Incident:
@@ -75,7 +94,9 @@ def load_case(session: Session, actor: User, incident_id: int) -> Incident:
 def case_file(session: Session, actor: User, incident_id: int,
               now: datetime | None = None) -> CaseFile:
     incident = load_case(session, actor, incident_id)
-    entries, current = workflow.timeline(incident, now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    entries, current = workflow.timeline(incident, now)
+    request = information.of(session, incident)
     allowed = workflow.allowed_actions(actor, incident)
     crew = workflow.crew_members(session, incident.organization_id) if "assign" in allowed else []
     organizations = handover.forward_targets(session, incident) if "forward" in allowed else []
@@ -91,7 +112,12 @@ def case_file(session: Session, actor: User, incident_id: int,
         can_comment="comment" in allowed, can_set_priority="set_priority" in allowed,
         reach=reach(incident), organizations=organizations,
         forwarded_from=_forwarded_from(session, incident),
-        details=_details(session, incident), rating=session.get(CaseRating, incident.id))
+        details=_details(session, incident), rating=session.get(CaseRating, incident.id),
+        info_request=request,
+        answer_clock=information.clock(request, now, incident.is_open) if request else None,
+        answer_files=documents.documents_of(session, incident.id, information.ANSWER)
+        if request and documents.staff_may_read(actor, incident) else [],
+        can_attach=bool(request) and information.may_attach(actor, incident))
 
 
 def reach(incident: Incident) -> Reach:

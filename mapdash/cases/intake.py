@@ -18,6 +18,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mapdash.cases import kinds
 from mapdash.cases.events import event_recorded
 from mapdash.cases.photos import MAX_PHOTOS, ProcessedPhoto, store_photo
 from mapdash.cases.questions import check_answers
@@ -189,7 +190,7 @@ def create_incident(session: Session, report: Report, *, actor_label: str | None
     if category is None:
         raise UserError("unknown_category",
                         _l("This organization does not take this type of report"), field="category")
-    if category.location_required and point is None and village_id is None:
+    if kinds.asks_place(category) and point is None and village_id is None:
         raise UserError("missing_location", _l("Please mark the place on the map"), field="location")
     answers = check_answers(category.questions, report.attributes or {})
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mapdash.cases import handover, proposals
+from mapdash.cases import handover, information, kinds, proposals
 from mapdash.cases.photos import is_public
 from mapdash.field.evidence import before_after
 from mapdash.i18n import LazyText, Localized, _l, _lp
@@ -129,7 +129,12 @@ def status_page(session: Session, incident: Incident, now: datetime) -> dict:
     due = expected_completion(incident)
     sensitive = incident.category.sensitive
     timeline = public_timeline(session, incident)
+    request = information.of(session, incident)  # an information request's legal clock
+    answer_clock = information.clock(request, now, incident.is_open) if request else None
     return {
+        "texts": kinds.texts(incident.category),
+        "responsible_contact": kinds.responsible(incident.category, incident.organization),
+        "answer_clock": answer_clock,
         "incident": incident,
         "status_label": status_label(incident),
         "under_review": under_review(incident),
@@ -140,7 +145,7 @@ def status_page(session: Session, incident: Incident, now: datetime) -> dict:
         "before_after": None if sensitive else before_after(session, incident),
         "due": due,
         "due_with_time": due - incident.created_at < timedelta(days=1),
-        "overdue": incident.is_open and now > due,
+        "overdue": answer_clock.overdue if answer_clock else incident.is_open and now > due,
         "timeline": timeline,
         # A proposal for the development plan: its title, supporters and outcome.
         "proposal": proposals.for_status_page(session, incident),

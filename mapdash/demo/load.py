@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from geoalchemy2.shape import from_shape
 from sqlalchemy.orm import Session
 
+from mapdash.cases import information
 from mapdash.cases.intake import Report, create_incident
 from mapdash.demo import data
 from mapdash.i18n import in_office_language
@@ -57,6 +58,8 @@ def load_demo(session: Session, now: datetime | None = None,
             description=case["description"], reporter_name=case["reporter_name"],
             reporter_phone=case["reporter_phone"], channel="demo",
             organization_slug=org.slug), created_at=case["created_at"] + shift)
+        if incident.category.kind == information.KIND:  # collected at the office
+            information.store(session, incident, information.Delivery("office", None, False))
         _replay_history(session, incident, case["history"][1:], users)
         if case["rating"]:
             session.add(CaseRating(incident_id=incident.id, stars=case["rating"]["stars"],

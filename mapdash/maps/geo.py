@@ -7,7 +7,7 @@ from typing import NoReturn
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from mapdash.cases import workflow
+from mapdash.cases import information, workflow
 from mapdash.errors import UserError
 from mapdash.i18n import LOCAL_TZ, LazyText, _l
 from mapdash.models import Category, Department, User, Village
@@ -150,7 +150,13 @@ def _local_midnight(day: date) -> datetime:
 # not a join: the scans of the covering indexes keep their order and filter as they go (a
 # join made the planner sort every open case before taking the newest 500).
 _MINUTES = "(CAST(:limits AS jsonb) -> i.time_limits_id::text ->> i.status)::integer"
-_DUE = f"coalesce(i.step_started_at, i.updated_at) + make_interval(mins => {_MINUTES})"
+_STEP_DUE = f"coalesce(i.step_started_at, i.updated_at) + make_interval(mins => {_MINUTES})"
+# An information request runs on its legal time limit instead (cases/information.py): the end
+# of its last day, Thai time. Only cases of those types (:answer_types) read their row.
+_ANSWER_DUE = ("((SELECT r.answer_due_on FROM information_requests r WHERE r.incident_id = i.id)"
+               " + 1)::timestamp AT TIME ZONE 'Asia/Bangkok'")
+_DUE = (f"CASE WHEN i.category_id = ANY(CAST(:answer_types AS integer[])) "
+        f"THEN coalesce({_ANSWER_DUE}, {_STEP_DUE}) ELSE {_STEP_DUE} END")
 OVERDUE = f"coalesce({_DUE} < now(), false)"
 
 
@@ -159,6 +165,11 @@ def limits_by_set(session: Session) -> str:
     for row in workflow.step_limits(session):
         limits.setdefault(str(row["time_limits_id"]), {})[row["status"]] = row["minutes"]
     return json.dumps(limits)
+
+
+def clock_params(session: Session) -> dict:
+    """The bound parameters of _DUE and OVERDUE."""
+    return {"limits": limits_by_set(session), "answer_types": information.category_ids(session)}
 
 
 def filter_clauses(session: Session, f: MapFilter) -> tuple[list[str], dict]:
@@ -184,7 +195,7 @@ def filter_clauses(session: Session, f: MapFilter) -> tuple[list[str], dict]:
         params["created_before"] = f.created_before
     if f.overdue_only:  # only an open case runs late
         clauses.append(f"i.is_open AND {OVERDUE}")
-        params["limits"] = limits_by_set(session)
+        params.update(clock_params(session))
     return clauses, params
 
 
@@ -198,7 +209,7 @@ def _where(session: Session, f: MapFilter, bbox: BBox | None = None,
     clauses, params = filter_clauses(session, f)
     clauses.append("i.is_open")
     if "limits" not in params:
-        params["limits"] = limits_by_set(session)
+        params.update(clock_params(session))
     if without_place:
         clauses.append("i.location IS NULL")
     if bbox is not None:

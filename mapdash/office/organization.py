@@ -1,6 +1,7 @@
 """The organization as its administrators describe it at /admin/organization (issue 19): its
 names, how citizens reach the office, its logo and the emergency numbers the public pages
-show, and for how long a reporter may say a resolved case is not fixed (issue 12). Every
+show, for how long a reporter may say a resolved case is not fixed (issue 12) and within how
+many days information requests are answered (issue 13). Every
 change is recorded (changes.py, subject "organization") in the same transaction.
 
 The logo is checked and cleaned like a case photo (cases/photos.py: real JPEG/PNG/WebP,
@@ -136,6 +137,23 @@ def set_not_fixed_days(session: Session, actor: User, days: int | None) -> Organ
     org.not_fixed_days = days
     session.flush()
     _record(session, actor, org, before, {"not_fixed_days": days})
+    return org
+
+
+INFORMATION_DAYS = range(1, 91)  # sql/031 checks the same
+
+
+def set_information_days(session: Session, actor: User, days: int | None) -> Organization:
+    """Within how many days an information request is answered (cases/information.py): the
+    requests asked from now on get it; those already asked keep their day. Flushes."""
+    if days is None or days not in INFORMATION_DAYS:
+        raise UserError("bad_information_days", _l("Give a number of days from 1 to 90"),
+                        field="information_days")
+    org = _locked(session, actor)
+    before = {"information_days": org.information_days}
+    org.information_days = days
+    session.flush()
+    _record(session, actor, org, before, {"information_days": days})
     return org
 
 

@@ -1,6 +1,6 @@
-"""Admins: the organization's names, contact, emergency numbers, logo, "not fixed" window and
-the crews' offline map pack (office/organization.py), each section a form of its own on one
-page."""
+"""Admins: the organization's names, contact, emergency numbers, logo, "not fixed" window,
+information requests' time limit and the crews' offline map pack (office/organization.py),
+each section a form of its own on one page."""
 from typing import Annotated, Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -42,6 +42,12 @@ class LogoForm(Params):
 class NotFixedForm(Params):
     not_fixed_days: Annotated[int, BeforeValidator(whole_number), Refusal(
         "bad_not_fixed_days", _l("Give a number of days from 1 to 365"))] | None = None
+
+
+class InformationDaysForm(Params):
+    information_days: Annotated[int, BeforeValidator(whole_number), Refusal(
+        "bad_information_days", _l("Give a number of days from 1 to 90"),
+        field="information_days")] | None = None
 
 
 _ZOOM, _MB = map_pack.ZOOM_RANGE, map_pack.MB_RANGE
@@ -133,6 +139,19 @@ def not_fixed_days():
         return _refused("not_fixed", error)
     flash(_("Saved"))
     return redirect(url_for(".index") + "#not-fixed", 303)
+
+
+@bp.post("/information-days")
+@role_required("admin")
+def information_days():
+    """Within how many days information requests are answered (cases/information.py)."""
+    try:
+        form = parse(InformationDaysForm, request.form)
+        organization.set_information_days(db.session(), current_user, form.information_days)
+    except UserError as error:
+        return _refused("information_days", error)
+    flash(_("Saved"))
+    return redirect(url_for(".index") + "#information-days", 303)
 
 
 @bp.post("/crew-positions")

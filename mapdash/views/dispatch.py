@@ -4,13 +4,13 @@ map's data comes from /api/dispatch/ (views/api.py)."""
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from flask import Blueprint, jsonify, make_response, render_template, url_for
+from flask import Blueprint, jsonify, make_response, render_template, request, url_for
 from flask_login import current_user
 from pydantic import BeforeValidator, Field
 
 from mapdash import db
 from mapdash.api.params import BigintId, IntegerId, OneOf, Params, Refusal, accepts, whole_number
-from mapdash.cases import casefile, handover, workflow
+from mapdash.cases import casefile, documents, handover, information, workflow
 from mapdash.field import positions
 from mapdash.i18n import N_, _, _l
 from mapdash.maps import geo, leaflet
@@ -113,9 +113,12 @@ def action_inputs(action: str, form: ActionInputs) -> dict:
 @role_required(*OFFICE_ROLES)
 @accepts(form=ActionForm)
 def act(incident_id, form: ActionForm):
-    """One workflow action from the panel: `action` and the fields it takes (its inputs)."""
+    """One workflow action from the panel: `action` and the fields it takes (its inputs), and
+    the files of an information request's answer (all checked before anything changes)."""
+    files = documents.check_uploads(request.files.getlist("documents"))
     event = workflow.perform(db.session(), incident_id, form.action, current_user,
                              **action_inputs(form.action, form))
+    information.attach_answer(db.session(), event.incident, form.action, files, current_user)
     # gone: the case is no longer the reader's (forwarded elsewhere): the panel closes.
     return jsonify(ok=True, action=event.action, status=event.to_status,
                    panel=url_for(".panel", incident_id=incident_id),

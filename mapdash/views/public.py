@@ -24,7 +24,17 @@ from sqlalchemy import select
 
 from mapdash import db
 from mapdash.api.params import Params, Refusal, parse, whole_number
-from mapdash.cases import documents, intake, ratelimit, ratings, replies, tracking, workflow
+from mapdash.cases import (
+    documents,
+    information,
+    intake,
+    kinds,
+    ratelimit,
+    ratings,
+    replies,
+    tracking,
+    workflow,
+)
 from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
 from mapdash.cases.questions import from_form, ordered
 from mapdash.errors import UserError
@@ -59,11 +69,11 @@ def home():
     session = db.session()
     org = find_organization(session, request.args.get("org") or current_app.config["DEFAULT_ORG"])
     if org is None:
-        return render_template("public/home.html", org=None, categories=[], village_map=None)
+        return render_template("public/home.html", org=None, groups=[], village_map=None)
     village_map = leaflet.embed(leaflet.build_map(geo.organization_center(session, org.id), zoom=12))
     # A link from LINE (a shared place, the signed user) goes on to the chosen report form.
     carried = {name: request.args[name] for name in ("lat", "lon", "line") if request.args.get(name)}
-    return render_template("public/home.html", org=org, categories=_categories(org.id),
+    return render_template("public/home.html", org=org, groups=kinds.grouped(_categories(org.id)),
                            village_map=village_map, bounds=geo.organization_bounds(session, org.id),
                            carried=carried)
 
@@ -81,6 +91,9 @@ def report(category_code):
         return proposal_views.form_page(org, category)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
     answers = from_form(request.form)  # the type's extra questions, as attribute[CODE]
+    texts = kinds.texts(category)
+    is_information = category.kind == information.KIND
+    kind_values = information.typed(request.form) if is_information else {}
     if request.method == "GET":  # a place preset by the link (LINE's shared location)
         values.update(lat=request.args.get("lat", "")[:32], lon=request.args.get("lon", "")[:32])
     key = request.form.get("idempotency_key") or secrets.token_urlsafe(24)
@@ -89,9 +102,15 @@ def report(category_code):
     if request.method == "POST":
         try:
             ratelimit.check_reports()
-            processed = process_uploads(request.files.getlist("photos"))
+            delivery = information.check(kind_values, values["description"],
+                                         values["reporter_name"], values["reporter_email"]
+                                         ) if is_information else None
+            processed = process_uploads(request.files.getlist("photos")) \
+                if kinds.asks_photos(category) else []
+            place = kinds.asks_place(category)
             incident = intake.create_incident(session, intake.Report(
-                category_code=category.code, lon=values["lon"], lat=values["lat"],
+                category_code=category.code, lon=values["lon"] if place else None,
+                lat=values["lat"] if place else None,
                 description=values["description"], reporter_name=values["reporter_name"],
                 reporter_phone=values["reporter_phone"],
                 reporter_line_id=values["reporter_line_id"],
@@ -99,6 +118,8 @@ def report(category_code):
                 channel="web",
                 organization_slug=org.slug, idempotency_key=key, attributes=answers),
                 photos=processed)
+            if delivery is not None:
+                information.store(session, incident, delivery)
             ratelimit.count_accepted(session)
             replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
                                     replies.issue_reply_code(incident))
@@ -110,10 +131,12 @@ def report(category_code):
         else:
             return redirect(url_for(".track", code=incident.tracking_code, new=1), 303)
     place_map = None
-    if category.location_required:
+    if kinds.asks_place(category):
         place_map = leaflet.embed(leaflet.build_map(geo.organization_center(session, org.id), zoom=13))
     response = Response(render_template(
-        "public/report.html", org=org, category=category, values=values, idempotency_key=key,
+        texts.template, org=org, category=category, values=values, idempotency_key=key,
+        texts=texts, asks_photos=kinds.asks_photos(category), kind_values=kind_values,
+        responsible_contact=kinds.responsible(category, org),
         error=error, photos_sent=any(f.filename for f in request.files.getlist("photos")),
         place_map=place_map, bounds=geo.organization_bounds(session, org.id),
         max_photos=MAX_PHOTOS, max_photo_mb=MAX_PHOTO_BYTES // (1024 * 1024),

@@ -213,7 +213,7 @@
     }));
   }
 
-  photosInput.addEventListener("change", () => {
+  if (photosInput) photosInput.addEventListener("change", () => {
     const problems = [];
     const added = Array.from(photosInput.files);
     added.forEach((file) => {
@@ -248,7 +248,7 @@
         return;
       }
     }
-    if (following) photosInput.disabled = true; // a +1 sends no photos
+    if (following && photosInput) photosInput.disabled = true; // a +1 sends no photos
     sent = true;
     const button = event.submitter || submitButton;
     button.textContent = _("Sending…");

@@ -84,6 +84,8 @@ def resolved(incident: Incident, note: str, url: str, photo_url: str | None,
     """`rate_url`: the reporter's signed link to rate the result or say it is not fixed
     (ratings.py); followers get the message without it."""
     code = incident.tracking_code
+    if incident.category.kind == "information":
+        return _answer_ready(incident, note, url, rate_url)
     subject = _l("Your report %(code)s is resolved", code=code)
     if rate_url is None:
         return _payload("resolved", url, subject,
@@ -94,6 +96,26 @@ def resolved(incident: Incident, note: str, url: str, photo_url: str | None,
         "within %(days)s days if it is not fixed (a link for you only): %(rate_url)s",
         code=code, note=_short(note), days=incident.organization.not_fixed_days,
         rate_url=rate_url), photo_url)
+    payload["rate_url"] = rate_url
+    return payload
+
+
+def _answer_ready(incident: Incident, note: str, url: str, rate_url: str | None) -> dict:
+    """An information request answered: the answer's files are the requester's alone, so the
+    message links to the tracking page, where their reply code opens them (documents.py)."""
+    code = incident.tracking_code
+    subject = _l("The answer to your information request %(code)s is ready", code=code)
+    params = {"org": Localized(incident.organization), "code": code, "note": _short(note),
+              "url": url}
+    if rate_url is None:
+        return _payload("resolved", url, subject, _l(
+            "%(org)s has answered the information request %(code)s: %(note)s\n"
+            "See it here: %(url)s", **params))
+    payload = _payload("resolved", url, subject, _l(
+        "%(org)s has answered your information request %(code)s: %(note)s\n"
+        "See the answer and download its files with your reply code here: %(url)s\n"
+        "How did we do? Rate the answer (a link for you only): %(rate_url)s",
+        rate_url=rate_url, **params))
     payload["rate_url"] = rate_url
     return payload
 
