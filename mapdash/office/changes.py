@@ -22,6 +22,8 @@ SUBJECTS = {
     "village": _l("Village"),
     "organization": _l("Organization"),
     "response_template": _l("Response template"),
+    "booking_resource": _l("Bookable resource"),
+    "closed_day": _l("Closed day"),
 }
 ACTIONS = {
     "created": _l("created"),

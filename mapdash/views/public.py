@@ -34,6 +34,7 @@ from mapdash.maps import geo, leaflet, public_cases
 from mapdash.models import Category, Village
 from mapdash.office.orgs import find_organization
 from mapdash.security import permits
+from mapdash.views import bookings
 
 bp = Blueprint("public", __name__)
 
@@ -76,6 +77,9 @@ def report(category_code):
     if category is None:
         raise UserError("unknown_category",
                         _l("No such type of report: please choose one on the home page"), status=404)
+    if category.kind == "appointment":  # a slot on a calendar, not a problem report
+        line_token, line_user = _line_user()
+        return bookings.appointment_form(org, category, line_user, line_token)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
     answers = from_form(request.form)  # the type's extra questions, as attribute[CODE]
     if request.method == "GET":  # a place preset by the link (LINE's shared location)
@@ -189,7 +193,7 @@ def track(code):
 
 
 def _track_page(incident, error: UserError | None = None, typed: str | None = None,
-                status: int = 200, feedback_error: UserError | None = None):
+                status: int = 200, feedback_error: UserError | None = None, **extra):
     now = datetime.now(UTC)
     page = tracking.status_page(db.session(), incident, now)
     kept = browser.get("reply_codes", {}).get(incident.tracking_code)
@@ -215,8 +219,10 @@ def _track_page(incident, error: UserError | None = None, typed: str | None = No
                            feedback_typed=request.form if feedback_error else {},
                            max_comment=ratings.MAX_COMMENT,
                            max_not_fixed_note=ratings.MAX_NOT_FIXED_NOTE,
-                           link=url_for(".track", code=incident.tracking_code, _external=True)
-                           ), status
+                           cancelled=request.args.get("cancelled") == "1",
+                           link=url_for("public.track", code=incident.tracking_code,
+                                        _external=True),
+                           **extra), status
 
 
 class ReplyCodeForm(Params):

@@ -32,6 +32,8 @@ KIND_LABELS = {
     "not_fixed": _l("Staff: not fixed, says the reporter"),
     "overdue": _l("Staff: overdue"),
     "password_link": _l("Staff: link to choose a password"),
+    "booking_moved": _l("Citizen: appointment moved"),
+    "booking_reminder": _l("Citizen: appointment reminder"),
 }
 CHANNEL_LABELS = {
     "email": _l("E-mail"),

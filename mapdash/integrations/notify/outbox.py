@@ -39,7 +39,7 @@ _ANNOUNCED = "outbox_announced_events"
 # evidence (the after photo is public from then on), not when it may still be sent back.
 CITIZEN_KINDS = {"accept": "accepted", "request_info": "info_requested", "resolve": "resolved",
                  "accept_evidence": "resolved", "reject": "rejected", "forward": "forwarded",
-                 "refer": "referred"}
+                 "refer": "referred", "reschedule": "booking_moved"}
 
 # What the department's staff hear of: a new case, and one its reporter says is not fixed.
 STAFF_KINDS = {"report": "new_case", "not_fixed": "not_fixed"}
@@ -161,6 +161,8 @@ def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident,
             incident, ev.note, url, link(app, "public.reply", code=incident.tracking_code, t=token))
     if ev.action == "reject":
         return messages.rejected(incident, ev.note, url)
+    if ev.action == "reschedule":
+        return messages.booking_moved(incident, ev.note, url)
     shown = before_after(session, incident)  # the public "after" of a crew's closing, if any
     after = shown["after"] if shown else []
     photo_url = link(app, "photos.photo", photo_id=after[0].id) if after else None
