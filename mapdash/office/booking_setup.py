@@ -100,14 +100,16 @@ def save_resource(session: Session, actor: User, resource_id: int | None, form: 
     allowed = {category.id for category in appointment_types(session, org_id)}
     if set(type_ids) - allowed:
         raise UserError("bad_type", _l("Choose case types of the kind \"appointment\""), field="types")
+    before: dict | None = None
     if resource_id is None:
-        resource, before = BookingResource(organization_id=org_id), None
+        resource = BookingResource(organization_id=org_id)
     else:
-        resource = session.scalars(select(BookingResource).where(
+        found = session.scalars(select(BookingResource).where(
             BookingResource.id == resource_id, BookingResource.organization_id == org_id)
             .with_for_update()).first()
-        if resource is None:
+        if found is None:
             raise UserError("not_found", _l("No such resource"), status=404)
+        resource = found
         before = _facts(resource, offered_by(session, org_id).get(resource.id, set()))
     if session.scalar(select(BookingResource.id).where(
             BookingResource.organization_id == org_id, BookingResource.name_th == values["name_th"],

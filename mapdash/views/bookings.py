@@ -25,6 +25,12 @@ FORM_FIELDS = ("slot", "description", "reporter_name", "reporter_phone", "report
                "reporter_line_id")
 
 
+@bp.app_context_processor
+def _slot_lengths() -> dict:
+    # A slot this long shows its end too on the calendar (the hall's half days).
+    return {"long_slot": timedelta(hours=2)}
+
+
 @bp.app_template_filter("slot_label")
 def slot_label_filter(starts_at: datetime, ends_at: datetime) -> str:
     return slots.slot_label(starts_at, ends_at)
@@ -70,7 +76,8 @@ def appointment_form(org: Organization, category: Category, line_user: str | Non
     offered = bookings.offered_resources(session, category.id)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
     key = request.form.get("idempotency_key") or secrets.token_urlsafe(24)
-    error, status = None, 200
+    error: UserError | None = None
+    status = 200
     if request.method == "POST":
         try:
             ratelimit.check_reports()
