@@ -24,7 +24,7 @@ from mapdash.models import (
     Incident,
     IncidentEvent,
 )
-from mapdash.services import appointments, bookings
+from mapdash.services import appointments, bookings, slots
 from tests.crew_support import PASSWORD, make_user
 from tests.factories import make_org
 from tests.support import csrf_token, login, wait_until
@@ -346,3 +346,35 @@ def test_a_replayed_form_books_once_and_a_slot_with_capacity_takes_that_many(app
     assert [s.free for s in week[0].slots if s.slot.starts_at == starts] == [0]
     assert replies.issue_reply_code(first) is not None
     assert session.scalar(select(func.count()).select_from(IncidentEvent)) == 2
+
+
+def test_demo_appointments_carry_bookings_consistent_with_their_history(demo_session):
+    """The demo (mapdash/demo/bookings.py): a counter and the hall, holidays closed, and each
+    appointment case booked within the hours: done ones before they were closed, open ones
+    still to come, refused or merged ones given back."""
+    now = datetime.now(UTC)
+    names = set(demo_session.scalars(select(BookingResource.name_th)))
+    assert names == {"เคาน์เตอร์สำนักปลัด", "หอประชุม อบต."}
+    assert demo_session.scalar(select(func.count()).select_from(ClosedDay)) >= 15
+    closed = set(demo_session.scalars(select(ClosedDay.day)))
+    cases = demo_session.scalars(select(Incident).join(Category).where(
+        Category.code == "appointment")).all()
+    assert len(cases) >= 5
+    for case in cases:
+        booking = demo_session.scalars(select(Booking).where(Booking.incident_id == case.id)).one()
+        start = booking.starts_at.astimezone(LOCAL_TZ)
+        resource = booking.resource
+        hours = slots.parse_hours(resource.hours)
+        assert start.date() not in closed
+        assert slots.check_slot(booking.starts_at, hours, resource.slot_minutes, closed,
+                                start - timedelta(minutes=1)).ends_at == booking.ends_at
+        assert booking.starts_at >= case.created_at
+        if case.is_open:
+            assert booking.released_at is None and booking.starts_at > now, case.tracking_code
+        elif case.status in bookings.RELEASING_STATUSES:
+            assert booking.released_at is not None
+    held = demo_session.execute(select(Booking.resource_id, Booking.starts_at, func.count())
+                                .where(Booking.released_at.is_(None))
+                                .group_by(Booking.resource_id, Booking.starts_at)).all()
+    slots_rows = {(r.resource_id, r.starts_at): r.booked for r in demo_session.scalars(select(BookingSlot))}
+    assert all(slots_rows[(resource_id, starts)] == count for resource_id, starts, count in held)
