@@ -191,5 +191,6 @@ def move(incident_id: int):
         calendar=bookings.week(session, booking.resource, first, DAYS_SHOWN, now), first=first,
         values=values, error=error, days_shown=DAYS_SHOWN,
         back_day=booking.starts_at.astimezone(LOCAL_TZ).date(),
+        current=booking.starts_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M"),
         previous=first - timedelta(days=DAYS_SHOWN) if first > slots.today(now) else None,
         next=first + timedelta(days=DAYS_SHOWN)), status
