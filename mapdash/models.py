@@ -682,3 +682,68 @@ class LineFollower(Base):
     line_user: Mapped[str] = mapped_column(Text, primary_key=True)
     followed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     unfollowed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+class BookingResource(Base):
+    """A counter, hall, meeting room or truck citizens book slots of (sql/030,
+    services/bookings.py); `hours` is {"0": ["08:30", "16:30"], ...}, 0 = Monday, Thai time."""
+    __tablename__ = "booking_resources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name_th: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    hours: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("organization_id", "name_th"),)
+
+
+class ClosedDay(Base):
+    """A day nothing can be booked: a public holiday or closure the admin entered (sql/030)."""
+    __tablename__ = "booking_closed_days"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    name_th: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text, server_default="")
+
+    __table_args__ = (UniqueConstraint("organization_id", "day"),)
+
+
+class CategoryResource(Base):
+    """A resource an appointment-kind case type offers (sql/030)."""
+    __tablename__ = "category_resources"
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("booking_resources.id", ondelete="CASCADE"),
+                                             primary_key=True)
+
+
+class BookingSlot(Base):
+    """A slot someone booked: `booked` counts its bookings, kept within `capacity` by a CHECK
+    (sql/030), the database's guard against two people taking the last place."""
+    __tablename__ = "booking_slots"
+    resource_id: Mapped[int] = mapped_column(ForeignKey("booking_resources.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class Booking(Base):
+    """The slot an appointment-kind case holds (sql/030); released_at: given back."""
+    __tablename__ = "bookings"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             unique=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("booking_resources.id"))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    incident: Mapped[Incident] = relationship()
+    resource: Mapped[BookingResource] = relationship()
+
+    __table_args__ = (Index("bookings_resource_starts_idx", "resource_id", "starts_at"),)

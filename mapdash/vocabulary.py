@@ -33,7 +33,8 @@ STATS_ROLES = ("admin", "executive", "officer")
 # --- Case statuses ---------------------------------------------------------------------------
 OPEN_STATUSES = ("new", "accepted", "info_requested", "assigned", "in_progress")
 # referred: handed to an outside agency (electricity, water, highways), out of our hands.
-CLOSED_STATUSES = ("resolved", "rejected", "duplicate", "referred")
+# cancelled: an appointment the citizen called off themselves (services/bookings.py).
+CLOSED_STATUSES = ("resolved", "rejected", "duplicate", "referred", "cancelled")
 STATUSES = OPEN_STATUSES + CLOSED_STATUSES
 # The public list and the open data take "open" for every status not yet done.
 ANY_OPEN = "open"
@@ -47,6 +48,7 @@ STATUS_LABELS = {
     "rejected": _l("Rejected"),
     "duplicate": _l("Duplicate"),
     "referred": _l("Referred to another agency"),
+    "cancelled": _l("Cancelled by the citizen"),
 }
 # A closing whose evidence a dispatcher still checks is not "Done" to the public yet.
 UNDER_REVIEW_LABEL = _l("Reported done, being checked")

@@ -24,8 +24,10 @@ ASSIGNED, IN_PROGRESS = "assigned", "in_progress"
 RESOLVED, REJECTED, DUPLICATE = "resolved", "rejected", "duplicate"
 # Issue 19: a case referred to an outside agency is closed (out of our hands, see handover.py).
 REFERRED = "referred"
+# Issue 13: an appointment the citizen called off themselves (services/appointments.py).
+CANCELLED = "cancelled"
 OPEN = (NEW, ACCEPTED, INFO_REQUESTED, ASSIGNED, IN_PROGRESS)
-CLOSED = (RESOLVED, REJECTED, DUPLICATE, REFERRED)
+CLOSED = (RESOLVED, REJECTED, DUPLICATE, REFERRED, CANCELLED)
 EVERY_STATUS = OPEN + CLOSED
 
 # Who acts (issue 2: admin, dispatcher, officer of a department, crew; the citizen answering a
@@ -107,6 +109,11 @@ EXPECTED: dict[str, Expected] = {
     # the crew, who is at work on it again. Only while evidence_review == 'needs_review'.
     "accept_evidence": row({RESOLVED}, None, STAFF, INTERNAL, NO_NOTE),
     "send_back": row({RESOLVED}, IN_PROGRESS, STAFF, INTERNAL, NOTE_NEEDED),
+    # Issue 13: the citizen cancels their appointment with their codes (a note is optional);
+    # staff move one to another free slot with a reason the citizen reads (the booking page
+    # moves the slot: the action alone is refused, see test_bookings.py).
+    "cancel": row(OPEN, CANCELLED, {CITIZEN}, PUBLIC, NO_NOTE),
+    "reschedule": row({NEW, ACCEPTED, INFO_REQUESTED}, None, STAFF, PUBLIC, NOTE_NEEDED),
 }
 # Doubts, where the documents are silent and the matrix keeps today's behaviour: whether an
 # officer may reopen (issue 4 lists reopen among the panel's actions, issue 12 has "a dispatcher"
@@ -171,7 +178,9 @@ def _arrange(session, case, status, evidence_review=None, assigned_to=None):
 def _args(world, note=NOTE):
     return dict(note=note, assignee_id=world["users"]["crew"].id, duplicate_of=world["original"].id,
                 priority="urgent", organization_id=world["province"].id, agency="การไฟฟ้าส่วนภูมิภาค",
-                plan_year=2571)
+                plan_year=2571,
+                # reschedule: the slot the booking page moved (services/appointments.py)
+                moved={"from": "2026-03-03T09:00:00+07:00", "to": "2026-03-03T14:00:00+07:00"})
 
 
 def _row(session, case_id):

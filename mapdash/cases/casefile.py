@@ -26,7 +26,7 @@ from mapdash.office.response_templates import templates_for
 from mapdash.vocabulary import PRIORITY_LABELS
 
 # Actions with a place of their own in the panel, not in its list of workflow actions.
-_OWN_PLACE = {"print_form", "comment", "set_priority"}
+_OWN_PLACE = {"print_form", "comment", "set_priority", "reschedule"}
 # Actions whose note the citizen reads on the status page (the others' notes are staff's).
 PUBLIC_NOTES = frozenset(action for action, transition in workflow.TRANSITIONS.items()
                          if transition.public and action not in tracking.HIDDEN_NOTES)

@@ -15,6 +15,7 @@ from mapdash.cases.photos import is_public
 from mapdash.field.evidence import before_after
 from mapdash.i18n import LazyText, Localized, _l, _lp
 from mapdash.models import DEFAULT_SLA_MINUTES, Incident, IncidentEvent, Organization, Photo
+from mapdash.services import bookings
 from mapdash.vocabulary import STATUS_LABELS, UNDER_REVIEW_LABEL
 
 # The staff steps of seed 001 in order: acknowledge, check, inform, print, set the status,
@@ -50,6 +51,8 @@ TIMELINE_LABELS = {
     "forward": _l("Forwarded to another organization"),
     "take_into_plan": _l("Taken into the development plan"),
     "leave_out_of_plan": _l("Not taken into the development plan"),
+    "cancel": _l("Appointment cancelled by the citizen"),
+    "reschedule": _l("Appointment moved by the staff"),
 }
 
 
@@ -144,6 +147,8 @@ def status_page(session: Session, incident: Incident, now: datetime) -> dict:
         "photos": [] if sensitive else public_photos(incident),
         "before_after": None if sensitive else before_after(session, incident),
         "due": due,
+        # An appointment's booked slot: shown instead of a completion date (there is none).
+        "booking": bookings.of_case(session, incident.id),
         "due_with_time": due - incident.created_at < timedelta(days=1),
         "overdue": answer_clock.overdue if answer_clock else incident.is_open and now > due,
         "timeline": timeline,

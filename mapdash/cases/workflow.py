@@ -25,6 +25,7 @@ from mapdash.cases.events import event_recorded
 from mapdash.errors import UserError
 from mapdash.i18n import LazyText, _l, in_office_language
 from mapdash.models import Follower, Incident, IncidentEvent, TimeLimits, User
+from mapdash.services import bookings
 from mapdash.vocabulary import (
     CASE_KINDS,
     CITIZEN,
@@ -123,6 +124,12 @@ TRANSITIONS: dict[str, Transition] = {
                                   _l("Accept the evidence")),
     "send_back": Transition(frozenset({"resolved"}), "in_progress", STAFF, False,
                             _l("Send back to the crew"), NOTE),
+    # Appointments (services/appointments.py): the citizen calls theirs off with their codes;
+    # staff move one to another free slot (the citizen sees when, and why).
+    "cancel": Transition(OPEN, "cancelled", frozenset({CITIZEN}), True,
+                         _l("Cancelled by the citizen"), NOTE, note_optional=True),
+    "reschedule": Transition(frozenset({"new", "accepted", "info_requested"}), None, STAFF, True,
+                             _l("Move the appointment"), NOTE),
 }
 # Actions that open a closed case again: incidents.reopen_count counts them (the statistics).
 REOPENING = frozenset({"reopen", "not_fixed"})
@@ -164,8 +171,10 @@ def _refuse(code: str, message: LazyText, status: int = 409) -> NoReturn:
 def perform(session: Session, incident_id: int, action: str, actor: User | None, *,
             note: str = "", assignee_id: int | None = None, duplicate_of: int | None = None,
             priority: str | None = None, organization_id: int | None = None, agency: str = "",
-            plan_year: int | None = None, now: datetime | None = None) -> IncidentEvent:
-    """Take `action` on a case for `actor` (None: the citizen). Flushes; the caller commits."""
+            plan_year: int | None = None, moved: dict | None = None,
+            now: datetime | None = None) -> IncidentEvent:
+    """Take `action` on a case for `actor` (None: the citizen). Flushes; the caller commits.
+    `moved`: the old and new times of a "reschedule" (services/appointments.py moves the slot)."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         _refuse("unknown_action", _l("Unknown action '%(action)s'", action=action), 400)
@@ -217,6 +226,10 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
         detail = handover.refer(incident, agency)
     elif action == "forward":
         detail = handover.forward(session, incident, organization_id)
+    elif action == "reschedule":
+        if not moved:
+            _refuse("move_on_booking_page", _l("Move an appointment on its booking page"), 400)
+        detail = moved
     if is_proposal and (action in proposals.OUTCOME_OF_ACTION or action == "reopen"):
         proposals.decide(session, incident, action, plan_year=plan_year, reason=note, now=now)
 
@@ -229,6 +242,8 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
         incident.status = transition.target
         incident.updated_at = now
         incident.closed_at = now if transition.target in CLOSED_STATUSES else None
+        if transition.target in bookings.RELEASING_STATUSES:  # an appointment's slot is free again
+            bookings.release(session, incident.id, now)
     event = IncidentEvent(incident_id=incident.id, actor_id=actor.id if actor else None,
                           actor_label=actor.display_name if actor else in_office_language(CITIZEN_LABEL),
                           action=action,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from mapdash.cases import information
 from mapdash.cases.intake import Report, create_incident
+from mapdash.demo import bookings as demo_bookings
 from mapdash.demo import data
 from mapdash.i18n import in_office_language
 from mapdash.models import CaseRating, Incident, IncidentEvent, User, Village
@@ -51,6 +52,8 @@ def load_demo(session: Session, now: datetime | None = None,
                                display_name=name, is_demo=True, check_strength=False)
              for email, role, department, name in DEMO_USERS}
 
+    resources = demo_bookings.set_up(session, org.id, now)
+    appointments = []
     cases = data.demo_cases(as_of)
     for case in cases:
         incident = create_incident(session, Report(
@@ -65,7 +68,10 @@ def load_demo(session: Session, now: datetime | None = None,
             session.add(CaseRating(incident_id=incident.id, stars=case["rating"]["stars"],
                                    comment=case["rating"]["comment"],
                                    created_at=incident.closed_at + case["rating"]["after"]))
+        if case["category"] == "appointment":
+            appointments.append(incident)
     session.flush()
+    demo_bookings.book_cases(session, resources, appointments, now)
     return {"villages": len(data.villages()), "incidents": len(cases),
             "users": [email for email, *_ in DEMO_USERS]}
 

@@ -47,8 +47,6 @@ _QUESTIONS = {
                            "What is happening (choose all that apply)", values=(
         ("flood", "น้ำท่วม", "Flood"), ("storm", "วาตภัย", "Storm"),
         ("landslide", "ดินถล่ม", "Landslide")))],
-    "appointment": [_question("preferred_time", "datetime", "วันและเวลาที่สะดวก",
-                              "Preferred date and time")],
 }
 
 CATEGORIES: list[dict[str, Any]] = [

@@ -23,6 +23,8 @@ SUBJECTS = {
     "organization": _l("Organization"),
     "response_template": _l("Response template"),
     "announcement": _l("Announcement"),
+    "booking_resource": _l("Bookable resource"),
+    "closed_day": _l("Closed day"),
 }
 ACTIONS = {
     "created": _l("created"),

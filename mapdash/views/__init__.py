@@ -31,18 +31,21 @@ def register_blueprints(app: Flask) -> None:
     from mapdash.office.organization import emergency_numbers
     from mapdash.views import (
         account,
+        admin_bookings,
         admin_departments,
         admin_organization,
         admin_staff,
         admin_templates,
         admin_types,
         admin_villages,
+        bookings,
         office_cases,
         staff_intake,
         stats,
     )
     for module in (admin_staff, admin_departments, admin_organization, account, admin_types,
-                   admin_templates, admin_villages, office_cases, staff_intake, stats):
+                   admin_templates, admin_villages, office_cases, staff_intake, stats, bookings,
+                   admin_bookings):
         app.register_blueprint(module.bp)
     from mapdash.views import admin_news, news, proposals
     for module in (proposals, news, admin_news):

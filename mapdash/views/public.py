@@ -44,6 +44,7 @@ from mapdash.maps import geo, leaflet, public_cases
 from mapdash.models import Category, Village
 from mapdash.office.orgs import find_organization
 from mapdash.security import permits
+from mapdash.views import bookings
 from mapdash.views import proposals as proposal_views
 
 bp = Blueprint("public", __name__)
@@ -89,6 +90,9 @@ def report(category_code):
                         _l("No such type of report: please choose one on the home page"), status=404)
     if category.kind == "proposal":
         return proposal_views.form_page(org, category)
+    if category.kind == "appointment":  # a slot on a calendar, not a problem report
+        line_token, line_user = _line_user()
+        return bookings.appointment_form(org, category, line_user, line_token)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
     answers = from_form(request.form)  # the type's extra questions, as attribute[CODE]
     texts = kinds.texts(category)
@@ -215,7 +219,7 @@ def track(code):
 
 
 def _track_page(incident, error: UserError | None = None, typed: str | None = None,
-                status: int = 200, feedback_error: UserError | None = None):
+                status: int = 200, feedback_error: UserError | None = None, **extra):
     now = datetime.now(UTC)
     page = tracking.status_page(db.session(), incident, now)
     kept = browser.get("reply_codes", {}).get(incident.tracking_code)
@@ -242,8 +246,10 @@ def _track_page(incident, error: UserError | None = None, typed: str | None = No
                            max_comment=ratings.MAX_COMMENT,
                            max_not_fixed_note=ratings.MAX_NOT_FIXED_NOTE,
                            case_documents=documents.citizen_view(db.session(), browser, incident),
-                           link=url_for(".track", code=incident.tracking_code, _external=True)
-                           ), status
+                           cancelled=request.args.get("cancelled") == "1",
+                           link=url_for("public.track", code=incident.tracking_code,
+                                        _external=True),
+                           **extra), status
 
 
 class ReplyCodeForm(Params):

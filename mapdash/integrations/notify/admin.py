@@ -34,6 +34,8 @@ KIND_LABELS = {
     "password_link": _l("Staff: link to choose a password"),
     "plan_decided": _l("Citizen: the plan's decision on a proposal"),
     "announcement": _l("LINE followers: announcement"),
+    "booking_moved": _l("Citizen: appointment moved"),
+    "booking_reminder": _l("Citizen: appointment reminder"),
 }
 CHANNEL_LABELS = {
     "email": _l("E-mail"),

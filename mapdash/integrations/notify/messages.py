@@ -196,3 +196,24 @@ def password_link(user: User, purpose: str, url: str, expires_at: datetime) -> d
         text = _l("An administrator of %(org)s has reset your password.\nChoose a new one here "
                   "(the link works once, until %(until)s): %(url)s", org=org, until=until, url=url)
     return _payload("password_link", url, subject, text)
+
+
+def booking_moved(incident: Incident, note: str, url: str) -> dict:
+    """The staff moved the citizen's appointment: `note` says to when, and why."""
+    code = incident.tracking_code
+    return _payload("booking_moved", url, _l("Your appointment %(code)s was moved", code=code),
+                    _l("%(org)s moved your appointment %(code)s. %(note)s\nDetails: %(url)s",
+                       org=Localized(incident.organization), code=code, note=_short(note),
+                       url=url))
+
+
+def booking_reminder(incident: Incident, when: object, resource: object, url: str) -> dict:
+    """The day before: `when` and `resource` render in each language (slots.SlotText,
+    Localized)."""
+    code = incident.tracking_code
+    return _payload("booking_reminder", url,
+                    _l("Reminder: your appointment tomorrow, %(when)s", when=when),
+                    _l("A reminder from %(org)s: your appointment %(code)s is tomorrow, %(when)s, "
+                       "%(resource)s.\nTo cancel or see it: %(url)s",
+                       org=Localized(incident.organization), code=code, when=when,
+                       resource=resource, url=url))

@@ -41,7 +41,7 @@ _ANNOUNCED = "outbox_announced_events"
 CITIZEN_KINDS = {"accept": "accepted", "request_info": "info_requested", "resolve": "resolved",
                  "accept_evidence": "resolved", "reject": "rejected", "forward": "forwarded",
                  "refer": "referred", "take_into_plan": "plan_decided",
-                 "leave_out_of_plan": "plan_decided"}
+                 "leave_out_of_plan": "plan_decided", "reschedule": "booking_moved"}
 
 # What the department's staff hear of: a new case, and one its reporter says is not fixed.
 STAFF_KINDS = {"report": "new_case", "not_fixed": "not_fixed"}
@@ -166,6 +166,8 @@ def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident,
     if ev.action in ("take_into_plan", "leave_out_of_plan"):
         record = session.get(Proposal, incident.id)
         return messages.plan_decided(incident, record.plan_year if record else None, ev.note, url)
+    if ev.action == "reschedule":
+        return messages.booking_moved(incident, ev.note, url)
     shown = before_after(session, incident)  # the public "after" of a crew's closing, if any
     after = shown["after"] if shown else []
     photo_url = link(app, "photos.photo", photo_id=after[0].id) if after else None

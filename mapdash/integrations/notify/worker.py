@@ -23,11 +23,12 @@ is 'failed' (at once for a permanent refusal) and shown to admins.
 A database outage does not stop the worker: it says so once, tries again after 1 s, 2 s, 4 s
 ... (at most a minute apart), and once the database is back it first records the outcomes the
 outage kept from it (a message delivered meanwhile is not sent again), then hands back what it
-had claimed but not tried. Besides the outbox it alerts staff of overdue cases once a minute
-and removes stray photo files every PHOTO_SWEEP_MINUTES (photo_sweep.py); once an hour it
-deletes crews' positions past their organization's retention (field/positions.py); every
-STATS_RECOUNT_SECONDS it recounts the statistics' kept figures that went out of date, a few
-per pass, most recently viewed first (stats/figures.py), so that no reader waits for them.
+had claimed but not tried. Besides the outbox it alerts staff of overdue cases and reminds
+citizens of tomorrow's appointments (reminders.py) once a minute, and removes stray photo
+files every PHOTO_SWEEP_MINUTES (photo_sweep.py); once an hour it deletes crews' positions
+past their organization's retention (field/positions.py); every STATS_RECOUNT_SECONDS it
+recounts the statistics' kept figures that went out of date, a few per pass, most recently
+viewed first (stats/figures.py), so that no reader waits for them.
 """
 import importlib
 import random
@@ -44,7 +45,7 @@ from sqlalchemy.orm import Session
 from mapdash import db
 from mapdash.cases import photo_sweep
 from mapdash.field import positions
-from mapdash.integrations.notify import overdue
+from mapdash.integrations.notify import overdue, reminders
 from mapdash.integrations.notify.delivery import DeliveryError, Outgoing
 from mapdash.stats import figures as stats
 
@@ -213,6 +214,7 @@ class Worker:
         if now >= self._next_scan:
             with self.app.app_context(), Session(self.engine) as session:
                 overdue.scan(session, self.app)
+                reminders.scan(session, self.app, datetime.now(UTC))  # appointments tomorrow
                 session.commit()
             self._next_scan = now + OVERDUE_SCAN_SECONDS
 

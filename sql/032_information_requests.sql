@@ -2,7 +2,7 @@
 -- receive what they ask for (the case's description names it), beside the case (one row per
 -- case of kind 'information'), and the answer's due day from the organization's number of days
 -- (kept with the case, so a change of the setting applies to new requests only).
--- depends: 028_case_kinds
+-- depends: 031_proposals_and_news
 
 ALTER TABLE organizations ADD COLUMN information_days integer NOT NULL DEFAULT 15
     CHECK (information_days BETWEEN 1 AND 90);

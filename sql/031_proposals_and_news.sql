@@ -4,7 +4,7 @@
 -- beside it. Its supporters are the case's followers (+1), each person once: the browser key
 -- they supported from is kept (hashed) with their contact. News is not a case: announcements
 -- with an optional set of villages and a period, pushed to LINE through the outbox.
--- depends: 038_export_order
+-- depends: 030_export_order
 
 CREATE TABLE proposals (
     incident_id      bigint PRIMARY KEY REFERENCES incidents (id) ON DELETE CASCADE,
