@@ -124,6 +124,8 @@ class Category(Base):
     contact_name: Mapped[str | None] = mapped_column(Text)
     contact_phone: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(Text, default="report")  # vocabulary.CASE_KINDS (sql/028)
+    # a registration type's rules (registrations/rules.py, sql/033); None for other kinds
+    registration: Mapped[dict | None] = mapped_column(JSONB)
 
     department: Mapped[Department] = relationship()
 
@@ -598,3 +600,26 @@ class CrewLastPosition(Base):
     stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("crew_last_positions_org_idx", "organization_id"),)
+
+
+class Registration(Base):
+    """The personal data of an application for a registration type (sql/033,
+    registrations/applications.py), one row per case: read whole by the type's department and
+    the admins only, masked in lists, never on a public page."""
+    __tablename__ = "registrations"
+    incident_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    full_name: Mapped[str] = mapped_column(Text)
+    national_id: Mapped[str] = mapped_column(Text)  # 13 digits
+    birth_date: Mapped[date] = mapped_column(Date)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id", ondelete="SET NULL"))
+    address: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(Text)
+    bank: Mapped[str] = mapped_column(Text)  # a code of registrations/applications.BANKS
+    account_number: Mapped[str] = mapped_column(Text)
+    account_name: Mapped[str] = mapped_column(Text)
+    fiscal_year: Mapped[int] = mapped_column(Integer)  # Buddhist Era
+
+    village: Mapped[Village | None] = relationship()
+
+    __table_args__ = (Index("registrations_year_id_idx", "fiscal_year", "national_id"),)

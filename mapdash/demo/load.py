@@ -10,7 +10,7 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy.orm import Session
 
 from mapdash.cases.intake import Report, create_incident
-from mapdash.demo import data
+from mapdash.demo import data, registrations
 from mapdash.i18n import in_office_language
 from mapdash.models import CaseRating, Incident, IncidentEvent, User, Village
 from mapdash.office.auth import create_user
@@ -63,6 +63,7 @@ def load_demo(session: Session, now: datetime | None = None,
                                    comment=case["rating"]["comment"],
                                    created_at=incident.closed_at + case["rating"]["after"]))
     session.flush()
+    registrations.load_applications(session, org, users["admin"], now)
     return {"villages": len(data.villages()), "incidents": len(cases),
             "users": [email for email, *_ in DEMO_USERS]}
 

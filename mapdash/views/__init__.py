@@ -38,11 +38,13 @@ def register_blueprints(app: Flask) -> None:
         admin_types,
         admin_villages,
         office_cases,
+        registrations,
         staff_intake,
         stats,
     )
     for module in (admin_staff, admin_departments, admin_organization, account, admin_types,
-                   admin_templates, admin_villages, office_cases, staff_intake, stats):
+                   admin_templates, admin_villages, office_cases, staff_intake, stats,
+                   registrations):
         app.register_blueprint(module.bp)
     app.add_template_global(emergency_numbers, "emergency_numbers")
     errors.init_app(app)

@@ -34,6 +34,7 @@ from mapdash.maps import geo, leaflet, public_cases
 from mapdash.models import Category, Village
 from mapdash.office.orgs import find_organization
 from mapdash.security import permits
+from mapdash.views import registrations as registration_views
 
 bp = Blueprint("public", __name__)
 
@@ -76,6 +77,8 @@ def report(category_code):
     if category is None:
         raise UserError("unknown_category",
                         _l("No such type of report: please choose one on the home page"), status=404)
+    if category.kind == "registration":
+        return registration_views.application_page(org, category)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
     answers = from_form(request.form)  # the type's extra questions, as attribute[CODE]
     if request.method == "GET":  # a place preset by the link (LINE's shared location)
@@ -313,6 +316,7 @@ def reply(code):
         if request.method == "POST":
             processed = process_uploads(request.files.getlist("photos"))
             replies.answer(session, secret, code, token, text, processed)
+            registration_views.reply_documents(session, question.incident)
             return redirect(url_for(".track", code=question.incident.tracking_code, replied=1), 303)
     except replies.AlreadyAnswered as done:
         incident = intake.find_by_code(session, code)
@@ -323,7 +327,7 @@ def reply(code):
         error, status = refused, refused.status
     return render_template(
         "public/reply.html", incident=question.incident, question=question.event, token=token,
-        text=text, error=error, photos_sent=any(f.filename for f in request.files.getlist("photos")),
+        text=text, error=error, photos_sent=any(f.filename for f in request.files.values()),
         max_note=workflow.MAX_NOTE, max_photos=MAX_PHOTOS,
         max_photo_mb=MAX_PHOTO_BYTES // (1024 * 1024)), status
 
