@@ -125,7 +125,7 @@ class Category(Base):
     contact_phone: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(Text, default="report")  # vocabulary.CASE_KINDS (sql/028)
     # a registration type's rules (registrations/rules.py, sql/033); None for other kinds
-    registration: Mapped[dict | None] = mapped_column(JSONB)
+    registration: Mapped[dict | None] = mapped_column(JSONB(none_as_null=True))
 
     department: Mapped[Department] = relationship()
 
