@@ -310,7 +310,7 @@ class CaseDocument(Base):
     purpose: Mapped[str] = mapped_column(Text)       # the service's code, e.g. id_card, slip
     filename: Mapped[str] = mapped_column(Text)
     media_type: Mapped[str] = mapped_column(Text)
-    path: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(Text, unique=True)
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(Text)
     phash: Mapped[int | None] = mapped_column(BigInteger)  # images, field/evidence.py
