@@ -112,7 +112,7 @@ def index():
                            status=query.status, counts=listing.counts(session, chosen, year))
 
 
-@bp.get("/<integer_id:category_id>/<int:year>/approved.xlsx")
+@bp.get("/<integer_id:category_id>/<integer_id:year>/approved.xlsx")
 @role_required(*OFFICE_ROLES)
 def approved_xlsx(category_id, year):
     """The approved applications of a fiscal year, whole (the department pays from it)."""
