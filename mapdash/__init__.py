@@ -35,6 +35,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         UNDER_REVIEW_LABEL=vocabulary.UNDER_REVIEW_LABEL, CASE_KINDS=vocabulary.CASE_KINDS,
         CASE_KIND_LABELS=vocabulary.CASE_KIND_LABELS,
         INFORMATION_DELIVERY_LABELS=vocabulary.INFORMATION_DELIVERY_LABELS)
+    app.jinja_env.globals.update(REGISTRATION_DOCUMENTS=vocabulary.REGISTRATION_DOCUMENTS,
+                                 REGISTRATION_DOCUMENT_LABELS=vocabulary.REGISTRATION_DOCUMENT_LABELS)
     app.jinja_env.filters["status_label"] = lambda status: vocabulary.STATUS_LABELS[status]
 
     # Before the routes: every id in a URL is range-checked by its column's converter.

@@ -66,7 +66,7 @@ class Organization(Base):
     map_pack_max_mb: Mapped[int] = mapped_column(Integer, default=50)
     # For how many days crews' positions are kept (sql/022, field/positions.py).
     crew_position_days: Mapped[int] = mapped_column(Integer, default=30)
-    # Within how many days an information request is answered (sql/031, cases/information.py).
+    # Within how many days an information request is answered (sql/032, cases/information.py).
     information_days: Mapped[int] = mapped_column(Integer, default=15)
 
     __table_args__ = (Index("organizations_boundary_gix", "boundary", postgresql_using="gist"),)
@@ -127,6 +127,8 @@ class Category(Base):
     contact_name: Mapped[str | None] = mapped_column(Text)
     contact_phone: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(Text, default="report")  # vocabulary.CASE_KINDS (sql/028)
+    # a registration type's rules (registrations/rules.py, sql/034); None for other kinds
+    registration: Mapped[dict | None] = mapped_column(JSONB(none_as_null=True))
 
     department: Mapped[Department] = relationship()
 
@@ -254,7 +256,7 @@ class IncidentEvent(Base):
 
 class InformationRequest(Base):
     """How the citizen of an information request receives what they ask for (the case's
-    description names it) and the last day of its answer's time limit (sql/031,
+    description names it) and the last day of its answer's time limit (sql/032,
     cases/information.py)."""
     __tablename__ = "information_requests"
     incident_id: Mapped[int] = mapped_column(
@@ -371,7 +373,7 @@ class Follower(Base):
     line_user: Mapped[str | None] = mapped_column(Text)  # LINE userId, sql/006
     idempotency_key: Mapped[str | None] = mapped_column(Text, unique=True)  # sql/003
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    # SHA-256 of the browser key a proposal's support came from (sql/032, cases/proposals.py)
+    # SHA-256 of the browser key a proposal's support came from (sql/031, cases/proposals.py)
     browser_key_sha256: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("incident_followers_incident_idx", "incident_id"),)
@@ -448,7 +450,7 @@ class Notification(Base):
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     # A message is about a case, or (the set-password link, sql/016) about an account, or
-    # (sql/032) an announcement pushed to LINE.
+    # (sql/031) an announcement pushed to LINE.
     incident_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("incidents.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     announcement_id: Mapped[int | None] = mapped_column(
@@ -624,7 +626,7 @@ class CrewLastPosition(Base):
 
 class Proposal(Base):
     """A proposal for the local development plan: the record of a case of kind 'proposal'
-    beside it, and the staff's outcome once decided (sql/032, cases/proposals.py)."""
+    beside it, and the staff's outcome once decided (sql/031, cases/proposals.py)."""
     __tablename__ = "proposals"
     incident_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
@@ -642,7 +644,7 @@ class Proposal(Base):
 
 
 class Announcement(Base):
-    """News from the office (sql/032, mapdash/news): for the whole area or some villages,
+    """News from the office (sql/031, mapdash/news): for the whole area or some villages,
     shown from `starts_on` to `ends_on` (Thai calendar days)."""
     __tablename__ = "announcements"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -677,13 +679,13 @@ class AnnouncementVillage(Base):
 
 
 class LineFollower(Base):
-    """Someone who added the LINE Official Account as a friend (the webhook, sql/032)."""
+    """Someone who added the LINE Official Account as a friend (the webhook, sql/031)."""
     __tablename__ = "line_followers"
     line_user: Mapped[str] = mapped_column(Text, primary_key=True)
     followed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     unfollowed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 class BookingResource(Base):
-    """A counter, hall, meeting room or truck citizens book slots of (sql/030,
+    """A counter, hall, meeting room or truck citizens book slots of (sql/033,
     services/bookings.py); `hours` is {"0": ["08:30", "16:30"], ...}, 0 = Monday, Thai time."""
     __tablename__ = "booking_resources"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -700,7 +702,7 @@ class BookingResource(Base):
 
 
 class ClosedDay(Base):
-    """A day nothing can be booked: a public holiday or closure the admin entered (sql/030)."""
+    """A day nothing can be booked: a public holiday or closure the admin entered (sql/033)."""
     __tablename__ = "booking_closed_days"
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
@@ -712,7 +714,7 @@ class ClosedDay(Base):
 
 
 class CategoryResource(Base):
-    """A resource an appointment-kind case type offers (sql/030)."""
+    """A resource an appointment-kind case type offers (sql/033)."""
     __tablename__ = "category_resources"
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"),
                                              primary_key=True)
@@ -722,7 +724,7 @@ class CategoryResource(Base):
 
 class BookingSlot(Base):
     """A slot someone booked: `booked` counts its bookings, kept within `capacity` by a CHECK
-    (sql/030), the database's guard against two people taking the last place."""
+    (sql/033), the database's guard against two people taking the last place."""
     __tablename__ = "booking_slots"
     resource_id: Mapped[int] = mapped_column(ForeignKey("booking_resources.id", ondelete="CASCADE"),
                                              primary_key=True)
@@ -732,7 +734,7 @@ class BookingSlot(Base):
 
 
 class Booking(Base):
-    """The slot an appointment-kind case holds (sql/030); released_at: given back."""
+    """The slot an appointment-kind case holds (sql/033); released_at: given back."""
     __tablename__ = "bookings"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"),
@@ -747,3 +749,26 @@ class Booking(Base):
     resource: Mapped[BookingResource] = relationship()
 
     __table_args__ = (Index("bookings_resource_starts_idx", "resource_id", "starts_at"),)
+
+
+class Registration(Base):
+    """The personal data of an application for a registration type (sql/034,
+    registrations/applications.py), one row per case: read whole by the type's department and
+    the admins only, masked in lists, never on a public page."""
+    __tablename__ = "registrations"
+    incident_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    full_name: Mapped[str] = mapped_column(Text)
+    national_id: Mapped[str] = mapped_column(Text)  # 13 digits
+    birth_date: Mapped[date] = mapped_column(Date)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id", ondelete="SET NULL"))
+    address: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(Text)
+    bank: Mapped[str] = mapped_column(Text)  # a code of registrations/applications.BANKS
+    account_number: Mapped[str] = mapped_column(Text)
+    account_name: Mapped[str] = mapped_column(Text)
+    fiscal_year: Mapped[int] = mapped_column(Integer)  # Buddhist Era
+
+    village: Mapped[Village | None] = relationship()
+
+    __table_args__ = (Index("registrations_year_id_idx", "fiscal_year", "national_id"),)

@@ -84,6 +84,17 @@ INFORMATION_DELIVERY_LABELS = {
     "office": _l("Collect it at the office"),
     "post": _l("A copy by post"),
 }
+# The documents a registration type may require (sql/034, registrations/rules.py); each is
+# a private document of the case (cases/documents.py), stored under this purpose.
+REGISTRATION_DOCUMENTS = ("id_card", "house_registration", "bank_book", "disability_card",
+                          "other")
+REGISTRATION_DOCUMENT_LABELS = {
+    "id_card": _l("ID card"),
+    "house_registration": _l("House registration (tabien baan)"),
+    "bank_book": _l("Bank book, page with the account number"),
+    "disability_card": _l("Disability ID card"),
+    "other": _l("Other supporting document"),
+}
 
 # --- Channels a case comes in by ---------------------------------------------------------------
 CHANNELS = ("web", "line", "open311", "staff", "demo", "phone", "counter", "letter", "facebook")

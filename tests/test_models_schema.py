@@ -28,7 +28,7 @@ SQL_ONLY_TABLES = {
 # which the models cannot say), so they are declared in sql/ alone. Plain indexes are declared
 # in models.py too and must match.
 SQL_ONLY_INDEXES = {
-    # sql/032: the public list of proposals taken into a plan year (partial)
+    # sql/031: the public list of proposals taken into a plan year (partial)
     "proposals_plan_year_idx": "proposals",
     # sql/001: the dispatcher map's viewport of open cases (partial GiST)
     "incidents_open_location_gix": "incidents",

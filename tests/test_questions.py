@@ -93,7 +93,7 @@ def test_the_catalog_questions_are_valid_and_match_the_migration(session):
     # An organization made before sql/007 gets the same questions from its UPDATEs.
     org = make_org(session)
     session.execute(update(Category).values(questions=[]))
-    # sql/030 drops the appointment's date question: the booking's slot picker asks it.
+    # sql/033 drops the appointment's date question: the booking's slot picker asks it.
     for name in ("007_open311.sql", "033_bookings.sql"):
         migration = (db.MIGRATIONS_DIR / name).read_text()
         for statement in re.findall(r"^UPDATE categories .*?;$", migration, re.M | re.S):

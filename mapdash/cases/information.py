@@ -1,6 +1,6 @@
 """Information requests (ขอข้อมูลข่าวสาร, the Official Information Act B.E. 2540).
 
-The case's description names the information wanted; a row of information_requests (sql/031)
+The case's description names the information wanted; a row of information_requests (sql/032)
 says how the citizen receives it (a copy by e-mail, collected at the office, a copy by post
 to an address; certified or not) and the last day of the answer's time limit: the day it was
 asked plus the organization's number of days (organizations.information_days, set on
@@ -29,7 +29,7 @@ from mapdash.vocabulary import INFORMATION_DELIVERIES
 
 KIND = "information"
 ANSWER = "answer"  # the purpose of the answer's files (cases/documents.py)
-DAYS_RANGE = range(1, 91)  # sql/031 checks the same
+DAYS_RANGE = range(1, 91)  # sql/032 checks the same
 MAX_ADDRESS = 500
 FORM_FIELDS = ("delivery", "postal_address", "certified")
 

@@ -31,7 +31,7 @@ KIND = "proposal"
 MAX_TITLE = 200
 MAX_BENEFICIARIES = 1000
 MAX_COST = Decimal("999999999999.99")
-# A plan year is a Buddhist Era year the local plan can name (sql/032 checks the same).
+# A plan year is a Buddhist Era year the local plan can name (sql/031 checks the same).
 FIRST_PLAN_YEAR, LAST_PLAN_YEAR = 2500, 2700
 
 

@@ -56,13 +56,30 @@ TIMELINE_LABELS = {
 }
 
 
+# Where a kind of service reads otherwise: an application is approved, not "done".
+KIND_LABELS = {
+    "registration": {
+        "report": _l("Application received"),
+        "resolve": _l("Application approved"),
+        "reject": _l("Application not approved"),
+    },
+}
+KIND_STATUS_LABELS = {
+    "registration": {"resolved": _l("Approved"), "rejected": _l("Not approved")},
+}
+
+
 # A crew's closing the dispatcher sent back: the crew said done, the office did not agree.
 REPORTED_DONE = _l("The crew reported the work done")
 
 
-def event_label(event: IncidentEvent, organizations: dict | None = None) -> str:
-    """The event as the citizen reads it ("Accepted by the staff"), in the chosen language."""
+def event_label(event: IncidentEvent, organizations: dict | None = None,
+                kind: str = "report") -> str:
+    """The event as the citizen reads it ("Accepted by the staff"), in the chosen language,
+    in the words of the case's kind of service."""
     detail = event.detail or {}
+    if event.action in KIND_LABELS.get(kind, {}):
+        return str(KIND_LABELS[kind][event.action])
     if event.action == "refer" and detail.get("agency"):
         return str(_l("Referred to %(agency)s", agency=detail["agency"]))
     if event.action == "forward" and organizations:
@@ -78,7 +95,10 @@ def under_review(incident: Incident) -> bool:
 
 
 def status_label(incident: Incident) -> LazyText:
-    return UNDER_REVIEW_LABEL if under_review(incident) else STATUS_LABELS[incident.status]
+    if under_review(incident):
+        return UNDER_REVIEW_LABEL
+    return KIND_STATUS_LABELS.get(incident.category.kind, {}).get(incident.status) \
+        or STATUS_LABELS[incident.status]
 
 
 def public_timeline(session: Session, incident: Incident) -> list[dict]:
@@ -98,7 +118,8 @@ def public_timeline(session: Session, incident: Incident) -> list[dict]:
                 last_closing["label"] = str(REPORTED_DONE)
             continue
         # Staff notes are for the citizen; HIDDEN_NOTES are not.
-        timeline.append({"at": event.created_at, "label": event_label(event, organizations),
+        timeline.append({"at": event.created_at,
+                         "label": event_label(event, organizations, incident.category.kind),
                          "status": event.to_status,
                          "note": event.note if event.action not in HIDDEN_NOTES else ""})
         if event.action == "resolve":

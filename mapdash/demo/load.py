@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from mapdash.cases import information
 from mapdash.cases.intake import Report, create_incident
 from mapdash.demo import bookings as demo_bookings
-from mapdash.demo import data
+from mapdash.demo import data, registrations
 from mapdash.i18n import in_office_language
 from mapdash.models import CaseRating, Incident, IncidentEvent, User, Village
 from mapdash.office.auth import create_user
@@ -72,6 +72,7 @@ def load_demo(session: Session, now: datetime | None = None,
             appointments.append(incident)
     session.flush()
     demo_bookings.book_cases(session, resources, appointments, now)
+    registrations.load_applications(session, org, users["admin"], now)
     return {"villages": len(data.villages()), "incidents": len(cases),
             "users": [email for email, *_ in DEMO_USERS]}
 

@@ -78,7 +78,7 @@ def _query(case_filter: CaseFilter, organization_id: int, track_url: str,
     where, params = case_filter.where(organization_id)
     params.update(track_url=track_url, status_th=json.dumps(
         {status: in_language(label, "th") for status, label in STATUS_LABELS.items()}))
-    # Newest first, as on the page, in the order of incidents_org_created_idx (sql/038).
+    # Newest first, as on the page, in the order of incidents_org_created_idx (sql/030).
     return f"""
         SELECT {select_list}
         FROM incidents i

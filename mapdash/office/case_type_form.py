@@ -8,10 +8,13 @@ draft through the declared fields below (api/params.py) into what office/case_ty
 stores; the checks across fields and rows (the department, unique codes) are that module's.
 
 Fields: code, name_th, ... as named; `limit-STEP-amount` and `-unit` per step of seed 001;
+`reg_min_age`, `reg_opens`, `reg_closes` and `reg_documents` (ticked, repeated) for a
+registration type;
 `q-I-FIELD` per question and `q-I-v-J-FIELD` per answer to choose, I and J from 0.
 """
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field
@@ -23,11 +26,15 @@ from mapdash.cases.time_limits import complete
 from mapdash.errors import UserError
 from mapdash.i18n import _l, _lp
 from mapdash.models import DEFAULT_SLA_MINUTES, Category
-from mapdash.vocabulary import CASE_KINDS
+from mapdash.registrations.rules import MAX_AGE_RULE, Rules
+from mapdash.vocabulary import CASE_KINDS, REGISTRATION_DOCUMENTS
 
 TEXT_FIELDS = ("code", "kind", "name_th", "name_en", "icon", "color", "department_id", "sort_order",
                "contact_name", "contact_phone")
 FLAGS = ("sensitive", "location_required", "emergency", "active")
+# A registration type's rules (registrations/rules.py); the documents are ticked boxes, kept
+# in the draft as one comma-separated text.
+REGISTRATION_FIELDS = ("reg_min_age", "reg_opens", "reg_closes", "reg_documents")
 QUESTION_FIELDS = ("code", "datatype", "required", "description_th", "description_en")
 VALUE_FIELDS = ("key", "name_th", "name_en")
 STEPS = tuple(DEFAULT_SLA_MINUTES)
@@ -81,9 +88,10 @@ def limit_as_typed(minutes: int) -> tuple[str, str]:
 
 def new_draft(icon: str, department_id: int | None) -> Draft:
     """A new type as the form first shows it: active, located on a map, seed 001's limits."""
-    fields = dict.fromkeys(TEXT_FIELDS + FLAGS, "")
+    fields = dict.fromkeys(TEXT_FIELDS + FLAGS + REGISTRATION_FIELDS, "")
     fields.update(icon=icon, color="#2563eb", department_id=str(department_id or ""),
-                  sort_order="0", location_required="1", active="1", kind="report")
+                  sort_order="0", location_required="1", active="1", kind="report",
+                  reg_documents="id_card")
     return Draft(fields, {step: limit_as_typed(m) for step, m in DEFAULT_SLA_MINUTES.items()})
 
 
@@ -91,6 +99,11 @@ def draft_of(category: Category) -> Draft:
     fields = {name: "" if getattr(category, name) is None else str(getattr(category, name))
               for name in TEXT_FIELDS}
     fields.update({flag: "1" if getattr(category, flag) else "" for flag in FLAGS})
+    rules = Rules.of(category.registration)
+    fields.update(reg_min_age="" if rules.min_age is None else str(rules.min_age),
+                  reg_opens=rules.opens.isoformat() if rules.opens else "",
+                  reg_closes=rules.closes.isoformat() if rules.closes else "",
+                  reg_documents=",".join(rules.documents))
     questions = [{**{name: str(q.get(name, "")) for name in QUESTION_FIELDS},
                   "required": "1" if q.get("required") else "",
                   "values": [{name: str(v.get(name, "")) for name in VALUE_FIELDS}
@@ -101,7 +114,8 @@ def draft_of(category: Category) -> Draft:
 
 
 def draft_from_form(form: MultiDict) -> Draft:
-    fields = {name: form.get(name, "") for name in TEXT_FIELDS + FLAGS}
+    fields = {name: form.get(name, "") for name in TEXT_FIELDS + FLAGS + REGISTRATION_FIELDS}
+    fields["reg_documents"] = ",".join(form.getlist("reg_documents"))
     limits = {step: (form.get(f"limit-{step}-amount", ""), form.get(f"limit-{step}-unit", ""))
               for step in STEPS}
     questions: dict[int, dict] = {}
@@ -226,12 +240,40 @@ class ValueFields(Params):
     name_en: OptionalName = None
 
 
+class RegistrationFields(Params):
+    """A registration type's rules: each may be left empty (no such rule)."""
+    reg_min_age: Annotated[int | None, Field(ge=0, le=MAX_AGE_RULE), BeforeValidator(whole_number),
+                           Refusal("bad_min_age", _l("The minimum age is a whole number of "
+                                                     "years from 0 to 120, or empty"))] = None
+    reg_opens: Annotated[date | None, Refusal(
+        "bad_window", _l("Choose the first day applications are taken, or leave it empty"))] = None
+    reg_closes: Annotated[date | None, Refusal(
+        "bad_window", _l("Choose the last day applications are taken, or leave it empty"))] = None
+    reg_documents: Annotated[list[Annotated[str, OneOf(REGISTRATION_DOCUMENTS)]], Refusal(
+        "bad_document", _l("Tick the documents from the list"))] = []
+
+
 @dataclass(frozen=True)
 class CaseTypeValues:
-    """A checked form: the fields, the time limits in minutes, the questions as stored."""
+    """A checked form: the fields, the time limits in minutes, the questions as stored, and
+    a registration type's rules (None for the other kinds)."""
     fields: CaseTypeFields
     sla_minutes: dict[str, int]
     questions: list[dict]
+    registration: dict | None = None
+
+
+def _registration(draft: Draft) -> dict:
+    typed = parse(RegistrationFields, MultiDict(
+        [(name, draft.fields.get(name, "")) for name in REGISTRATION_FIELDS[:3]]
+        + [("reg_documents", value) for value in draft.fields.get("reg_documents", "").split(",")
+           if value]))
+    if typed.reg_opens and typed.reg_closes and typed.reg_closes < typed.reg_opens:
+        raise UserError("bad_window", _l("The last day applications are taken comes before "
+                                         "the first"), field="reg_closes")
+    documents = tuple(purpose for purpose in REGISTRATION_DOCUMENTS
+                      if purpose in typed.reg_documents)
+    return Rules(typed.reg_min_age, typed.reg_opens, typed.reg_closes, documents).stored()
 
 
 def _row(model: type[P], values: dict, prefix: str) -> P:
@@ -265,7 +307,8 @@ def checked(draft: Draft) -> CaseTypeValues:
                 and all(_blank(v, VALUE_FIELDS) for v in typed["values"]):
             continue
         questions.append(_question(typed, i, len(questions) + 1, questions))
-    return CaseTypeValues(fields, limits, questions)
+    registration = _registration(draft) if fields.kind == "registration" else None
+    return CaseTypeValues(fields, limits, questions, registration)
 
 
 def _question(typed: dict, i: int, order: int, earlier: list[dict]) -> dict:

@@ -70,7 +70,7 @@ def _snapshot(category: Category) -> dict:
     return {**{name: getattr(category, name) for name in RECORDED},
             "department": category.department.code if category.department else None,
             "time_limits": complete(category.sla_minutes or {}),
-            "questions": category.questions or []}
+            "questions": category.questions or [], "registration": category.registration}
 
 
 def save(session: Session, actor: User, values: CaseTypeValues, available_icons: list[str],
@@ -100,11 +100,14 @@ def save(session: Session, actor: User, values: CaseTypeValues, available_icons:
     category.name_th, category.name_en = typed.name_th, typed.name_en or typed.name_th
     category.icon, category.color = typed.icon, typed.color.lower()
     category.department = department
-    category.sensitive, category.emergency = typed.sensitive, typed.emergency
+    # An application carries an ID number and a bank account: never in the public list.
+    category.sensitive = typed.sensitive or category.kind == "registration"
+    category.emergency = typed.emergency
     category.location_required, category.active = typed.location_required, typed.active
     category.sort_order = typed.sort_order
     category.contact_name, category.contact_phone = typed.contact_name, typed.contact_phone
     category.sla_minutes, category.questions = values.sla_minutes, values.questions
+    category.registration = values.registration if category.kind == "registration" else None
     session.flush()
     changes.record(session, actor, "case_type", "created" if before is None else "changed",
                    label=category.code, subject_id=category.id, before=before,

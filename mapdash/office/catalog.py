@@ -77,6 +77,23 @@ CATEGORIES: list[dict[str, Any]] = [
          color="#a16207"),
     dict(code="complaint", name_th="ร้องเรียน / ร้องทุกข์", name_en="Complaint / grievance",
          icon="complaint", color="#475569", location_required=False),
+    # Seed 003's registration form: applications carry an ID number and a bank account, so
+    # they are confidential (never in the public list). The elderly allowance is for people
+    # 60 or older by the end of the fiscal year; the disability allowance needs the
+    # disability card. No window: an admin sets one for a registration round.
+    dict(code="elderly_allowance", name_th="ลงทะเบียนรับเบี้ยยังชีพผู้สูงอายุ",
+         name_en="Elderly allowance registration", icon="elderly", color="#9333ea",
+         kind="registration", location_required=False, sensitive=True,
+         sla_minutes=_NO_FIELD_WORK_SLA,
+         registration={"min_age": 60, "opens": None, "closes": None,
+                       "documents": ["id_card", "house_registration", "bank_book"]}),
+    dict(code="disability_allowance", name_th="ลงทะเบียนรับเบี้ยความพิการ",
+         name_en="Disability allowance registration", icon="disability", color="#0891b2",
+         kind="registration", location_required=False, sensitive=True,
+         sla_minutes=_NO_FIELD_WORK_SLA,
+         registration={"min_age": None, "opens": None, "closes": None,
+                       "documents": ["id_card", "disability_card", "house_registration",
+                                     "bank_book"]}),
 ]
 for _category in CATEGORIES:
     _category["questions"] = _QUESTIONS.get(_category["code"], [])

@@ -140,7 +140,7 @@ def set_not_fixed_days(session: Session, actor: User, days: int | None) -> Organ
     return org
 
 
-INFORMATION_DAYS = range(1, 91)  # sql/031 checks the same
+INFORMATION_DAYS = range(1, 91)  # sql/032 checks the same
 
 
 def set_information_days(session: Session, actor: User, days: int | None) -> Organization:

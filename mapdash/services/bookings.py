@@ -1,4 +1,4 @@
-"""Bookable resources and the slots they hold (sql/030): what a case type offers, which of
+"""Bookable resources and the slots they hold (sql/033): what a case type offers, which of
 a week's slots are free, taking a slot and giving it back.
 
 A slot's place is taken by adding one to its booking_slots row, whose CHECK keeps the count

@@ -40,12 +40,13 @@ def register_blueprints(app: Flask) -> None:
         admin_villages,
         bookings,
         office_cases,
+        registrations,
         staff_intake,
         stats,
     )
     for module in (admin_staff, admin_departments, admin_organization, account, admin_types,
                    admin_templates, admin_villages, office_cases, staff_intake, stats, bookings,
-                   admin_bookings):
+                   admin_bookings, registrations):
         app.register_blueprint(module.bp)
     from mapdash.views import admin_news, news, proposals
     for module in (proposals, news, admin_news):

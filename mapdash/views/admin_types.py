@@ -48,7 +48,8 @@ def _submitted(category: Category | None):
     """The form sent: an editor button changes the draft and shows it again; "save" stores."""
     draft = form.draft_from_form(request.form)
     if category is not None:
-        draft.fields["code"] = category.code  # chosen once (case_types.py)
+        # chosen once (case_types.py)
+        draft.fields["code"], draft.fields["kind"] = category.code, category.kind
     if request.form.get("edit"):
         form.apply_edit(draft, request.form["edit"])
         return _form_page(draft, category)

@@ -17,6 +17,7 @@ from mapdash.maps import geo, leaflet
 from mapdash.office import printform
 from mapdash.office.auth import json_role_required, role_required
 from mapdash.office.response_templates import TEMPLATE_ACTIONS
+from mapdash.registrations import panel as registration_panel
 from mapdash.security import permits
 from mapdash.vocabulary import (
     OFFICE_ROLES,
@@ -63,6 +64,8 @@ def panel(incident_id):
     nearest = positions.nearest_crews(session, case.incident, datetime.now(UTC)) \
         if "assign" in case.actions else []
     return render_template("dispatch/_panel.html", case=case, templates=templates, nearest=nearest,
+                           registration=registration_panel.section(session, current_user,
+                                                                   case.incident),
                            freshness_labels=positions.FRESHNESS_LABELS,
                            transitions=workflow.TRANSITIONS, step_labels=workflow.STEP_LABELS,
                            public_notes=casefile.PUBLIC_NOTES, priorities=PRIORITY_LABELS,

@@ -46,6 +46,7 @@ from mapdash.office.orgs import find_organization
 from mapdash.security import permits
 from mapdash.views import bookings
 from mapdash.views import proposals as proposal_views
+from mapdash.views import registrations as registration_views
 
 bp = Blueprint("public", __name__)
 
@@ -93,6 +94,8 @@ def report(category_code):
     if category.kind == "appointment":  # a slot on a calendar, not a problem report
         line_token, line_user = _line_user()
         return bookings.appointment_form(org, category, line_user, line_token)
+    if category.kind == "registration":
+        return registration_views.application_page(org, category)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
     answers = from_form(request.form)  # the type's extra questions, as attribute[CODE]
     texts = kinds.texts(category)
@@ -346,6 +349,7 @@ def reply(code):
         if request.method == "POST":
             processed = process_uploads(request.files.getlist("photos"))
             replies.answer(session, secret, code, token, text, processed)
+            registration_views.reply_documents(session, question.incident)
             return redirect(url_for(".track", code=question.incident.tracking_code, replied=1), 303)
     except replies.AlreadyAnswered as done:
         incident = intake.find_by_code(session, code)
@@ -356,7 +360,7 @@ def reply(code):
         error, status = refused, refused.status
     return render_template(
         "public/reply.html", incident=question.incident, question=question.event, token=token,
-        text=text, error=error, photos_sent=any(f.filename for f in request.files.getlist("photos")),
+        text=text, error=error, photos_sent=any(f.filename for f in request.files.values()),
         max_note=workflow.MAX_NOTE, max_photos=MAX_PHOTOS,
         max_photo_mb=MAX_PHOTO_BYTES // (1024 * 1024)), status
 

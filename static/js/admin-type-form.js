@@ -1,6 +1,7 @@
 // The case type form (templates/admin/type_form.html) works without this file. With it: the
 // colour can be picked as well as typed, and a question's "answers to choose" show only for
-// the two list kinds, as soon as the kind is chosen.
+// the two list kinds, as soon as the kind is chosen; a kind of service's own section (the
+// registration rules) shows as soon as that kind is chosen.
 (function () {
   "use strict";
   const text = document.getElementById("color");
@@ -18,4 +19,10 @@
       editor.classList.toggle("is-list", lists.includes(select.value));
     });
   });
+  const kind = document.getElementById("kind");
+  if (kind) {
+    const sections = document.querySelectorAll(".kind-section");
+    const show = () => sections.forEach((section) => { section.hidden = section.dataset.kind !== kind.value; });
+    kind.addEventListener("change", show);
+  }
 })();
