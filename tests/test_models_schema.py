@@ -28,6 +28,8 @@ SQL_ONLY_TABLES = {
 # which the models cannot say), so they are declared in sql/ alone. Plain indexes are declared
 # in models.py too and must match.
 SQL_ONLY_INDEXES = {
+    # sql/034: one valid receipt per payment (partial unique)
+    "receipts_one_valid_idx": "receipts",
     # sql/001: the dispatcher map's viewport of open cases (partial GiST)
     "incidents_open_location_gix": "incidents",
     # sql/001: one account per e-mail, whatever its case (unique on lower(email))

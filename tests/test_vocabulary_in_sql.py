@@ -7,7 +7,15 @@ import pytest
 from sqlalchemy import text
 
 from mapdash.integrations.notify.admin import KIND_LABELS
-from mapdash.vocabulary import CASE_KINDS, CHANNELS, PRIORITIES, ROLES, STATUSES
+from mapdash.vocabulary import (
+    CASE_KINDS,
+    CHANNELS,
+    PAYS_FOR,
+    PRIORITIES,
+    ROLES,
+    STATUSES,
+    TAX_KINDS,
+)
 
 
 @pytest.mark.parametrize("constraint, values", [
@@ -16,6 +24,8 @@ from mapdash.vocabulary import CASE_KINDS, CHANNELS, PRIORITIES, ROLES, STATUSES
     ("incidents_priority_check", PRIORITIES),
     ("users_role_check", ROLES),
     ("categories_kind_check", CASE_KINDS),
+    ("payments_pays_for_check", PAYS_FOR),
+    ("payments_tax_kind_check", TAX_KINDS),
     ("notifications_kind_check", tuple(KIND_LABELS)),
 ])
 def test_the_database_allows_every_value_of_the_vocabulary_and_no_other(session, constraint,

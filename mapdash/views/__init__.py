@@ -44,4 +44,6 @@ def register_blueprints(app: Flask) -> None:
                    admin_templates, admin_villages, office_cases, staff_intake, stats):
         app.register_blueprint(module.bp)
     app.add_template_global(emergency_numbers, "emergency_numbers")
+    from mapdash.views import payments
+    app.register_blueprint(payments.bp)
     errors.init_app(app)

@@ -34,6 +34,7 @@ from mapdash.maps import geo, leaflet, public_cases
 from mapdash.models import Category, Village
 from mapdash.office.orgs import find_organization
 from mapdash.security import permits
+from mapdash.views import payments as payment_views
 
 bp = Blueprint("public", __name__)
 
@@ -76,6 +77,8 @@ def report(category_code):
     if category is None:
         raise UserError("unknown_category",
                         _l("No such type of report: please choose one on the home page"), status=404)
+    if category.kind == "payment":
+        return payment_views.form(org, category)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
     answers = from_form(request.form)  # the type's extra questions, as attribute[CODE]
     if request.method == "GET":  # a place preset by the link (LINE's shared location)
@@ -215,6 +218,7 @@ def _track_page(incident, error: UserError | None = None, typed: str | None = No
                            feedback_typed=request.form if feedback_error else {},
                            max_comment=ratings.MAX_COMMENT,
                            max_not_fixed_note=ratings.MAX_NOT_FIXED_NOTE,
+                           payment=payment_views.track_section(incident),
                            link=url_for(".track", code=incident.tracking_code, _external=True)
                            ), status
 
