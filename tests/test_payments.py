@@ -463,3 +463,40 @@ def test_the_finance_officer_refuses_a_slip_or_asks_for_a_clearer_one(app, clien
     track = client.get(f"/track/{asked.tracking_code}").get_data(as_text=True)
     assert "ภาพไม่ชัด กรุณาส่งใหม่" in track  # the question, on the citizen's page
     assert 'id="issue-receipt"' not in finance.get(page).get_data(as_text=True)
+
+
+def test_the_payer_sends_the_clearer_slip_asked_for_from_the_tracking_page(app, client, session,
+                                                                         office):
+    incident = sent_case(session, send(client, slip_image(1)))
+    track = f"/track/{incident.tracking_code}"
+    reply_code = re.search(r'id="reply-code">([A-Z0-9-]+)<', client.get(f"{track}?new=1")
+                           .get_data(as_text=True)).group(1)
+    finance = staff_client(app, "finance@example.test")
+    page = f"/finance/payments/{incident.id}"
+    post(finance, f"{page}/ask", {"note": "ภาพไม่ชัด กรุณาส่งใหม่"}, page=page)
+
+    stranger = app.test_client()
+    token = csrf_token(stranger, track)
+    refused = stranger.post(f"{track}/slip", content_type="multipart/form-data", data={
+        "csrf_token": token, "reply_code": "AAAA-BBBB-CCCC",
+        "slip": (io.BytesIO(slip_image(2)), "clear.png")})
+    assert refused.status_code == 403
+    not_a_slip = client.post(f"{track}/slip", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, track), "slip": (io.BytesIO(b"text"), "clear.png")})
+    assert not_a_slip.status_code == 415
+    assert counts(session)[2] == 1
+
+    other_browser = app.test_client()
+    assert 'id="new-slip-form"' in other_browser.get(track).get_data(as_text=True)
+    sent = other_browser.post(f"{track}/slip", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(other_browser, track), "reply_code": reply_code,
+        "slip": (io.BytesIO(slip_image(2)), "clear.png")})
+    assert sent.status_code == 303
+    session.expire_all()
+    assert session.get(Incident, incident.id).status == "accepted"
+    assert counts(session)[2] == 2
+    assert post(finance, issue_url(finance, incident.id), page=page).status_code == 303
+    again = other_browser.post(f"{track}/slip", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(other_browser, track),
+        "slip": (io.BytesIO(slip_image(3)), "late.png")})
+    assert again.status_code == 409  # nothing is waiting for a slip any more

@@ -18,9 +18,17 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from mapdash.api.params import Params
-from mapdash.cases import documents, intake
+from mapdash.cases import documents, intake, workflow
 from mapdash.errors import UserError
-from mapdash.i18n import BE_OFFSET, LOCAL_TZ, _, _l, format_date, village_label
+from mapdash.i18n import (
+    BE_OFFSET,
+    LOCAL_TZ,
+    _,
+    _l,
+    format_date,
+    in_office_language,
+    village_label,
+)
 from mapdash.models import Category, Incident, Organization, Payment, Village
 from mapdash.stats.period import month_name
 from mapdash.vocabulary import TAX_KIND_LABELS, TAX_KINDS
@@ -230,6 +238,26 @@ def send_payment(session: Session, organization: Organization, category: Categor
     payment.reused = reused_slip(session, payment, stored)
     session.flush()
     return incident
+
+
+def send_new_slip(session: Session, incident: Incident, slip: FileStorage | None) -> None:
+    """The citizen's clearer slip, asked for by the finance division (request_info): stored
+    beside the first, checked against earlier payments, and the case back in the queue
+    (the workflow's "reply", which refuses unless the case waits on the citizen). Flushes."""
+    payment = session.get(Payment, incident.id)
+    if payment is None:
+        raise UserError("unknown_case", _l("No case has this code: please check it"), status=404)
+    if slip is None or not slip.filename:
+        raise UserError("missing_slip", _l("Please attach the photo of the transfer slip"),
+                        field="slip")
+    checked = documents.check_upload(slip, field="slip")
+    workflow.perform(session, incident.id, "reply", None,
+                     note=in_office_language(_l("A new slip was sent")))
+    stored = documents.store_document(session, incident, checked, "slip")
+    known = {flag["incident_id"] for flag in payment.reused}
+    payment.reused = payment.reused + [flag for flag in reused_slip(session, payment, stored)
+                                       if flag["incident_id"] not in known]
+    session.flush()
 
 
 def reused_slip(session: Session, payment: Payment, slip) -> list[dict]:

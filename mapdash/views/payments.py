@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from mapdash import db
 from mapdash.api.params import Params, parse
-from mapdash.cases import documents, ratelimit, replies, workflow
+from mapdash.cases import documents, intake, ratelimit, replies, workflow
 from mapdash.errors import UserError
 from mapdash.i18n import _, _l, village_label
 from mapdash.models import Category, Incident, Organization, Payment, Receipt, Village
@@ -96,6 +96,33 @@ def track_section(incident: Incident) -> dict | None:
             if is_payer and receipt.document_id and receipt.voided_at is None else None})
     return {"payment": payment, "amount": payments.format_baht(payment.amount_satang),
             "pays_for": payments.pays_for_text(payment), "receipts": shown, "is_payer": is_payer}
+
+
+class NewSlipForm(Params):
+    reply_code: str = ""
+
+
+@bp.post("/track/<code>/slip")
+def new_slip(code):
+    """The clearer slip the finance division asked for, sent from the tracking page by the
+    payer: their reply code, typed or kept by this browser, says it is theirs."""
+    ratelimit.check_reports()  # each wrong code counts as a refused attempt
+    session = db.session()
+    incident = intake.find_by_code(session, code)
+    if incident is None:
+        raise UserError("unknown_case", _l("No case has this code: please check it"), status=404)
+    typed = parse(NewSlipForm, request.form).reply_code
+    if not (documents.citizen_may_read(browser, incident)
+            or replies.reply_code_matches(incident, typed)):
+        ratelimit.count_refused()
+        raise UserError("bad_reply_code", _l("This is not the reply code of this case: it was "
+                                             "shown when you sent it. Or call the office"),
+                        field="reply_code", status=403)
+    payments.send_new_slip(session, incident, request.files.get("slip"))
+    if typed:
+        replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
+                                replies.normalize_reply_code(typed))
+    return redirect(url_for("public.track", code=incident.tracking_code, replied=1), 303)
 
 
 # --- The finance division's side -------------------------------------------------------------
