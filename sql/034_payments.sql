@@ -1,7 +1,7 @@
 -- Fee and tax payments with receipts (seed 004, issue 14): a citizen sends the photo of a
 -- transfer slip for the garbage fee or a local tax; the finance division checks it against
 -- its account and issues a numbered receipt, which anyone holding it can check online.
--- depends: 028_case_kinds
+-- depends: 028_case_kinds 029_case_documents
 
 -- What a payment case pays, beside its case (1:1): the amount in satang, the transfer, and
 -- either a household's garbage fee for a run of months or a tax and its year.
@@ -53,7 +53,7 @@ CREATE TABLE receipts (
     pays_for_text   text NOT NULL,  -- what it pays, as printed on it
     issued_at       timestamptz NOT NULL DEFAULT now(),
     issued_by       integer NOT NULL REFERENCES users (id),
-    document_id     bigint,  -- its PDF among the case's private documents
+    document_id     bigint REFERENCES case_documents (id),  -- its PDF, a private document
     voided_at       timestamptz,
     voided_by       integer REFERENCES users (id),
     void_reason     text CHECK (char_length(void_reason) BETWEEN 1 AND 500),

@@ -423,7 +423,8 @@ def test_slips_and_receipts_only_reach_the_finance_division_and_the_payer(app, c
     # The payer in another browser: no link, no file, until the reply code is typed.
     payer = app.test_client()
     page = payer.get(f"/track/{incident.tracking_code}").get_data(as_text=True)
-    assert 'id="download-receipt"' not in page and 'id="receipt-code-form"' in page
+    assert 'id="download-receipt"' not in page and 'id="receipt-locked"' in page
+    assert f'action="/track/{incident.tracking_code}/documents"' in page
     assert payer.get(f"/documents/{receipt.document_id}").status_code == 404
     token = csrf_token(payer, f"/track/{incident.tracking_code}")
     wrong = payer.post(f"/track/{incident.tracking_code}/documents",
