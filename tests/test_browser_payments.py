@@ -64,6 +64,7 @@ def test_a_citizen_sends_a_slip_a_finance_officer_issues_the_receipt_the_citizen
 
     # A negative amount: refused in Thai and English, everything typed kept but the file.
     _fill_slip_form(citizen, "-250")
+    assert citizen.is_visible("#slip")  # the browser's own input, naming the chosen file
     citizen.click("#submit-payment")
     citizen.wait_for_selector("#form-error")
     assert "มากกว่าศูนย์" in citizen.inner_text("#form-error")
