@@ -613,7 +613,7 @@ class Payment(Base):
     payer_name: Mapped[str] = mapped_column(Text)
     house_number: Mapped[str | None] = mapped_column(Text)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id", ondelete="SET NULL"))
-    household_id: Mapped[int | None] = mapped_column(BigInteger)  # linked once households exist
+    household_id: Mapped[int | None] = mapped_column(Integer)  # linked once households exist
     months_from: Mapped[date | None] = mapped_column(Date)
     months_to: Mapped[date | None] = mapped_column(Date)
     tax_kind: Mapped[str | None] = mapped_column(Text)  # vocabulary.TAX_KINDS

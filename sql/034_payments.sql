@@ -17,7 +17,7 @@ CREATE TABLE payments (
     -- the household as the citizen typed it; household_id is linked once households exist
     house_number    text CHECK (char_length(house_number) BETWEEN 1 AND 20),
     village_id      integer REFERENCES villages (id) ON DELETE SET NULL,
-    household_id    bigint,
+    household_id    integer,
     months_from     date CHECK (extract(day FROM months_from) = 1),
     months_to       date CHECK (extract(day FROM months_to) = 1),
     tax_kind        text CHECK (tax_kind IN ('land_building', 'signboard', 'other')),
