@@ -65,6 +65,9 @@ def load(overrides: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_REPORTS": int(os.environ.get("RATELIMIT_REPORTS", 10)),
         "RATELIMIT_REFUSED": int(os.environ.get("RATELIMIT_REFUSED", 30)),
+        # Open data downloads running at once per client address (maps/opendata.py): each
+        # holds a database connection while it streams.
+        "OPENDATA_DOWNLOADS_PER_ADDRESS": int(os.environ.get("OPENDATA_DOWNLOADS_PER_ADDRESS", 2)),
         # Open311 POST requests per API key per minute.
         "OPEN311_RATELIMIT_PER_MINUTE": int(os.environ.get("OPEN311_RATELIMIT_PER_MINUTE", 60)),
         # An Open311 POST identical to one of the same key this recent, sent without an

@@ -31,14 +31,20 @@ def make_engine(url: str) -> Engine:
 def init_app(app: Flask) -> None:
     if not app.config.get("DATABASE_URL"):
         raise RuntimeError("DATABASE_URL is not set")
+    bind(app)
+    app.after_request(_commit_on_success)
+    app.teardown_appcontext(_close_session)
+
+
+def bind(app: Flask) -> None:
+    """The engine and sessions of app.config["DATABASE_URL"] (the tests bind one app to each
+    test's database in turn: building an app's routes costs more than most tests)."""
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     # A session knows its app (session.info["app"]): what a service's side effect needs of
     # the settings at commit time (the outbox's links) even outside a request.
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False,
                                                      info={"app": app})
-    app.after_request(_commit_on_success)
-    app.teardown_appcontext(_close_session)
 
 
 def engine() -> Engine:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     SmallInteger,
     Text,
     UniqueConstraint,
@@ -219,7 +220,7 @@ class Incident(Base):
     __table_args__ = (
         Index("incidents_org_status_village_idx", "organization_id", "status", "village_id"),
         Index("incidents_updated_idx", "organization_id", "updated_at"),
-        Index("incidents_org_created_idx", "organization_id", created_at.desc()),
+        Index("incidents_org_created_idx", "organization_id", created_at.desc(), id.desc()),
         Index("incidents_search_trgm_idx", "search_text", postgresql_using="gin",
               postgresql_ops={"search_text": "gin_trgm_ops"}),
         Index("incidents_org_status_created_idx", "organization_id", "status", created_at.desc()),
@@ -355,6 +356,8 @@ class Follower(Base):
     line_user: Mapped[str | None] = mapped_column(Text)  # LINE userId, sql/006
     idempotency_key: Mapped[str | None] = mapped_column(Text, unique=True)  # sql/003
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # SHA-256 of the browser key a proposal's support came from (sql/032, cases/proposals.py)
+    browser_key_sha256: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("incident_followers_incident_idx", "incident_id"),)
 
@@ -429,9 +432,12 @@ class Notification(Base):
     """One message to one recipient in the outbox (sql/008, mapdash/integrations/notify)."""
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    # A message is about a case, or (the set-password link, sql/016) about an account.
+    # A message is about a case, or (the set-password link, sql/016) about an account, or
+    # (sql/032) an announcement pushed to LINE.
     incident_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("incidents.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    announcement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"))
     event_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("incident_events.id"))
     kind: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(Text)  # email / line
@@ -452,7 +458,8 @@ class Notification(Base):
     user: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("notifications_incident_idx", "incident_id"),
-                      Index("notifications_user_idx", "user_id"))
+                      Index("notifications_user_idx", "user_id"),
+                      Index("notifications_announcement_idx", "announcement_id"))
 
 
 class OverdueAlert(Base):
@@ -665,3 +672,65 @@ class Receipt(Base):
     def label(self) -> str:
         """2570/000123: the fiscal year and the number within it."""
         return f"{self.fiscal_year}/{self.number:06d}"
+
+
+class Proposal(Base):
+    """A proposal for the local development plan: the record of a case of kind 'proposal'
+    beside it, and the staff's outcome once decided (sql/032, cases/proposals.py)."""
+    __tablename__ = "proposals"
+    incident_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    beneficiaries: Mapped[str] = mapped_column(Text, default="")
+    estimated_cost = mapped_column(Numeric(14, 2))
+    outcome: Mapped[str | None] = mapped_column(Text)  # vocabulary.PROPOSAL_OUTCOMES
+    plan_year: Mapped[int | None] = mapped_column(SmallInteger)  # Buddhist Era
+    merged_into: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("incidents.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    incident: Mapped[Incident] = relationship(foreign_keys=[incident_id])
+    original: Mapped[Incident | None] = relationship(foreign_keys=[merged_into])
+
+
+class Announcement(Base):
+    """News from the office (sql/032, mapdash/news): for the whole area or some villages,
+    shown from `starts_on` to `ends_on` (Thai calendar days)."""
+    __tablename__ = "announcements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, default="")
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # a clean JPEG
+    photo_thumb: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    photo_sha256: Mapped[str | None] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    line_pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    line_audience: Mapped[str | None] = mapped_column(Text)  # news.LINE_AUDIENCES
+
+    organization: Mapped[Organization] = relationship()
+    villages: Mapped[list[Village]] = relationship(secondary="announcement_villages",
+                                                   order_by="Village.number")
+
+    __table_args__ = (Index("announcements_org_starts_idx", "organization_id", starts_on.desc()),)
+
+
+class AnnouncementVillage(Base):
+    __tablename__ = "announcement_villages"
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id", ondelete="CASCADE"),
+                                            primary_key=True)
+
+
+class LineFollower(Base):
+    """Someone who added the LINE Official Account as a friend (the webhook, sql/032)."""
+    __tablename__ = "line_followers"
+    line_user: Mapped[str] = mapped_column(Text, primary_key=True)
+    followed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    unfollowed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

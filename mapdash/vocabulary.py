@@ -24,6 +24,9 @@ ROLE_LABELS = {
     "crew": _l("Field crew"),
     "executive": _l("Executive (statistics only)"),
 }
+# Who writes the news (mapdash/news): the administrator, and the dispatcher who runs the front
+# office and its LINE Official Account, where seed 004's news menu is.
+NEWS_ROLES = ("admin", "dispatcher")
 # Who sees the statistics and the monthly report (an officer: their department's only).
 STATS_ROLES = ("admin", "executive", "officer")
 
@@ -61,6 +64,17 @@ CASE_KIND_LABELS = {
     "registration": _l("Registration with documents"),
     "payment": _l("Fee or tax payment"),
 }
+
+# What staff decide on a proposal for the local development plan (cases/proposals.py): taken
+# into the plan of a Buddhist Era year, merged into another proposal, or not taken. The
+# workflow actions that decide it are in cases/workflow.py.
+PROPOSAL_OUTCOMES = ("taken", "merged", "not_taken")
+PROPOSAL_OUTCOME_LABELS = {
+    "taken": _l("Taken into the development plan"),
+    "merged": _l("Merged with another proposal"),
+    "not_taken": _l("Not taken into the plan"),
+}
+UNDECIDED_PROPOSAL_LABEL = _l("Waiting for the plan's decision")
 
 # --- Channels a case comes in by ---------------------------------------------------------------
 CHANNELS = ("web", "line", "open311", "staff", "demo", "phone", "counter", "letter", "facebook")

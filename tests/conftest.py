@@ -3,6 +3,7 @@
 Nothing here skips: a cluster or browser that cannot start fails the run."""
 import itertools
 import os
+import queue
 import shutil
 import tempfile
 import threading
@@ -65,36 +66,108 @@ def templates(pg_cluster):
     return {"empty": "tpl_empty", "demo": "tpl_demo"}
 
 
-def _database(pg_cluster, template: str):
-    name = f"test_{os.getpid()}_{next(_database_numbers)}"
-    _clone(pg_cluster, template, name)
-    return name
+class DatabasePool:
+    """Clones of a template made ahead of need, and dropped after use, by a thread of their
+    own: a test takes a database that is already there and leaves its drop behind. Cloning
+    (~0.3-0.7 s a database) and dropping otherwise sat in every test's setup and teardown;
+    the thread does them while tests wait on a browser, a server or each other."""
+
+    SPARE = 2
+
+    def __init__(self, cluster: LocalCluster, template: str):
+        self.cluster, self.template = cluster, template
+        self.ready: queue.Queue[str] = queue.Queue()
+        self.used: queue.Queue[str] = queue.Queue()
+        self.wanted = threading.Semaphore(self.SPARE)  # clones to make before the next take
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, daemon=True,
+                                       name=f"databases from {template}")
+        self.thread.start()
+
+    def _work(self) -> None:
+        try:
+            while True:
+                if self.wanted.acquire(timeout=0.05):
+                    name = f"test_{os.getpid()}_{next(_database_numbers)}"
+                    _clone(self.cluster, self.template, name)
+                    self.ready.put(name)
+                while not self.used.empty():
+                    _drop(self.cluster, self.used.get())
+        except BaseException as failure:  # told to the next test that takes one
+            self.failure = failure
+            self.ready.put("")
+
+    def take(self) -> str:
+        name = self.ready.get(timeout=120)
+        if self.failure is not None:
+            raise RuntimeError(f"cloning {self.template} failed") from self.failure
+        self.wanted.release()
+        return name
+
+    def give_back(self, name: str) -> None:
+        self.used.put(name)
+
+
+@pytest.fixture(scope="session")
+def pools(pg_cluster, templates):
+    """A pool per template, started when a test first asks for it."""
+    started: dict[str, DatabasePool] = {}
+
+    def pool(template: str) -> DatabasePool:
+        if template not in started:
+            started[template] = DatabasePool(pg_cluster, templates[template])
+        return started[template]
+    return pool
 
 
 @pytest.fixture
-def database_url(pg_cluster, templates):
-    name = _database(pg_cluster, templates["empty"])
+def database_url(pg_cluster, pools):
+    pool = pools("empty")
+    name = pool.take()
     yield pg_cluster.url(name)
-    _drop(pg_cluster, name)
+    pool.give_back(name)
 
 
 @pytest.fixture
-def demo_database_url(pg_cluster, templates):
-    name = _database(pg_cluster, templates["demo"])
+def demo_database_url(pg_cluster, pools):
+    pool = pools("demo")
+    name = pool.take()
     yield pg_cluster.url(name)
-    _drop(pg_cluster, name)
+    pool.give_back(name)
+
+
+@pytest.fixture(scope="session")
+def _apps():
+    """One app per kind ("app", "demo_app") and worker, bound to each test's database in
+    turn, with the settings it was made with put back: make_app took ~0.3 s (werkzeug
+    compiling the URL rules), more than many tests. A test that needs other settings at
+    start makes its own app (tests/support.make_app)."""
+    return {}
+
+
+def _app_for(apps: dict, kind: str, url: str, folder: Path):
+    folders = {"PHOTO_DIR": str(folder / "photos"), "DOCUMENT_DIR": str(folder / "documents")}
+    if kind not in apps:
+        application = make_app(url, folder / "photos")
+        apps[kind] = (application, dict(application.config))
+        return application
+    application, settings = apps[kind]
+    application.config.clear()
+    application.config.update(settings, DATABASE_URL=url, **folders)
+    db.bind(application)
+    return application
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    application = make_app(database_url, tmp_path / "photos")
+def app(database_url, tmp_path, _apps):
+    application = _app_for(_apps, "app", database_url, tmp_path)
     yield application
     application.extensions["db_engine"].dispose()
 
 
 @pytest.fixture
-def demo_app(demo_database_url, tmp_path):
-    application = make_app(demo_database_url, tmp_path / "photos")
+def demo_app(demo_database_url, tmp_path, _apps):
+    application = _app_for(_apps, "demo_app", demo_database_url, tmp_path)
     yield application
     application.extensions["db_engine"].dispose()
 

@@ -30,6 +30,8 @@ SQL_ONLY_TABLES = {
 SQL_ONLY_INDEXES = {
     # sql/034: one valid receipt per payment (partial unique)
     "receipts_one_valid_idx": "receipts",
+    # sql/032: the public list of proposals taken into a plan year (partial)
+    "proposals_plan_year_idx": "proposals",
     # sql/001: the dispatcher map's viewport of open cases (partial GiST)
     "incidents_open_location_gix": "incidents",
     # sql/001: one account per e-mail, whatever its case (unique on lower(email))

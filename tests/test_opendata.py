@@ -6,11 +6,13 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from mapdash.demo.synthetic import seed_synthetic
 from mapdash.i18n import LOCAL_TZ
+from mapdash.maps import opendata
 from mapdash.maps.opendata import CHUNK_BYTES, HEADER
+from mapdash.maps.public_cases import CaseFilter
 from mapdash.models import Category, Incident, Village
 from tests.factories import make_incident
 
@@ -178,6 +180,49 @@ def test_a_download_given_up_halfway_frees_its_connection(demo_client, demo_sess
             next(iter(response.response))
             response.close()
     assert demo_client.get(f"{CSV_URL}?village=1").status_code == 200
+
+
+def test_an_address_runs_two_downloads_at_once_and_a_third_waits(demo_client, demo_session):
+    seed_synthetic(demo_session, 3000)
+    demo_session.commit()
+    running = []
+    for url in (CSV_URL, GEOJSON_URL):  # started, the client reads no further
+        response = demo_client.get(url, buffered=False)
+        next(iter(response.response))
+        running.append(response)
+    waiting = demo_client.get(f"{CSV_URL}?village=1", headers={"Accept-Language": "en"})
+    assert waiting.status_code == 429 and waiting.headers["Retry-After"] == "30"
+    assert "still running" in waiting.get_data(as_text=True)
+    never_read = demo_client.get(CSV_URL, buffered=False)  # a slot is freed without reading
+    assert never_read.status_code == 429
+    running.pop().close()
+    assert demo_client.get(f"{CSV_URL}?village=1").status_code == 200
+    for response in running:
+        response.close()
+
+
+def test_a_download_given_up_stops_its_query_and_the_rows_come_unsorted(demo_client,
+                                                                        demo_session):
+    seed_synthetic(demo_session, 3000)
+    demo_session.commit()
+    response = demo_client.get(CSV_URL, buffered=False)
+    next(iter(response.response))
+
+    def copying() -> int:  # pg_stat_activity is read once per transaction: a new one each time
+        demo_session.rollback()
+        return demo_session.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY (%' "
+            "AND state = 'active'"))
+    assert copying() == 1
+    response.close()
+    assert copying() == 0  # cancelled, not read to its end: the connection is idle already
+    # The plan a download runs: the index's order, no sort before the first row.
+    org_id = demo_session.scalar(select(Village.organization_id).limit(1))
+    sql, params = opendata._query(CaseFilter(), org_id, "http://x/", "i.id")
+    demo_session.execute(text("SET LOCAL enable_sort = off"))
+    plan = demo_session.scalar(text(f"EXPLAIN (FORMAT JSON) {sql}"), params)  # noqa: S608
+    assert "Sort" not in json.dumps(plan) and "incidents_org_created_idx" in json.dumps(plan)
+    demo_session.rollback()
 
 
 def test_the_cases_page_links_to_downloads_with_its_filters(demo_client):

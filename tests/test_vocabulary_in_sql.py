@@ -7,11 +7,13 @@ import pytest
 from sqlalchemy import text
 
 from mapdash.integrations.notify.admin import KIND_LABELS
+from mapdash.news.line_push import AUDIENCES
 from mapdash.vocabulary import (
     CASE_KINDS,
     CHANNELS,
     PAYS_FOR,
     PRIORITIES,
+    PROPOSAL_OUTCOMES,
     ROLES,
     STATUSES,
     TAX_KINDS,
@@ -27,6 +29,8 @@ from mapdash.vocabulary import (
     ("payments_pays_for_check", PAYS_FOR),
     ("payments_tax_kind_check", TAX_KINDS),
     ("notifications_kind_check", tuple(KIND_LABELS)),
+    ("proposals_outcome_check", PROPOSAL_OUTCOMES),
+    ("announcements_line_audience_check", AUDIENCES),
 ])
 def test_the_database_allows_every_value_of_the_vocabulary_and_no_other(session, constraint,
                                                                         values):

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from shapely.geometry import box
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from mapdash.cases import workflow
 from mapdash.cases.time_limits import set_for
 from mapdash.errors import UserError
 from mapdash.models import Category, Department, Follower, Incident, IncidentEvent, User
-from mapdash.vocabulary import ROLES, STATUSES
+from mapdash.vocabulary import CASE_KINDS, ROLES, STATUSES
 from tests.factories import make_incident, make_org
 
 # --- the expected matrix --------------------------------------------------------------------
@@ -44,10 +44,17 @@ class Expected:
     roles: frozenset[str]
     public: bool              # the citizen sees the event on the tracking page
     needs_note: bool          # refused without a message or reason
+    kinds: frozenset[str] | None = None  # the kinds of case type it is for; None: every kind
 
 
-def row(sources, target, roles, public, needs_note):
-    return Expected(frozenset(sources), target, frozenset(roles), public, needs_note)
+def row(sources, target, roles, public, needs_note, kinds=None):
+    return Expected(frozenset(sources), target, frozenset(roles), public, needs_note, kinds)
+
+
+# Issue 13: a proposal for the development plan is decided by the plan's actions, a problem
+# report by resolve and reject.
+PROPOSAL = frozenset({"proposal"})
+NOT_PROPOSAL = frozenset(CASE_KINDS) - PROPOSAL
 
 
 PUBLIC, INTERNAL, NOTE_NEEDED, NO_NOTE = True, False, True, False
@@ -68,9 +75,15 @@ EXPECTED: dict[str, Expected] = {
     "start": row({ASSIGNED}, IN_PROGRESS, STAFF | {CREW}, PUBLIC, NO_NOTE),
     # Seed 001 steps 6-7, issue 5: the crew closes with a note (and evidence); staff may too.
     "resolve": row({ACCEPTED, ASSIGNED, IN_PROGRESS}, RESOLVED, STAFF | {CREW}, PUBLIC,
-                   NOTE_NEEDED),
+                   NOTE_NEEDED, NOT_PROPOSAL),
     # Issue 4: reject with a reason, before the work is handed to a crew.
-    "reject": row({NEW, ACCEPTED, INFO_REQUESTED}, REJECTED, STAFF, PUBLIC, NOTE_NEEDED),
+    "reject": row({NEW, ACCEPTED, INFO_REQUESTED}, REJECTED, STAFF, PUBLIC, NOTE_NEEDED,
+                  NOT_PROPOSAL),
+    # Issue 13: a proposal taken into the plan of a year, or not taken, with the reason.
+    "take_into_plan": row({NEW, ACCEPTED, INFO_REQUESTED}, RESOLVED, STAFF, PUBLIC, NOTE_NEEDED,
+                          PROPOSAL),
+    "leave_out_of_plan": row({NEW, ACCEPTED, INFO_REQUESTED}, REJECTED, STAFF, PUBLIC,
+                             NOTE_NEEDED, PROPOSAL),
     # Issue 4: mark as duplicate of another open case (its followers move over).
     "mark_duplicate": row({NEW, ACCEPTED, INFO_REQUESTED}, DUPLICATE, STAFF, PUBLIC, NO_NOTE),
     # Issue 19: refer to an outside agency (electricity, water, highways) with what was sent:
@@ -133,12 +146,17 @@ def world(session):
                          engineering if role in (OFFICER, CREW) else None) for role in ROLES}
     users["other_crew"] = _user(session, org.id, "crew", "crew2", engineering)
     case = make_incident(session, description="ไฟฟ้าส่องสว่างดับหน้าวัด")
+    # A proposal for the plan, of the same department, so the officer sees it too.
+    session.execute(update(Category).where(Category.code == "dev_plan")
+                    .values(department_id=engineering))
+    proposal = make_incident(session, "dev_plan", description="ถนนคอนกรีตหน้าวัด")
     original = make_incident(session, lon=100.006, lat=10.006, description="ไฟดับจุดเดียวกัน")
     # Where a case may be forwarded: the province around the tambon.
     province = make_org(session, slug="province", kind="province",
                         villages=((1, "ทั้งจังหวัด", box(99.9, 9.9, 100.1, 10.1)),))
     session.commit()
-    return {"org": org, "users": users, "case": case, "original": original, "province": province}
+    return {"org": org, "users": users, "case": case, "original": original, "province": province,
+            "proposal": proposal}
 
 
 def _arrange(session, case, status, evidence_review=None, assigned_to=None):
@@ -152,7 +170,8 @@ def _arrange(session, case, status, evidence_review=None, assigned_to=None):
 
 def _args(world, note=NOTE):
     return dict(note=note, assignee_id=world["users"]["crew"].id, duplicate_of=world["original"].id,
-                priority="urgent", organization_id=world["province"].id, agency="การไฟฟ้าส่วนภูมิภาค")
+                priority="urgent", organization_id=world["province"].id, agency="การไฟฟ้าส่วนภูมิภาค",
+                plan_year=2571)
 
 
 def _row(session, case_id):
@@ -180,7 +199,8 @@ def _refused(session, case_id, action, actor, **args):
 def test_every_role_and_status_for(action, session, world):
     """Allowed exactly where the matrix says, refused everywhere else, with nothing changed."""
     expected = EXPECTED[action]
-    case, users = world["case"], world["users"]
+    users = world["users"]
+    case = world["proposal"] if expected.kinds == PROPOSAL else world["case"]
     review = "needs_review" if action in EVIDENCE_REVIEW else None
     for role in ACTORS:
         actor = None if role == CITIZEN else users[role]
@@ -238,8 +258,9 @@ def test_evidence_is_reviewed_only_while_a_closing_needs_review(session, world):
                 assert (error.code, error.status) == ("no_evidence_review", 409), (review, action)
 
 
-def test_allowed_actions_agree_with_the_matrix(session, world):
-    case, users = world["case"], world["users"]
+@pytest.mark.parametrize("kind", ["report", "proposal"])
+def test_allowed_actions_agree_with_the_matrix(kind, session, world):
+    case, users = world["case" if kind == "report" else "proposal"], world["users"]
     for role in ACTORS:
         actor = None if role == CITIZEN else users[role]
         for status in EVERY_STATUS:
@@ -247,6 +268,7 @@ def test_allowed_actions_agree_with_the_matrix(session, world):
                 _arrange(session, case, status, review, assigned_to=users["crew"].id)
                 expected = {name for name, e in EXPECTED.items()
                             if role in e.roles and status in e.sources
+                            and (e.kinds is None or kind in e.kinds)
                             and (name not in EVIDENCE_REVIEW or review == "needs_review")}
                 allowed = workflow.allowed_actions(actor, case)
                 assert set(allowed) == expected, (role, status, review)

@@ -251,6 +251,9 @@ def follow_incident(session: Session, code: str, *, name: str | None = None,
     if incident is None or incident.category.sensitive:
         raise UserError("unknown_case", _l("No case has this code"),
                         status=404)
+    if incident.category.kind == "proposal":  # supported once per person (proposals.py)
+        raise UserError("support_proposal", _l("Support a proposal on the proposals page"),
+                        status=409)
     if key and session.scalars(select(Follower.id).where(Follower.idempotency_key == key)).first():
         return incident
     if not incident.is_open:

@@ -58,7 +58,7 @@ def _enabled() -> bool:
     return bool(current_app.config.get("RATELIMIT_ENABLED", True))
 
 
-def _address_bucket(kind: str) -> str:
+def address_bucket(kind: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
     address = request.remote_addr or "unknown"
     return f"{kind}:{hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]}"
@@ -81,8 +81,8 @@ def _purge(conn: Connection) -> None:
 
 def _limits() -> dict[str, int]:
     config = current_app.config
-    return {_address_bucket("report"): int(config["RATELIMIT_REPORTS"]),
-            _address_bucket("report-refused"): int(config["RATELIMIT_REFUSED"])}
+    return {address_bucket("report"): int(config["RATELIMIT_REPORTS"]),
+            address_bucket("report-refused"): int(config["RATELIMIT_REFUSED"])}
 
 
 def check_reports() -> None:
@@ -110,7 +110,7 @@ def count_accepted(session: Session) -> None:
     for each other here, and the one over the limit rolls back."""
     if not _enabled():
         return
-    hits, retry_after = _hit(session, _address_bucket("report"), WINDOW_SECONDS)
+    hits, retry_after = _hit(session, address_bucket("report"), WINDOW_SECONDS)
     if hits > int(current_app.config["RATELIMIT_REPORTS"]):
         raise RateLimited(retry_after)
 
@@ -120,7 +120,7 @@ def count_refused() -> None:
     if not _enabled():
         return
     with db.engine().begin() as conn:
-        _hit(conn, _address_bucket("report-refused"), WINDOW_SECONDS)
+        _hit(conn, address_bucket("report-refused"), WINDOW_SECONDS)
 
 
 def hit_api_key(api_key_id: int) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mapdash.cases import handover
+from mapdash.cases import handover, proposals
 from mapdash.cases.photos import is_public
 from mapdash.field.evidence import before_after
 from mapdash.i18n import LazyText, Localized, _l, _lp
@@ -48,6 +48,8 @@ TIMELINE_LABELS = {
     "reopen": _l("Reopened"),
     "not_fixed": _l("The reporter said it is not fixed: reopened"),
     "forward": _l("Forwarded to another organization"),
+    "take_into_plan": _l("Taken into the development plan"),
+    "leave_out_of_plan": _l("Not taken into the development plan"),
 }
 
 
@@ -140,6 +142,8 @@ def status_page(session: Session, incident: Incident, now: datetime) -> dict:
         "due_with_time": due - incident.created_at < timedelta(days=1),
         "overdue": incident.is_open and now > due,
         "timeline": timeline,
+        # A proposal for the development plan: its title, supporters and outcome.
+        "proposal": proposals.for_status_page(session, incident),
         # The question the case waits on, shown on top (the timeline has it too).
         "question": timeline[-1]["note"] if incident.status == "info_requested" and timeline
         else None,

@@ -20,12 +20,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mapdash import db
-from mapdash.cases import handover
+from mapdash.cases import handover, proposals
 from mapdash.cases.events import event_recorded
 from mapdash.errors import UserError
 from mapdash.i18n import LazyText, _l, in_office_language
 from mapdash.models import Follower, Incident, IncidentEvent, TimeLimits, User
 from mapdash.vocabulary import (
+    CASE_KINDS,
     CITIZEN,
     CITIZEN_LABEL,
     CLOSED_STATUSES,
@@ -53,6 +54,8 @@ class Transition:
     note_optional: bool = False
     # What the panel calls the note where "Message / reason" would mislead.
     note_label: LazyText | None = None
+    # The kinds of case type (vocabulary.CASE_KINDS) it is for; None: every kind.
+    kinds: frozenset[str] | None = None
 
     @property
     def needs_note(self) -> bool:
@@ -63,6 +66,10 @@ OPEN = frozenset(OPEN_STATUSES)
 CLOSED = frozenset(CLOSED_STATUSES)
 ANY_STATUS = OPEN | CLOSED
 NOTE = ("note",)
+# A proposal for the development plan is decided by the plan's own actions (proposals.py),
+# not resolved or rejected like a problem.
+NOT_PROPOSALS = frozenset(CASE_KINDS) - {proposals.KIND}
+PROPOSALS = frozenset({proposals.KIND})
 
 TRANSITIONS: dict[str, Transition] = {
     # A message to the citizen is optional when accepting (a response template, a date).
@@ -79,9 +86,18 @@ TRANSITIONS: dict[str, Transition] = {
     "start": Transition(frozenset({"assigned"}), "in_progress", STAFF | {"crew"}, True,
                         _l("Start work")),
     "resolve": Transition(frozenset({"accepted", "assigned", "in_progress"}), "resolved",
-                          STAFF | {"crew"}, True, _l("Resolve"), NOTE),
+                          STAFF | {"crew"}, True, _l("Resolve"), NOTE, kinds=NOT_PROPOSALS),
     "reject": Transition(frozenset({"new", "accepted", "info_requested"}), "rejected", STAFF, True,
-                         _l("Reject"), NOTE),
+                         _l("Reject"), NOTE, kinds=NOT_PROPOSALS),
+    # A proposal's outcome (proposals.py), with the reason the public list shows; merged is
+    # mark_duplicate (its supporters join the original).
+    "take_into_plan": Transition(frozenset({"new", "accepted", "info_requested"}), "resolved",
+                                 STAFF, True, _l("Take into the development plan"),
+                                 ("plan_year", "note"), kinds=PROPOSALS,
+                                 note_label=_l("What goes into the plan, and why")),
+    "leave_out_of_plan": Transition(frozenset({"new", "accepted", "info_requested"}), "rejected",
+                                    STAFF, True, _l("Not taken into the plan"), NOTE,
+                                    kinds=PROPOSALS, note_label=_l("Why it is not taken")),
     "mark_duplicate": Transition(frozenset({"new", "accepted", "info_requested"}), "duplicate",
                                  STAFF, True, _l("Mark as duplicate"), ("duplicate_code",)),
     # Out of our hands (handover.py): referred to an outside agency, closed; or forwarded to
@@ -137,6 +153,7 @@ def allowed_actions(actor: User | None, incident: Incident) -> list[str]:
         return []
     return [name for name, t in TRANSITIONS.items()
             if role in t.roles and incident.status in t.sources
+            and (t.kinds is None or incident.category.kind in t.kinds)
             and (name not in EVIDENCE_REVIEW or incident.evidence_review == "needs_review")]
 
 
@@ -147,7 +164,7 @@ def _refuse(code: str, message: LazyText, status: int = 409) -> NoReturn:
 def perform(session: Session, incident_id: int, action: str, actor: User | None, *,
             note: str = "", assignee_id: int | None = None, duplicate_of: int | None = None,
             priority: str | None = None, organization_id: int | None = None, agency: str = "",
-            now: datetime | None = None) -> IncidentEvent:
+            plan_year: int | None = None, now: datetime | None = None) -> IncidentEvent:
     """Take `action` on a case for `actor` (None: the citizen). Flushes; the caller commits."""
     transition = TRANSITIONS.get(action)
     if transition is None:
@@ -166,6 +183,9 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
         _refuse("bad_transition", _l('"%(action)s" is not possible while the case is "%(status)s"',
                                      action=transition.label,
                                      status=STATUS_LABELS[incident.status]))
+    if transition.kinds is not None and incident.category.kind not in transition.kinds:
+        _refuse("not_for_this_kind", _l('"%(action)s" is not possible for this type of case',
+                                        action=transition.label))
     if action in EVIDENCE_REVIEW and incident.evidence_review != "needs_review":
         _refuse("no_evidence_review", _l("This case has no closing evidence waiting for review"))
     note = (note or "").strip()
@@ -177,10 +197,14 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
 
     now = now or datetime.now(UTC)
     detail = None
+    is_proposal = incident.category.kind == proposals.KIND
     if action == "assign":
         _assign(session, incident, assignee_id)
     elif action == "mark_duplicate":
-        _merge_into(session, incident, duplicate_of, actor)
+        if is_proposal:
+            proposals.check_original(session, duplicate_of)
+        # A proposal may join one already taken into the plan (its supporters count there).
+        _merge_into(session, incident, duplicate_of, actor, closed_ok=is_proposal)
     elif action == "reopen":
         incident.duplicate_of = None  # its followers stay with the original, told from there
     if action in REOPENING:
@@ -193,6 +217,8 @@ def perform(session: Session, incident_id: int, action: str, actor: User | None,
         detail = handover.refer(incident, agency)
     elif action == "forward":
         detail = handover.forward(session, incident, organization_id)
+    if is_proposal and (action in proposals.OUTCOME_OF_ACTION or action == "reopen"):
+        proposals.decide(session, incident, action, plan_year=plan_year, reason=note, now=now)
 
     from_status = incident.status
     if transition.target is not None:
@@ -271,11 +297,12 @@ def _assign(session: Session, incident: Incident, assignee_id: int | None) -> No
 
 
 def _merge_into(session: Session, incident: Incident, original_id: int | None,
-                actor: User | None) -> None:
+                actor: User | None, closed_ok: bool = False) -> None:
     """A duplicate points at the original case, whose followers it joins."""
     original = session.get(Incident, original_id) if original_id else None
     if original is None or original.id == incident.id \
-            or original.organization_id != incident.organization_id or not original.is_open \
+            or original.organization_id != incident.organization_id \
+            or not (original.is_open or closed_ok and original.status == "resolved") \
             or (actor is not None and not can_see(actor, original)):
         _refuse("bad_duplicate", _l("Name an open case of this organization as the original"), 400)
     incident.duplicate_of = original.id

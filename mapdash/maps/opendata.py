@@ -6,12 +6,18 @@ emergency only at its coarsened point (public_location, sql/014_public_location.
 the map (newest 2,000) a download holds every matching case, so it leaves as PostgreSQL writes
 it (COPY ... TO STDOUT, row by row, sent in pieces): a million cases never sit in memory
 at once.
+
+The rows come in the order of an index, never through a sort: a sort of ten million cases
+sent nothing for over a minute, so a client that gave up was never noticed (a closed
+connection shows only when a piece is written) and the query ran on. Now the first piece
+leaves at once, and a client that goes away cancels the COPY with its next piece. Each
+download holds a database connection, so an address may run only a few at once.
 """
 import json
 from collections.abc import Iterator
 
 from sqlalchemy import select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
@@ -21,6 +27,7 @@ from mapdash.models import Category, Village
 from mapdash.vocabulary import STATUS_LABELS
 
 CHUNK_BYTES = 64 * 1024  # rows are sent in pieces of about this size
+_SLOT_LOCKS = 7311  # the advisory-lock class of the download slots of an address
 
 POINT = "public_location(i.location, c.emergency)"  # where the public sees a case
 
@@ -71,8 +78,7 @@ def _query(case_filter: CaseFilter, organization_id: int, track_url: str,
     where, params = case_filter.where(organization_id)
     params.update(track_url=track_url, status_th=json.dumps(
         {status: in_language(label, "th") for status, label in STATUS_LABELS.items()}))
-    # Newest first, as on the page. Open cases come through the partial indexes WHERE is_open;
-    # most of an organization is one sequential read and a sort, cheaper than an index walk.
+    # Newest first, as on the page, in the order of incidents_org_created_idx (sql/038).
     return f"""
         SELECT {select_list}
         FROM incidents i
@@ -83,11 +89,31 @@ def _query(case_filter: CaseFilter, organization_id: int, track_url: str,
         ORDER BY i.created_at DESC, i.id DESC""", params  # noqa: S608 (constant columns and clauses)
 
 
-def _copy(engine: Engine, sql: str, params: dict, options: str) -> Iterator[bytes]:
-    """The rows of `sql` as PostgreSQL's COPY writes them, one by one, on a connection of its
-    own: closed (the COPY cancelled) when the download ends or the client goes away."""
-    with engine.connect() as conn:
-        conn.execute(text("SELECT set_config('TimeZone', :tz, true)"), {"tz": str(LOCAL_TZ)})
+def open_download(engine: Engine, address: str, slots: int) -> Connection | None:
+    """A connection for one download of `address` (a key, ratelimit.address_bucket) holding
+    one of its `slots`, or None when every slot is taken. A slot is a transaction-level
+    advisory lock: it ends with the download's connection, however that ends."""
+    conn = engine.connect()
+    try:
+        for slot in range(slots):
+            if conn.scalar(text("SELECT pg_try_advisory_xact_lock(:locks, hashtext(:key))"),
+                           {"locks": _SLOT_LOCKS, "key": f"{address}#{slot}"}):
+                return conn
+    except BaseException:
+        conn.close()
+        raise
+    conn.close()
+    return None
+
+
+def _copy(conn: Connection, sql: str, params: dict, options: str) -> Iterator[bytes]:
+    """The rows of `sql` as PostgreSQL's COPY writes them, one by one, on the download's own
+    connection: closed (the COPY cancelled) when the download ends or the client goes away."""
+    with conn:
+        # Planned for the whole result, a COPY sorts every case before the first row (see the
+        # top); without sorts the planner walks the index, which gives the order as it goes.
+        conn.execute(text("SELECT set_config('TimeZone', :tz, true), "
+                          "set_config('enable_sort', 'off', true)"), {"tz": str(LOCAL_TZ)})
         # COPY takes no server-side parameters: psycopg binds them into the statement
         # SQLAlchemy compiled (placeholders, never formatted values).
         query = text(sql).bindparams(**params).compile(dialect=conn.dialect)
@@ -111,15 +137,15 @@ def _pieces(first: bytes, rows: Iterator[bytes], separator: bytes = b"") -> Iter
     yield bytes(piece)
 
 
-def csv_chunks(engine: Engine, organization_id: int, case_filter: CaseFilter,
+def csv_chunks(conn: Connection, organization_id: int, case_filter: CaseFilter,
                track_url: str) -> Iterator[bytes]:
     """The CSV: a BOM (so Excel reads Thai as UTF-8), the header, one row per case."""
     sql, params = _query(case_filter, organization_id, track_url,
                          ", ".join(f"{expr} AS {name}" for name, expr in COLUMNS))
-    yield from _pieces("\ufeff".encode(), _copy(engine, sql, params, "FORMAT csv, HEADER"))
+    yield from _pieces("\ufeff".encode(), _copy(conn, sql, params, "FORMAT csv, HEADER"))
 
 
-def geojson_chunks(engine: Engine, organization_id: int, case_filter: CaseFilter,
+def geojson_chunks(conn: Connection, organization_id: int, case_filter: CaseFilter,
                    track_url: str) -> Iterator[bytes]:
     """A FeatureCollection: PostgreSQL writes each Feature, Python only puts commas between
     them. Cases with no place (information requests, ...) have a null geometry."""
@@ -131,6 +157,6 @@ def geojson_chunks(engine: Engine, organization_id: int, case_filter: CaseFilter
                           'properties', json_build_object({properties}))""")
     # One column of JSON, which never holds a raw line break nor these two control
     # characters (JSON escapes them): as CSV quoted by \x01 it leaves exactly as written.
-    features = _copy(engine, sql, params, "FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02'")
+    features = _copy(conn, sql, params, "FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02'")
     yield from _pieces(b'{"type": "FeatureCollection", "features": [\n', features, b",")
     yield b"]}\n"

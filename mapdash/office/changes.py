@@ -22,6 +22,7 @@ SUBJECTS = {
     "village": _l("Village"),
     "organization": _l("Organization"),
     "response_template": _l("Response template"),
+    "announcement": _l("Announcement"),
 }
 ACTIONS = {
     "created": _l("created"),
@@ -33,6 +34,8 @@ ACTIONS = {
     "deactivated": _l("deactivated"),
     "activated": _l("activated again"),
     "password_reset": _l("password reset"),
+    "withdrawn": _l("withdrawn"),
+    "sent_to_line": _l("sent to LINE"),
 }
 PAGE_SIZE = 100
 

@@ -44,6 +44,9 @@ def register_blueprints(app: Flask) -> None:
     for module in (admin_staff, admin_departments, admin_organization, account, admin_types,
                    admin_templates, admin_villages, office_cases, staff_intake, stats):
         app.register_blueprint(module.bp)
+    from mapdash.views import admin_news, news, proposals
+    for module in (proposals, news, admin_news):
+        app.register_blueprint(module.bp)
     app.add_template_global(emergency_numbers, "emergency_numbers")
     from mapdash.views import payments
     app.register_blueprint(payments.bp)

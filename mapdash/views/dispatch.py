@@ -6,10 +6,10 @@ from typing import Annotated
 
 from flask import Blueprint, jsonify, make_response, render_template, url_for
 from flask_login import current_user
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from mapdash import db
-from mapdash.api.params import BigintId, IntegerId, OneOf, Params, Refusal, accepts
+from mapdash.api.params import BigintId, IntegerId, OneOf, Params, Refusal, accepts, whole_number
 from mapdash.cases import casefile, handover, workflow
 from mapdash.field import positions
 from mapdash.i18n import N_, _, _l
@@ -89,6 +89,9 @@ class ActionForm(ActionInputs):
     action: str = ""
     organization_id: ChoiceId = None   # forward: where to
     agency: str = ""                   # refer: to whom
+    # take_into_plan: the Buddhist Era year of the development plan (cases/proposals.py)
+    plan_year: Annotated[int | None, BeforeValidator(whole_number), Refusal(
+        "bad_plan_year", _l("Give the plan's year in the Buddhist Era, e.g. 2571"))] = None
 
 
 def action_inputs(action: str, form: ActionInputs) -> dict:
@@ -101,7 +104,8 @@ def action_inputs(action: str, form: ActionInputs) -> dict:
                                                 form.duplicate_code)
     return {"duplicate_of": duplicate_of,
             **{name: getattr(form, name, None) for name in ("note", "assignee_id", "priority",
-                                                             "organization_id", "agency")
+                                                             "organization_id", "agency",
+                                                             "plan_year")
                if name in inputs}}
 
 

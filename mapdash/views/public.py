@@ -35,6 +35,7 @@ from mapdash.models import Category, Village
 from mapdash.office.orgs import find_organization
 from mapdash.security import permits
 from mapdash.views import payments as payment_views
+from mapdash.views import proposals as proposal_views
 
 bp = Blueprint("public", __name__)
 
@@ -79,6 +80,8 @@ def report(category_code):
                         _l("No such type of report: please choose one on the home page"), status=404)
     if category.kind == "payment":
         return payment_views.form(org, category)
+    if category.kind == "proposal":
+        return proposal_views.form_page(org, category)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
     answers = from_form(request.form)  # the type's extra questions, as attribute[CODE]
     if request.method == "GET":  # a place preset by the link (LINE's shared location)

@@ -7,7 +7,8 @@ and is skipped. Replies go out before that transaction commits; if LINE cannot b
 the request fails, nothing is stored, and LINE's redelivery brings the event back.
 
 Answers (to people chatting one to one with the account, never inside staff groups):
-- follow (added as a friend): greeting and the report link;
+- follow (added as a friend): greeting and the report link; follow and unfollow (blocked)
+  are remembered in line_followers, the "all LINE followers" of announcements;
 - a shared location: the report link with that place set;
 - a text with a tracking code: the case's status, its last public note and its link;
 - any other text from a user whose own case waits for more information: the answer to the
@@ -39,7 +40,7 @@ from mapdash.errors import UserError
 from mapdash.i18n import LazyText, _l, in_language
 from mapdash.integrations.line import links, sender
 from mapdash.integrations.notify.delivery import DeliveryError
-from mapdash.models import LineWebhookEvent, Organization
+from mapdash.models import LineFollower, LineWebhookEvent, Organization
 from mapdash.vocabulary import STATUS_LABELS
 
 # A tracking code inside a sentence: 4 + 4 letters or digits, maybe split by a dash or space.
@@ -98,6 +99,8 @@ def record_and_answer(session: Session, events: list[dict]) -> list[Answer]:
             .returning(LineWebhookEvent.webhook_event_id)).first()
         if first_time is None:
             continue
+        if kind in ("follow", "unfollow"):  # who gets announcements (news/line_push.py)
+            _remember_follower(session, event, following=kind == "follow")
         token = event.get("replyToken")
         answerable = isinstance(token, str) and token and event.get("mode") != "standby"
         messages = _answer(session, event) if answerable else None
@@ -162,6 +165,19 @@ def _answer(session: Session, event: dict) -> list | None:
     return [_with_location_button(_thai(_l("Send a case code (e.g. ABCD-2345) to see its status, "
                                            "or tap \"Send location\" to report a new "
                                            "problem\n%(link)s", link=report_link(session, user))))]
+
+
+def _remember_follower(session: Session, event: dict, following: bool) -> None:
+    """A user who added (or blocked) the account; an unfollow comes without a reply token."""
+    source = _field(event.get("source"), dict)
+    user = _field(source.get("userId"), str) if source.get("type") == "user" else ""
+    if not 0 < len(user) <= links.LINE_USER_ID:
+        return
+    now = datetime.now(UTC)
+    session.execute(insert(LineFollower).values(
+        line_user=user, followed_at=now, unfollowed_at=None if following else now)
+        .on_conflict_do_update(index_elements=["line_user"], set_={
+            "followed_at": now, "unfollowed_at": None} if following else {"unfollowed_at": now}))
 
 
 def report_link(session: Session, user: str, *, org: Organization | None = None,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from mapdash.errors import UserError
 from mapdash.i18n import LazyText, _l
 from mapdash.integrations import line
-from mapdash.models import Incident, Notification, User
+from mapdash.models import Announcement, Incident, Notification, User
 
 # Pending this long (or still 'sending') is worth a look: normally a message leaves in seconds.
 STUCK_AFTER = timedelta(minutes=15)
@@ -32,6 +32,8 @@ KIND_LABELS = {
     "not_fixed": _l("Staff: not fixed, says the reporter"),
     "overdue": _l("Staff: overdue"),
     "password_link": _l("Staff: link to choose a password"),
+    "plan_decided": _l("Citizen: the plan's decision on a proposal"),
+    "announcement": _l("LINE followers: announcement"),
 }
 CHANNEL_LABELS = {
     "email": _l("E-mail"),
@@ -40,11 +42,13 @@ CHANNEL_LABELS = {
 
 
 def _of_organization(query: Select, organization_id: int) -> Select:
-    """The organization's messages: about its cases, or its staff accounts."""
+    """The organization's messages: about its cases, its staff accounts, its announcements."""
     return (query.outerjoin(Incident, Incident.id == Notification.incident_id)
             .outerjoin(User, User.id == Notification.user_id)
+            .outerjoin(Announcement, Announcement.id == Notification.announcement_id)
             .where(or_(Incident.organization_id == organization_id,
-                       User.organization_id == organization_id)))
+                       User.organization_id == organization_id,
+                       Announcement.organization_id == organization_id)))
 
 
 def problems(session: Session, organization_id: int, now: datetime | None = None) -> list:

@@ -115,6 +115,23 @@ def rejected(incident: Incident, reason: str, url: str) -> dict:
                        reason=_short(reason), url=url))
 
 
+def plan_decided(incident: Incident, taken_year: int | None, reason: str, url: str) -> dict:
+    """A proposal's outcome, to its proposer and supporters: taken into the plan of a year
+    (`taken_year`), or not taken (None)."""
+    code = incident.tracking_code
+    if taken_year is not None:
+        return _payload("plan_decided", url, _l("Proposal %(code)s: taken into the development "
+                                                "plan %(year)s", code=code, year=taken_year),
+                        _l("%(org)s took proposal %(code)s into the local development plan "
+                           "%(year)s: %(reason)s\nDetails: %(url)s",
+                           org=Localized(incident.organization), code=code, year=taken_year,
+                           reason=_short(reason), url=url))
+    return _payload("plan_decided", url, _l("Proposal %(code)s: not taken into the plan", code=code),
+                    _l("%(org)s did not take proposal %(code)s into the local development plan: "
+                       "%(reason)s\nDetails: %(url)s", org=Localized(incident.organization),
+                       code=code, reason=_short(reason), url=url))
+
+
 def new_case(incident: Incident, url: str) -> dict:
     """For the department's staff. A sensitive case (a drug tip) says only its type and code:
     the alert goes through a mailbox or a LINE group, outside our own pages."""

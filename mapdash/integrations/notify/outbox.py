@@ -29,6 +29,7 @@ from mapdash.models import (
     IncidentEvent,
     Notification,
     Organization,
+    Proposal,
 )
 
 _ANNOUNCED = "outbox_announced_events"
@@ -39,7 +40,8 @@ _ANNOUNCED = "outbox_announced_events"
 # evidence (the after photo is public from then on), not when it may still be sent back.
 CITIZEN_KINDS = {"accept": "accepted", "request_info": "info_requested", "resolve": "resolved",
                  "accept_evidence": "resolved", "reject": "rejected", "forward": "forwarded",
-                 "refer": "referred"}
+                 "refer": "referred", "take_into_plan": "plan_decided",
+                 "leave_out_of_plan": "plan_decided"}
 
 # What the department's staff hear of: a new case, and one its reporter says is not fixed.
 STAFF_KINDS = {"report": "new_case", "not_fixed": "not_fixed"}
@@ -161,6 +163,9 @@ def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident,
             incident, ev.note, url, link(app, "public.reply", code=incident.tracking_code, t=token))
     if ev.action == "reject":
         return messages.rejected(incident, ev.note, url)
+    if ev.action in ("take_into_plan", "leave_out_of_plan"):
+        record = session.get(Proposal, incident.id)
+        return messages.plan_decided(incident, record.plan_year if record else None, ev.note, url)
     shown = before_after(session, incident)  # the public "after" of a crew's closing, if any
     after = shown["after"] if shown else []
     photo_url = link(app, "photos.photo", photo_id=after[0].id) if after else None
@@ -173,12 +178,13 @@ def _render(session: Session, app: Flask, ev: IncidentEvent, incident: Incident,
 
 def add(session: Session, *, event_id: int | None, payload: dict, channel: str,
         recipient: str, dedupe: str, incident_id: int | None = None,
-        user_id: int | None = None) -> None:
-    """One message about a case (`incident_id`) or an account (`user_id`: its set-password
-    link) in the outbox, unless this one (same occasion, kind, channel, recipient) is already
-    there."""
+        user_id: int | None = None, announcement_id: int | None = None) -> None:
+    """One message about a case (`incident_id`), an account (`user_id`: its set-password
+    link) or an announcement (news/line_push.py) in the outbox, unless this one (same
+    occasion, kind, channel, recipient) is already there."""
     session.execute(insert(Notification).values(
-        incident_id=incident_id, user_id=user_id, event_id=event_id, kind=payload["kind"],
+        incident_id=incident_id, user_id=user_id, announcement_id=announcement_id,
+        event_id=event_id, kind=payload["kind"],
         channel=channel, recipient=recipient, payload=payload,
         dedupe_key=f"{dedupe}:{payload['kind']}:{channel}:{recipient}")
         .on_conflict_do_nothing(index_elements=["dedupe_key"]))
