@@ -1,7 +1,7 @@
 -- Fee and tax payments with receipts (seed 004, issue 14): a citizen sends the photo of a
 -- transfer slip for the garbage fee or a local tax; the finance division checks it against
 -- its account and issues a numbered receipt, which anyone holding it can check online.
--- depends: 028_case_kinds 029_case_documents
+-- depends: 032_proposals_and_news
 
 -- What a payment case pays, beside its case (1:1): the amount in satang, the transfer, and
 -- either a household's garbage fee for a run of months or a tax and its year.
