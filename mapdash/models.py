@@ -624,6 +624,73 @@ class CrewLastPosition(Base):
     __table_args__ = (Index("crew_last_positions_org_idx", "organization_id"),)
 
 
+class Payment(Base):
+    """What a payment case pays (sql/035, services/payments.py): amounts in satang."""
+    __tablename__ = "payments"
+    incident_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    pays_for: Mapped[str] = mapped_column(Text)  # vocabulary.PAYS_FOR
+    amount_satang: Mapped[int] = mapped_column(BigInteger)
+    transferred_on: Mapped[date] = mapped_column(Date)
+    transfer_ref: Mapped[str | None] = mapped_column(Text)
+    payer_name: Mapped[str] = mapped_column(Text)
+    house_number: Mapped[str | None] = mapped_column(Text)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id", ondelete="SET NULL"))
+    household_id: Mapped[int | None] = mapped_column(Integer)  # linked once households exist
+    months_from: Mapped[date | None] = mapped_column(Date)
+    months_to: Mapped[date | None] = mapped_column(Date)
+    tax_kind: Mapped[str | None] = mapped_column(Text)  # vocabulary.TAX_KINDS
+    tax_year: Mapped[int | None] = mapped_column(Integer)  # Buddhist Era
+    reused: Mapped[list] = mapped_column(JSONB, default=list)
+
+    incident: Mapped[Incident] = relationship()
+    village: Mapped[Village | None] = relationship()
+
+    __table_args__ = (Index("payments_transfer_ref_idx", "organization_id", "transfer_ref"),)
+
+
+class ReceiptCounter(Base):
+    """The last receipt number of an organization's fiscal year (sql/035)."""
+    __tablename__ = "receipt_counters"
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Receipt(Base):
+    """A receipt as issued, numbered per organization and fiscal year (sql/035)."""
+    __tablename__ = "receipts"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    amount_satang: Mapped[int] = mapped_column(BigInteger)
+    payer_name: Mapped[str] = mapped_column(Text)
+    pays_for_text: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    issued_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    document_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("case_documents.id"))
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+
+    organization: Mapped[Organization] = relationship()
+    issuer: Mapped[User] = relationship(foreign_keys=[issued_by])
+
+    # receipts_one_valid_idx (partial) is SQL's alone (tests/test_models_schema.py).
+    __table_args__ = (UniqueConstraint("organization_id", "fiscal_year", "number"),
+                      Index("receipts_incident_idx", "incident_id"))
+
+    @property
+    def label(self) -> str:
+        """2570/000123: the fiscal year and the number within it."""
+        return f"{self.fiscal_year}/{self.number:06d}"
+
+
 class Proposal(Base):
     """A proposal for the local development plan: the record of a case of kind 'proposal'
     beside it, and the staff's outcome once decided (sql/031, cases/proposals.py)."""

@@ -125,3 +125,15 @@ PRIORITY_LABELS = {
     "high": _l("High"),
     "urgent": _l("Urgent"),
 }
+
+# --- Payments (seed 004) ---------------------------------------------------------------------
+# What a payment case pays: a household's garbage fee for some months, or a tax for a year.
+PAYS_FOR = ("garbage_fee", "tax")
+# The local taxes a citizen pays by transfer (the land and buildings tax act B.E. 2562, and the
+# signboard tax); "other" for a fee or tax not listed.
+TAX_KINDS = ("land_building", "signboard", "other")
+TAX_KIND_LABELS = {
+    "land_building": _l("Land and buildings tax"),
+    "signboard": _l("Signboard tax"),
+    "other": _l("Other tax or fee"),
+}

@@ -57,7 +57,7 @@ def changes_of(session, subject="case_type") -> list[AdminChange]:
 
 def test_the_list_shows_every_type_with_its_limits(admin):
     page = admin.get("/admin/types/").get_data(as_text=True)
-    assert page.count('id="type-') == 14
+    assert page.count('id="type-') == 16  # office/catalog.py's types
     assert "ไฟฟ้าส่องสว่างดับ" in page and "<code>streetlight</code>" in page
     assert "7 วัน" in page  # the work step of seed 001, in days
 

@@ -28,6 +28,8 @@ SQL_ONLY_TABLES = {
 # which the models cannot say), so they are declared in sql/ alone. Plain indexes are declared
 # in models.py too and must match.
 SQL_ONLY_INDEXES = {
+    # sql/035: one valid receipt per payment (partial unique)
+    "receipts_one_valid_idx": "receipts",
     # sql/031: the public list of proposals taken into a plan year (partial)
     "proposals_plan_year_idx": "proposals",
     # sql/001: the dispatcher map's viewport of open cases (partial GiST)

@@ -12,10 +12,12 @@ from mapdash.vocabulary import (
     CASE_KINDS,
     CHANNELS,
     INFORMATION_DELIVERIES,
+    PAYS_FOR,
     PRIORITIES,
     PROPOSAL_OUTCOMES,
     ROLES,
     STATUSES,
+    TAX_KINDS,
 )
 
 
@@ -26,6 +28,8 @@ from mapdash.vocabulary import (
     ("users_role_check", ROLES),
     ("categories_kind_check", CASE_KINDS),
     ("information_requests_delivery_check", INFORMATION_DELIVERIES),
+    ("payments_pays_for_check", PAYS_FOR),
+    ("payments_tax_kind_check", TAX_KINDS),
     ("notifications_kind_check", tuple(KIND_LABELS)),
     ("proposals_outcome_check", PROPOSAL_OUTCOMES),
     ("announcements_line_audience_check", AUDIENCES),

@@ -3,7 +3,8 @@
 The table is seed 000's: engineering (kong chang) takes streetlights, water and roads; public
 health takes accidents and emergencies; the chief administrator's office (samnak palat) takes
 fire, drug tips, information, appointments and development-plan proposals; social welfare
-takes the allowance registrations (seed 003). When an
+takes the allowance registrations (seed 003); the finance division (kong khlang) takes fee
+and tax payments (seed 004). When an
 organization is set up, each of its case types is given its department from here and stored
 on the type, so intake reads it with the type itself.
 """
@@ -24,6 +25,8 @@ ROUTES = {
     "complaint": "legal",
     "elderly_allowance": "welfare",
     "disability_allowance": "welfare",
+    "garbage_fee": "finance",  # seed 004: the finance division issues the receipt
+    "local_tax": "finance",
 }
 
 FALLBACK_DEPARTMENT = "chief_admin"  # the chief administrator's office takes the rest

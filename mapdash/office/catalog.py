@@ -94,6 +94,16 @@ CATEGORIES: list[dict[str, Any]] = [
          registration={"min_age": None, "opens": None, "closes": None,
                        "documents": ["id_card", "disability_card", "house_registration",
                                      "bank_book"]}),
+    # Seed 004: a transfer slip sent for the garbage fee or a tax; the finance division checks
+    # it and issues the receipt (services/payments.py). sql/035 adds them to existing ones.
+    # Sensitive: a payment is nobody else's business (no public list, open data or Open311).
+    dict(code="garbage_fee", name_th="ชำระค่าธรรมเนียมเก็บขยะ",
+         name_en="Pay the garbage collection fee", icon="receipt", color="#65a30d",
+         kind="payment", location_required=False, sensitive=True,
+         sla_minutes={"work": 3 * 24 * 60}),
+    dict(code="local_tax", name_th="ชำระภาษีท้องถิ่น", name_en="Pay a local tax", icon="receipt",
+         color="#0891b2", kind="payment", location_required=False, sensitive=True,
+         sla_minutes={"work": 3 * 24 * 60}),
 ]
 for _category in CATEGORIES:
     _category["questions"] = _QUESTIONS.get(_category["code"], [])

@@ -52,4 +52,6 @@ def register_blueprints(app: Flask) -> None:
     for module in (proposals, news, admin_news):
         app.register_blueprint(module.bp)
     app.add_template_global(emergency_numbers, "emergency_numbers")
+    from mapdash.views import payments
+    app.register_blueprint(payments.bp)
     errors.init_app(app)

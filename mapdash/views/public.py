@@ -45,6 +45,7 @@ from mapdash.models import Category, Village
 from mapdash.office.orgs import find_organization
 from mapdash.security import permits
 from mapdash.views import bookings
+from mapdash.views import payments as payment_views
 from mapdash.views import proposals as proposal_views
 from mapdash.views import registrations as registration_views
 
@@ -89,6 +90,8 @@ def report(category_code):
     if category is None:
         raise UserError("unknown_category",
                         _l("No such type of report: please choose one on the home page"), status=404)
+    if category.kind == "payment":
+        return payment_views.form(org, category)
     if category.kind == "proposal":
         return proposal_views.form_page(org, category)
     if category.kind == "appointment":  # a slot on a calendar, not a problem report
@@ -248,6 +251,7 @@ def _track_page(incident, error: UserError | None = None, typed: str | None = No
                            feedback_typed=request.form if feedback_error else {},
                            max_comment=ratings.MAX_COMMENT,
                            max_not_fixed_note=ratings.MAX_NOT_FIXED_NOTE,
+                           payment=payment_views.track_section(incident),
                            case_documents=documents.citizen_view(db.session(), browser, incident),
                            cancelled=request.args.get("cancelled") == "1",
                            link=url_for("public.track", code=incident.tracking_code,
