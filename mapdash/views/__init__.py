@@ -44,4 +44,11 @@ def register_blueprints(app: Flask) -> None:
                    admin_templates, admin_villages, office_cases, staff_intake, stats):
         app.register_blueprint(module.bp)
     app.add_template_global(emergency_numbers, "emergency_numbers")
+    from mapdash.views import admin_households, households
+    app.register_blueprint(households.bp)
+    app.register_blueprint(admin_households.bp)
+    # The household of a scanned sticker, for any citizen form (households/preset.py).
+    app.add_template_global(households.preset_for_page, "preset_household")
+    from mapdash.households.preset import household_label
+    app.add_template_global(household_label, "household_label")
     errors.init_app(app)
