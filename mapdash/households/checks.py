@@ -191,10 +191,10 @@ def _check_places(session, organization_id, villages: VillageNames, parsed, reas
             if other is not None:
                 reasons[index].append(_l(
                     "the point is %(m)s m outside village %(village)s; it lies in village "
-                    "%(other)s", m=round(off_m), village=village.number, other=other.number))
+                    "%(other)s", m=f"{round(off_m):,}", village=village.number, other=other.number))
             else:
                 reasons[index].append(_l("the point is %(m)s m outside village %(village)s",
-                                         m=round(off_m), village=village.number))
+                                         m=f"{round(off_m):,}", village=village.number))
 
 
 def _check_duplicates(session, organization_id, parsed, reasons, kind: str) -> None:

@@ -50,5 +50,7 @@ def register_blueprints(app: Flask) -> None:
     # The household of a scanned sticker, for any citizen form (households/preset.py).
     app.add_template_global(households.preset_for_page, "preset_household")
     from mapdash.households.preset import household_label
+    from mapdash.i18n import village_label
     app.add_template_global(household_label, "household_label")
+    app.add_template_global(village_label, "village_label")
     errors.init_app(app)

@@ -191,7 +191,7 @@
       event.preventDefault();
       post(urls.add, { house_number: input.value, lon: latlng.lng.toFixed(7), lat: latlng.lat.toFixed(7) })
         .then((feature) => {
-          map.closePopup(popup);
+          popup.remove();
           place(feature);
           say(_("Added: %(house)s", { house: label(feature) }));
         })
