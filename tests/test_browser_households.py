@@ -111,8 +111,8 @@ def test_an_admin_imports_places_and_sees_the_houses(live_server, browser, page_
     assert "ขยายแผนที่" in page.inner_text("#household-layer-note")
     page.evaluate(f"() => window[document.getElementById('dispatch').dataset.map]"
                   f".setView([{lat}, {lon}], 16, {{animate: false}})")
-    page.wait_for_function("() => /\\d+/.test(document.getElementById('household-layer-note').textContent)"
-                           " && !document.getElementById('household-layer-note').textContent.includes('ขยาย')")
+    page.wait_for_function("() => /ในแผนที่มี \\d+ หลัง/.test("
+                           "document.getElementById('household-layer-note').textContent)")
     assert page.locator(".leaflet-households-pane path").count() > 10
     shoot(page, screenshot_dir, "dispatch-desktop")
     page.uncheck("#household-layer")
