@@ -324,3 +324,14 @@ def test_staff_add_move_and_delete_houses_on_the_map(app, session, office):
                               .order_by(AdminChange.id)).all()
     assert actions == ["created", "changed", "removed"]
     assert signed_in(app, "officer").get("/households/").status_code == 403
+
+
+def test_a_thai_excel_csv_with_semicolons_and_decimal_commas_is_read(app, session, office):
+    """Thai Excel saves "CSV" in Windows-874, and with a decimal comma, semicolon-separated."""
+    text = "บ้านเลขที่;หมู่;ละติจูด;ลองจิจูด\r\n๑๒/๓;หมู่ที่ ๒;10,005;100,015\r\n"
+    rows, kind = read_survey_file("สำรวจ.csv", text.encode("cp874"))
+    good, problems = check_rows(session, office["org"].id, rows, kind)
+    assert problems == []
+    [row] = good
+    assert (row.index, row.house_number, row.lat, row.lon) == (2, "12/3", 10.005, 100.015)
+    assert row.village_id == _village_id(session, office["org"], 2)

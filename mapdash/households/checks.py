@@ -60,9 +60,11 @@ def _coordinate(value: object, name: LazyText, low: float,
                 high: float) -> tuple[float | None, LazyText | None]:
     if value is None or value == "":
         return None, _l("%(name)s is missing", name=name)
+    written = str(value).translate(THAI_DIGITS).strip()
+    if "," in written and "." not in written:
+        written = written.replace(",", ".")  # a decimal comma, as some spreadsheets write it
     try:
-        number = float(str(value).translate(THAI_DIGITS).strip()) \
-            if not isinstance(value, bool) else math.nan
+        number = float(written) if not isinstance(value, bool) else math.nan
     except ValueError:
         return None, _l("%(name)s %(value)s is not a number", name=name, value=repr(value))
     if not math.isfinite(number) or not low <= number <= high:
