@@ -6,9 +6,10 @@ COPY sql sql
 COPY static static
 COPY templates templates
 RUN pip install --no-cache-dir . && useradd --system --home /app mapdash \
-    && mkdir -p /var/lib/mapdash/photos && chown mapdash /var/lib/mapdash/photos
+    && mkdir -p /var/lib/mapdash/photos /var/lib/mapdash/documents \
+    && chown mapdash /var/lib/mapdash/photos /var/lib/mapdash/documents
 USER mapdash
-ENV PHOTO_DIR=/var/lib/mapdash/photos MAPDASH_VAR=/var/lib/mapdash
+ENV PHOTO_DIR=/var/lib/mapdash/photos DOCUMENT_DIR=/var/lib/mapdash/documents MAPDASH_VAR=/var/lib/mapdash
 EXPOSE 8000
 # --keep-alive 10: the dispatcher's map asks for changes every 3 s; gunicorn's default of 2 s
 # closed the connection between polls, so nearly every poll connected anew.

@@ -33,6 +33,8 @@ def load(overrides: dict | None = None) -> dict:
         "SECRET_KEY": secret,
         "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
         "PHOTO_DIR": os.environ.get("PHOTO_DIR", str(VAR_DIR / "photos")),
+        # Citizens' private documents (cases/documents.py): never under static/, never public.
+        "DOCUMENT_DIR": os.environ.get("DOCUMENT_DIR", str(VAR_DIR / "documents")),
         # Tiles are decoration: pages must work when this host cannot be reached.
         "TILE_URL": os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"),

@@ -299,6 +299,28 @@ class StatsCache(Base):
     organization_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer))
 
 
+class CaseDocument(Base):
+    """A private file of a case: sent by the citizen (staff_id None) or by staff; served only
+    to the case's department or its citizen (sql/029, cases/documents.py)."""
+    __tablename__ = "case_documents"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incidents.id"))
+    purpose: Mapped[str] = mapped_column(Text)       # the service's code, e.g. id_card, slip
+    filename: Mapped[str] = mapped_column(Text)
+    media_type: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(Text, unique=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(Text)
+    phash: Mapped[int | None] = mapped_column(BigInteger)  # images, field/evidence.py
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    incident: Mapped[Incident] = relationship()
+
+    __table_args__ = (Index("case_documents_incident_idx", "incident_id"),
+                      Index("case_documents_sha256_idx", "sha256"))
+
+
 class Photo(Base):
     __tablename__ = "photos"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

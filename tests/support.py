@@ -18,7 +18,9 @@ CHEAP_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8, "ARGON2_PARALLELI
 
 def make_app(url: str, photo_dir: Path, **overrides):
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret", "ENV": "development",
-                       "TESTING": True, "PHOTO_DIR": str(photo_dir), "TILE_URL": UNREACHABLE_TILES,
+                       "TESTING": True, "PHOTO_DIR": str(photo_dir),
+                       "DOCUMENT_DIR": str(photo_dir.parent / "documents"),
+                       "TILE_URL": UNREACHABLE_TILES,
                        "SESSION_COOKIE_SECURE": False, **CHEAP_ARGON2, **overrides})
 
 

@@ -35,7 +35,8 @@ def main() -> int:
         url = cluster.url("bench")
         db.upgrade(url)
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "ENV": "development",
-                          "PHOTO_DIR": str(root / "photos"), "WTF_CSRF_ENABLED": False,
+                          "PHOTO_DIR": str(root / "photos"),
+                          "DOCUMENT_DIR": str(root / "documents"), "WTF_CSRF_ENABLED": False,
                           "RATELIMIT_ENABLED": False})
         with Session(app.extensions["db_engine"]) as session:
             load_demo(session)

@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
         citizen_api,
         crew,
         dispatch,
+        documents,
         errors,
         open311,
         opendata,
@@ -17,8 +18,8 @@ def register_blueprints(app: Flask) -> None:
         public,
         vendor,
     )
-    for module in (vendor, public, api, auth, dispatch, crew, citizen_api, photos, opendata,
-                   open311, admin):
+    for module in (vendor, public, api, auth, dispatch, crew, citizen_api, photos, documents,
+                   opendata, open311, admin):
         app.register_blueprint(module.bp)
     from mapdash.cases.questions import answer_rows
     app.add_template_global(answer_rows, "question_answers")

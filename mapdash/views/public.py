@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from mapdash import db
 from mapdash.api.params import Params, Refusal, parse, whole_number
-from mapdash.cases import intake, ratelimit, ratings, replies, tracking, workflow
+from mapdash.cases import documents, intake, ratelimit, ratings, replies, tracking, workflow
 from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
 from mapdash.cases.questions import from_form, ordered
 from mapdash.errors import UserError
@@ -224,6 +224,7 @@ def _track_page(incident, error: UserError | None = None, typed: str | None = No
                            feedback_typed=request.form if feedback_error else {},
                            max_comment=ratings.MAX_COMMENT,
                            max_not_fixed_note=ratings.MAX_NOT_FIXED_NOTE,
+                           case_documents=documents.citizen_view(db.session(), browser, incident),
                            link=url_for(".track", code=incident.tracking_code, _external=True)
                            ), status
 
