@@ -66,6 +66,7 @@ def test_an_admin_imports_places_and_sees_the_houses(live_server, browser, page_
     bad.write_text("house_number,village,lat,lon\n1,1,17.35,104.62\n,2,17.36,104.64\n", encoding="utf-8")
     page.set_input_files("input[name=file]", str(bad))
     page.click("#check-households")
+    page.wait_for_selector("#household-problems li")
     problems = page.locator("#household-problems li").all_inner_texts()
     assert problems[0].startswith("แถว 2:") and problems[-1].startswith("แถว 3:")
     shoot(page, screenshot_dir, "preview-errors-desktop")
