@@ -72,7 +72,8 @@ def seed_demo(if_empty):
             return
         summary = load_demo(session)
         session.commit()
-    click.echo(f"demo tambon loaded: {summary['villages']} villages, {summary['incidents']} cases")
+    click.echo(f"demo tambon loaded: {summary['villages']} villages, {summary['households']} "
+               f"households, {summary['incidents']} cases")
     if current_app.config["ENV"] == "development":
         for email in summary["users"]:
             click.echo(f"  login {email} / {DEMO_PASSWORD}")

@@ -637,7 +637,9 @@ class Payment(Base):
     payer_name: Mapped[str] = mapped_column(Text)
     house_number: Mapped[str | None] = mapped_column(Text)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id", ondelete="SET NULL"))
-    household_id: Mapped[int | None] = mapped_column(Integer)  # linked once households exist
+    # the surveyed household of that number and village, if imported (sql/036)
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id", ondelete="SET NULL"))
     months_from: Mapped[date | None] = mapped_column(Date)
     months_to: Mapped[date | None] = mapped_column(Date)
     tax_kind: Mapped[str | None] = mapped_column(Text)  # vocabulary.TAX_KINDS
@@ -839,3 +841,36 @@ class Registration(Base):
     village: Mapped[Village | None] = relationship()
 
     __table_args__ = (Index("registrations_year_id_idx", "fiscal_year", "national_id"),)
+
+
+class Household(Base):
+    """A house of the organization's survey (seed 002, sql/036, mapdash/households/): its
+    number within a village, its place, and the random key its QR sticker carries."""
+    __tablename__ = "households"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id", ondelete="CASCADE"))
+    house_number: Mapped[str] = mapped_column(Text)
+    location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    qr_key: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    village: Mapped[Village] = relationship()
+
+    __table_args__ = (UniqueConstraint("village_id", "house_number"),
+                      Index("households_org_idx", "organization_id", "village_id"),
+                      Index("households_location_gix", "location", postgresql_using="gist"))
+
+
+class HouseholdUpload(Base):
+    """A checked household file waiting for the administrator's "confirm" (sql/036,
+    households/uploads.py), found by the SHA-256 of its token."""
+    __tablename__ = "household_uploads"
+    token_sha256: Mapped[str] = mapped_column(Text, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(Text)
+    households: Mapped[list] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("household_uploads_created_idx", "created_at"),)

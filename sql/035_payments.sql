@@ -14,7 +14,7 @@ CREATE TABLE payments (
     -- the bank's reference, upper case without spaces: the same one twice is flagged
     transfer_ref    text CHECK (char_length(transfer_ref) BETWEEN 1 AND 64),
     payer_name      text NOT NULL CHECK (char_length(payer_name) BETWEEN 1 AND 200),
-    -- the household as the citizen typed it; household_id is linked once households exist
+    -- the household as the citizen typed it; household_id links the surveyed household (sql/036)
     house_number    text CHECK (char_length(house_number) BETWEEN 1 AND 20),
     village_id      integer REFERENCES villages (id) ON DELETE SET NULL,
     household_id    integer,

@@ -8,14 +8,16 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from geoalchemy2.shape import from_shape
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
+from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from mapdash import db
 from mapdash.errors import UserError
 from mapdash.i18n import LOCAL_TZ
-from mapdash.models import CaseDocument, Incident, Payment, Receipt
+from mapdash.models import CaseDocument, Household, Incident, Payment, Receipt, Village
 from mapdash.office.auth import create_user
 from mapdash.services import payments, receipts
 from mapdash.services.thai_baht import baht_text
@@ -193,8 +195,15 @@ def test_no_slip_is_refused(client, session, office):
 
 
 def test_a_slip_is_stored_with_its_payment_for_the_finance_division(client, session, office):
+    village = session.scalars(select(Village).where(Village.number == 1)).one()
+    house = Household(organization_id=village.organization_id, village_id=village.id,
+                      house_number="12/3", qr_key="k" * 12,
+                      location=from_shape(Point(100.005, 10.005), srid=4326))
+    session.add(house)
+    session.commit()
     incident = sent_case(session, send(client, slip_image()))
     payment = session.get(Payment, incident.id)
+    assert payment.household_id == house.id  # the survey's house of that number and village
     assert (payment.amount_satang, payment.pays_for, payment.house_number, payment.transfer_ref) \
         == (125050, "garbage_fee", "12/3", "FT2569112700123")
     assert incident.department.code == "finance" and incident.category.kind == "payment"

@@ -377,3 +377,31 @@ def demo_cases(now: datetime, count: int = 300, seed: int = 2569) -> list[dict]:
                       and category != "drug_tip" and closed + rating["after"] < now else None})
     cases.sort(key=lambda c: c["created_at"])
     return cases
+
+
+HOUSES_PER_VILLAGE = 24  # one A4 sheet of QR stickers (households/stickers.py)
+_KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def households() -> list[dict]:
+    """Some households of each village (seed 002's survey), around its settlements, numbered
+    from 1 in the order a surveyor walks them, one of them a split house ("7/1"). Their QR
+    keys are seeded too: the same demo, the same stickers (a real import draws them at random)."""
+    rng = random.Random(2)
+    result = []
+    for village_index, (number, *_rest) in enumerate(_VILLAGES):
+        geom = _village_geoms()[village_index]
+        shapely.prepare(geom)
+        centres = _settlements()[village_index]
+        houses: list[tuple[float, float]] = []
+        while len(houses) < HOUSES_PER_VILLAGE:
+            cx, cy = rng.choices(centres, (3, 1, 1))[0]
+            lon, lat = round(rng.gauss(cx, 0.0012), 6), round(rng.gauss(cy, 0.0012), 6)
+            if geom.contains(Point(lon, lat)) and geom.boundary.distance(Point(lon, lat)) > 5e-4:
+                houses.append((lon, lat))
+        houses.sort(key=lambda p: (round(p[1], 3), p[0]))  # street by street, north-south
+        for n, (lon, lat) in enumerate(houses, start=1):
+            house_number = "7/1" if n == 8 else str(n if n < 8 else n - 1)
+            result.append({"village": number, "house_number": house_number, "lon": lon, "lat": lat,
+                           "qr_key": "".join(rng.choice(_KEY_ALPHABET) for _ in range(12))})
+    return result

@@ -7,6 +7,7 @@ events staff would have made, back-dated."""
 from datetime import UTC, datetime
 
 from geoalchemy2.shape import from_shape
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from mapdash.cases import information
@@ -14,7 +15,7 @@ from mapdash.cases.intake import Report, create_incident
 from mapdash.demo import bookings as demo_bookings
 from mapdash.demo import data, registrations
 from mapdash.i18n import in_office_language
-from mapdash.models import CaseRating, Incident, IncidentEvent, User, Village
+from mapdash.models import CaseRating, Household, Incident, IncidentEvent, User, Village
 from mapdash.office.auth import create_user
 from mapdash.office.orgs import create_organization
 from mapdash.vocabulary import CITIZEN_LABEL
@@ -46,6 +47,13 @@ def load_demo(session: Session, now: datetime | None = None,
                             name_th=village["name_th"], name_en=village["name_en"],
                             geom=from_shape(village["geometry"], srid=4326)))
     session.flush()
+    village_ids = {v.number: v.id for v in session.scalars(
+        select(Village).where(Village.organization_id == org.id))}
+    session.execute(insert(Household), [
+        {"organization_id": org.id, "village_id": village_ids[house["village"]],
+         "house_number": house["house_number"], "qr_key": house["qr_key"],
+         "location": f"SRID=4326;POINT({house['lon']} {house['lat']})"}
+        for house in data.households()])
 
     users = {role: create_user(session, organization_id=org.id, email=email,
                                password=DEMO_PASSWORD, role=role, department_code=department,
@@ -73,7 +81,8 @@ def load_demo(session: Session, now: datetime | None = None,
     session.flush()
     demo_bookings.book_cases(session, resources, appointments, now)
     registrations.load_applications(session, org, users["admin"], now)
-    return {"villages": len(data.villages()), "incidents": len(cases),
+    return {"villages": len(data.villages()), "households": len(data.households()),
+            "incidents": len(cases),
             "users": [email for email, *_ in DEMO_USERS]}
 
 

@@ -20,6 +20,7 @@ SUBJECTS = {
     "user": _l("Staff account"),
     "case_type": _l("Case type"),
     "village": _l("Village"),
+    "household": _l("Household"),
     "organization": _l("Organization"),
     "response_template": _l("Response template"),
     "announcement": _l("Announcement"),

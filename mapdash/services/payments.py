@@ -29,7 +29,8 @@ from mapdash.i18n import (
     in_office_language,
     village_label,
 )
-from mapdash.models import Category, Incident, Organization, Payment, Village
+from mapdash.households.checks import house_number_text
+from mapdash.models import Category, Household, Incident, Organization, Payment, Village
 from mapdash.stats.period import month_name
 from mapdash.vocabulary import TAX_KIND_LABELS, TAX_KINDS
 
@@ -72,6 +73,7 @@ class CheckedPayment:
     payer_name: str
     house_number: str | None = None
     village_id: int | None = None
+    household_id: int | None = None
     months_from: date | None = None
     months_to: date | None = None
     tax_kind: str | None = None
@@ -210,7 +212,13 @@ def _household_months(session: Session, organization: Organization, form: Paymen
         raise UserError("bad_months", _l("The last month must come after the first, at most "
                                          "%(max)s months in all", max=MAX_MONTHS),
                         field="month_to")
-    return dict(house_number=house, village_id=village_id, months_from=first, months_to=last)
+    # The surveyed household of that number in that village, when the office has imported
+    # its households (sql/036): the fee is then on the household's account, not just a text.
+    household_id = session.scalar(select(Household.id).where(
+        Household.organization_id == organization.id, Household.village_id == village_id,
+        Household.house_number == (house_number_text(house) or house)))
+    return dict(house_number=house, village_id=village_id, household_id=household_id,
+                months_from=first, months_to=last)
 
 
 def send_payment(session: Session, organization: Organization, category: Category,

@@ -54,4 +54,13 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_global(emergency_numbers, "emergency_numbers")
     from mapdash.views import payments
     app.register_blueprint(payments.bp)
+    from mapdash.views import admin_households, households
+    app.register_blueprint(households.bp)
+    app.register_blueprint(admin_households.bp)
+    # The household of a scanned sticker, for any citizen form (households/preset.py).
+    app.add_template_global(households.preset_for_page, "preset_household")
+    from mapdash.households.preset import household_label
+    from mapdash.i18n import village_label
+    app.add_template_global(household_label, "household_label")
+    app.add_template_global(village_label, "village_label")
     errors.init_app(app)

@@ -39,6 +39,7 @@ def index():
     urls = {"villages": url_for("api.dispatch_villages"), "cases": url_for("api.dispatch_cases"),
             "grid": url_for("api.dispatch_grid"), "changes": url_for("api.dispatch_changes"),
             "crews": url_for("api.dispatch_crews"),
+            "households": url_for("households.layer_geojson"),
             "panel": url_for(".panel", incident_id=0), "act": url_for(".act", incident_id=0)}
     return render_template(
         "dispatch/index.html", map=leaflet.embed(fmap), options=geo.map_options(session, current_user),

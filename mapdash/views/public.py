@@ -38,6 +38,7 @@ from mapdash.cases import (
 from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
 from mapdash.cases.questions import from_form, ordered
 from mapdash.errors import UserError
+from mapdash.households import preset
 from mapdash.i18n import _, _l, village_label
 from mapdash.integrations.line import links as line_links
 from mapdash.maps import geo, leaflet, public_cases
@@ -100,12 +101,19 @@ def report(category_code):
     if category.kind == "registration":
         return registration_views.application_page(org, category)
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
+    from_house = False  # the pin starts at the household of a scanned sticker
     answers = from_form(request.form)  # the type's extra questions, as attribute[CODE]
     texts = kinds.texts(category)
     is_information = category.kind == information.KIND
     kind_values = information.typed(request.form) if is_information else {}
     if request.method == "GET":  # a place preset by the link (LINE's shared location)
         values.update(lat=request.args.get("lat", "")[:32], lon=request.args.get("lon", "")[:32])
+        # ... or else by the household of a scanned sticker.
+        house_place = preset.preset_place(session, org.id)
+        from_house = bool(house_place and category.location_required
+                          and not (values["lat"] or values["lon"]))
+        if from_house and house_place:
+            values["lat"], values["lon"] = house_place
     key = request.form.get("idempotency_key") or secrets.token_urlsafe(24)
     line_token, line_user = _line_user()
     error, status = None, 200
@@ -153,7 +161,8 @@ def report(category_code):
         max_description=intake.MAX_DESCRIPTION, answers=answers,
         questions=ordered(category.questions), line_token=line_token if line_user else None,
         line_expired=bool(line_token and not line_user),
-        place_label=_place_label(session, values["lat"], values["lon"])), status)
+        place_label=_place_label(session, values["lat"], values["lon"]), from_house=from_house),
+        status)
     if error is not None and error.retry_after is not None:
         response.headers["Retry-After"] = str(error.retry_after)
     return response
