@@ -9,7 +9,7 @@ from pydantic import Field
 from mapdash import db
 from mapdash.api.params import Params, accepts
 from mapdash.field import positions
-from mapdash.maps import geo
+from mapdash.maps import counts, geo
 from mapdash.maps.map_filters import CasesQuery, ChangesQuery, GridQuery, MapFilters
 from mapdash.office.auth import json_role_required
 from mapdash.office.orgs import find_organization
@@ -72,7 +72,7 @@ def dispatch_villages(query: MapFilters):
     Properties: id, number, name_th, name_en, open_cases; `no_place` counts the matching
     cases with no place on the map (information requests, appointments, ...)."""
     session = db.session()
-    return _geojson(geo.dispatch_villages(session, query.map_filter(session, current_user)))
+    return _geojson(counts.dispatch_villages(session, query.map_filter(session, current_user)))
 
 
 @bp.get("/api/dispatch/cases.geojson")
@@ -95,8 +95,8 @@ def dispatch_grid(query: GridQuery):
     (cells about 64 screen pixels wide), and the filters above. Each feature is a point at
     the mean position of its cell's cases, with `count` and `new`; at most 2,000 cells."""
     session = db.session()
-    return _geojson(geo.grid_cells(session, query.map_filter(session, current_user), query.bbox,
-                                   query.zoom))
+    return _geojson(counts.dispatch_grid(session, query.map_filter(session, current_user),
+                                         query.bbox, query.zoom))
 
 
 @bp.get("/api/dispatch/crews.geojson")

@@ -46,6 +46,7 @@ from mapdash.cases import photo_sweep
 from mapdash.field import positions
 from mapdash.integrations.notify import overdue
 from mapdash.integrations.notify.delivery import DeliveryError, Outgoing
+from mapdash.maps import counts
 from mapdash.stats import figures as stats
 
 OVERDUE_SCAN_SECONDS = 60
@@ -214,6 +215,8 @@ class Worker:
             with self.app.app_context(), Session(self.engine) as session:
                 overdue.scan(session, self.app)
                 session.commit()
+                # the map's overdue counts too: their reads then check one minute of cases
+                counts.catch_up(session)
             self._next_scan = now + OVERDUE_SCAN_SECONDS
 
     def sweep_photos_if_due(self) -> None:
