@@ -114,6 +114,22 @@ def cells_sql(session: Session, f: geo.MapFilter, bbox: geo.BBox, zoom: int) -> 
         HAVING sum(n) > 0""", params  # noqa: S608 (see geo.filter_clauses)
 
 
+def direct_cells_sql(session: Session, f: geo.MapFilter, bbox: geo.BBox,
+                     zoom: int) -> tuple[str, dict]:
+    """cells_sql counted from the cases themselves, for what the counts do not serve."""
+    clauses, params = geo.filter_clauses(session, f)
+    params.update(cell_range(bbox, zoom))
+    where = " AND ".join([*clauses, "i.is_open", "i.location && ST_MakeEnvelope("
+                          ":x0 * :size, :y0 * :size, (:x1 + 1) * :size, (:y1 + 1) * :size, 4326)"])
+    return f"""
+        SELECT floor(ST_X(i.location) / :size)::integer AS x,
+               floor(ST_Y(i.location) / :size)::integer AS y, count(*)::integer AS n,
+               count(*) FILTER (WHERE i.status = 'new')::integer AS new,
+               avg(ST_X(i.location)) AS lon, avg(ST_Y(i.location)) AS lat
+        FROM incidents i WHERE {where}
+        GROUP BY 1, 2""", params  # noqa: S608 (see geo.filter_clauses)
+
+
 def grid_cells(session: Session, f: geo.MapFilter, bbox: geo.BBox, zoom: int,
                limit: int) -> dict:
     """geo.grid_cells from the counts: every cell the view touches."""

@@ -1,0 +1,72 @@
+"""Vector tiles (Mapbox Vector Tile, ST_AsMVT) of the dispatcher's map (issue 15, item 2).
+
+A tile holds the open cases in it that match the map's filters, newest first, when they are
+at most `limit` (the GeoJSON viewport's cap, default 500, at most 2,000): layer "cases". When
+more match, it holds them counted per grid cell of its zoom instead (about 64 pixels wide, 16
+to a tile), from the open counts where they serve (counts.py): layer "cells". Either way a tile
+holds at most TILE_FEATURE_LIMIT features. A cell belongs to the one tile that holds its
+point (the mean position of its cases), so no cell is drawn twice at tile edges.
+"""
+import math
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from mapdash.maps import counts, geo
+
+TILE_FEATURE_LIMIT = 5000
+MAX_ZOOM = 22
+MIMETYPE = "application/vnd.mapbox-vector-tile"
+EXTENT = 4096  # the tile's own coordinates, ST_AsMVT's default
+BUFFER = 64    # case points just past the edge are drawn whole
+
+
+def tile_bbox(z: int, x: int, y: int) -> geo.BBox:
+    """The tile's area in degrees (web Mercator tiles, y down from the north)."""
+    n = 2 ** z
+
+    def lat(row: int) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return geo.BBox(x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y))
+
+
+def dispatch_tile(session: Session, f: geo.MapFilter, z: int, x: int, y: int,
+                  limit: int = geo.CASE_LIMIT_DEFAULT) -> bytes:
+    """The tile z/x/y of the open cases matching `f`: cases, or cells when more than `limit`."""
+    limit = min(limit, TILE_FEATURE_LIMIT)
+    bbox = tile_bbox(z, x, y)
+    clauses, params = geo.filter_clauses(session, f)
+    params.setdefault("limits", geo.limits_by_set(session))
+    where = " AND ".join([*clauses, "i.is_open", "i.location IS NOT NULL",
+                          "i.location && ST_MakeEnvelope(:west, :south, :east, :north, 4326)"])
+    params.update(west=bbox.west, south=bbox.south, east=bbox.east, north=bbox.north,
+                  z=z, x=x, y=y, limit=limit, extent=EXTENT, buffer=BUFFER)
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))  # as geo._where
+    picked = session.scalars(text(f"""
+        SELECT i.id FROM incidents i WHERE {where}
+        ORDER BY i.created_at DESC, i.id DESC LIMIT :limit + 1"""), params).all()  # noqa: S608 (see geo.filter_clauses)
+    if len(picked) <= limit:
+        params["ids"] = list(picked)
+        return bytes(session.scalar(text(f"""
+            WITH q AS (
+                SELECT i.id, i.tracking_code AS code, i.status, c.code AS category,
+                       c.color, c.emergency, {geo.OVERDUE} AS overdue,
+                       ST_AsMVTGeom(ST_Transform(i.location, 3857), ST_TileEnvelope(:z, :x, :y),
+                                    :extent, :buffer) AS geom
+                FROM incidents i JOIN categories c ON c.id = i.category_id
+                WHERE i.id = ANY(:ids))
+            SELECT ST_AsMVT(q, 'cases', :extent, 'geom', 'id') FROM q"""), params))  # noqa: S608 (constants)
+    cells, cell_params = (counts.cells_sql(session, f, bbox, z) if counts.serves(f, z)
+                          else counts.direct_cells_sql(session, f, bbox, z))
+    params.update(cell_params)
+    return bytes(session.scalar(text(f"""
+        WITH cells AS ({cells}),
+        q AS (
+            SELECT n AS count, new, ST_AsMVTGeom(
+                       ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 3857),
+                       ST_TileEnvelope(:z, :x, :y), :extent, 0) AS geom
+            FROM cells
+            WHERE lon >= :west AND lon < :east AND lat >= :south AND lat < :north
+            ORDER BY n DESC LIMIT {TILE_FEATURE_LIMIT})
+        SELECT ST_AsMVT(q, 'cells', :extent, 'geom') FROM q"""), params))  # noqa: S608 (see counts.cells_sql)
