@@ -18,7 +18,7 @@ TILE_FEATURE_LIMIT = 5000
 MAX_ZOOM = 22
 MIMETYPE = "application/vnd.mapbox-vector-tile"
 EXTENT = 4096  # the tile's own coordinates, ST_AsMVT's default
-BUFFER = 64    # case points just past the edge are drawn whole
+BUFFER = 256   # 16 of a tile's 256 pixels: a dot by the edge is drawn whole on both sides
 
 
 def tile_bbox(z: int, x: int, y: int) -> geo.BBox:
