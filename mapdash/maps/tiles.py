@@ -3,7 +3,9 @@
 A tile holds the open cases in it that match the map's filters, newest first, when they are
 at most `limit` (the GeoJSON viewport's cap, default 500, at most 2,000): layer "cases". When
 more match, it holds them counted per grid cell of its zoom instead (about 64 pixels wide, 16
-to a tile), from the open counts where they serve (counts.py): layer "cells". Either way a tile
+to a tile), from the open counts where they serve (counts.py): layer "cells". There the counts
+decide, before any case is read: more than `limit` cases in the cells whose point lies in the
+tile makes a tile of cells. Either way a tile
 holds at most TILE_FEATURE_LIMIT features. A cell belongs to the one tile that holds its
 point (the mean position of its cases), so no cell is drawn twice at tile edges.
 """
@@ -43,24 +45,33 @@ def dispatch_tile(session: Session, f: geo.MapFilter, z: int, x: int, y: int,
     params.update(west=bbox.west, south=bbox.south, east=bbox.east, north=bbox.north,
                   z=z, x=x, y=y, limit=limit, extent=EXTENT, buffer=BUFFER)
     session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))  # as geo._where
+    if counts.serves(f, z):  # the counts say first whether the tile is crowded: no case is read then
+        cells, total = _cells(session, f, bbox, z, params)
+        if total > limit:
+            return cells
     picked = session.scalars(text(f"""
         SELECT i.id FROM incidents i WHERE {where}
         ORDER BY i.created_at DESC, i.id DESC LIMIT :limit + 1"""), params).all()  # noqa: S608 (see geo.filter_clauses)
-    if len(picked) <= limit:
-        params["ids"] = list(picked)
-        return bytes(session.scalar(text(f"""
-            WITH q AS (
-                SELECT i.id, i.tracking_code AS code, i.status, c.code AS category,
-                       c.color, c.emergency, {geo.OVERDUE} AS overdue,
-                       ST_AsMVTGeom(ST_Transform(i.location, 3857), ST_TileEnvelope(:z, :x, :y),
-                                    :extent, :buffer) AS geom
-                FROM incidents i JOIN categories c ON c.id = i.category_id
-                WHERE i.id = ANY(:ids))
-            SELECT ST_AsMVT(q, 'cases', :extent, 'geom', 'id') FROM q"""), params))  # noqa: S608 (constants)
+    if len(picked) > limit:
+        return _cells(session, f, bbox, z, params)[0]
+    params["ids"] = list(picked)
+    return bytes(session.scalar(text(f"""
+        WITH q AS (
+            SELECT i.id, i.tracking_code AS code, i.status, c.code AS category,
+                   c.color, c.emergency, {geo.OVERDUE} AS overdue,
+                   ST_AsMVTGeom(ST_Transform(i.location, 3857), ST_TileEnvelope(:z, :x, :y),
+                                :extent, :buffer) AS geom
+            FROM incidents i JOIN categories c ON c.id = i.category_id
+            WHERE i.id = ANY(:ids))
+        SELECT ST_AsMVT(q, 'cases', :extent, 'geom', 'id') FROM q"""), params))  # noqa: S608 (constants)
+
+
+def _cells(session: Session, f: geo.MapFilter, bbox: geo.BBox, z: int,
+           params: dict) -> tuple[bytes, int]:
+    """The tile's layer of cells, and how many cases they count."""
     cells, cell_params = (counts.cells_sql(session, f, bbox, z) if counts.serves(f, z)
                           else counts.direct_cells_sql(session, f, bbox, z))
-    params.update(cell_params)
-    return bytes(session.scalar(text(f"""
+    tile, total = session.execute(text(f"""
         WITH cells AS ({cells}),
         q AS (
             SELECT n AS count, new, ST_AsMVTGeom(
@@ -69,4 +80,6 @@ def dispatch_tile(session: Session, f: geo.MapFilter, z: int, x: int, y: int,
             FROM cells
             WHERE lon >= :west AND lon < :east AND lat >= :south AND lat < :north
             ORDER BY n DESC LIMIT {TILE_FEATURE_LIMIT})
-        SELECT ST_AsMVT(q, 'cells', :extent, 'geom') FROM q"""), params))  # noqa: S608 (see counts.cells_sql)
+        SELECT ST_AsMVT(q, 'cells', :extent, 'geom'), coalesce(sum(count), 0)
+        FROM q"""), {**params, **cell_params}).one()  # noqa: S608 (see counts.cells_sql)
+    return bytes(tile), int(total)
