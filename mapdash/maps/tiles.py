@@ -1,13 +1,13 @@
 """Vector tiles (Mapbox Vector Tile, ST_AsMVT) of the dispatcher's map (issue 15, item 2).
 
-A tile holds the open cases in it that match the map's filters, newest first, when they are
-at most `limit` (the GeoJSON viewport's cap, default 500, at most 2,000): layer "cases". When
-more match, it holds them counted per grid cell of its zoom instead (about 64 pixels wide, 16
-to a tile), from the open counts where they serve (counts.py): layer "cells". There the counts
-decide, before any case is read: more than `limit` cases in the cells whose point lies in the
-tile makes a tile of cells. Either way a tile
-holds at most TILE_FEATURE_LIMIT features. A cell belongs to the one tile that holds its
-point (the mean position of its cases), so no cell is drawn twice at tile edges.
+A tile holds the open cases in it (and in its buffer, drawn at its edge) that match the
+map's filters, newest first, when they are at most `limit` (the GeoJSON viewport's cap,
+default 500, at most 2,000): layer "cases". When more match, it holds them counted per grid
+cell of its zoom instead (about 64 pixels wide, 16 to a tile), from the open counts where
+they serve (counts.py): layer "cells". There the counts decide, before any case is read: more
+than `limit` cases in the cells whose point lies in the tile makes a tile of cells. Either
+way a tile holds at most TILE_FEATURE_LIMIT features. A cell belongs to the one tile that
+holds its point (the mean position of its cases), so no cell is drawn twice at tile edges.
 """
 import math
 
@@ -23,14 +23,16 @@ EXTENT = 4096  # the tile's own coordinates, ST_AsMVT's default
 BUFFER = 256   # 16 of a tile's 256 pixels: a dot by the edge is drawn whole on both sides
 
 
-def tile_bbox(z: int, x: int, y: int) -> geo.BBox:
-    """The tile's area in degrees (web Mercator tiles, y down from the north)."""
+def tile_bbox(z: int, x: int, y: int, margin: float = 0.0) -> geo.BBox:
+    """The tile's area in degrees (web Mercator tiles, y down from the north), widened by
+    `margin` tiles on every side."""
     n = 2 ** z
 
-    def lat(row: int) -> float:
+    def lat(row: float) -> float:
         return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
 
-    return geo.BBox(x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y))
+    return geo.BBox(max(-180.0, (x - margin) / n * 360 - 180), lat(y + 1 + margin),
+                    min(180.0, (x + 1 + margin) / n * 360 - 180), lat(y - margin))
 
 
 def dispatch_tile(session: Session, f: geo.MapFilter, z: int, x: int, y: int,
@@ -40,8 +42,13 @@ def dispatch_tile(session: Session, f: geo.MapFilter, z: int, x: int, y: int,
     bbox = tile_bbox(z, x, y)
     clauses, params = geo.filter_clauses(session, f)
     params.setdefault("limits", geo.limits_by_set(session))
+    # the cases of the buffer too: a dot by the edge is drawn whole, half by each tile
+    wide = tile_bbox(z, x, y, BUFFER / EXTENT)
     where = " AND ".join([*clauses, "i.is_open", "i.location IS NOT NULL",
-                          "i.location && ST_MakeEnvelope(:west, :south, :east, :north, 4326)"])
+                          "i.location && ST_MakeEnvelope(:wide_west, :wide_south, :wide_east, "
+                          ":wide_north, 4326)"])
+    params.update(wide_west=wide.west, wide_south=wide.south, wide_east=wide.east,
+                  wide_north=wide.north)
     params.update(west=bbox.west, south=bbox.south, east=bbox.east, north=bbox.north,
                   z=z, x=x, y=y, limit=limit, extent=EXTENT, buffer=BUFFER)
     session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))  # as geo._where
