@@ -10,6 +10,7 @@ from sqlalchemy import (
     Computed,
     Date,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -194,6 +195,9 @@ class Incident(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # when the case entered its current step of the service clock; None: since updated_at
     step_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # when the current step must be done (None: no clock runs), set by a trigger (sql/037)
+    due_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=FetchedValue(), server_onupdate=FetchedValue())
     evidence_review: Mapped[str | None] = mapped_column(Text)  # needs_review/accepted/sent_back
     attributes: Mapped[dict] = mapped_column(JSONB, default=dict)  # answers, sql/007
     address: Mapped[str | None] = mapped_column(Text)  # an Open311 address_string, sql/007

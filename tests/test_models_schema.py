@@ -22,6 +22,10 @@ SQL_ONLY_TABLES = {
     # The report rate limit's unlogged counters (sql/011), read and written by one raw SQL
     # upsert in cases/ratelimit.py; its window index goes with it.
     "rate_limit_counters": "raw SQL only",
+    # The dispatcher map's open counts and their clock (sql/037): written by triggers on
+    # incidents and the worker's catch-up, read by raw SQL in maps/counts.py.
+    "open_counts_villages": "raw SQL only", "open_counts_cells": "raw SQL only",
+    "open_counts_clock": "raw SQL only",
 }
 
 # Partial and expression indexes: tuned for particular raw SQL reads (and INCLUDE columns,
@@ -63,6 +67,8 @@ SQL_ONLY_INDEXES = {
     "incidents_org_village_created_idx": "incidents",
     # sql/025: the emergency alarm's waiting cases, type by type (partial)
     "incidents_new_by_category_idx": "incidents",
+    # sql/037: open cases by due time, for the overdue counts' last minute (partial)
+    "incidents_open_due_idx": "incidents",
 }
 
 

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import mapbox_vector_tile
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate
@@ -28,6 +29,7 @@ DOC = openapi_document()
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 DISPATCHER, CREW = "dispatcher@demo.mapdash.test", "crew@demo.mapdash.test"
 O311 = "/open311/v2"
+TILE = "/api/dispatch/tiles/{z}/{x}/{y}.mvt"
 # Files a Call's form may send as `photos`, by name.
 UPLOADS = {"<jpeg>": lambda: jpeg(scene(7)), "<pdf>": lambda: b"%PDF-1.4 not a photo" * 50,
            "<huge>": lambda: b"\xff\xd8\xff\xe0" + bytes(photos.MAX_PHOTO_BYTES)}
@@ -89,6 +91,11 @@ CALLS = [
     Call("/api/dispatch/grid.geojson", "zoom=12", 400, DISPATCHER),
     Call("/api/dispatch/grid.geojson", "bbox=104.5,17.2,104.8,17.5", 401),
     Call("/api/dispatch/grid.geojson", "bbox=104.5,17.2,104.8,17.5", 403, CREW),
+    Call(TILE, "type=streetlight", user=DISPATCHER, url=TILE.format(z=14, x=12953, y=7390)),
+    Call(TILE, "limit=0", 400, DISPATCHER, url=TILE.format(z=14, x=12953, y=7390)),
+    Call(TILE, status=401, url=TILE.format(z=14, x=12953, y=7390)),
+    Call(TILE, status=403, user=CREW, url=TILE.format(z=14, x=12953, y=7390)),
+    Call(TILE, status=404, user=DISPATCHER, url=TILE.format(z=2, x=4, y=0)),
     Call("/api/dispatch/changes", "since=2020-01-01T00:00:00Z", user=DISPATCHER),
     Call("/api/dispatch/changes", "since=yesterday", 400, DISPATCHER),
     Call("/api/dispatch/changes", "since=2020-01-01T00:00:00Z", 401),
@@ -397,7 +404,9 @@ def test_real_answers_match_the_documented_schema(demo_client, demo_session, arr
     if "content" not in documented:  # a redirect
         return
     media = documented["content"][response.mimetype]  # KeyError: an undocumented media type
-    if response.mimetype == "text/csv":
+    if response.mimetype == "application/vnd.mapbox-vector-tile":
+        assert mapbox_vector_tile.decode(response.get_data())["cases"]["features"]
+    elif response.mimetype == "text/csv":
         body = response.get_data(as_text=True)
         validator(media["schema"]).validate(body)
         header = next(csv.reader(io.StringIO(body.lstrip("\ufeff"))))

@@ -27,7 +27,7 @@ from mapdash.field.positions import PositionForm, StopForm
 from mapdash.integrations.open311.requests import MAX_RESULTS, NewRequestForm, RequestQuery
 from mapdash.integrations.open311.resends import ResendHeaders
 from mapdash.integrations.open311.services import JurisdictionQuery, Open311Query
-from mapdash.maps.map_filters import CasesQuery, ChangesQuery, GridQuery, MapFilters
+from mapdash.maps.map_filters import CasesQuery, ChangesQuery, GridQuery, MapFilters, TileQuery
 from mapdash.maps.public_cases import PublicCasesQuery
 from mapdash.views.api import OrgQuery
 from mapdash.views.citizen_api import NearbyQuery, PointQuery
@@ -133,6 +133,19 @@ PATHS = {
         "200": _content(ref("GridCells"), "Fullest cells first, at most 2,000.",
                         "application/geo+json"),
         **STAFF_ERRORS}, "dispatch", security=STAFF),
+    "/api/dispatch/tiles/{z}/{x}/{y}.mvt": _get(
+        "A vector tile of the open cases: each case, or per grid cell where more match",
+        TileQuery, {
+            "200": _content({"type": "string", "format": "binary"},
+                            "Mapbox Vector Tile: layer `cases` (id, code, status, category, "
+                            "color, emergency, overdue) when at most `limit` match in the tile, "
+                            "else layer `cells` (count, new); at most 5,000 features.",
+                            "application/vnd.mapbox-vector-tile"),
+            **STAFF_ERRORS, "404": _error("No such tile (z above 22, x or y past 2^z - 1).")},
+        "dispatch", security=STAFF, path=tuple(
+            _path(name, description, INTEGER) for name, description in (
+                ("z", "Zoom, 0..22."), ("x", "Column, 0..2^z - 1."),
+                ("y", "Row from the north, 0..2^z - 1.")))),
     "/api/dispatch/crews.geojson": _get("Each crew member's last shared position and how old "
                                         "it is", None, {
         "200": _content(ref("DispatchCrews"), "Newest first; officers: their department's "

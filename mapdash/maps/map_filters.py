@@ -136,6 +136,14 @@ class CasesQuery(MapFilters):
         return self
 
 
+class TileQuery(MapFilters):
+    limit: Annotated[int, Field(
+        ge=1, le=geo.CASE_LIMIT_MAX,
+        description="At most this many cases in a tile; more: the tile counts them per cell."),
+        BeforeValidator(whole_number),
+        _number_refusal("limit", 1, geo.CASE_LIMIT_MAX)] = geo.CASE_LIMIT_DEFAULT
+
+
 class GridQuery(MapFilters):
     bbox: Annotated[BBox, Field(description="The view.")]
     zoom: Annotated[int, Field(

@@ -20,6 +20,7 @@ from werkzeug.datastructures import FileStorage
 from mapdash.api.params import Params
 from mapdash.cases import documents, intake, workflow
 from mapdash.errors import UserError
+from mapdash.households.checks import house_number_text
 from mapdash.i18n import (
     BE_OFFSET,
     LOCAL_TZ,
@@ -29,7 +30,6 @@ from mapdash.i18n import (
     in_office_language,
     village_label,
 )
-from mapdash.households.checks import house_number_text
 from mapdash.models import Category, Household, Incident, Organization, Payment, Village
 from mapdash.stats.period import month_name
 from mapdash.vocabulary import TAX_KIND_LABELS, TAX_KINDS

@@ -2,15 +2,17 @@
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from flask import Blueprint, abort, jsonify
+from flask import Blueprint, Response, abort, jsonify
 from flask_login import current_user
 from pydantic import Field
 
 from mapdash import db
 from mapdash.api.params import Params, accepts
+from mapdash.errors import UserError
 from mapdash.field import positions
-from mapdash.maps import geo
-from mapdash.maps.map_filters import CasesQuery, ChangesQuery, GridQuery, MapFilters
+from mapdash.i18n import _l
+from mapdash.maps import counts, geo, tiles
+from mapdash.maps.map_filters import CasesQuery, ChangesQuery, GridQuery, MapFilters, TileQuery
 from mapdash.office.auth import json_role_required
 from mapdash.office.orgs import find_organization
 from mapdash.vocabulary import OFFICE_ROLES
@@ -72,7 +74,7 @@ def dispatch_villages(query: MapFilters):
     Properties: id, number, name_th, name_en, open_cases; `no_place` counts the matching
     cases with no place on the map (information requests, appointments, ...)."""
     session = db.session()
-    return _geojson(geo.dispatch_villages(session, query.map_filter(session, current_user)))
+    return _geojson(counts.dispatch_villages(session, query.map_filter(session, current_user)))
 
 
 @bp.get("/api/dispatch/cases.geojson")
@@ -95,8 +97,26 @@ def dispatch_grid(query: GridQuery):
     (cells about 64 screen pixels wide), and the filters above. Each feature is a point at
     the mean position of its cell's cases, with `count` and `new`; at most 2,000 cells."""
     session = db.session()
-    return _geojson(geo.grid_cells(session, query.map_filter(session, current_user), query.bbox,
-                                   query.zoom))
+    return _geojson(counts.dispatch_grid(session, query.map_filter(session, current_user),
+                                         query.bbox, query.zoom))
+
+
+@bp.get("/api/dispatch/tiles/<int:z>/<int:x>/<int:y>.mvt")
+@_staff_only
+@accepts(query=TileQuery)
+def dispatch_tile(query: TileQuery, z: int, x: int, y: int):
+    """A vector tile (Mapbox Vector Tile) of the open cases: layer `cases` (id, code, status,
+    category, color, emergency, overdue) when at most `limit` match in the tile (1..2000,
+    default 500), else layer `cells` (count, new): them counted per grid cell of the tile's
+    zoom. The filters above; z=0..22."""
+    if z > tiles.MAX_ZOOM or x >= 2 ** z or y >= 2 ** z:
+        raise UserError("bad_tile", _l("No such map tile"), field="z", status=404)
+    session = db.session()
+    response = Response(tiles.dispatch_tile(
+        session, query.map_filter(session, current_user), z, x, y, query.limit),
+        mimetype=tiles.MIMETYPE)
+    response.headers["Cache-Control"] = "private, no-cache"  # as the GeoJSON: revalidated
+    return response
 
 
 @bp.get("/api/dispatch/crews.geojson")

@@ -37,7 +37,9 @@ def index():
     org_id = current_user.organization_id
     fmap = leaflet.build_map(geo.organization_center(session, org_id), zoom=12)
     urls = {"villages": url_for("api.dispatch_villages"), "cases": url_for("api.dispatch_cases"),
-            "grid": url_for("api.dispatch_grid"), "changes": url_for("api.dispatch_changes"),
+            # the tiles' {z}/{x}/{y}, which Leaflet.VectorGrid fills in
+            "tiles": url_for("api.dispatch_tile", z=0, x=0, y=0).replace("/0/0/0.", "/{z}/{x}/{y}."),
+            "changes": url_for("api.dispatch_changes"),
             "crews": url_for("api.dispatch_crews"),
             "households": url_for("households.layer_geojson"),
             "panel": url_for(".panel", incident_id=0), "act": url_for(".act", incident_id=0)}

@@ -1,7 +1,8 @@
 // The dispatcher's live map (templates/dispatch/index.html). Zoomed out: villages shaded by
 // their open cases, with the count on each. Zoomed in: each case, icon by type, colour by
-// status, a red ring when overdue, clustered where they crowd (per grid cell when even that
-// is too many). The list beside the map shows the cases in view; clicking a row flies there.
+// status, a red ring when overdue, clustered where they crowd; where even that is too many,
+// the server's vector tiles: each tile's cases as dots, or counted per grid cell where they
+// crowd (maps/tiles.py, drawn by Leaflet.VectorGrid). The list beside the map shows the cases in view; clicking a row flies there.
 // Every few seconds it asks the server what changed, and redraws when something did.
 (function () {
   "use strict";
@@ -31,7 +32,10 @@
 
   const villageLayer = L.geoJSON(null, { style: villageStyle, onEachFeature: villageLabel }).addTo(map);
   const caseLayer = L.markerClusterGroup({ maxClusterRadius: 40, showCoverageOnHover: false }).addTo(map);
-  const gridLayer = L.layerGroup().addTo(map);
+  map.createPane("case-tiles").style.zIndex = "450";  // over the villages, under the markers
+  let tileLayer = null;
+  let tileQuery = null;
+  const tileTip = L.tooltip({ direction: "top", offset: [0, -8] });
   const markers = new Map();   // case id -> marker
   let maxOpen = 1;
   let selectedId = null;
@@ -129,17 +133,51 @@
     caseLayer.addLayers(list);
   }
 
-  function drawGrid(collection) {
-    gridLayer.clearLayers();
-    for (const feature of collection.features) {
-      const [lon, lat] = feature.geometry.coordinates;
-      const { count, new: fresh } = feature.properties;
-      const size = 28 + Math.min(24, Math.round(Math.log2(count + 1) * 4));
-      const icon = L.divIcon({ className: `grid-cell${fresh ? " has-new" : ""}`, iconSize: [size, size],
-                               html: `<span>${count}</span>` });
-      L.marker([lat, lon], { icon }).on("click", () => map.setView([lat, lon], map.getZoom() + 2))
-        .addTo(gridLayer);
+  function drawTiles(params) {
+    const query = `${params}`;
+    if (tileLayer && tileQuery === query) {
+      tileLayer.redraw();  // something changed: the same view afresh
+      return;
     }
+    clearTiles();
+    tileQuery = query;
+    tileLayer = L.vectorGrid.protobuf(`${urls.tiles}?${query}`, {
+      pane: "case-tiles",
+      interactive: true,
+      maxNativeZoom: 22,
+      vectorTileLayerStyles: {
+        // as the markers: the status's colour (the legend), a red ring when overdue
+        cases: (p) => ({ radius: 6, weight: p.overdue ? 3 : 1.5, color: p.overdue ? overdueColor : "#fff",
+                         fill: true, fillColor: statusColor(p.status), fillOpacity: 0.95 }),
+        cells: (p) => ({ radius: 10 + Math.min(16, Math.round(Math.log2(p.count + 1) * 3)), weight: 2,
+                         color: "#fff", fill: true, fillColor: p.new ? "#be123c" : "#1e3a8a", fillOpacity: 0.85 }),
+      },
+    });
+    tileLayer.on("click", (event) => {
+      const p = event.layer.properties;
+      if (p.count !== undefined) map.setView(event.latlng, map.getZoom() + 2);
+      else selectCase(p.id, false);
+    });
+    tileLayer.on("mouseover", (event) => {  // a cell's count, a case's status and code
+      const p = event.layer.properties;
+      tileTip.setLatLng(event.latlng)
+        .setContent(p.count !== undefined ? String(p.count) : `${statusName[p.status]} · ${p.code}`)
+        .addTo(map);
+    });
+    tileLayer.on("mouseout", () => tileTip.remove());
+    tileLayer.on("load", () => { root.dataset.tiles = String(Number(root.dataset.tiles || 0) + 1); });
+    tileLayer.addTo(map);
+  }
+
+  const styles = getComputedStyle(document.documentElement);
+  const overdueColor = styles.getPropertyValue("--overdue").trim() || "#dc2626";
+  function statusColor(status) { return styles.getPropertyValue(`--st-${status}`).trim() || "#334155"; }
+
+  function clearTiles() {
+    if (tileLayer) map.removeLayer(tileLayer);
+    tileTip.remove();
+    tileLayer = null;
+    tileQuery = null;
   }
 
   function categoryName(p) { return labels.lang === "en" && p.category_en ? p.category_en : p.category_th; }
@@ -247,7 +285,7 @@
     return control;
   }
 
-  // --- one view: villages, cases in view, and grid cells when crowded -------------------------
+  // --- one view: villages, cases in view, and vector tiles when crowded ----------------------
   async function refresh() {
     const mine = ++generation;
     const params = filterParams();
@@ -258,7 +296,7 @@
       drawList({ features: [], capped: false });
       drawListSwitch(0);
       drawCases({ features: [] });
-      gridLayer.clearLayers();
+      clearTiles();
       return;
     }
     const inView = new URLSearchParams(params);
@@ -270,27 +308,21 @@
       const [villages, cases, noPlace] = await Promise.all([
         getJSON(urls.villages, params), getJSON(urls.cases, inView),
         listMode === "noplace" ? getJSON(urls.cases, apart) : null]);
-      let grid = null;
-      if (zoom >= CASE_ZOOM && zoom < POINT_ZOOM && cases.capped) {
-        const cells = new URLSearchParams(params);
-        cells.set("bbox", bboxParam());
-        cells.set("zoom", String(Math.round(zoom)));
-        grid = await getJSON(urls.grid, cells);
-      }
       if (mine !== generation) return;
       drawVillages(villages);
       drawList(noPlace || cases);
       drawListSwitch(villages.no_place);
       if (zoom < CASE_ZOOM) {
         drawCases({ features: [] });
-        gridLayer.clearLayers();
-      } else if (grid) {
+        clearTiles();
+      } else if (zoom < POINT_ZOOM && cases.capped) {  // too many for markers: the tiles
         drawCases({ features: [] });
-        drawGrid(grid);
+        drawTiles(params);
       } else {
-        gridLayer.clearLayers();
+        clearTiles();
         drawCases(cases);
       }
+      root.dataset.layer = tileLayer ? "tiles" : "markers";
       hint.hidden = zoom >= CASE_ZOOM;
       root.dataset.zoom = String(zoom);
       root.dataset.query = `${params}`;   // what is drawn now (tests wait on it)

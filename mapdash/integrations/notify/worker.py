@@ -47,6 +47,7 @@ from mapdash.cases import photo_sweep
 from mapdash.field import positions
 from mapdash.integrations.notify import overdue, reminders
 from mapdash.integrations.notify.delivery import DeliveryError, Outgoing
+from mapdash.maps import counts
 from mapdash.stats import figures as stats
 
 OVERDUE_SCAN_SECONDS = 60
@@ -216,6 +217,8 @@ class Worker:
                 overdue.scan(session, self.app)
                 reminders.scan(session, self.app, datetime.now(UTC))  # appointments tomorrow
                 session.commit()
+                # the map's overdue counts too: their reads then check one minute of cases
+                counts.catch_up(session)
             self._next_scan = now + OVERDUE_SCAN_SECONDS
 
     def sweep_photos_if_due(self) -> None:
