@@ -156,6 +156,18 @@ def test_not_fixed_after_the_window_is_refused_and_the_window_is_the_organizatio
     assert counts(session, case)[1:3] == ("new", 1)
 
 
+def test_only_a_problem_report_can_be_said_not_fixed(session, world):
+    case, _ = resolved_case(session, world["dispatcher"], category="info_request")
+    in_time = RESOLVED_AT + timedelta(days=1)
+    shown = ratings.feedback(session, case, in_time)
+    assert shown.can_rate and shown.not_fixed_until is None and not shown.window_closed
+    before = counts(session, case)
+    answer = refused(lambda: ratings.not_fixed(session, case.id, "ยังไม่ได้", now=in_time))
+    assert (answer.code, answer.status) == ("not_reopenable", 409)
+    session.rollback()
+    assert counts(session, case) == before
+
+
 def test_a_closing_under_review_is_not_rated_yet(session, world):
     case, _ = resolved_case(session, world["dispatcher"])
     session.execute(update(Incident).where(Incident.id == case.id)

@@ -92,10 +92,13 @@ def feedback(session: Session, incident: Incident, now: datetime) -> Feedback:
     rating = session.get(CaseRating, incident.id)
     rateable = _rateable(incident)
     deadline = not_fixed_deadline(incident, incident.organization.not_fixed_days)
-    in_window = rateable and deadline is not None and now <= deadline
+    # Only a problem can come back: an allowance is applied for again, a wrong receipt voided,
+    # an answered request asked anew.
+    reopenable = rateable and incident.category.kind == "report"
+    in_window = reopenable and deadline is not None and now <= deadline
     return Feedback(rating=rating, can_rate=rateable and rating is None,
                     not_fixed_until=deadline if in_window else None,
-                    window_closed=rateable and not in_window)
+                    window_closed=reopenable and not in_window)
 
 
 def _locked(session: Session, incident_id: int) -> Incident:
@@ -142,6 +145,10 @@ def not_fixed(session: Session, incident_id: int, note: str | None,
         raise UserError("too_long", _l("The message is longer than %(limit)s characters",
                                        limit=MAX_NOT_FIXED_NOTE), field="note")
     incident = _locked(session, incident_id)
+    if incident.category.kind != "report":
+        raise UserError("not_reopenable", _l("Only a problem report can be reopened as not "
+                                             "fixed: for this service, please call the office"),
+                        status=409)
     if not _rateable(incident):
         last = session.scalar(select(IncidentEvent.action).where(
             IncidentEvent.incident_id == incident.id, IncidentEvent.from_status.is_not(None),
