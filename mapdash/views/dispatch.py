@@ -37,6 +37,7 @@ def index():
     fmap = leaflet.build_map(geo.organization_center(session, org_id), zoom=12)
     urls = {"villages": url_for("api.dispatch_villages"), "cases": url_for("api.dispatch_cases"),
             "grid": url_for("api.dispatch_grid"), "changes": url_for("api.dispatch_changes"),
+            "stream": url_for("api.dispatch_stream"),
             "crews": url_for("api.dispatch_crews"),
             "panel": url_for(".panel", incident_id=0), "act": url_for(".act", incident_id=0)}
     return render_template(
