@@ -140,6 +140,7 @@ def read_session(fresh: str | None = None) -> Session:
         candidate = replica.sessions()
         try:
             # Connect now: an unreachable standby is found here, not in the middle of a read.
+            candidate.connection()
             caught_up = candidate.execute(
                 text("SELECT CAST(:fresh AS pg_lsn) <= pg_last_wal_replay_lsn()"),
                 {"fresh": fresh}).scalar() if fresh else True
