@@ -11,7 +11,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import text
 
+from mapdash.api.openapi_schemas import ref
+from tests.support import login
 from tests.test_browser_dispatch import DISPATCHER, PASSWORD, TIMEOUT_MS, report_now, sign_in
+from tests.test_openapi import DOC, validator
 
 OFFICER = "officer@demo.mapdash.test"  # engineering: street lights, water, roads
 
@@ -111,7 +114,7 @@ def test_a_reported_case_reaches_every_open_stream_through_one_listening_connect
             assert stream.response.headers.get("Content-Encoding") is None
             assert "no-store" in stream.response.headers["Cache-Control"]
             first = stream.next_changes()  # at once: what /changes would answer
-            assert set(first) >= {"now", "changed", "alerts", "lsn"}
+            validator(ref("Changes")).validate(first)
         assert stream.next_event() == ("heartbeat", "{}")  # while nothing changes
 
         # 21 open screens: one listening connection, and no connection held by a stream.
@@ -200,3 +203,17 @@ def test_the_page_keeps_updating_by_polling_while_the_stream_is_cut(
     shows(report_now(live_app, category_code="water", lon=104.6210, lat=17.3508,
                      description="ท่อประปาแตก"))
     assert errors == []
+
+
+def test_without_a_database_to_listen_to_the_stream_answers_503_at_once(demo_app):
+    demo_app.config["LIVE_LISTEN_URL"] = "postgresql+psycopg://postgres@/x?host=/nonexistent"
+    client = demo_app.test_client()
+    login(client, DISPATCHER, PASSWORD)
+    started = time.monotonic()
+    response = client.get("/api/dispatch/stream?since=2026-03-04T03:00:00Z")
+    assert time.monotonic() - started < 2
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    documented = DOC["paths"]["/api/dispatch/stream"]["get"]["responses"]["503"]
+    validator(documented["content"]["application/json"]["schema"]).validate(response.get_json())
+    # The page's poll still answers.
+    assert client.get("/api/dispatch/changes?since=2026-03-04T03:00:00Z").status_code == 200

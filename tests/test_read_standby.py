@@ -39,9 +39,9 @@ def replica_app(demo_database_url, standby, tmp_path):
     application.extensions["db_replica"].engine.dispose()
 
 
-def on_standby(standby, dbname: str, sql: str):
+def on_standby(standby, dbname: str, sql: str, *params):
     with standby.connect(dbname) as conn:
-        return conn.execute(sql).fetchone()[0]
+        return conn.execute(sql, params).fetchone()[0]
 
 
 def test_map_reads_come_from_the_standby_and_fall_back_to_the_primary(replica_app, standby):
@@ -61,8 +61,8 @@ def test_map_reads_come_from_the_standby_and_fall_back_to_the_primary(replica_ap
             return conn.execute(text("SELECT pg_current_wal_lsn()::text")).scalar()
 
     def replayed(position: str) -> bool:
-        return on_standby(standby, dbname,
-                          f"SELECT pg_last_wal_replay_lsn() >= '{position}'::pg_lsn")
+        return on_standby(standby, dbname, "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",
+                          position)
 
     # Replay held back: a report on the primary is not on the standby's map yet, which shows
     # the map is read from the standby.
@@ -89,8 +89,8 @@ def test_map_reads_come_from_the_standby_and_fall_back_to_the_primary(replica_ap
     on_standby(standby, dbname, "SELECT pg_wal_replay_pause()::text")
     assert act(client, incident.id, action="accept").status_code == 200
     assert cases()[incident.id] == "accepted"
-    assert on_standby(standby, dbname,
-                      f"SELECT status FROM incidents WHERE id = {incident.id}") == "new"
+    assert on_standby(standby, dbname, "SELECT status FROM incidents WHERE id = %s",
+                      incident.id) == "new"
     client.delete_cookie("mapdash_primary")  # ten seconds later
     assert cases()[incident.id] == "new"     # the standby, still held back
     on_standby(standby, dbname, "SELECT pg_wal_replay_resume()::text")

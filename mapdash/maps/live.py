@@ -16,6 +16,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -90,9 +91,11 @@ class Hub:
     def subscribe(self, scope: Scope) -> Stream | None:
         """A stream of `scope`'s changes from now on (what changed before, the caller reads
         itself once), or None when the database cannot be listened to (the screen polls)."""
-        self._start()
-        if not self._connected.wait(CONNECT_SECONDS):
-            return None
+        listener = self._start()
+        deadline = time.monotonic() + CONNECT_SECONDS
+        while not self._connected.wait(0.05):
+            if not listener.is_alive() or time.monotonic() > deadline:
+                return None  # it could not connect
         stream = Stream(self, scope)
         with self._lock:
             self._streams.setdefault(scope, set()).add(stream)
@@ -120,15 +123,15 @@ class Hub:
             thread.join(timeout=CHECK_SECONDS + 5)
 
     # --- the listener's side -------------------------------------------------------------
-    def _start(self) -> None:
+    def _start(self) -> threading.Thread:
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                return
-            self._connected.clear()
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self._listen, name="mapdash-live",
-                                            daemon=True)
-            self._thread.start()
+            if self._thread is None or not self._thread.is_alive():
+                self._connected.clear()
+                self._stopping.clear()
+                self._thread = threading.Thread(target=self._listen, name="mapdash-live",
+                                                daemon=True)
+                self._thread.start()
+            return self._thread
 
     def _listen(self) -> None:
         try:
