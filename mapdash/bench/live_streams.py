@@ -17,7 +17,6 @@ import resource
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,19 +39,28 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _cookies(headers) -> str:
+    """The cookies an answer sets, as a Cookie header (the session's and the language's)."""
+    return "; ".join(value.split(";")[0] for value in headers.get_all("Set-Cookie") or ())
+
+
 def _sign_in(base: str) -> str:
     """The dispatcher's session cookie."""
     opener = urllib.request.build_opener(_NoRedirect)
     with opener.open(base + "/login") as page:
-        cookie = page.headers["Set-Cookie"].split(";")[0]
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode()).group(1)
+        cookie = _cookies(page.headers)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode())
+        assert found, "no CSRF token on /login"
+        token = found.group(1)
     form = urllib.parse.urlencode({"email": DISPATCHER, "password": PASSWORD,
                                    "csrf_token": token}).encode()
     request = urllib.request.Request(base + "/login", data=form, headers={"Cookie": cookie})
     try:
         opener.open(request)
     except urllib.error.HTTPError as answer:  # the redirect after signing in
-        return answer.headers["Set-Cookie"].split(";")[0]
+        if answer.code != 302:
+            raise
+        return _cookies(answer.headers)
     raise RuntimeError("signing in did not redirect")
 
 
@@ -204,7 +212,7 @@ def main() -> int:
                "MAPDASH_VAR": str(root), "RATELIMIT_ENABLED": "0"}
         command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
                    "--workers", str(args.workers), "--worker-class", "gthread",
-                   "--threads", str(args.threads), "--worker-connections", str(args.threads),
+                   "--threads", str(args.threads), "--worker-connections", str(args.threads + 200),
                    "--keep-alive", "10", "--log-level", "warning", "mapdash:create_app()"]
         print(" ".join(command[2:]))
         server = subprocess.Popen(command, env=env)
