@@ -149,6 +149,8 @@ class Hub:
         except psycopg.Error as error:
             log.warning("live updates: the listening connection ended (%s); open screens poll "
                         "until it is back", error)
+        except Exception:  # a read that failed: logged; the screens poll and reconnect
+            log.exception("live updates: the listener stopped")
         finally:
             self._connected.clear()
             self._close_all()
