@@ -29,8 +29,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-DISPATCHER = "dispatcher@demo.mapdash.test"
-PASSWORD = "demo-password"
+DISPATCHER = "bench-dispatcher@example.test"
+PASSWORD = "correct horse battery staple 2000"
 
 
 def _free_port() -> int:
@@ -191,6 +191,7 @@ def main() -> int:
     from mapdash import create_app, db
     from mapdash.demo.load import load_demo
     from mapdash.localdb import LocalCluster
+    from mapdash.office.auth import create_user
 
     root = Path(tempfile.mkdtemp(prefix="mapdash-bench-live-"))
     root.chmod(0o755)
@@ -203,8 +204,12 @@ def main() -> int:
         db.upgrade(url)
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "ENV": "development",
                           "PHOTO_DIR": str(root / "photos")})
-        with Session(app.extensions["db_engine"]) as session:
+        with app.app_context(), Session(app.extensions["db_engine"]) as session:
             load_demo(session)
+            # The demo's logins work in development only: a dispatcher of the production kind.
+            org_id = session.execute(text("SELECT min(id) FROM organizations")).scalar_one()
+            create_user(session, organization_id=org_id, email=DISPATCHER, password=PASSWORD,
+                        role="dispatcher", display_name="bench")
             session.commit()
         port = _free_port()
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret",
