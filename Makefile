@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint translations bench deps system-deps clean
+.PHONY: run test lint translations bench bench-live deps system-deps clean
 
 run: deps
 	$(BIN)/python -m mapdash.devserver
@@ -58,3 +58,6 @@ clean:
 # Server and SQL timings with 1,000,000 synthetic cases (BENCH_INCIDENTS=N to change).
 bench: deps
 	$(BIN)/python -m mapdash.bench
+
+bench-live: deps
+	$(BIN)/python -m mapdash.bench.live_streams

@@ -32,6 +32,18 @@ def load(overrides: dict | None = None) -> dict:
         "ENV": env,
         "SECRET_KEY": secret,
         "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
+        # A streaming-replication standby for the map's reads (docs/scaling.md); none: the
+        # primary answers everything. An unreachable standby falls back to the primary.
+        "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL", ""),
+        # The live screens' one LISTEN connection per process: straight to PostgreSQL, not
+        # through PgBouncer in transaction mode (which would drop the LISTEN); default DATABASE_URL.
+        "LIVE_LISTEN_URL": os.environ.get("LIVE_LISTEN_URL", ""),
+        # An open live stream sends a comment this often, so proxies keep it and a dead
+        # client is noticed.
+        "LIVE_HEARTBEAT_SECONDS": float(os.environ.get("LIVE_HEARTBEAT_SECONDS", 15)),
+        # A live stream ends after this long and the page opens a new one (its sign-in is
+        # checked again).
+        "LIVE_STREAM_SECONDS": float(os.environ.get("LIVE_STREAM_SECONDS", 600)),
         "PHOTO_DIR": os.environ.get("PHOTO_DIR", str(VAR_DIR / "photos")),
         # Citizens' private documents (cases/documents.py): never under static/, never public.
         "DOCUMENT_DIR": os.environ.get("DOCUMENT_DIR", str(VAR_DIR / "documents")),

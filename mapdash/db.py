@@ -1,10 +1,14 @@
-"""The database: one pooled engine per app, one session per request, the migration runner."""
+"""The database: one pooled engine per app, one session per request, the migration runner,
+and the map's reads from a streaming-replication standby when there is one."""
+import logging
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
 import psycopg
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,12 +24,42 @@ DATABASE_ERRORS = (exc.DBAPIError, exc.TimeoutError)
 # (connection exception), admin_shutdown, crash_shutdown, cannot_connect_now,
 # too_many_connections.
 _OUTAGE_STATES = ("57P01", "57P02", "57P03", "53300")
+# A standby that cannot be reached is asked again only after this long: meanwhile the
+# primary answers at once instead of each read waiting for a connect to fail.
+REPLICA_RETRY_SECONDS = 30.0
+REPLICA_CONNECT_SECONDS = 1
+# After a reader's write (any successful POST...), their reads go to the primary this long,
+# so what they just did is on their map whatever the standby's lag (a cookie says so).
+READ_OWN_WRITES_SECONDS = 10
+PRIMARY_COOKIE = "mapdash_primary"
+
+log = logging.getLogger(__name__)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, connect_timeout: int = 3) -> Engine:
     # A short connect timeout lets /healthz answer 503 quickly when the database is down.
     return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True,
-                         connect_args={"connect_timeout": 3})
+                         connect_args={"connect_timeout": connect_timeout})
+
+
+class Replica:
+    """A read-only standby (DATABASE_REPLICA_URL) and whether it answered lately."""
+
+    def __init__(self, url: str, app: Flask):
+        self.engine = make_engine(url, connect_timeout=REPLICA_CONNECT_SECONDS)
+        self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False, info={"app": app})
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    def usable(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def down(self, error: BaseException) -> None:
+        with self._lock:
+            if self.usable():
+                log.warning("the read standby does not answer (%s); the primary serves the "
+                            "map's reads for %.0f s", error, REPLICA_RETRY_SECONDS)
+            self._down_until = time.monotonic() + REPLICA_RETRY_SECONDS
 
 
 def init_app(app: Flask) -> None:
@@ -45,6 +79,9 @@ def bind(app: Flask) -> None:
     # the settings at commit time (the outbox's links) even outside a request.
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False,
                                                      info={"app": app})
+    app.extensions.pop("db_replica", None)
+    if app.config.get("DATABASE_REPLICA_URL"):
+        app.extensions["db_replica"] = Replica(app.config["DATABASE_REPLICA_URL"], app)
 
 
 def engine() -> Engine:
@@ -97,9 +134,53 @@ def session() -> Session:
     return g.db_session
 
 
+def read_session(fresh: str | None = None) -> Session:
+    """The request's session for the map's reads: the standby's when one is configured, it
+    answers, this reader has not written lately, and it has replayed the primary's WAL up to
+    `fresh` (a write position from /changes, see write_position) when given; else the
+    primary's. Writes never go through it: a standby refuses them."""
+    if "db_read_session" in g:
+        return g.db_read_session
+    replica: Replica | None = current_app.extensions.get("db_replica")
+    chosen = None
+    if replica is not None and replica.usable() and not request.cookies.get(PRIMARY_COOKIE):
+        candidate = replica.sessions()
+        try:
+            # Connect now: an unreachable standby is found here, not in the middle of a read.
+            candidate.connection()
+            caught_up = candidate.execute(
+                text("SELECT CAST(:fresh AS pg_lsn) <= pg_last_wal_replay_lsn()"),
+                {"fresh": fresh}).scalar() if fresh else True
+        except DATABASE_ERRORS as error:
+            candidate.close()
+            if not is_outage(error):
+                raise
+            replica.down(error)
+        else:
+            if caught_up:
+                chosen = candidate
+            else:
+                candidate.close()
+    if chosen is None:
+        chosen = session()
+    g.db_read_session = chosen
+    return chosen
+
+
+def write_position(db_session: Session) -> str:
+    """The primary's current WAL position: a standby that replayed it has every commit the
+    caller has seen (read_session's `fresh`)."""
+    return db_session.execute(text("SELECT pg_current_wal_lsn()::text")).scalar_one()
+
+
 def _commit_on_success(response):
     # Commit before the response leaves, so a failed commit is never reported as success.
     db_session = g.get("db_session")
+    if (response.status_code < 400 and request.method not in ("GET", "HEAD", "OPTIONS")
+            and "db_replica" in current_app.extensions):
+        response.set_cookie(PRIMARY_COOKIE, "1", max_age=READ_OWN_WRITES_SECONDS,
+                            httponly=True, samesite="Lax",
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
     if db_session is not None:
         if response.status_code < 400:
             try:
@@ -118,6 +199,10 @@ def _commit_on_success(response):
 
 
 def _close_session(_exc=None):
+    read_session = g.pop("db_read_session", None)
+    if read_session is not None and read_session is not g.get("db_session"):
+        read_session.rollback()
+        read_session.close()
     db_session = g.pop("db_session", None)
     if db_session is not None:
         db_session.rollback()

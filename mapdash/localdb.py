@@ -131,6 +131,19 @@ class LocalCluster:
         os.close(read)
         _watchdogs.append((watchdog, write))
 
+    def standby(self, root: Path) -> "LocalCluster":
+        """A streaming-replication standby of this running cluster in `root` (not started):
+        pg_basebackup -R copies the data and writes how to follow this one. A fresh cluster
+        allows it as it is (wal_level replica, local replication connections trusted)."""
+        standby = LocalCluster(root, durable=self.durable)
+        standby.root.mkdir(parents=True, exist_ok=True)
+        standby._give_to_postgres(standby.root)
+        result = self._run("pg_basebackup", "-D", str(standby.data), "-R", "-X", "stream",
+                           "-c", "fast", "-h", str(self.socket_dir), "-U", "postgres")
+        if result.returncode != 0:
+            raise ClusterError(f"pg_basebackup failed:\n{result.stderr}")
+        return standby
+
     def url(self, dbname: str) -> str:
         return f"postgresql+psycopg://postgres@/{dbname}?host={self.socket_dir}"
 

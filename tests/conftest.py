@@ -155,6 +155,9 @@ def _app_for(apps: dict, kind: str, url: str, folder: Path):
     application.config.clear()
     application.config.update(settings, DATABASE_URL=url, **folders)
     db.bind(application)
+    earlier = application.extensions.pop("live_hub", None)  # it listened to the last database
+    if earlier is not None:
+        earlier.stop()
     return application
 
 

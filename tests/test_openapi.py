@@ -100,6 +100,9 @@ CALLS = [
     Call("/api/dispatch/changes", "since=yesterday", 400, DISPATCHER),
     Call("/api/dispatch/changes", "since=2020-01-01T00:00:00Z", 401),
     Call("/api/dispatch/changes", "since=2020-01-01T00:00:00Z", 403, CREW),
+    Call("/api/dispatch/stream", "since=yesterday", 400, DISPATCHER),
+    Call("/api/dispatch/stream", "since=2020-01-01T00:00:00Z", 401),
+    Call("/api/dispatch/stream", "since=2020-01-01T00:00:00Z", 403, CREW),
     Call("/api/dispatch/crews.geojson", user=DISPATCHER),
     Call("/api/dispatch/crews.geojson", status=401),
     Call("/api/dispatch/crews.geojson", status=403, user=CREW),
@@ -225,7 +228,9 @@ CALLS = [
 # Only an unreachable database answers 503, and only a key's burst 429: see
 # test_health_503_is_documented_too and test_open311_503_and_429_are_documented_too.
 UNREACHABLE = {("/healthz", "get", "503"), (f"{O311}/requests.json", "post", "503"),
-               (f"{O311}/requests.json", "post", "429")}
+               (f"{O311}/requests.json", "post", "429"),
+               # an open stream never ends here; tests/test_live_stream.py reads both
+               ("/api/dispatch/stream", "get", "200"), ("/api/dispatch/stream", "get", "503")}
 
 
 def openapi_path(rule: str) -> str:

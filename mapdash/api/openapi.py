@@ -158,6 +158,21 @@ PATHS = {
                                   ChangesQuery, {
         "200": _content(ref("Changes"), "At most 200 changes and 20 alerts."),
         **STAFF_ERRORS}, "dispatch", security=STAFF),
+    "/api/dispatch/stream": _get("The same answers, pushed as server-sent events", ChangesQuery, {
+        "200": _content({
+            "type": "object", "required": ["event", "data"],
+            "properties": {"event": {"enum": ["changes", "heartbeat", "end"]},
+                           "data": {"type": "string", "contentMediaType": "application/json"},
+                           "retry": INTEGER},
+            "description": (
+                "Each event: `changes` whose data is a Changes answer (JSON), at once and each "
+                "time the reader's cases change; `heartbeat` while nothing does; `end` before "
+                "the server closes the stream (open a new one with the last `now` as `since`).")},
+            "An open stream.", "text/event-stream"),
+        **STAFF_ERRORS,
+        "503": {**_error("Live updates are unavailable: poll /api/dispatch/changes."),
+                "headers": {"Retry-After": {"description": "Seconds to wait before trying again.",
+                                            "schema": INTEGER}}}}, "dispatch", security=STAFF),
     "/api/openapi.json": _get("This document", None, {
         "200": _content({"type": "object", "required": ["openapi", "paths"]},
                         "OpenAPI 3.1.")}, "meta"),

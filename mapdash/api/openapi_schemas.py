@@ -108,6 +108,8 @@ SCHEMAS = {
     "GridCells": _collection("GridCell", capped=BOOLEAN, limit=INTEGER, cell_degrees=NUMBER),
     "Changes": record({
         "now": TIME,
+        "lsn": {"type": "string", "pattern": "^[0-9A-F]{1,8}/[0-9A-F]{1,8}$",
+                "description": "The database's write position: `fresh` of the map reads."},
         "changed": {"type": "array", "items": record(
             {"id": INTEGER, "status": {"enum": list(STATUSES)}, "updated_at": TIME,
              "created_at": TIME})},

@@ -1,23 +1,28 @@
 """Machine-readable endpoints: health and map data."""
+import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from flask import Blueprint, Response, abort, jsonify
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_login import current_user
 from pydantic import Field
+from sqlalchemy.orm import Session
 
 from mapdash import db
-from mapdash.api.params import Params, accepts
+from mapdash.api.params import Params, Refusal, accepts, parse
 from mapdash.errors import UserError
 from mapdash.field import positions
 from mapdash.i18n import _l
-from mapdash.maps import counts, geo, tiles
+from mapdash.maps import counts, geo, live, tiles
 from mapdash.maps.map_filters import CasesQuery, ChangesQuery, GridQuery, MapFilters, TileQuery
 from mapdash.office.auth import json_role_required
 from mapdash.office.orgs import find_organization
 from mapdash.vocabulary import OFFICE_ROLES
 
 CHANGES_OVERLAP = timedelta(seconds=30)
+# An event, not a comment: the page sees it and knows the stream is alive.
+HEARTBEAT = "event: heartbeat\ndata: {}\n\n"
 
 bp = Blueprint("api", __name__)
 
@@ -25,6 +30,19 @@ bp = Blueprint("api", __name__)
 class OrgQuery(Params):
     org: Annotated[str | None, Field(
         description="Organization slug; default: the first organization.")] = None
+
+
+class FreshRead(Params):
+    fresh: Annotated[str | None, Field(
+        pattern=r"^[0-9A-F]{1,8}/[0-9A-F]{1,8}$",
+        description="The `lsn` of a /changes answer: the map is read at least that fresh."),
+        Refusal("bad_fresh", _l("fresh must be the lsn of a changes answer"))] = None
+
+
+def map_read_session() -> Session:
+    """The session of the map's reads: a standby's when one is configured (db.read_session),
+    at least as fresh as the change the page redraws for (`fresh`)."""
+    return db.read_session(parse(FreshRead, request.args).fresh)
 
 
 @bp.get("/healthz")
@@ -38,10 +56,11 @@ def healthz():
 @accepts(query=OrgQuery)
 def villages_geojson(query: OrgQuery):
     """?org=SLUG (default: the deployment's first organization)."""
-    org = find_organization(db.session(), query.org)
+    session = map_read_session()
+    org = find_organization(session, query.org)
     if org is None:
         abort(404)
-    response = jsonify(geo.villages_geojson(db.session(), org.id))
+    response = jsonify(geo.villages_geojson(session, org.id))
     response.mimetype = "application/geo+json"
     return response
 
@@ -72,8 +91,9 @@ def dispatch_villages(query: MapFilters):
     village=NUMBER[,...], from=YYYY-MM-DD, to=YYYY-MM-DD (report date, Thai time, inclusive),
     overdue=1 (only cases past the limit of their current step).
     Properties: id, number, name_th, name_en, open_cases; `no_place` counts the matching
-    cases with no place on the map (information requests, appointments, ...)."""
-    session = db.session()
+    cases with no place on the map (information requests, appointments, ...).
+    Every map read takes fresh=LSN too (see /changes)."""
+    session = map_read_session()
     return _geojson(counts.dispatch_villages(session, query.map_filter(session, current_user)))
 
 
@@ -84,7 +104,7 @@ def dispatch_cases(query: CasesQuery):
     """Open cases, newest first: bbox=WEST,SOUTH,EAST,NORTH (optional: without it, every
     case) or place=none (only the cases with no place on the map), limit=1..2000 (default
     500), and the filters above. `capped` is true when more cases matched than returned."""
-    session = db.session()
+    session = map_read_session()
     return _geojson(geo.open_cases(session, query.map_filter(session, current_user), query.bbox,
                                    query.limit, without_place=query.place == "none"))
 
@@ -96,7 +116,7 @@ def dispatch_grid(query: GridQuery):
     """Open cases counted per grid cell, for zoomed-out views: bbox (required), zoom=0..22
     (cells about 64 screen pixels wide), and the filters above. Each feature is a point at
     the mean position of its cell's cases, with `count` and `new`; at most 2,000 cells."""
-    session = db.session()
+    session = map_read_session()
     return _geojson(counts.dispatch_grid(session, query.map_filter(session, current_user),
                                          query.bbox, query.zoom))
 
@@ -111,7 +131,7 @@ def dispatch_tile(query: TileQuery, z: int, x: int, y: int):
     zoom. The filters above; z=0..22."""
     if z > tiles.MAX_ZOOM or x >= 2 ** z or y >= 2 ** z:
         raise UserError("bad_tile", _l("No such map tile"), field="z", status=404)
-    session = db.session()
+    session = map_read_session()
     response = Response(tiles.dispatch_tile(
         session, query.map_filter(session, current_user), z, x, y, query.limit),
         mimetype=tiles.MIMETYPE)
@@ -131,15 +151,67 @@ def dispatch_crews():
         datetime.now(UTC)))
 
 
+def _changes(since: datetime) -> dict:
+    # A change committed a moment after its timestamp must not slip between two polls: look
+    # back a little further, the page ignores what it has already seen.
+    session = db.session()
+    answer = geo.changes(session, geo.MapFilter(
+        current_user.organization_id, department_ids=geo.department_scope(current_user)),
+        since - CHANGES_OVERLAP)
+    answer["lsn"] = db.write_position(session)
+    return answer
+
+
 @bp.get("/api/dispatch/changes")
 @_staff_only
 @accepts(query=ChangesQuery)
 def dispatch_changes(query: ChangesQuery):
     """since=ISO-8601 time (the `now` of the previous answer): the cases changed since then
     (at most 200) and the emergency cases still waiting to be accepted (at most 20). Poll it
-    every few seconds; pass its `now` back as the next `since`."""
-    # A change committed a moment after its timestamp must not slip between two polls: look
-    # back a little further, the page ignores what it has already seen.
-    return jsonify(geo.changes(db.session(), geo.MapFilter(
-        current_user.organization_id, department_ids=geo.department_scope(current_user)),
-        query.since - CHANGES_OVERLAP))
+    every few seconds, or open /api/dispatch/stream; pass its `now` back as the next `since`.
+    `lsn`: the database's write position, passed as `fresh` to the map reads redrawn for it."""
+    return jsonify(_changes(query.since))
+
+
+@bp.get("/api/dispatch/stream")
+@_staff_only
+@accepts(query=ChangesQuery)
+def dispatch_stream(query: ChangesQuery):
+    """Server-sent events (text/event-stream): an event `changes` with the answer of
+    /changes?since= at once, then one each time the reader's cases change (pushed from the
+    database, no polling), `heartbeat` every LIVE_HEARTBEAT_SECONDS, and `end` before the
+    stream closes (after LIVE_STREAM_SECONDS; open a new one with the last `now`). 503 when
+    live updates are unavailable: poll /changes meanwhile."""
+    scope = (current_user.organization_id, geo.department_scope(current_user))
+    stream = live.hub(current_app._get_current_object()).subscribe(scope)  # type: ignore[attr-defined]
+    if stream is None:
+        raise UserError("live_unavailable",
+                        _l("Live updates are unavailable; the page asks for changes instead"),
+                        status=503, retry_after=5)
+    try:
+        first = json.dumps(_changes(query.since), separators=(",", ":"))
+    except BaseException:
+        stream.close()
+        raise
+    heartbeat = current_app.config["LIVE_HEARTBEAT_SECONDS"]
+    ends = time.monotonic() + current_app.config["LIVE_STREAM_SECONDS"]
+
+    def events():
+        # Runs after the request's session is closed: an open stream holds no connection.
+        try:
+            yield f"retry: 5000\nevent: changes\ndata: {first}\n\n"
+            while (left := ends - time.monotonic()) > 0:
+                item = stream.next(min(heartbeat, left))
+                if item is live.CLOSED:
+                    return
+                yield HEARTBEAT if item is None else f"event: changes\ndata: {item}\n\n"
+            yield "event: end\ndata: {}\n\n"
+        finally:
+            stream.close()
+
+    response = Response(events(), mimetype="text/event-stream")
+    # Nothing between here and the screen may keep it back: no cache, no transform (a
+    # proxy's compression), nginx's buffering off.
+    response.headers["Cache-Control"] = "no-store, no-transform"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response

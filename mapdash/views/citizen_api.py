@@ -69,7 +69,7 @@ def nearby(query: NearbyQuery):
 @accepts(query=PublicCasesQuery)
 def public_cases_geojson(query: PublicCasesQuery):
     """?org=SLUG&type=&village=&status= → the public map's cases (newest 2,000)."""
-    session = db.session()
+    session = db.read_session()  # a standby's, when there is one
     org = find_organization(session, query.org or current_app.config["DEFAULT_ORG"])
     if org is None:
         raise UserError("unknown_org", _l("Unknown organization"), status=404)

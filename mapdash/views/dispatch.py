@@ -40,6 +40,7 @@ def index():
             # the tiles' {z}/{x}/{y}, which Leaflet.VectorGrid fills in
             "tiles": url_for("api.dispatch_tile", z=0, x=0, y=0).replace("/0/0/0.", "/{z}/{x}/{y}."),
             "changes": url_for("api.dispatch_changes"),
+            "stream": url_for("api.dispatch_stream"),
             "crews": url_for("api.dispatch_crews"),
             "households": url_for("households.layer_geojson"),
             "panel": url_for(".panel", incident_id=0), "act": url_for(".act", incident_id=0)}

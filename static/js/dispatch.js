@@ -2,8 +2,11 @@
 // their open cases, with the count on each. Zoomed in: each case, icon by type, colour by
 // status, a red ring when overdue, clustered where they crowd; where even that is too many,
 // the server's vector tiles: each tile's cases as dots, or counted per grid cell where they
-// crowd (maps/tiles.py, drawn by Leaflet.VectorGrid). The list beside the map shows the cases in view; clicking a row flies there.
-// Every few seconds it asks the server what changed, and redraws when something did.
+// crowd (maps/tiles.py, drawn by Leaflet.VectorGrid). The list beside the map shows the cases
+// in view; clicking a row flies there.
+// The server pushes what changed (a stream of server-sent events) and the page redraws when
+// something did; while the stream is down it asks every few seconds instead, and tries the
+// stream again.
 (function () {
   "use strict";
   const { _, pgettext } = window.mapdash;
@@ -11,6 +14,8 @@
   const POINT_ZOOM = 16;      // from here on, single cases even when there are many
   const CASE_LIMIT = 500;
   const POLL_MS = 3000;
+  const STREAM_RETRY_MS = [2000, 60000];  // first wait, doubling up to the second
+  const STREAM_SILENT_MS = 45000;         // no event, not even a heartbeat: the stream is dead
   const STAFF_CHANNELS = {
     phone: _("By phone"), counter: _("At the counter"), letter: _("By letter"), facebook: _("Facebook"),
   };
@@ -41,6 +46,7 @@
   let selectedId = null;
   let generation = 0;          // answers to an older view are dropped
   let since = root.dataset.since;
+  let lsn = null;              // the database's write position of the last change seen
   let listMode = "view";       // or "noplace": the cases the map cannot show
   const seen = new Map();      // case id -> updated_at already drawn
 
@@ -299,6 +305,8 @@
       clearTiles();
       return;
     }
+    // Redrawn for a change: read at least that fresh (a standby that lags is passed over).
+    if (lsn) params.set("fresh", lsn);
     const inView = new URLSearchParams(params);
     inView.set("bbox", bboxParam());
     inView.set("limit", String(CASE_LIMIT));
@@ -390,23 +398,28 @@
   });
 
   // --- live: what changed since the last answer -------------------------------------------
+  function apply(answer) {
+    since = answer.now;
+    const fresh = answer.changed.filter((c) => seen.get(c.id) !== c.updated_at);
+    fresh.forEach((c) => seen.set(c.id, c.updated_at));
+    if (fresh.length) {
+      lsn = answer.lsn || lsn;
+      refresh();
+      if (fresh.some((c) => c.id === window.DispatchPanel.openId)) window.DispatchPanel.reload();
+    }
+    window.DispatchAlert.update(answer.alerts);
+    window.DispatchAlert.newCases(answer.changed, answer.now);
+    liveState.dataset.state = "live";
+    liveState.textContent = _("Live");
+    root.dataset.answers = String(Number(root.dataset.answers || 0) + 1);
+  }
+
   let polling = false;
   async function poll() {
     if (polling) return;
     polling = true;
     try {
-      const answer = await getJSON(urls.changes, new URLSearchParams({ since }));
-      since = answer.now;
-      const fresh = answer.changed.filter((c) => seen.get(c.id) !== c.updated_at);
-      fresh.forEach((c) => seen.set(c.id, c.updated_at));
-      if (fresh.length) {
-        refresh();
-        if (fresh.some((c) => c.id === window.DispatchPanel.openId)) window.DispatchPanel.reload();
-      }
-      window.DispatchAlert.update(answer.alerts);
-      window.DispatchAlert.newCases(answer.changed, answer.now);
-      liveState.dataset.state = "live";
-      liveState.textContent = _("Live");
+      apply(await getJSON(urls.changes, new URLSearchParams({ since })));
     } catch (error) {
       // The session ended (signed out elsewhere, a new password, expired): the page asks to
       // sign in again rather than look live while nothing arrives.
@@ -434,9 +447,63 @@
   form.addEventListener("change", () => { countFilters(); refreshSoon(); });
   form.addEventListener("reset", () => setTimeout(() => { countFilters(); refreshSoon(); }, 0));
   form.addEventListener("submit", (event) => event.preventDefault());
+
+  // Pushed: one stream of events; asked every few seconds only while the stream is down.
+  let stream = null;
+  let pollTimer = null;
+  let retryTimer = null;
+  let silentTimer = null;
+  let retryMs = STREAM_RETRY_MS[0];
+
+  function pollEvery(on) {
+    if (on && !pollTimer) {
+      poll();
+      pollTimer = setInterval(poll, POLL_MS);
+    } else if (!on && pollTimer) {
+      clearInterval(pollTimer);
+      pollTimer = null;
+    }
+    root.dataset.transport = on ? "poll" : "stream";  // tests wait on it
+  }
+
+  function listen() {
+    retryTimer = null;
+    if (!window.EventSource) { pollEvery(true); return; }
+    const source = new EventSource(`${urls.stream}?${new URLSearchParams({ since })}`);
+    stream = source;
+    const alive = () => {
+      clearTimeout(silentTimer);
+      silentTimer = setTimeout(() => broken(source), STREAM_SILENT_MS);
+    };
+    alive();
+    source.addEventListener("changes", (event) => {
+      alive();
+      retryMs = STREAM_RETRY_MS[0];
+      pollEvery(false);
+      apply(JSON.parse(event.data));
+    });
+    source.addEventListener("heartbeat", alive);
+    // The server ends a stream now and then (its sign-in is checked again): reopen at once.
+    source.addEventListener("end", () => {
+      if (source !== stream) return;
+      source.close();
+      listen();
+    });
+    source.addEventListener("error", () => broken(source));
+  }
+
+  function broken(source) {
+    if (source !== stream) return;
+    source.close();
+    stream = null;
+    clearTimeout(silentTimer);
+    pollEvery(true);
+    if (!retryTimer) retryTimer = setTimeout(listen, retryMs);
+    retryMs = Math.min(retryMs * 2, STREAM_RETRY_MS[1]);
+  }
+
   refresh();
-  poll();
-  setInterval(poll, POLL_MS);
+  listen();
   // A case opened from the list and search page (/dispatch/cases): /dispatch/?case=ID.
   const asked = Number(new URLSearchParams(window.location.search).get("case"));
   if (Number.isSafeInteger(asked) && asked > 0) selectCase(asked, false);
