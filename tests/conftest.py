@@ -7,6 +7,7 @@ import queue
 import shutil
 import tempfile
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -85,23 +86,34 @@ class DatabasePool:
         self.thread.start()
 
     def _work(self) -> None:
-        try:
-            while True:
-                if self.wanted.acquire(timeout=0.05):
-                    name = f"test_{os.getpid()}_{next(_database_numbers)}"
-                    _clone(self.cluster, self.template, name)
-                    self.ready.put(name)
-                while not self.used.empty():
-                    _drop(self.cluster, self.used.get())
-        except BaseException as failure:  # told to the next test that takes one
-            self.failure = failure
-            self.ready.put("")
+        while True:
+            if self.wanted.acquire(timeout=0.05):
+                self.ready.put(self._clone())
+            while not self.used.empty():
+                name = self.used.get()
+                try:
+                    _drop(self.cluster, name)
+                except Exception:  # noqa: S110 (left behind, it goes with the throwaway cluster)
+                    pass
+
+    def _clone(self) -> str:
+        """A new clone, "" when none could be made for a minute. A test may stop the cluster
+        for a while (an outage); the clone is tried again until it is back."""
+        for _attempt in range(60):
+            name = f"test_{os.getpid()}_{next(_database_numbers)}"
+            try:
+                _clone(self.cluster, self.template, name)
+                return name
+            except Exception as failure:
+                self.failure = failure
+                time.sleep(1)
+        return ""
 
     def take(self) -> str:
-        name = self.ready.get(timeout=120)
-        if self.failure is not None:
-            raise RuntimeError(f"cloning {self.template} failed") from self.failure
+        name = self.ready.get(timeout=180)
         self.wanted.release()
+        if not name:
+            raise RuntimeError(f"cloning {self.template} failed") from self.failure
         return name
 
     def give_back(self, name: str) -> None:
