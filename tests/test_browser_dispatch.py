@@ -124,11 +124,13 @@ def test_filters_and_layers_on_a_tablet(live_server, demo_app, browser, screensh
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
         sign_in(page, live_server)
-        # Information requests and appointments have no place: listed apart, on request.
+        # Information requests, appointments and registrations have no place: listed apart,
+        # on request.
         page.click("#list-switch")
         drawn(page, "list", "noplace")
         apart = set(page.locator(".case-row .row-title").all_inner_texts())
-        assert apart and apart <= {"ขอข้อมูลข่าวสาร", "นัดหมายล่วงหน้า"}
+        assert apart and apart <= {"ขอข้อมูลข่าวสาร", "นัดหมายล่วงหน้า",
+                                   "ลงทะเบียนรับเบี้ยยังชีพผู้สูงอายุ"}
         page.click("#list-switch")
         drawn(page, "list", "view")
         total = int(page.locator("#dispatch").get_attribute("data-cases"))

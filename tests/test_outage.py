@@ -14,11 +14,20 @@ from mapdash import db
 from mapdash.models import Incident, Organization
 from mapdash.office import apikeys
 from mapdash.office.orgs import find_organization
-from tests.support import database_stopped, login
+from tests.support import database_stopped, login, make_app
 
 THAI = "ระบบขัดข้องชั่วคราว"
 ENGLISH = "briefly unavailable"
 PIN = {"lat": "17.35", "lon": "104.62"}  # in หมู่ 1 of the demo tambon
+
+
+@pytest.fixture
+def routed_app(demo_database_url, tmp_path):
+    """An app of its own for the tests that add routes (the shared demo_app has served
+    requests already: Flask takes no new routes then)."""
+    application = make_app(demo_database_url, tmp_path / "photos")
+    yield application
+    application.extensions["db_engine"].dispose()
 
 
 @pytest.fixture
@@ -112,9 +121,9 @@ def test_open311_answers_503_in_its_own_error_format(demo_app, pg_cluster, key, 
     assert cases(demo_app) == before + 1
 
 
-def test_an_outage_at_the_commit_answers_503_and_stores_nothing(demo_app, pg_cluster):
+def test_an_outage_at_the_commit_answers_503_and_stores_nothing(routed_app, pg_cluster):
     """The database goes away after the view wrote and before the request commits."""
-    @demo_app.get("/test/write-then-lose-the-connection")
+    @routed_app.get("/test/write-then-lose-the-connection")
     def write_then_lose_the_connection():
         session = db.session()
         session.execute(text("UPDATE organizations SET name_en = 'changed'"))
@@ -123,29 +132,29 @@ def test_an_outage_at_the_commit_answers_503_and_stores_nothing(demo_app, pg_clu
             admin.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,))
         return "written"
 
-    response = demo_app.test_client().get("/test/write-then-lose-the-connection",
+    response = routed_app.test_client().get("/test/write-then-lose-the-connection",
                                           headers={"Accept": "application/json"})
     assert_try_again(response)
     assert response.get_json()["error"] == "database_unavailable"
-    with db.new_session(demo_app) as session:
+    with db.new_session(routed_app) as session:
         assert "changed" not in session.scalars(select(Organization.name_en)).all()
 
 
-def test_a_database_error_that_is_not_an_outage_stays_a_500(demo_app):
-    demo_app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as in production
+def test_a_database_error_that_is_not_an_outage_stays_a_500(routed_app):
+    routed_app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as in production
 
-    @demo_app.get("/test/constraint")
+    @routed_app.get("/test/constraint")
     def constraint():
         db.session().execute(text("INSERT INTO organizations (slug) VALUES (NULL)"))
         return "stored"
 
-    @demo_app.get("/test/statement-timeout")
+    @routed_app.get("/test/statement-timeout")
     def statement_timeout():
         db.session().execute(text("SET LOCAL statement_timeout = 1"))
         db.session().execute(text("SELECT pg_sleep(1)"))
         return "slept"
 
-    client = demo_app.test_client()
+    client = routed_app.test_client()
     for path in ("/test/constraint", "/test/statement-timeout"):
         response = client.get(path, headers={"Accept": "application/json"})
         assert response.status_code == 500, path

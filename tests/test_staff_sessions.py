@@ -204,6 +204,8 @@ def test_the_live_map_asks_to_sign_in_again_when_the_session_ends(live_server, d
     from mapdash.models import User
     from tests.test_browser_dispatch import TIMEOUT_MS, sign_in
 
+    # The page's live stream checks the session at each heartbeat: every second here.
+    demo_app.config["LIVE_HEARTBEAT_SECONDS"] = 1
     sign_in(desktop, live_server)
     with db.new_session(demo_app) as other:
         dispatcher = other.scalars(select(User).where(User.email == "dispatcher@demo.mapdash.test")).one()

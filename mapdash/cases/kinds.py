@@ -63,7 +63,7 @@ KIND_TEXTS: dict[str, KindTexts] = {
         about=_l("Register for an allowance or a service, with the documents it needs"),
         details=_l("About your registration"),
         placeholder=_l("Anything the office should know about your registration"),
-        submit=_l("Send registration"), sent=_l("Your registration was sent"),
+        submit=_l("Send registration"), sent=_l("Your application was sent"),
         due=_l("Expected answer"), photos=False, place=False),
     "payment": KindTexts(
         group=_l("Payments"),

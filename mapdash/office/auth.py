@@ -118,6 +118,22 @@ def check_sign_in(session: Session, email: str, password: str, address: str,
     return user
 
 
+def session_token() -> str | None:
+    """The staff session token of this request's cookie."""
+    token = cookie.get(staff_sessions.COOKIE_KEY)
+    return token if isinstance(token, str) else None
+
+
+def session_is_live(app: Flask, token: str | None) -> bool:
+    """Whether the staff session of `token` still lets its user in, asked outside a request
+    (a live stream checks it at each heartbeat: a session ended elsewhere stops its data)."""
+    if token is None:
+        return False
+    with app.app_context(), db.new_session(app) as session:
+        return staff_sessions.signed_in_user(session, token, datetime.now(UTC),
+                                             **_lifetimes()) is not None
+
+
 def _lifetimes() -> dict[str, timedelta]:
     return {"idle": timedelta(hours=current_app.config["SESSION_IDLE_HOURS"]),
             "longest": timedelta(hours=current_app.config["SESSION_MAX_HOURS"])}

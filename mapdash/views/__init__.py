@@ -23,6 +23,8 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     from mapdash.cases.questions import answer_rows
     app.add_template_global(answer_rows, "question_answers")
+    from mapdash.cases.kinds import responsible
+    app.add_template_global(responsible, "responsible_contact_of")
     from mapdash.views import line_webhook
     app.register_blueprint(line_webhook.bp)
     from mapdash.views import admin_notifications, admin_sign_in

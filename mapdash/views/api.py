@@ -16,6 +16,7 @@ from mapdash.field import positions
 from mapdash.i18n import _l
 from mapdash.maps import counts, geo, live, tiles
 from mapdash.maps.map_filters import CasesQuery, ChangesQuery, GridQuery, MapFilters, TileQuery
+from mapdash.office import auth
 from mapdash.office.auth import json_role_required
 from mapdash.office.orgs import find_organization
 from mapdash.vocabulary import OFFICE_ROLES
@@ -195,6 +196,7 @@ def dispatch_stream(query: ChangesQuery):
         raise
     heartbeat = current_app.config["LIVE_HEARTBEAT_SECONDS"]
     ends = time.monotonic() + current_app.config["LIVE_STREAM_SECONDS"]
+    app, token = current_app._get_current_object(), auth.session_token()  # type: ignore[attr-defined]
 
     def events():
         # Runs after the request's session is closed: an open stream holds no connection.
@@ -204,6 +206,8 @@ def dispatch_stream(query: ChangesQuery):
                 item = stream.next(min(heartbeat, left))
                 if item is live.CLOSED:
                     return
+                if item is None and not auth.session_is_live(app, token):
+                    break  # signed out elsewhere: the page's next request asks to sign in
                 yield HEARTBEAT if item is None else f"event: changes\ndata: {item}\n\n"
             yield "event: end\ndata: {}\n\n"
         finally:
