@@ -112,6 +112,9 @@ def test_a_request_is_stored_with_how_to_receive_it_and_the_citizen_sees_the_due
     assert (row.delivery, row.postal_address, row.certified) == ("post", GOOD["postal_address"], True)
     asked_on = incident.created_at.astimezone(LOCAL_TZ).date()
     assert row.answer_due_on == asked_on + timedelta(days=15)
+    # The open counts' clock (sql/039) is the legal one too: the end of that day, Thai time.
+    assert incident.due_at == datetime.combine(row.answer_due_on + timedelta(days=1),
+                                               datetime.min.time(), LOCAL_TZ)
     page = demo_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "ส่งคำขอข้อมูลข่าวสารแล้ว" in page and code in page
     due = row.answer_due_on
