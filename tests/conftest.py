@@ -81,6 +81,9 @@ class DatabasePool:
         self.used: queue.Queue[str] = queue.Queue()
         self.wanted = threading.Semaphore(self.SPARE)  # clones to make before the next take
         self.failure: BaseException | None = None
+        # Held while cloning or dropping: a test that copies the whole cluster (a standby's
+        # base backup) holds it so no database comes or goes meanwhile.
+        self.quiet = threading.Lock()
         self.thread = threading.Thread(target=self._work, daemon=True,
                                        name=f"databases from {template}")
         self.thread.start()
@@ -88,13 +91,16 @@ class DatabasePool:
     def _work(self) -> None:
         while True:
             if self.wanted.acquire(timeout=0.05):
-                self.ready.put(self._clone())
+                with self.quiet:
+                    name = self._clone()
+                self.ready.put(name)
             while not self.used.empty():
                 name = self.used.get()
-                try:
-                    _drop(self.cluster, name)
-                except Exception:  # noqa: S110 (left behind, it goes with the throwaway cluster)
-                    pass
+                with self.quiet:
+                    try:
+                        _drop(self.cluster, name)
+                    except Exception:  # noqa: S110 (left behind, it goes with the throwaway cluster)
+                        pass
 
     def _clone(self) -> str:
         """A new clone, "" when none could be made for a minute. A test may stop the cluster
@@ -129,7 +135,19 @@ def pools(pg_cluster, templates):
         if template not in started:
             started[template] = DatabasePool(pg_cluster, templates[template])
         return started[template]
+    pool.started = started  # type: ignore[attr-defined]
     return pool
+
+
+@pytest.fixture
+def quiet_databases(pools):
+    """No test database is cloned or dropped while the test runs (it copies the cluster)."""
+    held = list(pools.started.values())
+    for pool in held:
+        pool.quiet.acquire()
+    yield
+    for pool in held:
+        pool.quiet.release()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from tests.test_dispatch_views import act
 
 
 @pytest.fixture
-def standby(pg_cluster, demo_database_url):
+def standby(pg_cluster, demo_database_url, quiet_databases):
     """A standby of the test cluster (the test's database included), running."""
     root = Path(tempfile.mkdtemp(prefix="mapdash-standby-"))
     root.chmod(0o755)  # the postgres user must reach it when we are root

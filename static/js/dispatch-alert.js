@@ -111,6 +111,8 @@
   });
   drawSound();
 
+  const CHIME_GAP_MS = 3000;
+  let lastChime = 0;
   function chime() {
     const ctx = context();
     badge.dataset.chimes = String(Number(badge.dataset.chimes || 0) + 1);
@@ -148,7 +150,11 @@
       const arrived = changed.filter((c) => Date.parse(c.created_at) > lookedAt && !fresh.has(c.id));
       arrived.forEach((c) => fresh.add(c.id));
       drawBadge();
-      if (arrived.length && soundOn()) chime();
+      // Pushed changes come one by one: a burst of reports chimes once, as one poll did.
+      if (arrived.length && soundOn() && Date.now() - lastChime >= CHIME_GAP_MS) {
+        lastChime = Date.now();
+        chime();
+      }
     },
     init(options) {
       handlers = options.handlers;
