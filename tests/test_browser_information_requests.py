@@ -79,7 +79,9 @@ def test_a_citizen_asks_for_information_and_sees_when_it_is_due(live_server, dem
     desktop.screenshot(path=str(screenshot_dir / "inforeq-panel-answer-desktop.png"))
     desktop.click("#case-panel .action-resolve button.primary")
     desktop.wait_for_selector("#case-panel .panel[data-status='resolved']")
-    assert "contract.pdf" in desktop.inner_text("#answer-files")
+    # The panel as the server draws it now (a pushed change may be redrawing it meanwhile).
+    desktop.goto(live_server + f"/dispatch/?case={incident.id}")
+    assert "contract.pdf" in desktop.locator("#answer-files").inner_text()
 
     phone.reload()
     phone.wait_for_selector("#documents a")

@@ -114,5 +114,4 @@ def test_an_applicant_registers_on_a_phone_with_two_document_photos(
     assert desktop.locator("#registration-national-id").inner_text() == "1-2345-67890-12-1"
     assert desktop.locator("#registration-documents li").count() == 2
     assert "หน้าสมุดบัญชี" not in desktop.locator("#registration").inner_text()
-    desktop.locator("#registration").scroll_into_view_if_needed()
-    desktop.screenshot(path=str(shots / "registration-5-panel-desktop.png"))
+    desktop.screenshot(path=str(shots / "registration-5-panel-desktop.png"), full_page=True)
