@@ -117,6 +117,7 @@ def cells_sql(session: Session, f: geo.MapFilter, bbox: geo.BBox, zoom: int) -> 
 def direct_cells_sql(session: Session, f: geo.MapFilter, bbox: geo.BBox,
                      zoom: int) -> tuple[str, dict]:
     """cells_sql counted from the cases themselves, for what the counts do not serve."""
+    geo.plan_for_each_viewport(session)
     clauses, params = geo.filter_clauses(session, f)
     params.update(cell_range(bbox, zoom))
     where = " AND ".join([*clauses, "i.is_open", "i.location && ST_MakeEnvelope("
@@ -131,9 +132,11 @@ def direct_cells_sql(session: Session, f: geo.MapFilter, bbox: geo.BBox,
 
 
 def grid_cells(session: Session, f: geo.MapFilter, bbox: geo.BBox, zoom: int,
-               limit: int) -> dict:
-    """geo.grid_cells from the counts: every cell the view touches."""
-    cells, params = cells_sql(session, f, bbox, zoom)
+               limit: int = geo.GRID_CELL_LIMIT, *, direct: bool = False) -> dict:
+    """The open cases of every grid cell the view touches, for views too wide for single
+    cases: from the counts, or `direct`ly from the cases. Each cell is a point at the mean
+    position of its cases; the fullest cells come first, at most `limit` of them."""
+    cells, params = (direct_cells_sql if direct else cells_sql)(session, f, bbox, zoom)
     params["limit"] = limit
     return session.execute(text(f"""
         WITH cells AS ({cells} LIMIT :limit + 1),
@@ -171,6 +174,4 @@ def dispatch_villages(session: Session, f: geo.MapFilter) -> dict:
 def dispatch_grid(session: Session, f: geo.MapFilter, bbox: geo.BBox, zoom: int,
                   limit: int = geo.GRID_CELL_LIMIT) -> dict:
     """The map's grid cells: from the counts where they serve."""
-    if serves(f, zoom):
-        return grid_cells(session, f, bbox, zoom, limit)
-    return geo.grid_cells(session, f, bbox, zoom, limit)
+    return grid_cells(session, f, bbox, zoom, limit, direct=not serves(f, zoom))

@@ -199,13 +199,18 @@ def filter_clauses(session: Session, f: MapFilter) -> tuple[list[str], dict]:
     return clauses, params
 
 
+def plan_for_each_viewport(session: Session) -> None:
+    """A plan made for one viewport is wrong for another (a street: the GiST index; the whole
+    tambon: the newest first), so this transaction never reuses a prepared statement's
+    generic plan."""
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def _where(session: Session, f: MapFilter, bbox: BBox | None = None,
            without_place: bool = False) -> tuple[str, dict]:
     """The WHERE clause shared by every map read (open cases, filter_clauses), and its bound
     parameters; the limits are always bound, as the reads show each case's due time."""
-    # A plan made for one viewport is wrong for another (a street: the GiST index; the whole
-    # tambon: the newest first), so never reuse a generic plan of a prepared statement.
-    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    plan_for_each_viewport(session)
     clauses, params = filter_clauses(session, f)
     clauses.append("i.is_open")
     if "limits" not in params:
@@ -295,35 +300,6 @@ def open_cases(session: Session, f: MapFilter, bbox: BBox | None,
 def grid_cell_degrees(zoom: int) -> float:
     """Cells a quarter of a 256-pixel map tile wide at `zoom`: about 64 pixels on screen."""
     return 360.0 / (2 ** zoom) / 4
-
-
-def grid_cells(session: Session, f: MapFilter, bbox: BBox, zoom: int,
-               limit: int = GRID_CELL_LIMIT) -> dict:
-    """Open cases in `bbox` counted per grid cell, for views too wide for single cases. Each
-    cell is a point at the mean position of its cases; the fullest cells come first."""
-    where, params = _where(session, f, bbox)
-    params.update(size=grid_cell_degrees(zoom), limit=limit)
-    return session.execute(text(f"""
-        WITH cells AS (
-            SELECT avg(ST_X(i.location)) AS x, avg(ST_Y(i.location)) AS y, count(*) AS n,
-                   count(*) FILTER (WHERE i.status = 'new') AS new
-            FROM incidents i
-            WHERE {where}
-            GROUP BY floor(ST_X(i.location) / :size), floor(ST_Y(i.location) / :size)
-            LIMIT :limit + 1),
-        numbered AS (SELECT cells.*, row_number() OVER (ORDER BY n DESC) AS rank FROM cells)
-        SELECT json_build_object(
-            'type', 'FeatureCollection',
-            'features', coalesce(json_agg(json_build_object(
-                'type', 'Feature',
-                'geometry', json_build_object('type', 'Point', 'coordinates',
-                    json_build_array(round(x::numeric, 6), round(y::numeric, 6))),
-                'properties', json_build_object('count', n, 'new', new)
-            ) ORDER BY rank) FILTER (WHERE rank <= :limit), '[]'::json),
-            'capped', count(*) > :limit,
-            'limit', :limit,
-            'cell_degrees', :size)
-        FROM numbered"""), params).scalar_one()  # noqa: S608 (see _where)
 
 
 def changes(session: Session, f: MapFilter, since: datetime) -> dict:
