@@ -87,7 +87,7 @@ def test_grid_cells_count_every_case_and_are_capped(dispatcher, session, org):
     assert sum(counts) == 4 and len(counts) > 1
     assert all(f["properties"]["new"] == f["properties"]["count"] for f in cells["features"])
     fewer = grid_cells(session, geo.MapFilter(org.id), geo.BBox(100, 10, 100.02, 10.01),
-                       16, limit=1, direct=True)
+                       16, limit=1, direct=True).parsed()
     assert fewer["capped"] is True and len(fewer["features"]) == 1
     assert fewer["features"][0]["properties"]["count"] == max(counts)  # the fullest cell first
 

@@ -184,14 +184,14 @@ def test_the_office_queue_and_panel_follow_the_answers_clock(demo_app, demo_clie
     demo_session.commit()
     assert workflow.is_overdue(on_time, ASKED + timedelta(days=1))
     org = the_org(demo_session)
-    cases = geo.open_cases(demo_session, geo.MapFilter(org.id), None, without_place=True)
+    cases = geo.open_cases(demo_session, geo.MapFilter(org.id), None, without_place=True).parsed()
     by_code = {f["properties"]["code"]: f["properties"] for f in cases["features"]}
     assert by_code[late.tracking_code]["overdue"] is True
     assert by_code[on_time.tracking_code]["overdue"] is False
     # the end of its last day, Thai time
     assert by_code[on_time.tracking_code]["due_at"] == "2999-12-31T17:00:00+00:00"
     overdue_only = geo.open_cases(demo_session, geo.MapFilter(org.id, overdue_only=True), None,
-                                  without_place=True)
+                                  without_place=True).parsed()
     codes = {f["properties"]["code"] for f in overdue_only["features"]}
     assert late.tracking_code in codes and on_time.tracking_code not in codes
 
