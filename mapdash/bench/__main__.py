@@ -38,7 +38,7 @@ def main() -> int:
                           "PHOTO_DIR": str(root / "photos"),
                           "DOCUMENT_DIR": str(root / "documents"), "WTF_CSRF_ENABLED": False,
                           "RATELIMIT_ENABLED": False})
-        with Session(app.extensions["db_engine"]) as session:
+        with Session(app.extensions["db_engine"]) as session, app.app_context():  # documents
             load_demo(session)
             start = time.perf_counter()
             seed_synthetic(session, args.incidents)
