@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from mapdash.cases import information, intake, workflow
 from mapdash.cases.information import Delivery
 from mapdash.i18n import LOCAL_TZ
+from mapdash.integrations.notify import overdue
 from mapdash.maps import geo
 from mapdash.models import (
     AdminChange,
@@ -22,6 +23,7 @@ from mapdash.models import (
     InformationRequest,
     Notification,
     Organization,
+    OverdueAlert,
     User,
 )
 from mapdash.office import organization
@@ -381,3 +383,20 @@ def test_only_the_department_attaches_files_only_to_an_answer_and_a_bad_file_cha
     assert demo_session.get(Incident, light.id).status == "accepted"
     assert act(admin, incident.id, action="resolve", note="ส่งแล้ว", files=files).status_code == 200
     assert demo_session.scalar(answers) == 1
+
+
+def test_the_overdue_alert_of_a_request_waits_for_its_last_day_not_the_steps_clock(
+        demo_app, demo_session):
+    asked = ask(demo_session)  # asked 4 March 2026: due by the end of 19 March, Thai time
+    demo_session.commit()
+
+    def alerted(at: datetime) -> bool:
+        with demo_app.app_context():
+            overdue.scan(demo_session, demo_app, now=at)
+        demo_session.commit()
+        return demo_session.scalar(select(func.count()).select_from(OverdueAlert).where(
+            OverdueAlert.incident_id == asked.id)) > 0
+
+    assert not alerted(ASKED + timedelta(days=1))  # the steps' 10 minutes long past
+    assert not alerted(datetime(2026, 3, 19, 23, 59, tzinfo=LOCAL_TZ))
+    assert alerted(datetime(2026, 3, 20, 0, 1, tzinfo=LOCAL_TZ))
