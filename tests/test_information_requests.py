@@ -27,6 +27,8 @@ from mapdash.models import (
     User,
 )
 from mapdash.office import organization
+from mapdash.stats import figures
+from mapdash.stats.period import Period
 from tests.crew_support import PASSWORD, make_user
 from tests.support import csrf_token, login
 
@@ -400,3 +402,14 @@ def test_the_overdue_alert_of_a_request_waits_for_its_last_day_not_the_steps_clo
     assert not alerted(ASKED + timedelta(days=1))  # the steps' 10 minutes long past
     assert not alerted(datetime(2026, 3, 19, 23, 59, tzinfo=LOCAL_TZ))
     assert alerted(datetime(2026, 3, 20, 0, 1, tzinfo=LOCAL_TZ))
+
+
+def test_the_statistics_count_a_request_overdue_only_after_its_last_day(demo_session):
+    ask(demo_session)  # asked 4 March 2026 (fiscal year 2569): due by the end of 19 March
+    demo_session.commit()
+    march = figures.StatsFilter(the_org(demo_session).id, Period(2569, month=3))
+    on_last_day = figures.recount_one(demo_session, march,
+                                      datetime(2026, 3, 19, 23, 59, tzinfo=LOCAL_TZ))
+    assert (on_last_day.total.received, on_last_day.total.overdue) == (1, 0)
+    after = figures.recount_one(demo_session, march, datetime(2026, 3, 20, 0, 1, tzinfo=LOCAL_TZ))
+    assert after.total.overdue == 1
