@@ -29,8 +29,8 @@ def json_text(session: Session, sql: str, params: dict) -> JSONText:
 def villages_geojson(session: Session, organization_id: int) -> JSONText:
     """The organization's villages with each one's number, name and count of open cases.
 
-    Counts come from the village stored on each case at write time (a btree lookup), not
-    from a spatial join at read time."""
+    Counts come from the open counts kept per village (sql/037, maps/counts.py), which
+    follow the village stored on each case at write time: no case is read."""
     return json_text(session, """
         SELECT json_build_object(
             'type', 'FeatureCollection',
@@ -44,8 +44,8 @@ def villages_geojson(session: Session, organization_id: int) -> JSONText:
             ) ORDER BY v.number), '[]'::json))
         FROM villages v
         LEFT JOIN (
-            SELECT village_id, count(*) AS open_cases FROM incidents
-            WHERE organization_id = :org AND is_open
+            SELECT village_id, sum(cases) AS open_cases FROM open_counts_villages
+            WHERE organization_id = :org
             GROUP BY village_id) c ON c.village_id = v.id
         WHERE v.organization_id = :org""", {"org": organization_id})
 
