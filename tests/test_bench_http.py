@@ -1,16 +1,19 @@
 """`make bench-http`'s load generator (mapdash/bench/loadgen.py) against a tiny local HTTP
 server: it keeps to its connections and its time, counts answers and errors, and its
-percentiles are the inclusive ones of the bench tables. The bench itself (gunicorn, tipg)
-is not run here."""
+percentiles are the inclusive ones of the bench tables. And the national layout of the
+bench database (BENCH_LAYOUT). The benches themselves (gunicorn, tipg) are not run here."""
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from sqlalchemy import text
 
 from mapdash.bench import percentile
 from mapdash.bench.database import organizations_for
 from mapdash.bench.loadgen import run_load
+from mapdash.demo.synthetic import add_national_organizations, seed_synthetic
+from mapdash.office.orgs import find_organization
 
 BODY = b'{"type": "FeatureCollection", "features": []}'
 DELAY_S = 0.02
@@ -114,3 +117,32 @@ def test_national_layout_keeps_the_cases_per_organization():
     assert organizations_for("national", 100_000) == 79
     assert organizations_for("national", 500) == 1
     assert organizations_for("national", 50_000_000) == 7_850
+
+
+def test_national_layout_copies_the_tambon_side_by_side(demo_session):
+    """Copies with 13 villages, departments and case types each, touching the demo tambon
+    at most along an edge; the cases spread evenly, each in a village of its own case's
+    organization, of a type and department of that organization."""
+    demo = find_organization(demo_session)
+    ids = [demo.id, *add_national_organizations(demo_session, 3, demo.id)]
+    assert seed_synthetic(demo_session, 1_300, organization_ids=ids) == 1_300
+    per_org = demo_session.execute(text("""
+        SELECT o.id, (SELECT count(*) FROM villages v WHERE v.organization_id = o.id),
+               (SELECT count(*) FROM categories c WHERE c.organization_id = o.id),
+               (SELECT count(*) FROM incidents i WHERE i.organization_id = o.id
+                  AND i.tracking_code LIKE 'SYN-%'),
+               ST_Area(ST_Intersection(o.boundary, d.boundary)) = 0 OR o.id = d.id
+        FROM organizations o, organizations d WHERE d.id = :demo AND o.id = ANY(:ids)
+        ORDER BY o.id"""), {"demo": demo.id, "ids": ids}).all()
+    categories = per_org[0][2]
+    assert [row[1:] for row in per_org] == [(13, categories, 325, True)] * 4
+    astray = demo_session.scalar(text("""
+        SELECT count(*) FROM incidents i
+        JOIN villages v ON v.id = i.village_id
+        JOIN categories c ON c.id = i.category_id
+        JOIN departments d ON d.id = i.department_id
+        WHERE i.tracking_code LIKE 'SYN-%' AND NOT (
+            ST_Covers(v.geom, i.location) AND v.organization_id = i.organization_id
+            AND c.organization_id = i.organization_id AND d.organization_id = i.organization_id
+            AND d.id = c.department_id)"""))
+    assert astray == 0
