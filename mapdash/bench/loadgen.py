@@ -9,12 +9,11 @@ count (whenever they were asked: a slow endpoint's answers would otherwise be le
 an answer other than the expected status, or a broken connection, is an error (the
 connection is opened again).
 """
-import http.client
-import multiprocessing
-import threading
-import time
-import urllib.parse
+import json
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from mapdash.bench import percentile
 
@@ -22,7 +21,7 @@ MAX_CONNECTIONS = 256
 MAX_SECONDS = 120.0
 MAX_PROCESSES = 8
 REQUEST_TIMEOUT = 30.0  # seconds; a request still unanswered then counts as an error
-START_TIMEOUT = 60.0  # seconds for the processes to start
+WORKER = Path(__file__).with_name("load_worker.py")
 
 
 @dataclass
@@ -62,26 +61,31 @@ def run_load(url: str, *, headers: dict[str, str] | None = None, connections: in
     processes = max(1, min(processes, connections, MAX_PROCESSES))
     shares = [connections // processes + (1 if n < connections % processes else 0)
               for n in range(processes)]
-    # spawn, not fork: the caller may hold threads and database connections. Starting a
-    # process takes seconds on a busy machine; all begin together once all are ready.
-    context = multiprocessing.get_context("spawn")
-    ready = context.Barrier(processes + 1)
-    results = context.Queue()
-    workers = [context.Process(target=_process, args=(url, headers or {}, share, warmup,
-                                                      seconds, expect_status, ready, results),
-                               daemon=True)
+    # Each process runs load_worker.py as a script (the standard library alone: importing
+    # mapdash takes seconds on a busy machine); all begin together once all are ready.
+    job = {"url": url, "headers": headers or {}, "warmup": warmup, "seconds": seconds,
+           "expect_status": expect_status, "timeout": REQUEST_TIMEOUT}
+    workers = [subprocess.Popen([sys.executable, "-I", str(WORKER),
+                                 json.dumps({**job, "connections": share})],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
                for share in shares]
-    for worker in workers:
-        worker.start()
     try:
-        ready.wait(timeout=START_TIMEOUT)
-        parts = [results.get(timeout=warmup + seconds + REQUEST_TIMEOUT + START_TIMEOUT)
-                 for _ in workers]
+        for worker in workers:
+            if worker.stdout is None or worker.stdout.readline().strip() != "ready":
+                raise RuntimeError("a load generator process did not start")
+        for worker in workers:
+            assert worker.stdin is not None
+            worker.stdin.write("go\n")
+            worker.stdin.close()
+        # Each ends by itself: at the deadline, or a request timeout after it.
+        parts = [json.loads(worker.stdout.read()) for worker in workers if worker.stdout]
     finally:
         for worker in workers:
-            worker.join(timeout=5)
-            if worker.is_alive():
-                worker.terminate()
+            try:
+                worker.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
     result = LoadResult(url, connections, seconds)
     for part in parts:
         result.latencies_ms.extend(part["latencies_ms"])
@@ -89,67 +93,3 @@ def run_load(url: str, *, headers: dict[str, str] | None = None, connections: in
         result.body_bytes += part["body_bytes"]
         result.first_error = result.first_error or part["first_error"]
     return result
-
-
-def _process(url: str, headers: dict[str, str], connections: int, warmup: float,
-             seconds: float, expect_status: int, ready, results) -> None:
-    """One process's share of the connections, one thread each."""
-    ready.wait(timeout=START_TIMEOUT)
-    measure_from = time.time() + warmup
-    end = measure_from + seconds
-    tallies = [_Tally() for _ in range(connections)]
-    threads = [threading.Thread(target=_connection, args=(url, headers, tally, measure_from,
-                                                          end, expect_status))
-               for tally in tallies]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    results.put({"latencies_ms": [ms for t in tallies for ms in t.latencies_ms],
-                 "errors": sum(t.errors for t in tallies),
-                 "body_bytes": sum(t.body_bytes for t in tallies),
-                 "first_error": next((t.first_error for t in tallies if t.first_error), None)})
-
-
-@dataclass
-class _Tally:
-    latencies_ms: list[float] = field(default_factory=list)
-    errors: int = 0
-    body_bytes: int = 0
-    first_error: str | None = None
-
-
-def _connection(url: str, headers: dict[str, str], tally: _Tally, measure_from: float,
-                end: float, expect_status: int) -> None:
-    """One keep-alive connection: request after request until `end`."""
-    parts = urllib.parse.urlsplit(url)
-    target = parts.path + (f"?{parts.query}" if parts.query else "")
-    conn: http.client.HTTPConnection | None = None
-    while time.time() < end:
-        if conn is None:
-            conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
-                                              timeout=REQUEST_TIMEOUT)
-        started = time.perf_counter()
-        try:
-            conn.request("GET", target, headers=headers)
-            answer = conn.getresponse()
-            body = answer.read()
-            status, reuse = answer.status, not answer.will_close
-            error = None if status == expect_status else f"HTTP {status}: {body[:200]!r}"
-        except (OSError, http.client.HTTPException) as failure:
-            body, reuse, error = b"", False, repr(failure)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        if measure_from <= time.time() <= end:
-            if error is None:
-                tally.latencies_ms.append(elapsed_ms)
-                tally.body_bytes += len(body)
-            else:
-                tally.errors += 1
-                tally.first_error = tally.first_error or error
-        if not reuse:
-            conn.close()
-            conn = None
-        if error is not None:
-            time.sleep(0.01)  # a refused connection fails at once: do not spin on it
-    if conn is not None:
-        conn.close()
