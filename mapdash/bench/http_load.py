@@ -108,7 +108,8 @@ def start_tipg(venv: Path, socket_dir: Path, port: int, root: Path,
                "--port", str(port), "--workers", str(workers), "--log-level", "warning",
                "--no-access-log"]
     print(" ".join(command[1:]))
-    server = subprocess.Popen(command, env=env, cwd=root)  # cwd: no stray .env read
+    # cwd: no stray .env read; a session of its own, for stop_server
+    server = subprocess.Popen(command, env=env, cwd=root, start_new_session=True)
     for _ in range(1200):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/collections/{COLLECTION}",

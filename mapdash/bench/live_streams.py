@@ -196,9 +196,12 @@ def start_server(url: str, root: Path, port: int, *, workers: int, threads: int)
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", "gthread",
                "--threads", str(threads), "--worker-connections", str(threads + 200),
-               "--keep-alive", "10", "--log-level", "warning", "mapdash:create_app()"]
+               "--keep-alive", "10", "--log-level", "warning",
+               # Streams still open at the end hold their threads: stop them after 5 s (the
+               # default 30 s outlasted stop_server's wait, and the workers the database).
+               "--graceful-timeout", "5", "mapdash:create_app()"]
     print(" ".join(command[2:]))
-    server = subprocess.Popen(command, env=env)
+    server = subprocess.Popen(command, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -213,11 +216,13 @@ def start_server(url: str, root: Path, port: int, *, workers: int, threads: int)
 
 
 def stop_server(server: subprocess.Popen) -> None:
+    """Stop a server started in a session of its own, its workers with it."""
     server.send_signal(signal.SIGTERM)
     try:
         server.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        server.kill()
+        os.killpg(server.pid, signal.SIGKILL)  # the master and every worker
+        server.wait()
 
 
 def create_dispatcher(session: Session) -> None:
