@@ -80,6 +80,7 @@ class Row:
     server: str
     result: LoadResult
     features: str  # what one answer held, as checked before the load
+    load: str  # the machine's 1-minute load average just after
 
 
 def ensure_tipg(venv: Path = TIPG_VENV) -> str:
@@ -134,11 +135,11 @@ def _get(url: str, headers: dict[str, str]) -> tuple[bytes, int]:
 
 def _describe(body: bytes, kind: str) -> str:
     if kind == "mvt":
-        return f"a tile of {len(body) / 1024:.1f} KB uncompressed"
+        return f"tile {len(body) / 1024:.1f} KB"
     if kind == "text":
         return f"{len(body)} bytes"
     collection = json.loads(body)
-    return f"{len(collection['features'])} features, {len(body) / 1024:.0f} KB uncompressed"
+    return f"{len(collection['features'])} ft {len(body) / 1024:.0f} KB"
 
 
 def _load_average() -> str:
@@ -200,9 +201,9 @@ def main() -> int:
             ("/healthz (no database: the floor)", "mapdash", f"{base}/healthz", {}, "text"),
             ("/healthz (no database: the floor)", "tipg",
              f"http://127.0.0.1:{tipg_port}/healthz" if tipg_base else None, {}, "text"),
-            ("viewport, whole tambon, 500 cases", "mapdash",
+            ("viewport, whole tambon, limit 500", "mapdash",
              f"{base}/api/dispatch/cases.geojson?bbox={bbox}", cookie, "geojson"),
-            ("viewport, whole tambon, 500 cases", "tipg",
+            ("viewport, whole tambon, limit 500", "tipg",
              f"{tipg_base}/items?bbox={bbox}&limit=500" if tipg_base else None, {}, "geojson"),
             ("tile z17 (street)", "mapdash",
              f"{base}/api/dispatch/tiles/{'/'.join(map(str, street))}.mvt", cookie, "mvt"),
@@ -226,8 +227,8 @@ def main() -> int:
             features = _describe(body, kind)
             result = run_load(url, headers={**headers, **ACCEPT}, connections=args.connections,
                               seconds=args.seconds, processes=args.processes)
-            rows.append(Row(name, who, result, features))
-            print(f"  {name}, {who}: {features}; {result.rps:,.0f} req/s "
+            rows.append(Row(name, who, result, features, _load_average().split()[0]))
+            print(f"  {name}, {who}: {features} uncompressed; {result.rps:,.0f} req/s "
                   f"(load average {_load_average()})", flush=True)
 
         streams = None
@@ -257,12 +258,15 @@ def _print_table(rows: list[Row], streams: dict | None, args, tipg_version: str 
     print(f"\nmake bench-http: {args.cases:,} cases ({args.layout}), gunicorn gthread "
           f"{args.workers} x {args.threads}" + (f", tipg {tipg_version} under uvicorn "
                                                 f"{args.workers} workers" if tipg_version else ""))
-    print(f"{'endpoint':<36} {'server':<8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'errors':>6} {'KB sent':>8}")
+    print("answer: one answer's features and size uncompressed; KB sent: as sent (gzip); "
+          "load: the machine's 1-minute load average after the row (2 cores)")
+    print(f"{'endpoint':<34} {'server':<8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'errors':>6} {'answer':>15} {'KB sent':>8} {'load':>6}")
     for row in rows:
         r = row.result
-        print(f"{row.name:<36} {row.server:<8} {r.rps:>8,.0f} {_ms(r.p(50)):>8} "
-              f"{_ms(r.p(95)):>8} {r.errors:>6} {r.mean_bytes / 1024:>8.1f}")
+        print(f"{row.name:<34} {row.server:<8} {r.rps:>7,.0f} {_ms(r.p(50)):>8} "
+              f"{_ms(r.p(95)):>8} {r.errors:>6} {row.features:>15} {r.mean_bytes / 1024:>8.1f} "
+              f"{row.load:>6}")
         if r.first_error:
             print(f"  first error: {r.first_error}")
     if streams:
