@@ -72,7 +72,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class Screen:
     """One dispatcher screen's stream: when each case id first arrived."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.arrived: dict[int, float] = {}
         self.opened = asyncio.Event()
         self.failed: str | None = None
