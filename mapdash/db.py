@@ -169,8 +169,10 @@ def read_session(fresh: str | None = None) -> Session:
 
 def write_position(db_session: Session) -> str:
     """The primary's current WAL position: a standby that replayed it has every commit the
-    caller has seen (read_session's `fresh`)."""
-    return db_session.execute(text("SELECT pg_current_wal_lsn()::text")).scalar_one()
+    caller has seen (read_session's `fresh`). The insert position, not the write position:
+    with synchronous_commit off a commit returns before its record is written, so the write
+    position may still be short of it."""
+    return db_session.execute(text("SELECT pg_current_wal_insert_lsn()::text")).scalar_one()
 
 
 def _commit_on_success(response):

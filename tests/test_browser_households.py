@@ -34,6 +34,8 @@ def test_a_scanned_sticker_presets_the_house_on_a_phone(live_server, phone, page
     page.wait_for_selector("#place-map .leaflet-marker-icon")
     assert page.input_value("#lat") == f"{first['lat']:.6f}"
     assert page.input_value("#lon") == f"{first['lon']:.6f}"
+    # The server names the village; the script checks the pin again on load ("Checking...").
+    page.wait_for_selector("#place-village.inside")
     assert "หมู่ 1 บ้านโนนสวรรค์" in page.inner_text("#place-village")
     assert page.locator("#house-pin-note").is_visible()
     shoot(page, screenshot_dir, "report-phone")

@@ -60,7 +60,7 @@ def test_village_counts_only_open_cases(session, org):
     closed = make_incident(session, lon=100.015, lat=10.005)
     closed.status = "resolved"
     session.commit()
-    collection = geo.villages_geojson(session, org.id)
+    collection = geo.villages_geojson(session, org.id).parsed()
     counts = {f["properties"]["number"]: f["properties"]["open_cases"] for f in collection["features"]}
     assert counts == {1: 2, 2: 0}
     assert collection["features"][0]["geometry"]["type"] == "MultiPolygon"

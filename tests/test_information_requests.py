@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from mapdash.cases import information, intake, workflow
 from mapdash.cases.information import Delivery
 from mapdash.i18n import LOCAL_TZ
+from mapdash.integrations.notify import overdue
 from mapdash.maps import geo
 from mapdash.models import (
     AdminChange,
@@ -22,9 +23,12 @@ from mapdash.models import (
     InformationRequest,
     Notification,
     Organization,
+    OverdueAlert,
     User,
 )
 from mapdash.office import organization
+from mapdash.stats import figures
+from mapdash.stats.period import Period
 from tests.crew_support import PASSWORD, make_user
 from tests.support import csrf_token, login
 
@@ -184,14 +188,14 @@ def test_the_office_queue_and_panel_follow_the_answers_clock(demo_app, demo_clie
     demo_session.commit()
     assert workflow.is_overdue(on_time, ASKED + timedelta(days=1))
     org = the_org(demo_session)
-    cases = geo.open_cases(demo_session, geo.MapFilter(org.id), None, without_place=True)
+    cases = geo.open_cases(demo_session, geo.MapFilter(org.id), None, without_place=True).parsed()
     by_code = {f["properties"]["code"]: f["properties"] for f in cases["features"]}
     assert by_code[late.tracking_code]["overdue"] is True
     assert by_code[on_time.tracking_code]["overdue"] is False
     # the end of its last day, Thai time
     assert by_code[on_time.tracking_code]["due_at"] == "2999-12-31T17:00:00+00:00"
     overdue_only = geo.open_cases(demo_session, geo.MapFilter(org.id, overdue_only=True), None,
-                                  without_place=True)
+                                  without_place=True).parsed()
     codes = {f["properties"]["code"] for f in overdue_only["features"]}
     assert late.tracking_code in codes and on_time.tracking_code not in codes
 
@@ -381,3 +385,31 @@ def test_only_the_department_attaches_files_only_to_an_answer_and_a_bad_file_cha
     assert demo_session.get(Incident, light.id).status == "accepted"
     assert act(admin, incident.id, action="resolve", note="ส่งแล้ว", files=files).status_code == 200
     assert demo_session.scalar(answers) == 1
+
+
+def test_the_overdue_alert_of_a_request_waits_for_its_last_day_not_the_steps_clock(
+        demo_app, demo_session):
+    asked = ask(demo_session)  # asked 4 March 2026: due by the end of 19 March, Thai time
+    demo_session.commit()
+
+    def alerted(at: datetime) -> bool:
+        with demo_app.app_context():
+            overdue.scan(demo_session, demo_app, now=at)
+        demo_session.commit()
+        return demo_session.scalar(select(func.count()).select_from(OverdueAlert).where(
+            OverdueAlert.incident_id == asked.id)) > 0
+
+    assert not alerted(ASKED + timedelta(days=1))  # the steps' 10 minutes long past
+    assert not alerted(datetime(2026, 3, 19, 23, 59, tzinfo=LOCAL_TZ))
+    assert alerted(datetime(2026, 3, 20, 0, 1, tzinfo=LOCAL_TZ))
+
+
+def test_the_statistics_count_a_request_overdue_only_after_its_last_day(demo_session):
+    ask(demo_session)  # asked 4 March 2026 (fiscal year 2569): due by the end of 19 March
+    demo_session.commit()
+    march = figures.StatsFilter(the_org(demo_session).id, Period(2569, month=3))
+    on_last_day = figures.recount_one(demo_session, march,
+                                      datetime(2026, 3, 19, 23, 59, tzinfo=LOCAL_TZ))
+    assert (on_last_day.total.received, on_last_day.total.overdue) == (1, 0)
+    after = figures.recount_one(demo_session, march, datetime(2026, 3, 20, 0, 1, tzinfo=LOCAL_TZ))
+    assert after.total.overdue == 1

@@ -249,3 +249,14 @@ def test_a_push_to_villages_or_all_reaches_the_right_line_users_once(app, db, or
     db.commit()
     assert admin.post(f"/admin/news/{whole.id}/line",
                       data={"csrf_token": token, "audience": "villages"}).status_code == 400
+
+
+def test_the_demo_office_has_news_for_the_tambon_for_two_villages_and_past(demo_client):
+    home = demo_client.get("/").get_data(as_text=True)
+    assert "ขอเชิญร่วมประชาคมหมู่บ้าน" in home and "งดจ่ายน้ำประปาชั่วคราว" in home
+    assert "รับสมัครเบี้ยยังชีพผู้สูงอายุ" not in home  # ended: news past, not on the home page
+    everything = demo_client.get("/news").get_data(as_text=True)
+    assert "รับสมัครเบี้ยยังชีพผู้สูงอายุ" in everything
+    village_1 = demo_client.get("/news?village=1").get_data(as_text=True)
+    assert "ขอเชิญร่วมประชาคมหมู่บ้าน" in village_1 and "งดจ่ายน้ำประปาชั่วคราว" not in village_1
+    assert "งดจ่ายน้ำประปาชั่วคราว" in demo_client.get("/news?village=3").get_data(as_text=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import text
 
+from mapdash import db
 from tests.support import login, make_app, wait_until
 from tests.test_browser_dispatch import DISPATCHER, PASSWORD, report_now
 from tests.test_dispatch_views import act
@@ -57,8 +57,8 @@ def test_map_reads_come_from_the_standby_and_fall_back_to_the_primary(replica_ap
                 for f in response.get_json()["features"]}
 
     def primary_position() -> str:
-        with replica_app.extensions["db_engine"].connect() as conn:
-            return conn.execute(text("SELECT pg_current_wal_lsn()::text")).scalar()
+        with db.new_session(replica_app) as session:
+            return db.write_position(session)
 
     def replayed(position: str) -> bool:
         return on_standby(standby, dbname, "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",

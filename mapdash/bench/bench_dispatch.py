@@ -36,9 +36,9 @@ def run(ctx) -> None:
         since = (datetime.now(UTC) - timedelta(seconds=3)).isoformat()
         case_id = session.scalar(select(Incident.id).where(Incident.is_open).limit(1))
 
-        def same(fn, *args):
+        def same(fn, *args, **options):
             def direct():
-                fn(session, *args)
+                fn(session, *args, **options)
                 session.rollback()  # SET LOCAL and all: one transaction per call, as a request
             return direct
 
@@ -67,7 +67,7 @@ def run(ctx) -> None:
                     lambda: _ok(client.get(f"/api/dispatch/cases.geojson?bbox={bbox}&overdue=1")),
                     sql=same(geo.open_cases, overdue, tambon), floor_ms=100)
         ctx.measure("before: grid cells whole tambon (z14) from the cases (SQL only)",
-                    same(geo.grid_cells, everything, tambon, 14))
+                    same(counts.grid_cells, everything, tambon, 14, direct=True))
         ctx.measure("GET /api/dispatch/grid.geojson whole tambon (z14 cells)",
                     lambda: _ok(client.get(f"/api/dispatch/grid.geojson?bbox={bbox}&zoom=14")),
                     sql=same(counts.grid_cells, everything, tambon, 14, geo.GRID_CELL_LIMIT),

@@ -45,8 +45,7 @@ def run(ctx) -> None:
         def counting_queries():  # what the worker's recount runs
             session.execute(text(figures_sql), figures_params).all()
             session.execute(text(heat_sql), heat_params).all()
-            session.execute(text(overdue_sql), {**overdue_params, "limits": limits,
-                                                "now": datetime.now(UTC)}).all()
+            session.execute(text(overdue_sql), {**overdue_params, "now": datetime.now(UTC)}).all()
             session.rollback()
 
         def kept_queries():  # what the page reads of the figures, up to date or not

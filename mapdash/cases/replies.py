@@ -14,7 +14,6 @@ the office, where staff write their answer down (workflow "reply" by staff).
 Every answer goes through workflow.perform("reply") (status back to accepted, the audit
 event, the dispatcher's map); photos sent with it are stored in the same transaction.
 """
-import hashlib
 import hmac
 import secrets
 from collections.abc import MutableMapping, Sequence
@@ -24,6 +23,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mapdash import tokens
 from mapdash.cases import intake, workflow
 from mapdash.cases.photos import MAX_PHOTOS, ProcessedPhoto, store_photo
 from mapdash.errors import UserError
@@ -137,10 +137,6 @@ def keep_reply_code(kept: MutableMapping, name: str, tracking_code: str,
         kept[name] = dict(list(codes.items())[-KEPT_REPLY_CODES:])
 
 
-def _digest(reply_code: str) -> str:
-    return hashlib.sha256(reply_code.encode()).hexdigest()
-
-
 def normalize_reply_code(typed: str) -> str:
     """As a person types it: any case, with or without dashes and spaces."""
     raw = "".join(ch for ch in (typed or "").upper() if ch.isalnum())[:REPLY_CODE_LENGTH * 2]
@@ -154,7 +150,7 @@ def issue_reply_code(incident: Incident) -> str | None:
         return None
     code = normalize_reply_code("".join(secrets.choice(intake.TRACKING_ALPHABET)
                                         for _ in range(REPLY_CODE_LENGTH)))
-    incident.reply_code_sha256 = _digest(code)
+    incident.reply_code_sha256 = tokens.digest(code)
     return code
 
 
@@ -162,7 +158,7 @@ def reply_code_matches(incident: Incident, typed: str | None) -> bool:
     """`typed` is the reply code the case's reporter was given (ratings.py asks it too)."""
     given = incident.reply_code_sha256
     return bool(typed) and given is not None and hmac.compare_digest(
-        _digest(normalize_reply_code(typed or "")), given)
+        tokens.digest(normalize_reply_code(typed or "")), given)
 
 
 def token_for_reply_code(session: Session, secret_key: str, incident: Incident,

@@ -16,7 +16,7 @@ from mapdash.field.evidence import before_after
 from mapdash.i18n import LazyText, Localized, _l, _lp
 from mapdash.models import DEFAULT_SLA_MINUTES, Incident, IncidentEvent, Organization, Photo
 from mapdash.services import bookings
-from mapdash.vocabulary import STATUS_LABELS, UNDER_REVIEW_LABEL
+from mapdash.vocabulary import PROPOSAL_OUTCOME_LABELS, STATUS_LABELS, UNDER_REVIEW_LABEL
 
 # The staff steps of seed 001 in order: acknowledge, check, inform, print, set the status,
 # do the work (about 7 days), report back.
@@ -56,16 +56,26 @@ TIMELINE_LABELS = {
 }
 
 
-# Where a kind of service reads otherwise: an application is approved, not "done".
+# Where a kind of service reads otherwise: an application is approved, an information request
+# answered, a payment receipted, a proposal decided; none is "done".
 KIND_LABELS = {
     "registration": {
         "report": _l("Application received"),
         "resolve": _l("Application approved"),
         "reject": _l("Application not approved"),
     },
+    "proposal": {"mark_duplicate": PROPOSAL_OUTCOME_LABELS["merged"]},
+    "information": {"resolve": _l("Answered: the information is ready")},
+    "payment": {"resolve": _l("Receipt issued")},
 }
 KIND_STATUS_LABELS = {
     "registration": {"resolved": _l("Approved"), "rejected": _l("Not approved")},
+    # A proposal is decided (proposals.py), never "done".
+    "proposal": {"resolved": PROPOSAL_OUTCOME_LABELS["taken"],
+                 "rejected": PROPOSAL_OUTCOME_LABELS["not_taken"],
+                 "duplicate": PROPOSAL_OUTCOME_LABELS["merged"]},
+    "information": {"resolved": _l("Answered")},
+    "payment": {"resolved": _l("Receipt issued")},
 }
 
 

@@ -14,6 +14,7 @@ from mapdash.cases import information
 from mapdash.cases.intake import Report, create_incident
 from mapdash.demo import bookings as demo_bookings
 from mapdash.demo import data, registrations
+from mapdash.demo.news import load_news
 from mapdash.i18n import in_office_language
 from mapdash.models import CaseRating, Household, Incident, IncidentEvent, User, Village
 from mapdash.office.auth import create_user
@@ -81,6 +82,7 @@ def load_demo(session: Session, now: datetime | None = None,
     session.flush()
     demo_bookings.book_cases(session, resources, appointments, now)
     registrations.load_applications(session, org, users["admin"], now)
+    load_news(session, org.id, users["admin"], now)
     return {"villages": len(data.villages()), "households": len(data.households()),
             "incidents": len(cases),
             "users": [email for email, *_ in DEMO_USERS]}

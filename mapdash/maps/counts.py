@@ -40,7 +40,7 @@ def _clauses(session: Session, f: geo.MapFilter) -> tuple[str, dict]:
     return " AND ".join(clauses), params
 
 
-def villages(session: Session, f: geo.MapFilter) -> dict:
+def villages(session: Session, f: geo.MapFilter) -> geo.JSONText:
     """geo.dispatch_villages from the counts."""
     where, params = _clauses(session, f)
     late = f"""
@@ -49,7 +49,7 @@ def villages(session: Session, f: geo.MapFilter) -> dict:
         FROM incidents i, clock WHERE {where} AND {_LATE}
         GROUP BY 1, 2""" if f.overdue_only else ""  # noqa: S608 (see _clauses)
     column = "overdue" if f.overdue_only else "cases"
-    return session.execute(text(f"""
+    return geo.json_text(session, f"""
         WITH {_CLOCK},
         totals AS (
             SELECT village_id, placed, sum(n)::integer AS n FROM (
@@ -73,7 +73,7 @@ def villages(session: Session, f: geo.MapFilter) -> dict:
                 WHERE v.organization_id = :org), '[]'::json),
             'no_place', (SELECT coalesce(sum(n), 0)::integer FROM totals
                          WHERE village_id IS NULL AND NOT placed),
-            'capped', false)"""), params).scalar_one()  # noqa: S608 (see geo.filter_clauses)
+            'capped', false)""", params)  # noqa: S608 (see geo.filter_clauses)
 
 
 def cell_range(bbox: geo.BBox, zoom: int) -> dict:
@@ -117,6 +117,7 @@ def cells_sql(session: Session, f: geo.MapFilter, bbox: geo.BBox, zoom: int) -> 
 def direct_cells_sql(session: Session, f: geo.MapFilter, bbox: geo.BBox,
                      zoom: int) -> tuple[str, dict]:
     """cells_sql counted from the cases themselves, for what the counts do not serve."""
+    geo.plan_for_each_viewport(session)
     clauses, params = geo.filter_clauses(session, f)
     params.update(cell_range(bbox, zoom))
     where = " AND ".join([*clauses, "i.is_open", "i.location && ST_MakeEnvelope("
@@ -131,11 +132,13 @@ def direct_cells_sql(session: Session, f: geo.MapFilter, bbox: geo.BBox,
 
 
 def grid_cells(session: Session, f: geo.MapFilter, bbox: geo.BBox, zoom: int,
-               limit: int) -> dict:
-    """geo.grid_cells from the counts: every cell the view touches."""
-    cells, params = cells_sql(session, f, bbox, zoom)
+               limit: int = geo.GRID_CELL_LIMIT, *, direct: bool = False) -> geo.JSONText:
+    """The open cases of every grid cell the view touches, for views too wide for single
+    cases: from the counts, or `direct`ly from the cases. Each cell is a point at the mean
+    position of its cases; the fullest cells come first, at most `limit` of them."""
+    cells, params = (direct_cells_sql if direct else cells_sql)(session, f, bbox, zoom)
     params["limit"] = limit
-    return session.execute(text(f"""
+    return geo.json_text(session, f"""
         WITH cells AS ({cells} LIMIT :limit + 1),
         numbered AS (SELECT cells.*, row_number() OVER (ORDER BY n DESC) AS rank FROM cells)
         SELECT json_build_object(
@@ -149,7 +152,7 @@ def grid_cells(session: Session, f: geo.MapFilter, bbox: geo.BBox, zoom: int,
             'capped', count(*) > :limit,
             'limit', :limit,
             'cell_degrees', :size)
-        FROM numbered"""), params).scalar_one()  # noqa: S608 (see geo.filter_clauses)
+        FROM numbered""", params)  # noqa: S608 (see geo.filter_clauses)
 
 
 def catch_up(session: Session) -> int:
@@ -163,14 +166,12 @@ def catch_up(session: Session) -> int:
     return changed
 
 
-def dispatch_villages(session: Session, f: geo.MapFilter) -> dict:
+def dispatch_villages(session: Session, f: geo.MapFilter) -> geo.JSONText:
     """The map's villages with their matching open cases: from the counts where they serve."""
     return villages(session, f) if serves(f) else geo.dispatch_villages(session, f)
 
 
 def dispatch_grid(session: Session, f: geo.MapFilter, bbox: geo.BBox, zoom: int,
-                  limit: int = geo.GRID_CELL_LIMIT) -> dict:
+                  limit: int = geo.GRID_CELL_LIMIT) -> geo.JSONText:
     """The map's grid cells: from the counts where they serve."""
-    if serves(f, zoom):
-        return grid_cells(session, f, bbox, zoom, limit)
-    return geo.grid_cells(session, f, bbox, zoom, limit)
+    return grid_cells(session, f, bbox, zoom, limit, direct=not serves(f, zoom))

@@ -13,12 +13,25 @@ from mapdash.i18n import LOCAL_TZ, LazyText, _l
 from mapdash.models import Category, Department, User, Village
 
 
-def villages_geojson(session: Session, organization_id: int) -> dict:
+class JSONText(str):
+    """JSON as PostgreSQL wrote it, sent on as it is: parsing a viewport's 500 cases into
+    Python and encoding them again cost more than the query."""
+
+    def parsed(self):
+        return json.loads(self)
+
+
+def json_text(session: Session, sql: str, params: dict) -> JSONText:
+    """What `sql` (one row of one json value) builds, as text."""
+    return JSONText(session.execute(text(f"SELECT ({sql})::text"), params).scalar_one())  # noqa: S608 (the callers' SQL)
+
+
+def villages_geojson(session: Session, organization_id: int) -> JSONText:
     """The organization's villages with each one's number, name and count of open cases.
 
     Counts come from the village stored on each case at write time (a btree lookup), not
     from a spatial join at read time."""
-    return session.execute(text("""
+    return json_text(session, """
         SELECT json_build_object(
             'type', 'FeatureCollection',
             'features', coalesce(json_agg(json_build_object(
@@ -34,7 +47,7 @@ def villages_geojson(session: Session, organization_id: int) -> dict:
             SELECT village_id, count(*) AS open_cases FROM incidents
             WHERE organization_id = :org AND is_open
             GROUP BY village_id) c ON c.village_id = v.id
-        WHERE v.organization_id = :org"""), {"org": organization_id}).scalar_one()
+        WHERE v.organization_id = :org""", {"org": organization_id})
 
 
 def organization_center(session: Session, organization_id: int) -> tuple[float, float]:
@@ -199,13 +212,18 @@ def filter_clauses(session: Session, f: MapFilter) -> tuple[list[str], dict]:
     return clauses, params
 
 
+def plan_for_each_viewport(session: Session) -> None:
+    """A plan made for one viewport is wrong for another (a street: the GiST index; the whole
+    tambon: the newest first), so this transaction never reuses a prepared statement's
+    generic plan."""
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def _where(session: Session, f: MapFilter, bbox: BBox | None = None,
            without_place: bool = False) -> tuple[str, dict]:
     """The WHERE clause shared by every map read (open cases, filter_clauses), and its bound
     parameters; the limits are always bound, as the reads show each case's due time."""
-    # A plan made for one viewport is wrong for another (a street: the GiST index; the whole
-    # tambon: the newest first), so never reuse a generic plan of a prepared statement.
-    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    plan_for_each_viewport(session)
     clauses, params = filter_clauses(session, f)
     clauses.append("i.is_open")
     if "limits" not in params:
@@ -218,7 +236,7 @@ def _where(session: Session, f: MapFilter, bbox: BBox | None = None,
     return " AND ".join(clauses), params
 
 
-def dispatch_villages(session: Session, f: MapFilter) -> dict:
+def dispatch_villages(session: Session, f: MapFilter) -> JSONText:
     """Each village of the organization with its number of open cases matching the filter
     (with "overdue only": of overdue cases).
 
@@ -226,7 +244,7 @@ def dispatch_villages(session: Session, f: MapFilter) -> dict:
     open cases can answer that, so the planner never picks a smaller index of open cases
     and visits 50,000 rows of the table instead."""
     where, params = _where(session, f)
-    return session.execute(text(f"""
+    return json_text(session, f"""
         SELECT json_build_object(
             'type', 'FeatureCollection',
             'features', coalesce(json_agg(json_build_object(
@@ -244,17 +262,17 @@ def dispatch_villages(session: Session, f: MapFilter) -> dict:
         CROSS JOIN LATERAL (
             SELECT count(*) AS open_cases FROM incidents i
             WHERE {where} AND i.village_id = v.id) c
-        WHERE v.organization_id = :org"""), params).scalar_one()  # noqa: S608 (see _where)
+        WHERE v.organization_id = :org""", params)  # noqa: S608 (see _where)
 
 
 def open_cases(session: Session, f: MapFilter, bbox: BBox | None,
-               limit: int = CASE_LIMIT_DEFAULT, without_place: bool = False) -> dict:
+               limit: int = CASE_LIMIT_DEFAULT, without_place: bool = False) -> JSONText:
     """The open cases in `bbox` (None: anywhere; `without_place`: only those with no place
     on the map) matching the filter, newest first, at most `limit` of them; `capped` says
     whether more matched."""
     where, params = _where(session, f, bbox, without_place)
     params["limit"] = limit
-    return session.execute(text(f"""
+    return json_text(session, f"""
         WITH picked AS (  -- from the covering index alone; the table only for the few picked
             SELECT i.id, i.created_at, {_DUE} AS due_at, {OVERDUE} AS overdue
             FROM incidents i
@@ -289,41 +307,12 @@ def open_cases(session: Session, f: MapFilter, bbox: BBox | None,
         JOIN categories c ON c.id = p.category_id
         JOIN departments d ON d.id = p.department_id
         LEFT JOIN villages v ON v.id = p.village_id
-        LEFT JOIN users u ON u.id = p.assigned_to"""), params).scalar_one()  # noqa: S608 (see _where)
+        LEFT JOIN users u ON u.id = p.assigned_to""", params)  # noqa: S608 (see _where)
 
 
 def grid_cell_degrees(zoom: int) -> float:
     """Cells a quarter of a 256-pixel map tile wide at `zoom`: about 64 pixels on screen."""
     return 360.0 / (2 ** zoom) / 4
-
-
-def grid_cells(session: Session, f: MapFilter, bbox: BBox, zoom: int,
-               limit: int = GRID_CELL_LIMIT) -> dict:
-    """Open cases in `bbox` counted per grid cell, for views too wide for single cases. Each
-    cell is a point at the mean position of its cases; the fullest cells come first."""
-    where, params = _where(session, f, bbox)
-    params.update(size=grid_cell_degrees(zoom), limit=limit)
-    return session.execute(text(f"""
-        WITH cells AS (
-            SELECT avg(ST_X(i.location)) AS x, avg(ST_Y(i.location)) AS y, count(*) AS n,
-                   count(*) FILTER (WHERE i.status = 'new') AS new
-            FROM incidents i
-            WHERE {where}
-            GROUP BY floor(ST_X(i.location) / :size), floor(ST_Y(i.location) / :size)
-            LIMIT :limit + 1),
-        numbered AS (SELECT cells.*, row_number() OVER (ORDER BY n DESC) AS rank FROM cells)
-        SELECT json_build_object(
-            'type', 'FeatureCollection',
-            'features', coalesce(json_agg(json_build_object(
-                'type', 'Feature',
-                'geometry', json_build_object('type', 'Point', 'coordinates',
-                    json_build_array(round(x::numeric, 6), round(y::numeric, 6))),
-                'properties', json_build_object('count', n, 'new', new)
-            ) ORDER BY rank) FILTER (WHERE rank <= :limit), '[]'::json),
-            'capped', count(*) > :limit,
-            'limit', :limit,
-            'cell_degrees', :size)
-        FROM numbered"""), params).scalar_one()  # noqa: S608 (see _where)
 
 
 def changes(session: Session, f: MapFilter, since: datetime) -> dict:

@@ -9,8 +9,6 @@ link changes nothing (mail scanners and LINE's previews open links): choosing th
 uses it up. The e-mail that carries a link holds it in the outbox, as any sent e-mail does: it
 opens nothing once used, replaced or expired.
 """
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +17,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from mapdash import tokens
 from mapdash.errors import UserError
 from mapdash.i18n import _l
 from mapdash.integrations.notify import messages, outbox
@@ -42,10 +41,6 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def can_email() -> bool:
     """Mail is set up: the worker can send what the outbox holds."""
     return bool(current_app.config.get("SMTP_HOST") and current_app.config.get("SMTP_FROM"))
@@ -55,8 +50,8 @@ def issue(session: Session, user: User, actor: User, purpose: str, now: datetime
     """A new link for `user` (purpose "invite" or "reset"), replacing any unused one, and its
     e-mail to them when mail is set up (in this transaction's outbox). Flushes."""
     forget(session, user.id)
-    secret = secrets.token_urlsafe(32)
-    link = PasswordLink(user_id=user.id, token_sha256=_digest(secret), purpose=purpose,
+    secret = tokens.new_token()
+    link = PasswordLink(user_id=user.id, token_sha256=tokens.digest(secret), purpose=purpose,
                         created_by=actor.id, created_at=now,
                         expires_at=now + timedelta(hours=current_app.config["PASSWORD_LINK_HOURS"]))
     session.add(link)
@@ -86,7 +81,7 @@ def open_link(session: Session, token: str, now: datetime, *, lock: bool = False
         secret = None
     link = None
     if isinstance(secret, str):
-        query = select(PasswordLink).where(PasswordLink.token_sha256 == _digest(secret),
+        query = select(PasswordLink).where(PasswordLink.token_sha256 == tokens.digest(secret),
                                            PasswordLink.used_at.is_(None),
                                            PasswordLink.expires_at > now)
         link = session.scalars(query.with_for_update() if lock else query).first()

@@ -9,13 +9,12 @@ request and SESSION_MAX_HOURS after signing in, whatever happens.
 
 Times come from the caller (`now`): the same clock writes and checks them, and tests fix it.
 """
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from mapdash import tokens
 from mapdash.models import StaffSession, User
 
 # The key of the session cookie that holds the token.
@@ -25,17 +24,13 @@ COOKIE_KEY = "staff_session"
 SEEN_EVERY = timedelta(minutes=1)
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def start(session: Session, user_id: int, now: datetime, *, idle: timedelta,
           longest: timedelta) -> str:
     """A new session for the account; its token goes in the cookie. Expired rows go first."""
     session.execute(delete(StaffSession).where(or_(StaffSession.last_seen_at <= now - idle,
                                                    StaffSession.created_at <= now - longest)))
-    token = secrets.token_urlsafe(32)
-    session.add(StaffSession(token_sha256=_digest(token), user_id=user_id, created_at=now,
+    token = tokens.new_token()
+    session.add(StaffSession(token_sha256=tokens.digest(token), user_id=user_id, created_at=now,
                              last_seen_at=now))
     session.flush()
     return token
@@ -45,7 +40,7 @@ def signed_in_user(session: Session, token: str, now: datetime, *, idle: timedel
                    longest: timedelta) -> User | None:
     """The account of a live session, or None (ended, idle too long, too old, unknown)."""
     found = session.execute(select(StaffSession, User).join(StaffSession.user)
-                            .where(StaffSession.token_sha256 == _digest(token))).first()
+                            .where(StaffSession.token_sha256 == tokens.digest(token))).first()
     if found is None:
         return None
     staff_session, user = found
@@ -63,7 +58,7 @@ def signed_in_user(session: Session, token: str, now: datetime, *, idle: timedel
 
 def end(session: Session, token: str) -> None:
     """End the session of this token (signing out: the account's other devices stay in)."""
-    session.execute(delete(StaffSession).where(StaffSession.token_sha256 == _digest(token)))
+    session.execute(delete(StaffSession).where(StaffSession.token_sha256 == tokens.digest(token)))
 
 
 def end_all(session: Session, user_id: int) -> None:

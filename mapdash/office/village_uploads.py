@@ -2,30 +2,25 @@
 only when the administrator confirms (all-or-nothing, store_villages), and recorded
 (office/changes.py, subject "village", action "imported").
 
-A checked file waits in village_uploads (sql/017) as GeoJSON, found by the SHA-256 of a
-random token the confirm form carries, for UPLOAD_MINUTES: the server keeps what it checked,
-so the confirm step cannot store anything else.
+A checked file waits in village_uploads (sql/017, office/pending_uploads.py) as GeoJSON:
+the server keeps what it checked, so the confirm step cannot store anything else.
 """
-import hashlib
-import secrets
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from shapely.geometry import mapping, shape
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from mapdash.errors import UserError
 from mapdash.i18n import _l
 from mapdash.models import User, VillageUpload
-from mapdash.office import changes
+from mapdash.office import changes, pending_uploads
 from mapdash.office.village_import import NEED_CRS, ImportRefused, VillageFeature, read_village_file
 from mapdash.office.villages import store_villages
 
-UPLOAD_MINUTES = 60
 SUFFIXES = (".geojson", ".json", ".zip")
 UNZIPPED_TIMES = 10  # a zip's parts may unpack to this many times the upload limit, not more
 
@@ -38,10 +33,6 @@ class CheckedUpload:
     collection: dict
     problems: list[tuple[int, str]]
     token: str | None
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _refused(message) -> UserError:
@@ -90,15 +81,8 @@ def check_upload(session: Session, actor: User, file_name: str, data: bytes,
         {"type": "Feature", "geometry": mapping(f.geometry),
          "properties": {"number": f.number, "name_th": f.name_th, "name_en": f.name_en,
                         "feature": f.index, "repaired": f.repaired}} for f in features]}
-    session.execute(delete(VillageUpload).where(
-        VillageUpload.created_at < now - timedelta(minutes=UPLOAD_MINUTES)))
-    token = None
-    if not problems:
-        token = secrets.token_urlsafe(32)
-        session.add(VillageUpload(token_sha256=_digest(token), organization_id=actor.organization_id,
-                                  user_id=actor.id, file_name=file_name[:200],
-                                  features=collection, created_at=now))
-        session.flush()
+    token = None if problems else pending_uploads.keep(
+        session, VillageUpload, actor, file_name, now, features=collection)
     return CheckedUpload(file_name, collection,
                          [(problem.index, problem.reason) for problem in problems], token)
 
@@ -108,19 +92,13 @@ def confirm(session: Session, actor: User, token: str, update_boundary: bool,
     """Store the villages of a checked upload of the actor's (store_villages: all or
     nothing, cases assigned again) and record it. Flushes; the request commits."""
     now = now or datetime.now(UTC)
-    upload = session.get(VillageUpload, _digest(token))
-    if upload is None or upload.user_id != actor.id \
-            or upload.organization_id != actor.organization_id \
-            or upload.created_at < now - timedelta(minutes=UPLOAD_MINUTES):
-        raise UserError("village_upload_gone", _l(
-            "This checked file is no longer waiting (over an hour old, or already stored): "
-            "upload it again"), status=410)
+    upload = pending_uploads.take(session, VillageUpload, actor, token, now,
+                                  "village_upload_gone")
     features = [VillageFeature(p["feature"], p["number"], p["name_th"], p["name_en"],
                                shape(item["geometry"]), p["repaired"])
                 for item in upload.features["features"] for p in [item["properties"]]]
     result = store_villages(session, actor.organization.slug, features,
                             update_boundary=update_boundary)
-    session.delete(upload)
     changes.record(session, actor, "village", "imported", label=upload.file_name,
                    after={**result, "villages": sorted(f.number for f in features),
                           "boundary_updated": update_boundary})

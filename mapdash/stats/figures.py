@@ -218,12 +218,6 @@ def _limit(step: str) -> str:
             f"->> '{status}')::integer)")
 
 
-# When an open case passes the limit of the step it waits in (as the map's geo.OVERDUE): it
-# is overdue once :now is past that moment; never without a limit (NULL).
-_DEADLINE = ("coalesce(i.step_started_at, i.updated_at) + make_interval(mins => "
-             "(CAST(:limits AS jsonb) -> i.time_limits_id::text ->> i.status)::integer)")
-
-
 _MONTH = "date_trunc('month', i.created_at AT TIME ZONE 'Asia/Bangkok')::date"
 
 
@@ -278,16 +272,17 @@ def figures_sql(f: StatsFilter) -> tuple[str, dict]:
 
 
 def overdue_sql(f: StatsFilter) -> tuple[str, dict]:
-    """The open cases past the limit of their step at :now, grouped as the figures, and the
-    earliest limit still ahead (until when these counts hold while no case changes), from the
-    open cases alone (a partial index)."""
+    """The open cases past their due time at :now (incidents.due_at: the limit of the step
+    they wait in, an information request's last day; never without a limit), grouped as the
+    figures, and the earliest due time still ahead (until when these counts hold while no
+    case changes), from the open cases alone (a partial index)."""
     where, params = _where(f)
     columns, sets = _grouping(f)
     sql = f"""
         SELECT {columns}, count(*) FILTER (WHERE deadline < :now) AS overdue,
                min(deadline) FILTER (WHERE deadline >= :now) AS until
         FROM (SELECT {_MONTH} AS month, i.organization_id, i.village_id, i.category_id,
-                     i.department_id, i.channel, {_DEADLINE} AS deadline
+                     i.department_id, i.channel, i.due_at AS deadline
               FROM incidents i
               WHERE {where} AND i.is_open) c
         GROUP BY {sets}"""  # noqa: S608 - constant fragments, bound values
@@ -414,7 +409,7 @@ def recount_one(session: Session, f: StatsFilter, now: datetime) -> Figures:
     else:
         figures = _count(session, f)
     sql, params = overdue_sql(f)
-    params.update(limits=geo.limits_by_set(session), now=now)
+    params["now"] = now
     overdue: dict = {"total": 0, "by": {name: [] for name in f.breakdowns}}
     until = None
     for name, group, record in _groups(session, f, sql, params):

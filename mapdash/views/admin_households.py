@@ -16,6 +16,7 @@ from mapdash.households import stickers, uploads
 from mapdash.i18n import _, _l
 from mapdash.maps import geo, leaflet
 from mapdash.models import Household, Village
+from mapdash.office import pending_uploads
 from mapdash.office.auth import role_required
 
 bp = Blueprint("admin_households", __name__, url_prefix="/admin/households")
@@ -28,8 +29,7 @@ class HouseholdFile(Params):
 
 class Confirmation(Params):
     token: Annotated[str, Field(max_length=100), Refusal(
-        "household_upload_gone", _l("This checked file is no longer waiting (over an hour old, "
-                                    "or already stored): upload it again"), status=410)]
+        "household_upload_gone", pending_uploads.GONE, status=410)]
 
 
 class StickerQuery(Params):

@@ -13,7 +13,7 @@ from mapdash.errors import UserError
 from mapdash.i18n import _, _l
 from mapdash.maps import geo, leaflet
 from mapdash.models import Village
-from mapdash.office import village_uploads
+from mapdash.office import pending_uploads, village_uploads
 from mapdash.office.auth import role_required
 
 bp = Blueprint("admin_villages", __name__, url_prefix="/admin/villages")
@@ -32,8 +32,7 @@ class VillageFile(Params):
 
 class Confirmation(Params):
     token: Annotated[str, Field(max_length=100), Refusal(
-        "village_upload_gone", _l("This checked file is no longer waiting (over an hour old, "
-                                  "or already stored): upload it again"), status=410)]
+        "village_upload_gone", pending_uploads.GONE, status=410)]
     update_boundary: bool = False
 
 

@@ -61,9 +61,7 @@ def villages_geojson(query: OrgQuery):
     org = find_organization(session, query.org)
     if org is None:
         abort(404)
-    response = jsonify(geo.villages_geojson(session, org.id))
-    response.mimetype = "application/geo+json"
-    return response
+    return Response(geo.villages_geojson(session, org.id), mimetype="application/geo+json")
 
 
 # --- The dispatchers' map (docs/map-api.md) ------------------------------------------------
@@ -73,9 +71,10 @@ def villages_geojson(query: OrgQuery):
 _staff_only = json_role_required(*OFFICE_ROLES)
 
 
-def _geojson(collection: dict):
-    response = jsonify(collection)
-    response.mimetype = "application/geo+json"
+def _geojson(collection: geo.JSONText | dict):
+    """The collection as PostgreSQL wrote it (JSONText), or a few features shaped here."""
+    response = Response(collection if isinstance(collection, geo.JSONText)
+                        else current_app.json.dumps(collection), mimetype="application/geo+json")
     # The browser may keep it for this reader and ask again: unchanged, the answer is a 304.
     response.headers["Cache-Control"] = "private, no-cache"
     return response

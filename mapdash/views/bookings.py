@@ -5,7 +5,7 @@ buttons by day, which works without JavaScript and on a phone."""
 import secrets
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask import session as browser
 from flask_login import current_user
 
@@ -16,6 +16,7 @@ from mapdash.i18n import LOCAL_TZ, _l
 from mapdash.models import Booking, BookingResource, Category, Organization
 from mapdash.office.auth import role_required
 from mapdash.services import appointments, bookings, slots
+from mapdash.views import citizen_forms
 from mapdash.vocabulary import OFFICE_ROLES
 
 bp = Blueprint("bookings", __name__)
@@ -77,27 +78,17 @@ def appointment_form(org: Organization, category: Category, line_user: str | Non
     values = {field: request.form.get(field, "") for field in FORM_FIELDS}
     key = request.form.get("idempotency_key") or secrets.token_urlsafe(24)
     error: UserError | None = None
-    status = 200
     if request.method == "POST":
-        try:
-            ratelimit.check_reports()
-            incident = appointments.book(session, org.slug, category, appointments.Request(
+        sent = citizen_forms.send(session, lambda: appointments.book(
+            session, org.slug, category, appointments.Request(
                 resource_id=_resource_id(offered), slot=values["slot"],
                 reason=values["description"], reporter_name=values["reporter_name"],
                 reporter_phone=values["reporter_phone"], reporter_email=values["reporter_email"],
                 reporter_line_id=values["reporter_line_id"], reporter_line_user=line_user,
-                idempotency_key=key), now)
-            ratelimit.count_accepted(session)
-            replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
-                                    replies.issue_reply_code(incident))
-        except ratelimit.RateLimited as limited:
-            error, status = limited, limited.status
-        except UserError as refused:
-            ratelimit.count_refused()
-            session.rollback()
-            error, status = refused, refused.status
-        else:
-            return redirect(url_for("public.track", code=incident.tracking_code, new=1), 303)
+                idempotency_key=key), now))
+        if not isinstance(sent, UserError):
+            return sent  # stored: the tracking page
+        error = sent
     resource_id = _resource_id(offered)
     resource = next((r for r in offered if r.id == resource_id), None)
     first = _first_day(now)
@@ -108,7 +99,7 @@ def appointment_form(org: Organization, category: Category, line_user: str | Non
         except UserError:
             pass
     calendar = bookings.week(session, resource, first, DAYS_SHOWN, now) if resource else []
-    return Response(render_template(
+    return citizen_forms.form_page(render_template(
         "public/form_appointment.html", org=org, category=category, offered=offered,
         resource=resource, calendar=calendar, first=first, values=values, error=error,
         idempotency_key=key, line_token=line_token if line_user else None,
@@ -116,7 +107,7 @@ def appointment_form(org: Organization, category: Category, line_user: str | Non
         previous=first - timedelta(days=DAYS_SHOWN) if first > slots.today(now) else None,
         next=first + timedelta(days=DAYS_SHOWN)
         if first + timedelta(days=DAYS_SHOWN) <= slots.today(now) + timedelta(days=slots.DAYS_AHEAD)
-        else None), status)
+        else None), error)
 
 
 @bp.post("/track/<code>/cancel")

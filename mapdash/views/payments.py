@@ -22,6 +22,7 @@ from mapdash.i18n import _, _l, village_label
 from mapdash.models import Category, Incident, Organization, Payment, Receipt, Village
 from mapdash.office.auth import role_required
 from mapdash.services import payments, receipts
+from mapdash.views import citizen_forms
 from mapdash.vocabulary import TAX_KIND_LABELS
 
 bp = Blueprint("payments", __name__)
@@ -51,34 +52,21 @@ def form(org: Organization, category: Category):
         else payments.PaymentForm()
     key = request.form.get("idempotency_key") or secrets.token_urlsafe(24)
     error: UserError | None = None
-    status = 200
     if request.method == "POST":
-        try:
-            ratelimit.check_reports()
-            incident = payments.send_payment(session, org, category, typed,
-                                             request.files.get("slip"), now, key)
-            ratelimit.count_accepted(session)
-            replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
-                                    replies.issue_reply_code(incident))
-        except ratelimit.RateLimited as limited:
-            error, status = limited, limited.status
-        except UserError as refused:
-            ratelimit.count_refused()
-            error, status = refused, refused.status
-        else:
-            return redirect(url_for("public.track", code=incident.tracking_code, new=1), 303)
+        sent = citizen_forms.send(session, lambda: payments.send_payment(
+            session, org, category, typed, request.files.get("slip"), now, key))
+        if not isinstance(sent, UserError):
+            return sent  # stored: the tracking page
+        error = sent
     today = now.astimezone(payments.LOCAL_TZ).date()
     villages = [(village.number, str(village_label(village))) for village in session.scalars(
         select(Village).where(Village.organization_id == org.id).order_by(Village.number))]
-    response = current_app.make_response((render_template(
+    return citizen_forms.form_page(render_template(
         "payments/form.html", org=org, category=category, values=typed, error=error,
         idempotency_key=key, pays_for=payments.pays_for(category), villages=villages,
         months=payments.month_choices(today), this_month=today.strftime("%Y-%m"),
         tax_years=payments.tax_years(today), tax_kinds=TAX_KIND_LABELS, today=today.isoformat(),
-        slip_sent=bool(request.files.get("slip") and request.files["slip"].filename)), status))
-    if error is not None and getattr(error, "retry_after", None) is not None:
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response
+        slip_sent=bool(request.files.get("slip") and request.files["slip"].filename)), error)
 
 
 def track_section(incident: Incident) -> dict | None:

@@ -4,12 +4,12 @@
 import secrets
 from datetime import datetime
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask import session as browser
 
 from mapdash import db
 from mapdash.api.params import parse
-from mapdash.cases import proposals, ratelimit, replies
+from mapdash.cases import proposals, ratelimit
 from mapdash.errors import UserError
 from mapdash.i18n import LOCAL_TZ, _l
 from mapdash.integrations.line import links as line_links
@@ -17,6 +17,7 @@ from mapdash.maps import geo, leaflet
 from mapdash.models import Category, Organization
 from mapdash.office.orgs import find_organization
 from mapdash.stats.period import fiscal_year_of
+from mapdash.views import citizen_forms
 from mapdash.vocabulary import PROPOSAL_OUTCOME_LABELS, UNDECIDED_PROPOSAL_LABEL
 
 bp = Blueprint("proposals", __name__)
@@ -47,35 +48,21 @@ def form_page(org: Organization, category: Category):
     key = request.form.get("idempotency_key") or secrets.token_urlsafe(24)
     line_token, line_user = _line_user()
     error: UserError | None = None
-    status = 200
     if request.method == "POST":
-        try:
-            ratelimit.check_reports()
-            incident = proposals.create_proposal(
-                session, org, category, parse(proposals.ProposalForm, request.form),
-                _contact(request.form, line_user), lon=values["lon"], lat=values["lat"],
-                idempotency_key=key)
-            ratelimit.count_accepted(session)
-            replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
-                                    replies.issue_reply_code(incident))
-        except ratelimit.RateLimited as limited:
-            error, status = limited, limited.status
-        except UserError as refused:
-            session.rollback()
-            ratelimit.count_refused()
-            error, status = refused, refused.status
-        else:
-            return redirect(url_for("public.track", code=incident.tracking_code, new=1), 303)
+        sent = citizen_forms.send(session, lambda: proposals.create_proposal(
+            session, org, category, parse(proposals.ProposalForm, request.form),
+            _contact(request.form, line_user), lon=values["lon"], lat=values["lat"],
+            idempotency_key=key))
+        if not isinstance(sent, UserError):
+            return sent  # stored: the tracking page
+        error = sent
     place_map = leaflet.embed(leaflet.build_map(geo.organization_center(session, org.id), zoom=13))
-    response = Response(render_template(
+    return citizen_forms.form_page(render_template(
         "public/form_proposal.html", org=org, category=category, values=values,
         idempotency_key=key, error=error, villages=proposals.villages(session, org.id),
         place_map=place_map, bounds=geo.organization_bounds(session, org.id),
         max_title=proposals.MAX_TITLE, max_description=proposals.intake.MAX_DESCRIPTION,
-        line_token=line_token if line_user else None), status)
-    if error is not None and error.retry_after is not None:
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response
+        line_token=line_token if line_user else None), error)
 
 
 def _organization() -> Organization:

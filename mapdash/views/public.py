@@ -42,10 +42,10 @@ from mapdash.households import preset
 from mapdash.i18n import _, _l, village_label
 from mapdash.integrations.line import links as line_links
 from mapdash.maps import geo, leaflet, public_cases
-from mapdash.models import Category, Village
+from mapdash.models import Category, Incident, Village
 from mapdash.office.orgs import find_organization
 from mapdash.security import permits
-from mapdash.views import bookings
+from mapdash.views import bookings, citizen_forms
 from mapdash.views import payments as payment_views
 from mapdash.views import proposals as proposal_views
 from mapdash.views import registrations as registration_views
@@ -116,10 +116,9 @@ def report(category_code):
             values["lat"], values["lon"] = house_place
     key = request.form.get("idempotency_key") or secrets.token_urlsafe(24)
     line_token, line_user = _line_user()
-    error, status = None, 200
+    error: UserError | None = None
     if request.method == "POST":
-        try:
-            ratelimit.check_reports()
+        def store() -> Incident:
             delivery = information.check(kind_values, values["description"],
                                          values["reporter_name"], values["reporter_email"]
                                          ) if is_information else None
@@ -138,20 +137,16 @@ def report(category_code):
                 photos=processed)
             if delivery is not None:
                 information.store(session, incident, delivery)
-            ratelimit.count_accepted(session)
-            replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
-                                    replies.issue_reply_code(incident))
-        except ratelimit.RateLimited as limited:
-            error, status = limited, limited.status
-        except UserError as refused:
-            ratelimit.count_refused()
-            error, status = refused, refused.status
-        else:
-            return redirect(url_for(".track", code=incident.tracking_code, new=1), 303)
+            return incident
+
+        sent = citizen_forms.send(session, store)
+        if not isinstance(sent, UserError):
+            return sent  # stored: the tracking page
+        error = sent
     place_map = None
     if kinds.asks_place(category):
         place_map = leaflet.embed(leaflet.build_map(geo.organization_center(session, org.id), zoom=13))
-    response = Response(render_template(
+    return citizen_forms.form_page(render_template(
         texts.template, org=org, category=category, values=values, idempotency_key=key,
         texts=texts, asks_photos=kinds.asks_photos(category), kind_values=kind_values,
         responsible_contact=kinds.responsible(category, org),
@@ -162,10 +157,7 @@ def report(category_code):
         questions=ordered(category.questions), line_token=line_token if line_user else None,
         line_expired=bool(line_token and not line_user),
         place_label=_place_label(session, values["lat"], values["lon"]), from_house=from_house),
-        status)
-    if error is not None and error.retry_after is not None:
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response
+        error)
 
 
 @bp.post("/track/<code>/follow")

@@ -5,19 +5,19 @@ department and the admins only."""
 import secrets
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
-from flask import session as browser
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
 from mapdash import db
 from mapdash.api.params import parse
-from mapdash.cases import documents, ratelimit, replies
+from mapdash.cases import documents
 from mapdash.errors import UserError
 from mapdash.i18n import _l, current_language
 from mapdash.models import Category, Incident, Organization
 from mapdash.office.auth import role_required
 from mapdash.registrations import applications, export, listing, rules
 from mapdash.stats.period import EN_MONTHS_LONG, THAI_MONTHS_LONG, fiscal_year_of
+from mapdash.views import citizen_forms
 from mapdash.vocabulary import OFFICE_ROLES, REGISTRATION_DOCUMENTS
 
 bp = Blueprint("registrations", __name__, url_prefix="/dispatch/registrations")
@@ -33,28 +33,17 @@ def application_page(org: Organization, category: Category):
     values = {name: request.form.get(name, "") for name in FORM_FIELDS}
     key = request.form.get("idempotency_key") or secrets.token_urlsafe(24)
     error: UserError | None = None
-    status = 200
     now = datetime.now(UTC)
     if request.method == "POST":
-        try:
-            ratelimit.check_reports()
-            form = parse(applications.ApplicationForm, request.form)
-            uploads = {purpose: request.files.getlist(f"doc-{purpose}")
-                       for purpose in REGISTRATION_DOCUMENTS}
-            incident = applications.apply(session, category, form, uploads, now=now,
-                                          idempotency_key=key)
-            ratelimit.count_accepted(session)
-            replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
-                                    replies.issue_reply_code(incident))
-        except ratelimit.RateLimited as limited:
-            error, status = limited, limited.status
-        except UserError as refused:
-            ratelimit.count_refused()
-            error, status = refused, refused.status
-        else:
-            return redirect(url_for("public.track", code=incident.tracking_code, new=1), 303)
+        sent = citizen_forms.send(session, lambda: applications.apply(
+            session, category, parse(applications.ApplicationForm, request.form),
+            {purpose: request.files.getlist(f"doc-{purpose}") for purpose in REGISTRATION_DOCUMENTS},
+            now=now, idempotency_key=key))
+        if not isinstance(sent, UserError):
+            return sent  # stored: the tracking page
+        error = sent
     type_rules = rules.Rules.of(category.registration)
-    response = Response(render_template(
+    return citizen_forms.form_page(render_template(
         "registrations/form.html", org=org, category=category, values=values, error=error,
         idempotency_key=key, rules=type_rules, villages=applications.villages(session, org.id),
         banks=applications.BANKS,
@@ -63,10 +52,7 @@ def application_page(org: Organization, category: Category):
         fiscal_year_end=rules.thai_date(rules.fiscal_year_end(fiscal_year_of(now))),
         window=_window(type_rules, now), files_sent=any(
             upload.filename for upload in request.files.values()),
-        max_documents=applications.MAX_DOCUMENTS), status)
-    if error is not None and error.retry_after is not None:
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response
+        max_documents=applications.MAX_DOCUMENTS), error)
 
 
 def _window(type_rules: rules.Rules, now: datetime) -> dict:
