@@ -124,13 +124,12 @@ def start_tipg(venv: Path, socket_dir: Path, port: int, root: Path,
     raise RuntimeError("tipg did not list the view within two minutes")
 
 
-def _get(url: str, headers: dict[str, str]) -> tuple[bytes, int]:
-    """One answer, uncompressed, and its size as sent."""
+def _get(url: str, headers: dict[str, str]) -> bytes:
+    """One answer, uncompressed (an error status raises)."""
     request = urllib.request.Request(url, headers={**headers, "Accept-Encoding": "gzip"})
     with urllib.request.urlopen(request, timeout=60) as answer:
         sent = answer.read()
-        body = gzip.decompress(sent) if answer.headers.get("Content-Encoding") == "gzip" else sent
-    return body, len(sent)
+        return gzip.decompress(sent) if answer.headers.get("Content-Encoding") == "gzip" else sent
 
 
 def _describe(body: bytes, kind: str) -> str:
@@ -223,7 +222,7 @@ def main() -> int:
         for name, who, url, headers, kind in plan:
             if url is None:
                 continue
-            body, _ = _get(url, headers)
+            body = _get(url, headers)
             features = _describe(body, kind)
             result = run_load(url, headers={**headers, **ACCEPT}, connections=args.connections,
                               seconds=args.seconds, processes=args.processes)
