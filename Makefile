@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint translations bench bench-live deps system-deps clean
+.PHONY: run test lint translations bench bench-live bench-http deps system-deps clean
 
 run: deps
 	$(BIN)/python -m mapdash.devserver
@@ -55,9 +55,17 @@ $(BIN)/mapdash: setup.cfg setup.py
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .mypy_cache
 
-# Server and SQL timings with 1,000,000 synthetic cases (BENCH_INCIDENTS=N to change).
+# Server and SQL timings with 1,000,000 synthetic cases (BENCH_INCIDENTS=N to change), all in
+# one organization (BENCH_LAYOUT=single) or spread over many (BENCH_LAYOUT=national).
 bench: deps
 	$(BIN)/python -m mapdash.bench
 
+# 2,000 dispatcher screens on live streams, gunicorn as the Dockerfile runs it.
 bench-live: deps
 	$(BIN)/python -m mapdash.bench.live_streams
+
+# The same server under a bounded load (req/s, p50, p95 of the map endpoints), tipg beside it
+# on the same table (installed into var/bench-tipg, never .venv), then 2,000 live streams.
+# BENCH_CASES=N (default 100,000), BENCH_LAYOUT, BENCH_PORT and BENCH_TIPG_PORT (default free).
+bench-http: deps
+	$(BIN)/python -m mapdash.bench.http_load

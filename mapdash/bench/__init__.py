@@ -46,16 +46,16 @@ class BenchContext:
                 repeat: int = 50) -> Figure:
         """Time `fn` (the server side) and, if given, `sql` (the same query run directly)."""
         server = self.timings(fn, repeat)
-        figure = Figure(name, _percentile(server, 50), _percentile(server, 95), floor_ms)
+        figure = Figure(name, percentile(server, 50), percentile(server, 95), floor_ms)
         if sql is not None:
             direct = self.timings(sql, repeat)
-            figure.sql_p50_ms, figure.sql_p95_ms = _percentile(direct, 50), _percentile(direct, 95)
+            figure.sql_p50_ms, figure.sql_p95_ms = percentile(direct, 50), percentile(direct, 95)
         self.figures.append(figure)
         print(format_row(figure), flush=True)
         return figure
 
 
-def _percentile(samples: list[float], p: int) -> float:
+def percentile(samples: list[float], p: int) -> float:
     if len(samples) == 1:
         return samples[0]
     return statistics.quantiles(samples, n=100, method="inclusive")[p - 1]

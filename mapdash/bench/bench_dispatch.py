@@ -30,7 +30,7 @@ def run(ctx) -> None:
         assert org is not None  # the bench database holds the demo tambon
         everything = geo.MapFilter(org.id)
         overdue = geo.MapFilter(org.id, overdue_only=True)
-        tambon = geo.BBox(*_extent(session, org.id))
+        tambon = geo.BBox(*organization_extent(session, org.id))
         bbox = f"{tambon.west},{tambon.south},{tambon.east},{tambon.north}"
         street = f"{STREET.west},{STREET.south},{STREET.east},{STREET.north}"
         since = (datetime.now(UTC) - timedelta(seconds=3)).isoformat()
@@ -77,11 +77,11 @@ def run(ctx) -> None:
                         f"/api/dispatch/grid.geojson?bbox={bbox}&zoom=14&overdue=1")),
                     sql=same(counts.grid_cells, overdue, tambon, 14, geo.GRID_CELL_LIMIT),
                     floor_ms=50)
-        z, x, y = _tile_of((STREET.west + STREET.east) / 2, (STREET.south + STREET.north) / 2, 14)
+        z, x, y = tile_of((STREET.west + STREET.east) / 2, (STREET.south + STREET.north) / 2, 14)
         ctx.measure("GET /api/dispatch/tiles/14/x/y.mvt (settlement, cells)",
                     lambda: _ok(client.get(f"/api/dispatch/tiles/{z}/{x}/{y}.mvt")),
                     sql=same(tiles.dispatch_tile, everything, z, x, y), floor_ms=50)
-        z, x, y = _tile_of((STREET.west + STREET.east) / 2, (STREET.south + STREET.north) / 2, 17)
+        z, x, y = tile_of((STREET.west + STREET.east) / 2, (STREET.south + STREET.north) / 2, 17)
         ctx.measure("GET /api/dispatch/tiles/17/x/y.mvt (street, cases)",
                     lambda: _ok(client.get(f"/api/dispatch/tiles/{z}/{x}/{y}.mvt")),
                     sql=same(tiles.dispatch_tile, everything, z, x, y), floor_ms=50)
@@ -97,13 +97,13 @@ def _ok(response):
         raise RuntimeError(f"{response.status_code}: {response.get_data(as_text=True)[:200]}")
 
 
-def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
     n = 2 ** z
     return z, int((lon + 180) / 360 * n), int(
         (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
 
 
-def _extent(session, organization_id: int) -> tuple[float, float, float, float]:
+def organization_extent(session, organization_id: int) -> tuple[float, float, float, float]:
     return session.execute(text("""
         SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
         FROM (SELECT boundary::box2d AS b FROM organizations WHERE id = :org) s"""),

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from mapdash.bench import Figure, format_row
-from mapdash.bench import _percentile as percentile
+from mapdash.bench import Figure, format_row, percentile
 from mapdash.demo.load import DEMO_PASSWORD
 from mapdash.integrations.notify.worker import Worker
 from mapdash.maps import geo

@@ -33,7 +33,7 @@ DISPATCHER = "bench-dispatcher@example.test"
 PASSWORD = "correct horse battery staple 2000"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -44,7 +44,7 @@ def _cookies(headers) -> str:
     return "; ".join(value.split(";")[0] for value in headers.get_all("Set-Cookie") or ())
 
 
-def _sign_in(base: str) -> str:
+def sign_in(base: str) -> str:
     """The dispatcher's session cookie."""
     opener = urllib.request.build_opener(_NoRedirect)
     with opener.open(base + "/login") as page:
@@ -72,7 +72,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class Screen:
     """One dispatcher screen's stream: when each case id first arrived."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.arrived: dict[int, float] = {}
         self.opened = asyncio.Event()
         self.failed: str | None = None
@@ -122,11 +122,13 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in found]
 
 
-async def _measure(args, port: int, cookie: str, app, server_pid: int) -> None:
+async def measure_streams(app, port: int, cookie: str, server_pid: int, *, clients: int,
+                          cases: int, gap: float) -> dict:
+    """Open `clients` streams, report `cases` cases `gap` s apart; what it printed, as figures."""
     from mapdash import db
     from mapdash.cases.intake import Report, create_incident
 
-    screens = [Screen() for _ in range(args.clients)]
+    screens = [Screen() for _ in range(clients)]
     started = time.perf_counter()
     tasks = []
     for number, screen in enumerate(screens):
@@ -135,7 +137,7 @@ async def _measure(args, port: int, cookie: str, app, server_pid: int) -> None:
             await asyncio.sleep(0.05)  # as screens open over a morning, not in one instant
     await asyncio.wait_for(asyncio.gather(*(s.opened.wait() for s in screens)), 300)
     opened = sum(1 for s in screens if s.failed is None and not s.ended)
-    print(f"{opened:,} of {args.clients:,} streams open in {time.perf_counter() - started:.1f} s")
+    print(f"{opened:,} of {clients:,} streams open in {time.perf_counter() - started:.1f} s")
     for screen in screens:
         if screen.failed:
             print(f"  a stream failed: {screen.failed}")
@@ -150,8 +152,8 @@ async def _measure(args, port: int, cookie: str, app, server_pid: int) -> None:
           f"{_rss_mib([server_pid, *workers]):.0f} MiB RSS")
 
     delays: list[float] = []
-    for number in range(args.cases):
-        await asyncio.sleep(args.gap)
+    for number in range(cases):
+        await asyncio.sleep(gap)
         with db.new_session(app) as session:
             incident = create_incident(session, Report(
                 category_code="streetlight", lon=104.6205, lat=17.3502,
@@ -174,6 +176,62 @@ async def _measure(args, port: int, cookie: str, app, server_pid: int) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    return {"clients": clients, "opened": opened, "dropped": dropped,
+            "deliveries": len(delays), "p50_ms": _percentile(delays, .5) * 1000,
+            "p95_ms": _percentile(delays, .95) * 1000, "max_ms": max(delays) * 1000}
+
+
+def allow_open_files(clients: int) -> None:
+    """Each stream is a socket: raise this process's limit (its children inherit it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, clients * 3)), hard))
+
+
+def start_server(url: str, root: Path, port: int, *, workers: int, threads: int) -> subprocess.Popen:
+    """gunicorn as the Dockerfile runs it, answering on `port` once this returns."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret",
+           "MAPDASH_ENV": "production", "PHOTO_DIR": str(root / "photos"),
+           "DOCUMENT_DIR": str(root / "documents"), "MAPDASH_VAR": str(root),
+           "RATELIMIT_ENABLED": "0", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--worker-class", "gthread",
+               "--threads", str(threads), "--worker-connections", str(threads + 200),
+               "--keep-alive", "10", "--log-level", "warning",
+               # Streams still open at the end hold their threads: stop them after 5 s (the
+               # default 30 s outlasted stop_server's wait, and the workers the database).
+               "--graceful-timeout", "5", "mapdash:create_app()"]
+    print(" ".join(command[2:]))
+    server = subprocess.Popen(command, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            return server
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn ended ({server.returncode})") from None
+            time.sleep(0.1)
+    stop_server(server)
+    raise RuntimeError("gunicorn did not answer /healthz within a minute")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop a server started in a session of its own, its workers with it."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)  # the master and every worker
+        server.wait()
+
+
+def create_dispatcher(session: Session) -> None:
+    """The demo's logins work in development only: a dispatcher of the production kind."""
+    from mapdash.office.auth import create_user
+
+    org_id = session.execute(text("SELECT min(id) FROM organizations")).scalar_one()
+    create_user(session, organization_id=org_id, email=DISPATCHER, password=PASSWORD,
+                role="dispatcher", display_name="bench")
 
 
 def main() -> int:
@@ -185,59 +243,28 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1100)
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 3)), hard))
+    allow_open_files(args.clients)
 
-    from mapdash import create_app, db
-    from mapdash.demo.load import load_demo
-    from mapdash.localdb import LocalCluster
-    from mapdash.office.auth import create_user
+    from mapdash.bench.database import build
 
     root = Path(tempfile.mkdtemp(prefix="mapdash-bench-live-"))
     root.chmod(0o755)
-    cluster = LocalCluster(root / "pg", durable=False)
-    server = None
+    bench = server = None
     try:
-        cluster.start()
-        cluster.ensure_database("bench")
-        url = cluster.url("bench")
-        db.upgrade(url)
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "ENV": "development",
-                          "PHOTO_DIR": str(root / "photos")})
-        with app.app_context(), Session(app.extensions["db_engine"]) as session:
-            load_demo(session)
-            # The demo's logins work in development only: a dispatcher of the production kind.
-            org_id = session.execute(text("SELECT min(id) FROM organizations")).scalar_one()
-            create_user(session, organization_id=org_id, email=DISPATCHER, password=PASSWORD,
-                        role="dispatcher", display_name="bench")
+        bench = build(root, cases=0)  # the demo tambon alone
+        with bench.app.app_context(), Session(bench.app.extensions["db_engine"]) as session:
+            create_dispatcher(session)
             session.commit()
-        port = _free_port()
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret",
-               "MAPDASH_ENV": "production", "PHOTO_DIR": str(root / "photos"),
-               "MAPDASH_VAR": str(root), "RATELIMIT_ENABLED": "0"}
-        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                   "--workers", str(args.workers), "--worker-class", "gthread",
-                   "--threads", str(args.threads), "--worker-connections", str(args.threads + 200),
-                   "--keep-alive", "10", "--log-level", "warning", "mapdash:create_app()"]
-        print(" ".join(command[2:]))
-        server = subprocess.Popen(command, env=env)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        cookie = _sign_in(base)
-        asyncio.run(_measure(args, port, cookie, app, server.pid))
+        port = free_port()
+        server = start_server(bench.url, root, port, workers=args.workers, threads=args.threads)
+        cookie = sign_in(f"http://127.0.0.1:{port}")
+        asyncio.run(measure_streams(bench.app, port, cookie, server.pid, clients=args.clients,
+                                    cases=args.cases, gap=args.gap))
     finally:
         if server is not None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        cluster.stop()
+            stop_server(server)
+        if bench is not None:
+            bench.cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
     return 0
 

@@ -1,0 +1,89 @@
+"""The throwaway bench database: a private PostGIS cluster holding the demo tambon plus
+many synthetic cases, in one of two layouts (BENCH_LAYOUT):
+
+- single: every case in the demo organization, the worst case for one office's map;
+- national: the cases spread over many organizations of 13 villages each (copies of the
+  demo tambon side by side, synthetic.add_national_organizations), as the country's 7,850
+  local administrations hold 10M cases. Smaller runs keep the country's cases per
+  organization (10M / 7,850, about 1,274) and so have fewer organizations:
+  max(1, round(7,850 x cases / 10M)), at most 7,850. The benches read the demo
+  organization, then one of many."""
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from mapdash.localdb import LocalCluster
+
+LAYOUTS = ("single", "national")
+NATIONAL_ORGANIZATIONS = 7_850
+NATIONAL_CASES = 10_000_000
+
+
+def organizations_for(layout: str, cases: int) -> int:
+    """How many organizations hold the cases in this layout (the demo one included)."""
+    if layout == "single":
+        return 1
+    return max(1, min(NATIONAL_ORGANIZATIONS,
+                      math.floor(NATIONAL_ORGANIZATIONS * cases / NATIONAL_CASES + 0.5)))
+
+
+@dataclass
+class BenchDatabase:
+    cluster: "LocalCluster"
+    url: str
+    app: Flask
+    organizations: int
+    seed_seconds: float
+
+
+def build(root: Path, cases: int, layout: str = "single", **config) -> BenchDatabase:
+    """Start a cluster under `root`, migrate, load the demo and `cases` synthetic cases, and
+    vacuum as autovacuum leaves a table after a bulk load (the visibility map set, so the
+    planner costs index-only scans as they run in service). The caller stops the cluster."""
+    from mapdash.localdb import LocalCluster
+
+    if layout not in LAYOUTS:
+        raise ValueError(f"BENCH_LAYOUT is one of {', '.join(LAYOUTS)}, not {layout!r}")
+    cluster = LocalCluster(root / "pg", durable=False)
+    cluster.start()
+    try:
+        return _fill(cluster, root, cases, layout, config)
+    except BaseException:
+        cluster.stop()
+        raise
+
+
+def _fill(cluster: "LocalCluster", root: Path, cases: int, layout: str, config: dict) -> BenchDatabase:
+    from mapdash import create_app, db
+    from mapdash.demo.load import load_demo
+    from mapdash.demo.synthetic import add_national_organizations, seed_synthetic
+    from mapdash.office.orgs import find_organization
+
+    cluster.ensure_database("bench")
+    url = cluster.url("bench")
+    db.upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "ENV": "development",
+                      "PHOTO_DIR": str(root / "photos"), "DOCUMENT_DIR": str(root / "documents"),
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, **config})
+    organizations = organizations_for(layout, cases)
+    start = time.perf_counter()
+    # The demo's registrations store their documents under the app's DOCUMENT_DIR.
+    with app.app_context(), Session(app.extensions["db_engine"]) as session:
+        load_demo(session)
+        demo = find_organization(session)
+        assert demo is not None
+        ids = [demo.id, *add_national_organizations(session, organizations - 1, demo.id)]
+        if cases:
+            seed_synthetic(session, cases, organization_ids=ids)
+        session.commit()
+    with app.extensions["db_engine"].connect().execution_options(
+            isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM (ANALYZE) incidents, villages, organizations"))
+    return BenchDatabase(cluster, url, app, organizations, time.perf_counter() - start)
