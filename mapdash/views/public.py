@@ -21,6 +21,7 @@ from flask import (
 from flask import session as browser
 from pydantic import BeforeValidator, Field
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from mapdash import db
 from mapdash.api.params import Params, Refusal, parse, whole_number
@@ -64,8 +65,10 @@ def _organization():
 
 
 def _categories(org_id: int) -> list[Category]:
-    return list(db.session().scalars(select(Category).where(
-        Category.organization_id == org_id, Category.active).order_by(Category.sort_order)))
+    # With their departments: the form names the one responsible, the outbox tells it.
+    return list(db.session().scalars(select(Category).options(joinedload(Category.department))
+                                     .where(Category.organization_id == org_id, Category.active)
+                                     .order_by(Category.sort_order)))
 
 
 @bp.get("/")
@@ -126,6 +129,7 @@ def report(category_code):
             processed = process_uploads(request.files.getlist("photos")) \
                 if kinds.asks_photos(category) else []
             place = kinds.asks_place(category)
+            reply_code, reply_digest = replies.draw_reply_code()
             incident = intake.create_incident(session, intake.Report(
                 category_code=category.code, lon=values["lon"] if place else None,
                 lat=values["lat"] if place else None,
@@ -135,12 +139,12 @@ def report(category_code):
                 reporter_email=values["reporter_email"], reporter_line_user=line_user,
                 channel="web",
                 organization_slug=org.slug, idempotency_key=key, attributes=answers),
-                photos=processed)
+                photos=processed, category=category, reply_code_sha256=reply_digest)
             if delivery is not None:
                 information.store(session, incident, delivery)
             ratelimit.count_accepted(session)
             replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
-                                    replies.issue_reply_code(incident))
+                                    replies.issue_reply_code(incident, reply_code))
         except ratelimit.RateLimited as limited:
             error, status = limited, limited.status
         except UserError as refused:
