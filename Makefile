@@ -61,3 +61,9 @@ bench: deps
 
 bench-live: deps
 	$(BIN)/python -m mapdash.bench.live_streams
+
+# Reports per second through gunicorn (Open311 and the web form) next to the bare INSERT;
+# BENCH_ARGS="--configs 2x8,4x4 --seconds 20" to change (python -m mapdash.bench.intake_http -h).
+.PHONY: bench-intake-http
+bench-intake-http: deps
+	$(BIN)/python -m mapdash.bench.intake_http $(BENCH_ARGS)

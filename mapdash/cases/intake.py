@@ -218,7 +218,8 @@ def create_incident(session: Session, report: Report, *, actor_label: str | None
     if earlier is not None:
         return earlier
     reported = IncidentEvent(
-        incident=incident, incident_id=incident.id, actor_label=actor_label or in_office_language(CITIZEN_LABEL),
+        incident=incident, incident_id=incident.id,
+        actor_label=actor_label or in_office_language(CITIZEN_LABEL),
         action="report", from_status=None, to_status="new", public=True,
         note=in_office_language(_lp("event note", "Report received")), created_at=incident.created_at)
     session.add(reported)
