@@ -31,13 +31,16 @@ def counted(demo_app, monkeypatch):
     def note(conn, cursor, statement, parameters, context, executemany):
         statements.append(" ".join(statement.split())[:80])
 
-    engine = demo_app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", note)
+    # The request's session, and the rate limits' own short transactions (db.side_engine).
+    engines = [demo_app.extensions["db_engine"], demo_app.extensions["db_side_engine"]]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", note)
     # A purge of old rate-limit counters just ran (it runs once per 10 s and process, so the
     # count does not depend on when the test runs).
     monkeypatch.setattr(ratelimit, "_purged_at", time.monotonic())
     yield statements
-    event.remove(engine, "before_cursor_execute", note)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", note)
 
 
 @pytest.fixture

@@ -111,7 +111,7 @@ def check_reports() -> None:
     if not _enabled():
         return
     limits = _limits()
-    with db.engine().begin() as conn:
+    with db.side_engine().begin() as conn:
         _purge(conn)
         rows = conn.execute(text("""
             SELECT bucket, hits,
@@ -139,7 +139,7 @@ def count_refused() -> None:
     """One refused report or +1, committed at once, whatever the request does next."""
     if not _enabled():
         return
-    with db.engine().begin() as conn:
+    with db.side_engine().begin() as conn:
         _hit(conn, address_bucket("report-refused"), WINDOW_SECONDS)
 
 
@@ -148,7 +148,7 @@ def hit_api_key(api_key_id: int) -> None:
     if not _enabled():
         return
     limit = int(current_app.config["OPEN311_RATELIMIT_PER_MINUTE"])
-    with db.engine().begin() as conn:
+    with db.side_engine().begin() as conn:
         hits, retry_after = _hit(conn, f"open311-key:{api_key_id}", API_KEY_WINDOW_SECONDS)
     if hits > limit:
         raise RateLimited(retry_after, _l(
