@@ -75,6 +75,14 @@ def address_bucket(kind: str) -> str:
     return f"{kind}:{hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]}"
 
 
+def _alone() -> Connection:
+    """A connection of the side pool whose every statement is a transaction of its own,
+    committed by the server as the statement ends: a counter's row is locked for that
+    statement only, never while this thread waits for a CPU to send COMMIT (with one app's
+    key shared by all its requests, on a busy machine, they queued on it)."""
+    return db.side_engine().connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _hit(conn: Connection | Session, bucket: str, seconds: int) -> tuple[int, int]:
     """One hit in the caller's transaction (Session), or in `conn`'s own (Connection)."""
     statement = _HIT if isinstance(conn, Session) else _HIT_ALONE
@@ -111,7 +119,7 @@ def check_reports() -> None:
     if not _enabled():
         return
     limits = _limits()
-    with db.side_engine().begin() as conn:
+    with _alone() as conn:
         _purge(conn)
         rows = conn.execute(text("""
             SELECT bucket, hits,
@@ -139,7 +147,7 @@ def count_refused() -> None:
     """One refused report or +1, committed at once, whatever the request does next."""
     if not _enabled():
         return
-    with db.side_engine().begin() as conn:
+    with _alone() as conn:
         _hit(conn, address_bucket("report-refused"), WINDOW_SECONDS)
 
 
@@ -148,7 +156,7 @@ def hit_api_key(api_key_id: int) -> None:
     if not _enabled():
         return
     limit = int(current_app.config["OPEN311_RATELIMIT_PER_MINUTE"])
-    with db.side_engine().begin() as conn:
+    with _alone() as conn:
         hits, retry_after = _hit(conn, f"open311-key:{api_key_id}", API_KEY_WINDOW_SECONDS)
     if hits > limit:
         raise RateLimited(retry_after, _l(
