@@ -69,3 +69,9 @@ bench-live: deps
 # BENCH_CASES=N (default 100,000), BENCH_LAYOUT, BENCH_PORT and BENCH_TIPG_PORT (default free).
 bench-http: deps
 	$(BIN)/python -m mapdash.bench.http_load
+
+# Reports per second through gunicorn (Open311 and the web form) next to the bare INSERT;
+# BENCH_ARGS="--configs 2x8,4x4 --seconds 20" to change (python -m mapdash.bench.intake_http -h).
+.PHONY: bench-intake-http
+bench-intake-http: deps
+	$(BIN)/python -m mapdash.bench.intake_http $(BENCH_ARGS)

@@ -36,9 +36,10 @@ PRIMARY_COOKIE = "mapdash_primary"
 log = logging.getLogger(__name__)
 
 
-def make_engine(url: str, connect_timeout: int = 3) -> Engine:
+def make_engine(url: str, connect_timeout: int = 3, pool_size: int = 5,
+                max_overflow: int = 10) -> Engine:
     # A short connect timeout lets /healthz answer 503 quickly when the database is down.
-    return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True,
+    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
                          connect_args={"connect_timeout": connect_timeout})
 
 
@@ -75,6 +76,11 @@ def bind(app: Flask) -> None:
     test's database in turn: building an app's routes costs more than most tests)."""
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
+    earlier = app.extensions.get("db_side_engine")
+    if earlier is not None:
+        earlier.dispose()
+    app.extensions["db_side_engine"] = make_engine(app.config["DATABASE_URL"], pool_size=2,
+                                                   max_overflow=8)
     # A session knows its app (session.info["app"]): what a service's side effect needs of
     # the settings at commit time (the outbox's links) even outside a request.
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False,
@@ -86,6 +92,14 @@ def bind(app: Flask) -> None:
 
 def engine() -> Engine:
     return current_app.extensions["db_engine"]
+
+
+def side_engine() -> Engine:
+    """For a short transaction of its own while the request's session holds a connection (a
+    rate limit's counter): from a pool of its own. From the same pool, threads that each held
+    one connection waited for a second once there were more threads than connections (gthread),
+    until the pool's 30 s timeout answered 503."""
+    return current_app.extensions["db_side_engine"]
 
 
 def new_session(app: Flask, **options) -> Session:

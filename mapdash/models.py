@@ -48,7 +48,9 @@ class Organization(Base):
     kind: Mapped[str] = mapped_column(Text)
     name_th: Mapped[str] = mapped_column(Text)
     name_en: Mapped[str] = mapped_column(Text)
-    boundary = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)
+    # Deferred: a tambon's outline is thousands of points; the queries that need it use it in SQL.
+    boundary = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False),
+                             nullable=False, deferred=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # How citizens reach the office, its logo and emergency numbers (sql/016,

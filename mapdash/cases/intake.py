@@ -22,7 +22,7 @@ from mapdash.cases import kinds
 from mapdash.cases.events import event_recorded
 from mapdash.cases.photos import MAX_PHOTOS, ProcessedPhoto, store_photo
 from mapdash.cases.questions import check_answers
-from mapdash.cases.time_limits import set_for
+from mapdash.cases.time_limits import set_id_for
 from mapdash.errors import UserError
 from mapdash.i18n import _l, _lp, in_office_language
 from mapdash.models import Category, Follower, Incident, IncidentEvent, Village
@@ -145,9 +145,15 @@ def _constraint(exc: IntegrityError) -> str | None:
 
 def create_incident(session: Session, report: Report, *, actor_label: str | None = None,
                     created_at: datetime | None = None,
-                    photos: Sequence[ProcessedPhoto] = ()) -> Incident:
+                    photos: Sequence[ProcessedPhoto] = (), category: Category | None = None,
+                    reply_code_sha256: str | None = None) -> Incident:
     """Validate and store a new case with its photos and first event. Flushes; the caller
-    commits. A report whose idempotency key is already used returns that case unchanged."""
+    commits. A report whose idempotency key is already used returns that case unchanged.
+
+    `category`: the active type of that code the caller has already loaded (the form's, the
+    Open311 service's), used when it is the covering organization's, instead of reading it
+    again. `reply_code_sha256`: the digest of the reporter's reply code (replies.py), stored
+    with the new case."""
     key = _idempotency_key(report.idempotency_key)
     if key:
         earlier = session.scalars(select(Incident).where(Incident.idempotency_key == key)).first()
@@ -184,9 +190,11 @@ def create_incident(session: Session, report: Report, *, actor_label: str | None
             if village_id is None:
                 raise UserError("bad_village", _l("Unknown village number"), field="village")
 
-    category = session.scalars(select(Category).where(
-        Category.organization_id == org_id, Category.code == report.category_code,
-        Category.active)).first()
+    if category is None or category.organization_id != org_id or \
+            category.code != report.category_code or not category.active:
+        category = session.scalars(select(Category).where(
+            Category.organization_id == org_id, Category.code == report.category_code,
+            Category.active)).first()
     if category is None:
         raise UserError("unknown_category",
                         _l("This organization does not take this type of report"), field="category")
@@ -194,20 +202,24 @@ def create_incident(session: Session, report: Report, *, actor_label: str | None
         raise UserError("missing_location", _l("Please mark the place on the map"), field="location")
     answers = check_answers(category.questions, report.attributes or {})
 
+    # The type as an object, not only its id: the answer and the outbox (at commit, once the
+    # view has let go of the case) read it and its department without loading them again.
     incident = Incident(
-        organization_id=org_id, category_id=category.id,
+        organization_id=org_id, category=category, category_id=category.id,
         village_id=village_id, department_id=category.department_id, status="new",
         location=point, description=description, channel=report.channel,
         idempotency_key=key, reporter_name=name, reporter_phone=phone, reporter_line_id=line_id,
         reporter_email=email, reporter_line_user=report.reporter_line_user,
         attributes=answers, address=_clean(report.address, 500, "address_string"),
-        time_limits=set_for(session, category.sla_minutes))  # kept when the type's change
+        reply_code_sha256=reply_code_sha256,
+        time_limits_id=set_id_for(session, category.sla_minutes))  # kept when the type's change
     incident.created_at = incident.updated_at = created_at or datetime.now(UTC)
     earlier = _insert(session, incident)
     if earlier is not None:
         return earlier
     reported = IncidentEvent(
-        incident_id=incident.id, actor_label=actor_label or in_office_language(CITIZEN_LABEL),
+        incident=incident, incident_id=incident.id,
+        actor_label=actor_label or in_office_language(CITIZEN_LABEL),
         action="report", from_status=None, to_status="new", public=True,
         note=in_office_language(_lp("event note", "Report received")), created_at=incident.created_at)
     session.add(reported)

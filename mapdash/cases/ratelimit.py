@@ -19,6 +19,7 @@ Open311 apps: every POST of one API key counts against OPEN311_RATELIMIT_PER_MIN
 """
 import hashlib
 import hmac
+import time
 
 from flask import current_app, request
 from sqlalchemy import Connection, text
@@ -30,18 +31,28 @@ from mapdash.i18n import LazyText, _l
 
 WINDOW_SECONDS = 600          # citizens' reports
 API_KEY_WINDOW_SECONDS = 60   # Open311 requests per key
+PURGE_EVERY_SECONDS = 10
+_purged_at: float | None = None  # this process's last purge (time.monotonic)
 
 # One hit on a bucket; a window that has run out starts again at this hit.
-_HIT = text("""
+_UPSERT = """
     INSERT INTO rate_limit_counters AS c (bucket, window_start, hits)
-    VALUES (:bucket, now(), 1)
+    {values}
     ON CONFLICT (bucket) DO UPDATE SET
         window_start = CASE WHEN c.window_start <= now() - make_interval(secs => :s)
                             THEN now() ELSE c.window_start END,
         hits = CASE WHEN c.window_start <= now() - make_interval(secs => :s)
                     THEN 1 ELSE c.hits + 1 END
     RETURNING hits,
-              ceil(extract(epoch FROM window_start + make_interval(secs => :s) - now()))""")
+              ceil(extract(epoch FROM window_start + make_interval(secs => :s) - now()))"""
+_HIT = text(_UPSERT.format(values="VALUES (:bucket, now(), 1)"))
+# The same in a transaction of its own, which commits without waiting for the WAL to reach
+# the disk: the row stays locked only while the hit is written, not for a disk flush, so one
+# app's many requests (one key, one row) do not queue on it. A crash may forget the last
+# hits of a counter, which only a limit notices.
+_HIT_ALONE = text(_UPSERT.format(values="""
+    SELECT :bucket, now(), 1
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_flush"""))
 
 
 class RateLimited(UserError):
@@ -64,14 +75,31 @@ def address_bucket(kind: str) -> str:
     return f"{kind}:{hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]}"
 
 
+def _alone() -> Connection:
+    """A connection of the side pool whose every statement is a transaction of its own,
+    committed by the server as the statement ends: a counter's row is locked for that
+    statement only, never while this thread waits for a CPU to send COMMIT (with one app's
+    key shared by all its requests, on a busy machine, they queued on it)."""
+    return db.side_engine().connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _hit(conn: Connection | Session, bucket: str, seconds: int) -> tuple[int, int]:
-    hits, retry_after = conn.execute(_HIT, {"bucket": bucket, "s": seconds}).one()
+    """One hit in the caller's transaction (Session), or in `conn`'s own (Connection)."""
+    statement = _HIT if isinstance(conn, Session) else _HIT_ALONE
+    hits, retry_after = conn.execute(statement, {"bucket": bucket, "s": seconds}).one()
     return hits, int(retry_after)
 
 
 def _purge(conn: Connection) -> None:
     """Drop counters whose window ran out (the longest window), skipping rows a running
-    request holds: the table stays small without anyone waiting for it."""
+    request holds: the table stays small without anyone waiting for it. At most once per
+    PURGE_EVERY_SECONDS per process: a report is one statement shorter, and the table holds
+    at most that much longer what it keeps anyway for WINDOW_SECONDS."""
+    global _purged_at
+    now = time.monotonic()
+    if _purged_at is not None and now - _purged_at < PURGE_EVERY_SECONDS:
+        return
+    _purged_at = now
     conn.execute(text("""
         DELETE FROM rate_limit_counters WHERE bucket IN (
             SELECT bucket FROM rate_limit_counters
@@ -91,7 +119,7 @@ def check_reports() -> None:
     if not _enabled():
         return
     limits = _limits()
-    with db.engine().begin() as conn:
+    with _alone() as conn:
         _purge(conn)
         rows = conn.execute(text("""
             SELECT bucket, hits,
@@ -119,7 +147,7 @@ def count_refused() -> None:
     """One refused report or +1, committed at once, whatever the request does next."""
     if not _enabled():
         return
-    with db.engine().begin() as conn:
+    with _alone() as conn:
         _hit(conn, address_bucket("report-refused"), WINDOW_SECONDS)
 
 
@@ -128,7 +156,7 @@ def hit_api_key(api_key_id: int) -> None:
     if not _enabled():
         return
     limit = int(current_app.config["OPEN311_RATELIMIT_PER_MINUTE"])
-    with db.engine().begin() as conn:
+    with _alone() as conn:
         hits, retry_after = _hit(conn, f"open311-key:{api_key_id}", API_KEY_WINDOW_SECONDS)
     if hits > limit:
         raise RateLimited(retry_after, _l(

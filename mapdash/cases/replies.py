@@ -143,14 +143,23 @@ def normalize_reply_code(typed: str) -> str:
     return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
 
 
-def issue_reply_code(incident: Incident) -> str | None:
-    """A new reply code for a case just reported, to show the reporter once; None when the
-    case already has one (the same report sent twice: the first answer showed it)."""
-    if incident.reply_code_sha256 is not None:
-        return None
+def draw_reply_code() -> tuple[str, str]:
+    """A new reply code and its digest: the digest can be stored with the case's insert
+    (intake.create_incident's reply_code_sha256), then issue_reply_code gives it out."""
     code = normalize_reply_code("".join(secrets.choice(intake.TRACKING_ALPHABET)
                                         for _ in range(REPLY_CODE_LENGTH)))
-    incident.reply_code_sha256 = tokens.digest(code)
+    return code, tokens.digest(code)
+
+
+def issue_reply_code(incident: Incident, drawn: str | None = None) -> str | None:
+    """A new reply code for a case just reported, to show the reporter once; None when the
+    case already has one (the same report sent twice: the first answer showed it). `drawn`:
+    the code whose digest was stored with the case, which is then this case's new code."""
+    if drawn is not None and incident.reply_code_sha256 == tokens.digest(drawn):
+        return drawn
+    if incident.reply_code_sha256 is not None:
+        return None
+    code, incident.reply_code_sha256 = draw_reply_code()
     return code
 
 

@@ -14,17 +14,19 @@ from mapdash.errors import UserError
 from mapdash.models import Incident
 
 
-def send(session: Session, store: Callable[[], Incident]) -> BaseResponse | UserError:
+def send(session: Session, store: Callable[[], Incident],
+         drawn_reply_code: str | None = None) -> BaseResponse | UserError:
     """`store` (the service's call, raising UserError when it refuses) within the address's
     limits. Stored: the redirect to the tracking page, which shows the reply code this
-    browser keeps. Refused: the refusal, for the form to show with what was typed; nothing
-    is stored, and the refusal counts against the address (a rate limit does not)."""
+    browser keeps (`drawn_reply_code` when `store` stored its digest with the case).
+    Refused: the refusal, for the form to show with what was typed; nothing is stored, and
+    the refusal counts against the address (a rate limit does not)."""
     try:
         ratelimit.check_reports()
         incident = store()
         ratelimit.count_accepted(session)
         replies.keep_reply_code(browser, "reply_codes", incident.tracking_code,
-                                replies.issue_reply_code(incident))
+                                replies.issue_reply_code(incident, drawn_reply_code))
     except ratelimit.RateLimited as limited:
         session.rollback()
         return limited

@@ -119,7 +119,8 @@ def service_definition(code, fmt, query: services.Open311Query):
 @accepts(form=requests.NewRequestForm, headers=resends.ResendHeaders)
 def create_request(fmt, key, form: requests.NewRequestForm, headers: resends.ResendHeaders):
     session = db.session()
-    org = services.jurisdiction(session, form.jurisdiction_id or key.organization.slug)
+    org = services.jurisdiction(session, form.jurisdiction_id) if form.jurisdiction_id \
+        else key.organization
     claim = resends.claim(session, key, headers.idempotency_key,
                           resends.form_digest(request.form),
                           current_app.config["OPEN311_SAME_REQUEST_MINUTES"])

@@ -21,6 +21,7 @@ from flask import (
 from flask import session as browser
 from pydantic import BeforeValidator, Field
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from mapdash import db
 from mapdash.api.params import Params, Refusal, parse, whole_number
@@ -64,8 +65,10 @@ def _organization():
 
 
 def _categories(org_id: int) -> list[Category]:
-    return list(db.session().scalars(select(Category).where(
-        Category.organization_id == org_id, Category.active).order_by(Category.sort_order)))
+    # With their departments: the form names the one responsible, the outbox tells it.
+    return list(db.session().scalars(select(Category).options(joinedload(Category.department))
+                                     .where(Category.organization_id == org_id, Category.active)
+                                     .order_by(Category.sort_order)))
 
 
 @bp.get("/")
@@ -118,6 +121,9 @@ def report(category_code):
     line_token, line_user = _line_user()
     error: UserError | None = None
     if request.method == "POST":
+        # Drawn first: its digest goes in with the case (no second write for it).
+        reply_code, reply_digest = replies.draw_reply_code()
+
         def store() -> Incident:
             delivery = information.check(kind_values, values["description"],
                                          values["reporter_name"], values["reporter_email"]
@@ -134,12 +140,12 @@ def report(category_code):
                 reporter_email=values["reporter_email"], reporter_line_user=line_user,
                 channel="web",
                 organization_slug=org.slug, idempotency_key=key, attributes=answers),
-                photos=processed)
+                photos=processed, category=category, reply_code_sha256=reply_digest)
             if delivery is not None:
                 information.store(session, incident, delivery)
             return incident
 
-        sent = citizen_forms.send(session, store)
+        sent = citizen_forms.send(session, store, reply_code)
         if not isinstance(sent, UserError):
             return sent  # stored: the tracking page
         error = sent

@@ -307,7 +307,7 @@ def file_request(session: Session, org: Organization, key: ApiKey, form: NewRequ
         category_code=category.code, lon=lon, lat=lat, description=form.description or "",
         reporter_name=name, reporter_phone=form.phone, reporter_email=form.email,
         channel="open311", organization_slug=org.slug, attributes=form.attribute,
-        address=form.address_string), actor_label=f"Open311: {key.name}")
+        address=form.address_string), actor_label=f"Open311: {key.name}", category=category)
     if incident.organization_id != org.id:
         _bad("outside_area", _l("This place is outside this jurisdiction's area"))
     if form.media_url:
