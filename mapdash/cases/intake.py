@@ -22,7 +22,7 @@ from mapdash.cases import kinds
 from mapdash.cases.events import event_recorded
 from mapdash.cases.photos import MAX_PHOTOS, ProcessedPhoto, store_photo
 from mapdash.cases.questions import check_answers
-from mapdash.cases.time_limits import set_id_for
+from mapdash.cases.time_limits import set_for
 from mapdash.errors import UserError
 from mapdash.i18n import _l, _lp, in_office_language
 from mapdash.models import Category, Follower, Incident, IncidentEvent, Village
@@ -212,7 +212,7 @@ def create_incident(session: Session, report: Report, *, actor_label: str | None
         reporter_email=email, reporter_line_user=report.reporter_line_user,
         attributes=answers, address=_clean(report.address, 500, "address_string"),
         reply_code_sha256=reply_code_sha256,
-        time_limits_id=set_id_for(session, category.sla_minutes))  # kept when the type's change
+        time_limits_id=set_for(session, category.sla_minutes).id)  # kept when the type's change
     incident.created_at = incident.updated_at = created_at or datetime.now(UTC)
     earlier = _insert(session, incident)
     if earlier is not None:
