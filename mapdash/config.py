@@ -124,6 +124,11 @@ def load(overrides: dict | None = None) -> dict:
         "NOTIFY_BACKOFF_MAX_SECONDS": float(os.environ.get("NOTIFY_BACKOFF_MAX_SECONDS", 3600)),
         # A message left 'sending' this long by a worker that died is sent again (same key).
         "NOTIFY_LEASE_SECONDS": float(os.environ.get("NOTIFY_LEASE_SECONDS", 300)),
+        # How long a worker with nothing to send waits before it looks again; and, in a
+        # database outage, its first wait before trying again, doubling up to the longest.
+        "NOTIFY_IDLE_SECONDS": float(os.environ.get("NOTIFY_IDLE_SECONDS", 2)),
+        "NOTIFY_RECONNECT_SECONDS": float(os.environ.get("NOTIFY_RECONNECT_SECONDS", 1)),
+        "NOTIFY_RECONNECT_MAX_SECONDS": float(os.environ.get("NOTIFY_RECONNECT_MAX_SECONDS", 60)),
         # How often the notification worker removes photo files older than an hour that no
         # row points at (left by a crash mid-upload); 0: never.
         "PHOTO_SWEEP_MINUTES": float(os.environ.get("PHOTO_SWEEP_MINUTES", 60)),

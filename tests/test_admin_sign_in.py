@@ -100,9 +100,9 @@ def test_the_locked_accounts_page_at_phone_and_desktop(live_server, demo_app, ph
         page.click("text=บัญชีที่ถูกล็อก")
         row = page.locator("tr", has_text="crew@demo.mapdash.test")
         assert row.locator("td").nth(1).inner_text() == "5"
-        page.screenshot(path=str(screenshot_dir / f"admin-sign-in-{size}.png"), full_page=True)
+        page.screenshot(path=str(screenshot_dir / f"admin-sign-in-{size}.png"), full_page=True, scale="css")
         row.locator("button", has_text="ปลดล็อก").click()
         page.wait_for_selector(".flash")
         assert page.locator("tr", has_text="crew@demo.mapdash.test").count() == 0
         page.screenshot(path=str(screenshot_dir / f"admin-sign-in-unlocked-{size}.png"),
-                        full_page=True)
+                        full_page=True, scale="css")

@@ -38,7 +38,7 @@ def test_an_admin_adds_a_crew_member_who_sets_a_password_and_signs_in(office_pag
     sign_in(page, live_server, ADMIN, PASSWORD)
     page.wait_for_url("**/admin/")
     page.goto(live_server + "/admin/staff/")
-    page.screenshot(path=str(screenshot_dir / f"admin-staff-{size}.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / f"admin-staff-{size}.png"), full_page=True, scale="css")
 
     form = page.locator("form.new-person")
     form.locator("input[name=display_name]").fill("สมหญิง ช่างไฟ")
@@ -51,12 +51,12 @@ def test_an_admin_adds_a_crew_member_who_sets_a_password_and_signs_in(office_pag
     assert shown.path.startswith("/account/set-password/")
     link = live_server + shown.path
     assert "สมหญิง ช่างไฟ" in page.inner_text(".staff-list")
-    page.screenshot(path=str(screenshot_dir / f"admin-staff-{size}-added.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / f"admin-staff-{size}-added.png"), full_page=True, scale="css")
 
     # The crew member, on their phone: the link, a password twice, then signing in.
     phone.goto(link)
     assert "สมหญิง ช่างไฟ" in phone.inner_text("main")
-    phone.screenshot(path=str(screenshot_dir / "account-set-password-phone.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "account-set-password-phone.png"), full_page=True, scale="css")
     phone.fill("input[name=password]", NEW_PASSWORD)
     phone.fill("input[name=password_again]", NEW_PASSWORD)
     phone.click("button[type=submit]")
@@ -73,12 +73,12 @@ def test_an_admin_adds_a_crew_member_who_sets_a_password_and_signs_in(office_pag
     page.click(".staff-list a:has-text('สมหญิง ช่างไฟ')")
     page.wait_for_selector("#account-form")
     assert page.locator("#account-form select[name=role]").input_value() == "crew"
-    page.screenshot(path=str(screenshot_dir / f"admin-staff-account-{size}.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / f"admin-staff-account-{size}.png"), full_page=True, scale="css")
     for path, name in (("/admin/departments/", "departments"),
                        ("/admin/organization/", "organization")):
         page.goto(live_server + path)
         page.wait_for_selector("form.office-form")
-        page.screenshot(path=str(screenshot_dir / f"admin-{name}-{size}.png"), full_page=True)
+        page.screenshot(path=str(screenshot_dir / f"admin-{name}-{size}.png"), full_page=True, scale="css")
 
 
 def test_a_bad_value_is_refused_beside_its_form_and_kept(office_page, live_server,
@@ -96,7 +96,7 @@ def test_a_bad_value_is_refused_beside_its_form_and_kept(office_page, live_serve
     assert "รหัสกลุ่ม LINE ไม่ถูกต้อง" in page.inner_text(".department .form-error")
     assert page.locator("input[name=notify_line_group][aria-invalid=true]").input_value() == "Uabc"
     page.screenshot(path=str(screenshot_dir / f"admin-departments-{size}-error.png"),
-                    full_page=True)
+                    full_page=True, scale="css")
 
     page.goto(live_server + "/admin/organization/")
     numbers = page.locator("#emergency")
@@ -105,7 +105,7 @@ def test_a_bad_value_is_refused_beside_its_form_and_kept(office_page, live_serve
     page.wait_for_selector("#emergency .form-error")
     assert page.locator("input[name=number_4]").input_value() == "1784"
     page.screenshot(path=str(screenshot_dir / f"admin-organization-{size}-error.png"),
-                    full_page=True)
+                    full_page=True, scale="css")
 
 
 def test_citizens_see_the_offices_contact_logo_and_emergency_numbers(phone, live_server,
@@ -126,4 +126,4 @@ def test_citizens_see_the_offices_contact_logo_and_emergency_numbers(phone, live
     assert phone.locator(".emergency-numbers a").evaluate_all(
         "links => links.map(a => a.getAttribute('href'))") == ["tel:1669", "tel:1784"]
     assert "สาธารณภัย" in phone.inner_text(".emergency-numbers")
-    phone.screenshot(path=str(screenshot_dir / "home-phone-organization.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "home-phone-organization.png"), full_page=True, scale="css")

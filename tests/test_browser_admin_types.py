@@ -35,7 +35,7 @@ def test_an_admin_adds_a_type_with_questions_and_a_citizen_reports_with_it(
         live_server, browser, desktop, phone, errors, demo_session, screenshot_dir):
     page = desktop
     admin_signs_in(page, live_server)
-    page.screenshot(path=str(screenshot_dir / "admin-types-desktop.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "admin-types-desktop.png"), full_page=True, scale="css")
     page.click("#add-type")
     page.wait_for_url("**/admin/types/new")
     page.fill("input[name=name_th]", "ต้นไม้ล้มขวางทาง")
@@ -65,7 +65,7 @@ def test_an_admin_adds_a_type_with_questions_and_a_citizen_reports_with_it(
     page.fill("input[name='q-1-description_th']", "ขวางถนนกี่ช่องทาง")
     assert page.locator("#q-1 .values").is_hidden()  # answers to choose: list kinds only
     assert page.input_value("input[name=name_th]") == "ต้นไม้ล้มขวางทาง"  # kept across presses
-    page.screenshot(path=str(screenshot_dir / "admin-type-form-desktop.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "admin-type-form-desktop.png"), full_page=True, scale="css")
     page.click("#save-type")
     page.wait_for_url(re.compile(r".*/admin/types/#type-\d+$"))
     assert "ต้นไม้ล้มขวางทาง" in page.locator(".case-types").inner_text()
@@ -120,11 +120,11 @@ def test_the_admin_pages_on_a_desktop_and_a_tablet(live_server, browser, demo_se
         page.on("pageerror", lambda exc, found=found: found.append(str(exc)))
         try:
             admin_signs_in(page, live_server)
-            page.screenshot(path=str(screenshot_dir / f"admin-types-{size}.png"), full_page=True)
+            page.screenshot(path=str(screenshot_dir / f"admin-types-{size}.png"), full_page=True, scale="css")
             page.click(".edit-link >> nth=0")
             page.wait_for_selector("#type-form")
             page.screenshot(path=str(screenshot_dir / f"admin-type-edit-{size}.png"),
-                            full_page=True)
+                            full_page=True, scale="css")
             # A refusal keeps what was typed and says what is wrong beside the field.
             page.fill("#color", "green")
             page.eval_on_selector("#type-form", "f => f.noValidate = true")
@@ -135,13 +135,13 @@ def test_the_admin_pages_on_a_desktop_and_a_tablet(live_server, browser, demo_se
 
             page.goto(live_server + "/admin/villages/")
             page.screenshot(path=str(screenshot_dir / f"admin-villages-{size}.png"),
-                            full_page=True)
+                            full_page=True, scale="css")
             page.set_input_files("input[name=file]", str(villages))
             page.click("#check-villages")
             page.wait_for_selector(f"#village-preview[data-loaded='{len(rows)}']")
             assert page.locator(".leaflet-overlay-pane path").count() == len(rows)
             page.screenshot(path=str(screenshot_dir / f"admin-villages-preview-{size}.png"),
-                            full_page=True)
+                            full_page=True, scale="css")
             page.click("#confirm-villages")
             page.wait_for_url("**/admin/villages/")
 
@@ -150,11 +150,11 @@ def test_the_admin_pages_on_a_desktop_and_a_tablet(live_server, browser, demo_se
             page.fill("input[name=title]", "ขอรูปเพิ่ม")
             page.fill("textarea[name=text_th]", "กรุณาส่งรูปถ่ายจุดที่เกิดเหตุเพิ่มเติม")
             page.screenshot(path=str(screenshot_dir / f"admin-template-form-{size}.png"),
-                            full_page=True)
+                            full_page=True, scale="css")
             page.click("#save-template")
             page.wait_for_url(re.compile(r".*/admin/templates/#template-\d+$"))
             page.screenshot(path=str(screenshot_dir / f"admin-templates-{size}.png"),
-                            full_page=True)
+                            full_page=True, scale="css")
             assert found == []
         finally:
             context.close()

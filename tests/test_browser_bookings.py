@@ -18,7 +18,7 @@ def test_a_citizen_books_the_hall_and_the_next_one_sees_the_slot_taken(
     # 1. From the home page to the appointment form; choose the hall.
     phone.goto(live_server + "/report/appointment")
     assert phone.locator(".resource-choice").count() == 2
-    phone.screenshot(path=str(shots / "booking-1-form-phone.png"), full_page=True)
+    phone.screenshot(path=str(shots / "booking-1-form-phone.png"), full_page=True, scale="css")
     hall_link = phone.get_by_role("link", name=re.compile(HALL))
     hall_id = re.search(r"resource=(\d+)", hall_link.get_attribute("href")).group(1)
     hall_link.tap()
@@ -46,7 +46,7 @@ def test_a_citizen_books_the_hall_and_the_next_one_sees_the_slot_taken(
     assert phone.locator("img.qr").evaluate("img => img.complete && img.naturalWidth > 0")
     assert phone.locator("#due").count() == 0  # no "expected completion" for a booking
     assert phone.locator("#booking-cancel").count() == 1
-    phone.screenshot(path=str(shots / "booking-3-confirmation-phone.png"), full_page=True)
+    phone.screenshot(path=str(shots / "booking-3-confirmation-phone.png"), full_page=True, scale="css")
     code = phone.locator("#tracking-code").inner_text().strip()
 
     # 4. A second citizen (another phone) sees that slot taken and cannot choose it.
@@ -68,16 +68,16 @@ def test_a_citizen_books_the_hall_and_the_next_one_sees_the_slot_taken(
     other.wait_for_selector("#form-error")
     assert "มีผู้จองเวลานี้ไปแล้ว" in other.locator("#form-error").inner_text()
     assert other.input_value("#description") == "ขอใช้หอประชุม"
-    other.screenshot(path=str(shots / "booking-5-refused-phone.png"), full_page=True)
+    other.screenshot(path=str(shots / "booking-5-refused-phone.png"), full_page=True, scale="css")
     other.context.close()
 
     # 5. The citizen's tracking page on a desktop, the cancel form opened.
     desktop.goto(live_server + f"/track/{code}")
     desktop.locator("#booking-cancel summary").click()
-    desktop.screenshot(path=str(shots / "booking-6-track-desktop.png"), full_page=True)
+    desktop.screenshot(path=str(shots / "booking-6-track-desktop.png"), full_page=True, scale="css")
     desktop.goto(live_server + "/report/appointment")
     desktop.get_by_role("link", name=re.compile(HALL)).click()
-    desktop.screenshot(path=str(shots / "booking-1-form-desktop.png"), full_page=True)
+    desktop.screenshot(path=str(shots / "booking-1-form-desktop.png"), full_page=True, scale="css")
 
     # 6. Staff: the day's list (and its print-out), the move page; the admin's pages.
     desktop.goto(live_server + "/login")
@@ -88,19 +88,19 @@ def test_a_citizen_books_the_hall_and_the_next_one_sees_the_slot_taken(
     desktop.goto(live_server + f"/office/bookings?day={slot_value[:10]}")
     row = desktop.locator("tr", has_text="ประชุมกลุ่มแม่บ้าน")
     assert row.count() == 1 and code in row.inner_text()
-    desktop.screenshot(path=str(shots / "booking-7-day-desktop.png"), full_page=True)
+    desktop.screenshot(path=str(shots / "booking-7-day-desktop.png"), full_page=True, scale="css")
     desktop.emulate_media(media="print")
-    desktop.screenshot(path=str(shots / "booking-7-day-print.png"), full_page=True)
+    desktop.screenshot(path=str(shots / "booking-7-day-print.png"), full_page=True, scale="css")
     assert not desktop.locator(".topbar").is_visible()
     desktop.emulate_media(media="screen")
     row.get_by_role("link", name="เลื่อน").click()
     desktop.wait_for_selector("#move-form")
-    desktop.screenshot(path=str(shots / "booking-8-move-desktop.png"), full_page=True)
+    desktop.screenshot(path=str(shots / "booking-8-move-desktop.png"), full_page=True, scale="css")
     desktop.goto(live_server + "/admin/bookings/")
-    desktop.screenshot(path=str(shots / "booking-9-admin-resources-desktop.png"), full_page=True)
+    desktop.screenshot(path=str(shots / "booking-9-admin-resources-desktop.png"), full_page=True, scale="css")
     desktop.goto(live_server + "/admin/closed-days/")
     assert desktop.locator(".closed-days tr").count() > 3
-    desktop.screenshot(path=str(shots / "booking-10-closed-days-desktop.png"), full_page=True)
+    desktop.screenshot(path=str(shots / "booking-10-closed-days-desktop.png"), full_page=True, scale="css")
     for path, name in ((f"/office/bookings?day={slot_value[:10]}", "booking-7-day-phone"),
                        ("/admin/bookings/", "booking-9-admin-resources-phone"),
                        ("/admin/closed-days/", "booking-10-closed-days-phone")):
@@ -116,5 +116,5 @@ def _phone_as(browser, live_server, path, out) -> None:
     page.locator("button[type=submit]").last.click()
     page.wait_for_load_state()
     page.goto(live_server + path)
-    page.screenshot(path=str(out), full_page=True)
+    page.screenshot(path=str(out), full_page=True, scale="css")
     page.context.close()

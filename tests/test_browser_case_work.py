@@ -48,7 +48,7 @@ def test_a_reporter_without_email_or_line_answers_with_the_reply_code(
     wide = wide_context.new_page()
     wide.goto(f"{live_server}/track/{code}?new=1")
     assert wide.inner_text("#reply-code") == reply_code
-    wide.screenshot(path=str(screenshot_dir / "reply-code-received-desktop.png"), full_page=True)
+    wide.screenshot(path=str(screenshot_dir / "reply-code-received-desktop.png"), full_page=True, scale="css")
 
     # The dispatcher is told only the reply code can reach them, and asks.
     sign_in(desktop, live_server)
@@ -74,7 +74,7 @@ def test_a_reporter_without_email_or_line_answers_with_the_reply_code(
     assert "เสาไฟต้นไหนครับ" in phone.inner_text("#open-question")
     phone.wait_for_function(
         "(code) => document.getElementById('reply-code-input').value === code", arg=reply_code)
-    phone.screenshot(path=str(screenshot_dir / "reply-code-question-phone.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "reply-code-question-phone.png"), full_page=True, scale="css")
     phone.click("#answer-with-code")
     phone.wait_for_url(f"**/reply/{code}?t=*")
     phone.fill("#answer", ANSWER)
@@ -132,12 +132,12 @@ def test_a_dispatcher_sets_priority_notes_and_refers_a_case(live_server, demo_ap
     page.goto(f"{live_server}/track/{incident.tracking_code}")
     assert "การไฟฟ้าส่วนภูมิภาค อำเภอเมือง" in page.inner_text("#where-it-went")
     assert "ไม่ใช่ของ อบต." not in page.content()
-    page.screenshot(path=str(screenshot_dir / "track-referred-desktop.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "track-referred-desktop.png"), full_page=True, scale="css")
     phone_context = browser.new_context(viewport={"width": 390, "height": 844}, locale="th-TH",
                                         device_scale_factor=2, is_mobile=True, has_touch=True)
     phone = phone_context.new_page()
     phone.goto(f"{live_server}/track/{incident.tracking_code}")
-    phone.screenshot(path=str(screenshot_dir / "track-referred-phone.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "track-referred-phone.png"), full_page=True, scale="css")
     phone_context.close()
 
 
@@ -170,7 +170,7 @@ def test_a_closing_under_review_on_the_status_page(live_server, demo_app, demo_s
     phone.goto(f"{live_server}/track/{incident.tracking_code}")
     assert phone.inner_text("#case-status") == "แจ้งว่าเสร็จแล้ว กำลังตรวจสอบ"
     assert phone.locator("#under-review").is_visible()
-    phone.screenshot(path=str(screenshot_dir / "track-under-review-phone.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "track-under-review-phone.png"), full_page=True, scale="css")
 
 
 def test_the_notifications_page_says_what_is_not_set_up(live_server, desktop, browser,

@@ -11,7 +11,7 @@ def test_home_map_shows_villages_without_tiles(live_server, phone, screenshot_di
     assert len(labels) == 13 and all(label.isdigit() for label in labels)
     assert phone.locator("a[href='tel:1669']").is_visible()
     assert errors == []
-    phone.screenshot(path=str(screenshot_dir / "home-phone.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "home-phone.png"), full_page=True, scale="css")
 
 
 def test_home_at_desktop_size_in_english(live_server, desktop, screenshot_dir):
@@ -19,7 +19,7 @@ def test_home_at_desktop_size_in_english(live_server, desktop, screenshot_dir):
     desktop.wait_for_selector("#village-map[data-loaded='13']")
     assert desktop.locator("html").get_attribute("lang") == "en"
     assert desktop.get_by_text("Streetlight out").is_visible()
-    desktop.screenshot(path=str(screenshot_dir / "home-desktop-en.png"), full_page=True)
+    desktop.screenshot(path=str(screenshot_dir / "home-desktop-en.png"), full_page=True, scale="css")
 
 
 def test_login_page_on_a_phone(live_server, phone, screenshot_dir):

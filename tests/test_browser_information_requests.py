@@ -21,13 +21,13 @@ def test_a_citizen_asks_for_information_and_sees_when_it_is_due(live_server, dem
     phone.goto(live_server + "/")
     information = phone.locator("#kind-information")
     assert phone.locator(".kind-group").first.get_attribute("id") == "kind-report"
-    phone.screenshot(path=str(screenshot_dir / "inforeq-home-phone.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "inforeq-home-phone.png"), full_page=True, scale="css")
     information.locator("a.category-tile").first.click()
     phone.wait_for_url("**/report/info_request")
     assert phone.locator("#place-step, #photo-step, #place-map, input[name=photos]").count() == 0
     assert "พระราชบัญญัติข้อมูลข่าวสาร" in phone.inner_text("#kind-intro")
     assert phone.inner_text("#submit-report") == "ส่งคำขอ"
-    phone.screenshot(path=str(screenshot_dir / "inforeq-form-phone.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "inforeq-form-phone.png"), full_page=True, scale="css")
 
     phone.fill("#description", INFORMATION)
     phone.check("input[name=delivery][value=post]")
@@ -39,7 +39,7 @@ def test_a_citizen_asks_for_information_and_sees_when_it_is_due(live_server, dem
     assert phone.input_value("#description") == INFORMATION
     assert phone.is_checked("input[name=delivery][value=post]") and phone.is_checked("input[name=certified]")
     assert phone.locator("#postal_address[aria-invalid=true]").count() == 1
-    phone.screenshot(path=str(screenshot_dir / "inforeq-form-refused-phone.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "inforeq-form-refused-phone.png"), full_page=True, scale="css")
 
     phone.fill("#postal_address", "12/3 หมู่ 3 ต.ปางหมู อ.เมือง จ.แม่ฮ่องสอน 58000")
     phone.click("#submit-report")
@@ -53,7 +53,7 @@ def test_a_citizen_asks_for_information_and_sees_when_it_is_due(live_server, dem
     due_text = phone.inner_text("#answer-due")
     assert format_date(due, lang="th") in due_text and "อีก 15 วัน" in due_text
     assert phone.locator("#reply-code").is_visible()
-    phone.screenshot(path=str(screenshot_dir / "inforeq-confirmation-phone.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "inforeq-confirmation-phone.png"), full_page=True, scale="css")
     assert errors == []
 
     # The office: the panel shows the answer's due day and how to send it; the answer goes
@@ -89,10 +89,11 @@ def test_a_citizen_asks_for_information_and_sees_when_it_is_due(live_server, dem
     with phone.expect_download() as download:
         phone.click("#documents a")
     assert download.value.suggested_filename == "contract.pdf"
-    phone.screenshot(path=str(screenshot_dir / "inforeq-answered-phone.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "inforeq-answered-phone.png"), full_page=True, scale="css")
     desktop.goto(live_server + f"/track/{code}")  # this browser has no reply code: asked for it
     assert desktop.locator("#documents input[name=reply_code]").is_visible()
-    desktop.screenshot(path=str(screenshot_dir / "inforeq-answered-locked-desktop.png"), full_page=True)
+    desktop.screenshot(path=str(screenshot_dir / "inforeq-answered-locked-desktop.png"),
+                       full_page=True, scale="css")
 
 
 def test_an_admin_sets_the_days_to_answer_and_the_form_says_so(live_server, phone, desktop,
@@ -116,15 +117,17 @@ def test_an_admin_sets_the_days_to_answer_and_the_form_says_so(live_server, phon
     phone.fill("#information-days input[name=information_days]", "20")
     phone.click("#information-days button[type=submit]")
     phone.wait_for_url("**/admin/organization/#information-days")
-    phone.screenshot(path=str(screenshot_dir / "inforeq-admin-organization-phone.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "inforeq-admin-organization-phone.png"),
+                     full_page=True, scale="css")
     phone.goto(live_server + "/report/info_request")
     assert "20 วัน" in phone.inner_text("#kind-intro")
 
     desktop.goto(live_server + "/")
-    desktop.screenshot(path=str(screenshot_dir / "inforeq-home-desktop.png"), full_page=True)
+    desktop.screenshot(path=str(screenshot_dir / "inforeq-home-desktop.png"), full_page=True, scale="css")
     desktop.goto(live_server + "/report/info_request?lang=en")
     assert "Send request" in desktop.inner_text("#submit-report")
-    desktop.screenshot(path=str(screenshot_dir / "inforeq-form-desktop-en.png"), full_page=True)
+    desktop.screenshot(path=str(screenshot_dir / "inforeq-form-desktop-en.png"), full_page=True, scale="css")
     desktop.goto(live_server + "/report/streetlight")
     desktop.wait_for_selector("#place-step")
-    desktop.screenshot(path=str(screenshot_dir / "inforeq-report-form-desktop.png"), full_page=True)
+    desktop.screenshot(path=str(screenshot_dir / "inforeq-report-form-desktop.png"),
+                       full_page=True, scale="css")

@@ -15,7 +15,7 @@ def test_a_phone_request_is_found_again_by_phone_after_it_is_closed(live_server,
     sign_in(page, live_server)
     page.click("#intake-link")
     page.click("a.intake-type[href$='/intake/streetlight']")
-    page.screenshot(path=str(screenshot_dir / "intake-desktop.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "intake-desktop.png"), full_page=True, scale="css")
     page.check("input[name=channel][value=phone]")
     page.fill("input[name=reporter_name]", "ป้าแดง ทดสอบ")
     page.fill("input[name=reporter_phone]", "089-555 0123")
@@ -25,9 +25,9 @@ def test_a_phone_request_is_found_again_by_phone_after_it_is_closed(live_server,
     page.wait_for_url("**/dispatch/receipt/*")
     code = page.inner_text("#receipt-code").strip()
     assert "ทางโทรศัพท์" in page.inner_text("#receipt")
-    page.screenshot(path=str(screenshot_dir / "receipt-desktop.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "receipt-desktop.png"), full_page=True, scale="css")
     page.emulate_media(media="print")
-    page.screenshot(path=str(screenshot_dir / "receipt-print.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "receipt-print.png"), full_page=True, scale="css")
     page.emulate_media(media="screen")
 
     # On the live map, among the cases with no place (only a village was given), by phone.
@@ -53,7 +53,7 @@ def test_a_phone_request_is_found_again_by_phone_after_it_is_closed(live_server,
     row.wait_for()
     assert page.locator(".case-row").count() == 1
     assert "ไม่รับเรื่อง" in row.inner_text() or "Rejected" in row.inner_text()
-    page.screenshot(path=str(screenshot_dir / "case-list-desktop.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "case-list-desktop.png"), full_page=True, scale="css")
     row.locator("a.code").click()  # to the map, the case opened
     page.wait_for_selector(f"#case-panel:not([hidden]) >> text={code}")
 
@@ -89,6 +89,6 @@ def test_every_new_case_is_counted_on_the_badge(live_server, demo_app, browser, 
     for path, name in (("/dispatch/cases", "case-list"), ("/dispatch/intake/streetlight", "intake"),
                        ("/dispatch/intake", "intake-choose")):
         page.goto(live_server + path)
-        page.screenshot(path=str(screenshot_dir / f"{name}-tablet.png"), full_page=True)
+        page.screenshot(path=str(screenshot_dir / f"{name}-tablet.png"), full_page=True, scale="css")
         assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"], path
     context.close()

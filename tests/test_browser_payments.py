@@ -60,7 +60,7 @@ def test_a_citizen_sends_a_slip_a_finance_officer_issues_the_receipt_the_citizen
     citizen_context = _context(browser, PHONE)
     citizen = citizen_context.new_page()
     citizen.goto(live_server + "/report/garbage_fee")
-    citizen.screenshot(path=str(shots / "payment-form-phone.png"), full_page=True)
+    citizen.screenshot(path=str(shots / "payment-form-phone.png"), full_page=True, scale="css")
 
     # A negative amount: refused in Thai and English, everything typed kept but the file.
     _fill_slip_form(citizen, "-250")
@@ -73,7 +73,7 @@ def test_a_citizen_sends_a_slip_a_finance_officer_issues_the_receipt_the_citizen
     assert citizen.input_value("#village") == "3"
     assert citizen.input_value("#transfer_ref") == "FT69112799001"
     assert citizen.get_attribute("#amount", "aria-invalid") == "true"
-    citizen.screenshot(path=str(shots / "payment-form-error-phone.png"), full_page=True)
+    citizen.screenshot(path=str(shots / "payment-form-error-phone.png"), full_page=True, scale="css")
 
     citizen.fill("#amount", "1,250.50")
     citizen.set_input_files("#slip", files=[{"name": "slip.png", "mimeType": "image/png",
@@ -83,7 +83,7 @@ def test_a_citizen_sends_a_slip_a_finance_officer_issues_the_receipt_the_citizen
     code = citizen.inner_text("#tracking-code").strip()
     assert citizen.inner_text("#reply-code").strip()
     assert "1,250.50" in citizen.inner_text("#track-amount")
-    citizen.screenshot(path=str(shots / "payment-sent-phone.png"), full_page=True)
+    citizen.screenshot(path=str(shots / "payment-sent-phone.png"), full_page=True, scale="css")
 
     officer_context = _context(browser, PHONE)
     officer = officer_context.new_page()
@@ -92,23 +92,23 @@ def test_a_citizen_sends_a_slip_a_finance_officer_issues_the_receipt_the_citizen
     officer.fill("input[name=password]", PASSWORD)
     officer.click("button[type=submit]")
     officer.wait_for_url("**/finance/payments")
-    officer.screenshot(path=str(shots / "payment-list-phone.png"), full_page=True)
+    officer.screenshot(path=str(shots / "payment-list-phone.png"), full_page=True, scale="css")
     officer.click(f"text={code}")
     officer.wait_for_selector(".slip-preview")
     assert officer.evaluate("document.querySelector('.slip-preview').naturalWidth") > 0
-    officer.screenshot(path=str(shots / "payment-detail-phone.png"), full_page=True)
+    officer.screenshot(path=str(shots / "payment-detail-phone.png"), full_page=True, scale="css")
     officer.click("#issue-receipt")
     officer.wait_for_selector(".valid-badge")
     number = officer.inner_text(".receipt-line .number").strip()
     assert re.fullmatch(r"25\d\d/000001", number)
     assert officer.inner_text("#payment-status").strip() == "ดำเนินการแล้ว"
-    officer.screenshot(path=str(shots / "payment-issued-phone.png"), full_page=True)
+    officer.screenshot(path=str(shots / "payment-issued-phone.png"), full_page=True, scale="css")
     check_url = officer.get_attribute(".check-link", "href")
 
     # The citizen comes back to the same page (this browser kept the reply code).
     citizen.goto(f"{live_server}/track/{code}")
     citizen.wait_for_selector("#download-receipt")
-    citizen.screenshot(path=str(shots / "payment-receipt-ready-phone.png"), full_page=True)
+    citizen.screenshot(path=str(shots / "payment-receipt-ready-phone.png"), full_page=True, scale="css")
     with citizen.expect_download() as download_info:
         citizen.click("#download-receipt")
     pdf = Path(download_info.value.path()).read_bytes()
@@ -120,7 +120,7 @@ def test_a_citizen_sends_a_slip_a_finance_officer_issues_the_receipt_the_citizen
     assert checker.inner_text("#verdict").strip() == "ใช้ได้"
     assert "1,250.50" in checker.inner_text("#check-amount")
     assert "สมชาย" not in checker.inner_text("main")
-    checker.screenshot(path=str(shots / "receipt-check-phone.png"), full_page=True)
+    checker.screenshot(path=str(shots / "receipt-check-phone.png"), full_page=True, scale="css")
 
     # The same pages at desktop size.
     desk_context = _context(browser, DESKTOP)
@@ -128,7 +128,7 @@ def test_a_citizen_sends_a_slip_a_finance_officer_issues_the_receipt_the_citizen
     for path, name in (("/report/garbage_fee", "payment-form"), ("/report/local_tax", "tax-form"),
                        (f"/track/{code}", "payment-track"), (check_url, "receipt-check")):
         desk.goto(path if path.startswith("http") else live_server + path)
-        desk.screenshot(path=str(shots / f"{name}-desktop.png"), full_page=True)
+        desk.screenshot(path=str(shots / f"{name}-desktop.png"), full_page=True, scale="css")
     officer_desk = _context(browser, DESKTOP)
     page = officer_desk.new_page()
     page.goto(live_server + "/finance/payments")
@@ -136,9 +136,9 @@ def test_a_citizen_sends_a_slip_a_finance_officer_issues_the_receipt_the_citizen
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/finance/payments")
-    page.screenshot(path=str(shots / "payment-list-desktop.png"), full_page=True)
+    page.screenshot(path=str(shots / "payment-list-desktop.png"), full_page=True, scale="css")
     page.click(f"text={code}")
     page.wait_for_selector(".slip-preview")
-    page.screenshot(path=str(shots / "payment-detail-desktop.png"), full_page=True)
+    page.screenshot(path=str(shots / "payment-detail-desktop.png"), full_page=True, scale="css")
     for context in (citizen_context, officer_context, desk_context, officer_desk):
         context.close()

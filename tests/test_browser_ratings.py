@@ -61,7 +61,7 @@ def test_a_citizen_rates_their_resolved_case_on_a_phone(live_server, demo_app, p
     assert stars.count() == 5
     assert all(stars.nth(i).bounding_box()["width"] >= 44 for i in range(5))
     phone.locator("#feedback").scroll_into_view_if_needed()
-    phone.screenshot(path=str(screenshot_dir / "track-resolved-form-390.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "track-resolved-form-390.png"), full_page=True, scale="css")
 
     # A tap on the fourth star checks it and lights the first four.
     stars.nth(3).tap()
@@ -75,7 +75,7 @@ def test_a_citizen_rates_their_resolved_case_on_a_phone(live_server, demo_app, p
     assert phone.locator("#rating-shown").get_attribute("data-stars") == "4"
     assert phone.locator("#rating-comment").inner_text() == COMMENT
     assert phone.locator("#rating-form").count() == 0
-    phone.screenshot(path=str(screenshot_dir / "track-rated-390.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "track-rated-390.png"), full_page=True, scale="css")
     with db.new_session(demo_app) as session:
         rating = session.get(CaseRating, case_id)
         assert (rating.stars, rating.comment) == (4, COMMENT)
@@ -84,13 +84,13 @@ def test_a_citizen_rates_their_resolved_case_on_a_phone(live_server, demo_app, p
     phone.locator("#not-fixed summary").tap()
     phone.locator("#not-fixed-note").wait_for()
     phone.locator("#not-fixed").scroll_into_view_if_needed()
-    phone.screenshot(path=str(screenshot_dir / "track-not-fixed-open-390.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "track-not-fixed-open-390.png"), full_page=True, scale="css")
     desktop.goto(f"{live_server}/track/{code}")
-    desktop.screenshot(path=str(screenshot_dir / "track-rated-1440.png"), full_page=True)
+    desktop.screenshot(path=str(screenshot_dir / "track-rated-1440.png"), full_page=True, scale="css")
     tablet_context = browser.new_context(viewport={"width": 820, "height": 1180}, locale="th-TH")
     tablet = tablet_context.new_page()
     tablet.goto(f"{live_server}/track/{code}")
-    tablet.screenshot(path=str(screenshot_dir / "track-rated-820.png"), full_page=True)
+    tablet.screenshot(path=str(screenshot_dir / "track-rated-820.png"), full_page=True, scale="css")
 
     # After the organization's 14 days: no button, a hint to report again.
     with db.new_session(demo_app) as session:
@@ -100,16 +100,16 @@ def test_a_citizen_rates_their_resolved_case_on_a_phone(live_server, demo_app, p
     phone.reload()
     phone.locator("#not-fixed-closed").wait_for()
     assert phone.locator("#not-fixed").count() == 0
-    phone.screenshot(path=str(screenshot_dir / "track-window-closed-390.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "track-window-closed-390.png"), full_page=True, scale="css")
     desktop.reload()
-    desktop.screenshot(path=str(screenshot_dir / "track-window-closed-1440.png"), full_page=True)
+    desktop.screenshot(path=str(screenshot_dir / "track-window-closed-1440.png"), full_page=True, scale="css")
 
     # Another resolved case, not rated: the form at desktop size.
     other = report(phone, live_server)
     resolve(demo_app, other)
     desktop.goto(f"{live_server}/track/{other}")
     desktop.locator("#feedback").scroll_into_view_if_needed()
-    desktop.screenshot(path=str(screenshot_dir / "track-resolved-form-1440.png"), full_page=True)
+    desktop.screenshot(path=str(screenshot_dir / "track-resolved-form-1440.png"), full_page=True, scale="css")
 
     # The dispatcher's panel: the stars, the comment, the reopens.
     with db.new_session(demo_app) as session:

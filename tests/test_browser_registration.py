@@ -57,7 +57,7 @@ def test_an_applicant_registers_on_a_phone_with_two_document_photos(
     phone.wait_for_url("**/report/elderly_allowance")
     assert "ผู้มีอายุ 60 ปีขึ้นไป" in phone.locator("#who-may-apply").inner_text()
     assert phone.locator("input[type=file][required]").count() == 2
-    phone.screenshot(path=str(shots / "registration-1-form-phone.png"), full_page=True)
+    phone.screenshot(path=str(shots / "registration-1-form-phone.png"), full_page=True, scale="css")
 
     # A mistyped ID number: refused, everything typed still there.
     fill(phone)
@@ -70,7 +70,7 @@ def test_an_applicant_registers_on_a_phone_with_two_document_photos(
     assert phone.input_value("input[name=full_name]") == "นางทดลอง ใจงาม"
     assert phone.input_value("input[name=birth_year]") == "2493"
     assert phone.locator("#files-again").is_visible()
-    phone.screenshot(path=str(shots / "registration-2-refused-phone.png"), full_page=True)
+    phone.screenshot(path=str(shots / "registration-2-refused-phone.png"), full_page=True, scale="css")
 
     # Corrected, with the two photos again: sent.
     phone.fill("input[name=national_id]", "1-2345-67890-12-1")
@@ -90,7 +90,7 @@ def test_an_applicant_registers_on_a_phone_with_two_document_photos(
     assert "ได้รับคำขอแล้ว" in timeline and re.search(r"25\d\d", timeline)
     page = phone.content()
     assert "1234567890121" not in page and "ใจงาม" not in page and "1234567890" not in page
-    phone.screenshot(path=str(shots / "registration-3-sent-phone.png"), full_page=True)
+    phone.screenshot(path=str(shots / "registration-3-sent-phone.png"), full_page=True, scale="css")
     assert errors == []
 
     demo_session.expire_all()
@@ -108,10 +108,10 @@ def test_an_applicant_registers_on_a_phone_with_two_document_photos(
     desktop.goto(live_server + "/dispatch/registrations/")
     row = desktop.locator("#registrations tr", has_text=code)
     assert "1-2345-xxxxx-12-1" in row.inner_text() and "123xxxxx90" in row.inner_text()
-    desktop.screenshot(path=str(shots / "registration-4-list-desktop.png"), full_page=True)
+    desktop.screenshot(path=str(shots / "registration-4-list-desktop.png"), full_page=True, scale="css")
     row.get_by_role("link", name=code).click()
     desktop.wait_for_selector("#registration-national-id")
     assert desktop.locator("#registration-national-id").inner_text() == "1-2345-67890-12-1"
     assert desktop.locator("#registration-documents li").count() == 2
     assert "หน้าสมุดบัญชี" not in desktop.locator("#registration").inner_text()
-    desktop.screenshot(path=str(shots / "registration-5-panel-desktop.png"), full_page=True)
+    desktop.screenshot(path=str(shots / "registration-5-panel-desktop.png"), full_page=True, scale="css")

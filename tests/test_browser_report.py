@@ -76,7 +76,7 @@ def test_a_citizen_reports_a_streetlight_with_a_photo_and_follows_it(
     assert phone.get_by_text("ส่งเรื่องเรียบร้อยแล้ว").is_visible()
     assert phone.locator("img.qr").evaluate("img => img.complete && img.naturalWidth > 0")
     phone.screenshot(path=str(shots / "report-4-received-phone.png"))
-    phone.screenshot(path=str(shots / "report-4-received-phone-full.png"), full_page=True)
+    phone.screenshot(path=str(shots / "report-4-received-phone-full.png"), full_page=True, scale="css")
 
     # 5. Later: type the code (as read over the phone) on the home page, see the status page.
     phone.goto(live_server + "/")
@@ -93,7 +93,7 @@ def test_a_citizen_reports_a_streetlight_with_a_photo_and_follows_it(
     thumb.scroll_into_view_if_needed()
     phone.wait_for_function("() => document.querySelector('.photo-grid img').naturalWidth > 0")
     assert thumb.evaluate("img => img.naturalHeight > img.naturalWidth")  # upright: EXIF applied
-    phone.screenshot(path=str(shots / "report-5-status-phone.png"), full_page=True)
+    phone.screenshot(path=str(shots / "report-5-status-phone.png"), full_page=True, scale="css")
 
     incident = demo_session.scalars(select(Incident).where(Incident.tracking_code == code)).one()
     assert len(incident.photos) == 1 and incident.village is not None
@@ -196,8 +196,8 @@ def test_status_and_form_pages_at_desktop_size_in_english(live_server, desktop, 
     demo_session.commit()
     desktop.goto(live_server + f"/track/{case.tracking_code}?lang=en")
     assert desktop.get_by_text("Report received").is_visible()
-    desktop.screenshot(path=str(screenshot_dir / "status-desktop-en.png"), full_page=True)
+    desktop.screenshot(path=str(screenshot_dir / "status-desktop-en.png"), full_page=True, scale="css")
     desktop.goto(live_server + "/report/fire?lang=en")
     desktop.wait_for_selector("#place-map[data-loaded='13']")
     assert desktop.get_by_text("A report here does not replace calling").is_visible()
-    desktop.screenshot(path=str(screenshot_dir / "report-fire-desktop-en.png"), full_page=True)
+    desktop.screenshot(path=str(screenshot_dir / "report-fire-desktop-en.png"), full_page=True, scale="css")

@@ -51,7 +51,11 @@ def served(port: int) -> bool:
 
 
 @pytest.fixture
-def server(database_url, tmp_path):
+def server(database_url, session, tmp_path):
+    # One organization, so the server does not load the demo first (an empty database's
+    # `make run`): that took ~10 s of each test, and these tests are about stopping.
+    make_org(session)
+    session.commit()
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port),
            "MAPDASH_ENV": "development", "SECRET_KEY": "test-devserver",

@@ -43,7 +43,7 @@ def test_admin_sees_failures_and_retries_one(size, request, live_server, demo_se
     assert "550 5.1.1 No such user here" in page.inner_text(".notify-problems")
     assert case.tracking_code in page.inner_text(".notify-problems")
     assert "engineering@demo.mapdash.test" in page.inner_text(".alerts-summary")
-    page.screenshot(path=str(screenshot_dir / f"admin-notifications-{size}.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / f"admin-notifications-{size}.png"), full_page=True, scale="css")
 
     page.locator(".notify-problems button.retry").first.click()
     page.wait_for_selector(".flash")

@@ -203,7 +203,7 @@ def test_answering_on_a_phone(demo_app, demo_session, live_server, phone, screen
     phone.goto(f"{live_server}/track/{case.tracking_code}")
     phone.screenshot(path=str(screenshot_dir / "reply-waiting-status-phone.png"))
     phone.goto(f"{live_server}/reply/{case.tracking_code}?t={token}")
-    phone.screenshot(path=str(screenshot_dir / "reply-form-phone.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "reply-form-phone.png"), full_page=True, scale="css")
     phone.fill("#answer", "เสาต้นที่ 3 หน้าบ้านเลขที่ 12 ค่ะ")
     phone.set_input_files("#photos", files=[{"name": "pole.jpg", "mimeType": "image/jpeg",
                                              "buffer": jpeg(scene(9))}])
@@ -211,4 +211,4 @@ def test_answering_on_a_phone(demo_app, demo_session, live_server, phone, screen
     phone.wait_for_selector("#reply-thanks")
     assert phone.text_content("#case-status").strip() == "รับเรื่องแล้ว"
     assert "เสาต้นที่ 3" not in phone.content()
-    phone.screenshot(path=str(screenshot_dir / "reply-done-phone.png"), full_page=True)
+    phone.screenshot(path=str(screenshot_dir / "reply-done-phone.png"), full_page=True, scale="css")

@@ -556,7 +556,7 @@ def test_browser_an_executive_picks_a_year_and_a_village_sees_the_chart_and_down
     page.locator(".leaflet-control-layers-overlays input").nth(1).check()
     assert page.locator("#stats-map canvas.heat-layer").count() == 1
     assert page.locator("#stats-map").get_attribute("data-heat-cells") != "0"
-    page.screenshot(path=str(screenshot_dir / "stats-executive-tablet.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "stats-executive-tablet.png"), full_page=True, scale="css")
     with page.expect_download() as pdf_download:
         page.click("#download-pdf")
     assert pdf_download.value.suggested_filename == f"mapdash-fy{FY}.pdf"

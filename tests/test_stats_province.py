@@ -323,16 +323,16 @@ def test_browser_a_province_executive_picks_an_organization(
     assert rows.count() == 3  # the province (no case: zeros), the demo's tambon, the new one
     assert page.locator("select[name=village]").count() == 0
     page.wait_for_function("() => document.getElementById('stats-map').dataset.loaded > 0")
-    page.screenshot(path=str(screenshot_dir / "stats-province-desktop.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "stats-province-desktop.png"), full_page=True, scale="css")
     page.set_viewport_size({"width": 820, "height": 1180})
-    page.screenshot(path=str(screenshot_dir / "stats-province-tablet.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "stats-province-tablet.png"), full_page=True, scale="css")
     page.select_option("select[name=organization]", str(demo.id))
     page.click("#stats-filters button[type=submit]")
     page.wait_for_url(f"{live_server}/stats?*organization={demo.id}*")
     assert page.inner_text('[data-figure="received"]') == str(demo_cases)
     assert page.locator("select[name=village] option").count() > 1
     assert page.locator("#table-organization").count() == 0
-    page.screenshot(path=str(screenshot_dir / "stats-province-one-tablet.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "stats-province-one-tablet.png"), full_page=True, scale="css")
     context.close()
 
 

@@ -21,14 +21,15 @@ Failures retry with exponential backoff and jitter up to NOTIFY_MAX_ATTEMPTS, th
 is 'failed' (at once for a permanent refusal) and shown to admins.
 
 A database outage does not stop the worker: it says so once, tries again after 1 s, 2 s, 4 s
-... (at most a minute apart), and once the database is back it first records the outcomes the
-outage kept from it (a message delivered meanwhile is not sent again), then hands back what it
-had claimed but not tried. Besides the outbox it alerts staff of overdue cases and reminds
-citizens of tomorrow's appointments (reminders.py) once a minute, and removes stray photo
-files every PHOTO_SWEEP_MINUTES (photo_sweep.py); once an hour it deletes crews' positions
-past their organization's retention (field/positions.py); every STATS_RECOUNT_SECONDS it
-recounts the statistics' kept figures that went out of date, a few per pass, most recently
-viewed first (stats/figures.py), so that no reader waits for them.
+... (at most a minute apart; NOTIFY_RECONNECT_SECONDS, NOTIFY_RECONNECT_MAX_SECONDS), and once
+the database is back it first records the outcomes the outage kept from it (a message
+delivered meanwhile is not sent again), then hands back what it had claimed but not tried.
+Besides the outbox it alerts staff of overdue cases and reminds citizens of tomorrow's
+appointments (reminders.py) once a minute, and removes stray photo files every
+PHOTO_SWEEP_MINUTES (photo_sweep.py); once an hour it deletes crews' positions past their
+organization's retention (field/positions.py); every STATS_RECOUNT_SECONDS it recounts the
+statistics' kept figures that went out of date, a few per pass, most recently viewed first
+(stats/figures.py), so that no reader waits for them.
 """
 import importlib
 import random
@@ -56,8 +57,6 @@ POSITION_PURGE_SECONDS = 3600
 # messages are not held up long.
 STATS_RECOUNT_SECONDS = 15
 STATS_RECOUNT_BATCH = 3
-IDLE_SECONDS = 2.0
-RECONNECT_FIRST_WAIT, RECONNECT_MAX_WAIT = 1.0, 60.0  # seconds, doubling in between
 # Where each channel's sender lives; imported when first needed, so a missing channel (LINE
 # not configured or not installed) fails only its own messages.
 SENDERS = {"email": "mapdash.integrations.notify.email", "line": "mapdash.integrations.line.sender"}
@@ -87,7 +86,7 @@ class Worker:
         self._unrecorded: dict[int, tuple[str, dict]] = {}
         self._untried: list[Outgoing] = []
         self._down_since: float | None = None
-        self._reconnect_wait = RECONNECT_FIRST_WAIT
+        self._reconnect_wait = self.config["NOTIFY_RECONNECT_SECONDS"]
 
     def claim(self, batch: int) -> list[Outgoing]:
         with Session(self.engine) as session, session.begin():
@@ -286,7 +285,7 @@ class Worker:
             if once and handled < batch:
                 return
             if handled == 0:
-                self.stop.wait(IDLE_SECONDS)
+                self.stop.wait(self.config["NOTIFY_IDLE_SECONDS"])
 
     def _wait_for_database(self, error: Exception) -> None:
         """Say once that the database is gone, then wait longer each time."""
@@ -294,16 +293,18 @@ class Worker:
             self._down_since = time.monotonic()
             self.app.logger.warning(
                 "notify worker: the database is unreachable (%s); trying again with backoff "
-                "(at most %d s apart)", str(error).splitlines()[0], RECONNECT_MAX_WAIT)
+                "(at most %d s apart)", str(error).splitlines()[0],
+                self.config["NOTIFY_RECONNECT_MAX_SECONDS"])
         self.stop.wait(self._reconnect_wait)
-        self._reconnect_wait = min(self._reconnect_wait * 2, RECONNECT_MAX_WAIT)
+        self._reconnect_wait = min(self._reconnect_wait * 2,
+                                   self.config["NOTIFY_RECONNECT_MAX_SECONDS"])
 
     def _database_is_back(self) -> None:
         if self._down_since is not None:
             self.app.logger.warning("notify worker: the database is back after %d s",
                                     time.monotonic() - self._down_since)
             self._down_since = None
-            self._reconnect_wait = RECONNECT_FIRST_WAIT
+            self._reconnect_wait = self.config["NOTIFY_RECONNECT_SECONDS"]
 
     def stop_on_signals(self) -> None:
         """SIGTERM/SIGINT: finish the message being sent, then leave."""
