@@ -2,6 +2,7 @@
 
 Each module named `bench_*.py` here has `run(ctx: BenchContext)`, which measures with
 `ctx.measure(...)`; the runner seeds the data once and prints every figure in one table."""
+import os
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -56,9 +57,15 @@ class BenchContext:
 
 
 def percentile(samples: list[float], p: int) -> float:
-    if len(samples) == 1:
-        return samples[0]
+    """The p-th percentile (1-99) of the samples; 0 when there are none."""
+    if len(samples) <= 1:
+        return samples[0] if samples else 0.0
     return statistics.quantiles(samples, n=100, method="inclusive")[p - 1]
+
+
+def load_average() -> str:
+    """The machine's load average over 1, 5 and 15 minutes: the figures' context."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def _ms(value: float | None) -> str:

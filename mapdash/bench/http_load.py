@@ -33,6 +33,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from mapdash.bench import load_average
 from mapdash.bench.bench_dispatch import STREET, organization_extent, tile_of
 from mapdash.bench.database import LAYOUTS, build
 from mapdash.bench.live_streams import (
@@ -141,10 +142,6 @@ def _describe(body: bytes, kind: str) -> str:
     return f"{len(collection['features'])} ft {len(body) / 1024:.0f} KB"
 
 
-def _load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -172,7 +169,7 @@ def main() -> int:
     bench = server = tipg = None
     tipg_base, tipg_port = "", 0
     try:
-        print(f"load average before: {_load_average()} (1, 5, 15 min)")
+        print(f"load average before: {load_average()} (1, 5, 15 min)")
         bench = build(root, args.cases, args.layout)
         print(f"seeded {args.cases:,} synthetic cases ({args.layout} layout, "
               f"{bench.organizations:,} organizations) in {bench.seed_seconds:.0f} s")
@@ -226,9 +223,9 @@ def main() -> int:
             features = _describe(body, kind)
             result = run_load(url, headers={**headers, **ACCEPT}, connections=args.connections,
                               seconds=args.seconds, processes=args.processes)
-            rows.append(Row(name, who, result, features, _load_average().split()[0]))
+            rows.append(Row(name, who, result, features, load_average().split()[0]))
             print(f"  {name}, {who}: {features} uncompressed; {result.rps:,.0f} req/s "
-                  f"(load average {_load_average()})", flush=True)
+                  f"(load average {load_average()})", flush=True)
 
         streams = None
         if args.streams:
@@ -236,7 +233,7 @@ def main() -> int:
             streams = asyncio.run(measure_streams(
                 bench.app, port, cookie["Cookie"], server.pid, clients=args.streams, cases=5,
                 gap=2.0))
-        print(f"\nload average after: {_load_average()}")
+        print(f"\nload average after: {load_average()}")
         _print_table(rows, streams, args, tipg_version)
         bench.app.extensions["db_engine"].dispose()
         return 0

@@ -27,9 +27,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,6 +38,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from mapdash.bench import load_average, percentile
+from mapdash.bench.live_streams import free_port, start_server, stop_server
 
 CATEGORY = "streetlight"
 PIN = (104.6213, 17.3512)  # village 1 of the demo tambon (bench_intake.PIN)
@@ -61,17 +61,6 @@ class Target:
 class Result:
     latencies_ms: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))] if ordered else 0.0
 
 
 def _place(rng: random.Random) -> tuple[str, str]:
@@ -207,12 +196,8 @@ def _row(name: str, samples: list[float], seconds: float, errors: dict | None = 
     rate = len(samples) / seconds if seconds else 0
     failed = sum((errors or {}).values())
     failures = f"  errors {failed}: {errors}" if failed else ""
-    return (f"{name:<44} {len(samples):>7,} {rate:>8.0f}/s  p50 {_percentile(samples, .5):7.1f} ms"
-            f"  p95 {_percentile(samples, .95):7.1f} ms{failures}")
-
-
-def _load_average() -> str:
-    return "load average " + ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return (f"{name:<44} {len(samples):>7,} {rate:>8.0f}/s  p50 {percentile(samples, 50):7.1f} ms"
+            f"  p95 {percentile(samples, 95):7.1f} ms{failures}")
 
 
 def _form_session(port: int) -> tuple[str, str]:
@@ -296,32 +281,6 @@ def bare_inserts(url: str, clients: int, seconds: float, ids: dict) -> tuple[lis
     return latencies, time.perf_counter() - started
 
 
-def _start_gunicorn(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-               "--worker-connections", str(max(threads + 200, 1300)), "--keep-alive", "10",
-               "--log-level", "warning", "mapdash:create_app()"]
-    server = subprocess.Popen(command, env=env)
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return server
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError("gunicorn did not start") from None
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not answer /healthz")
-
-
-def _stop(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 def _configs(value: str) -> list[tuple[int, int]]:
     found = re.fullmatch(r"\d+x\d+(,\d+x\d+)*", value.strip())
     if not found:
@@ -378,24 +337,22 @@ def main() -> int:
             session.commit()
         app.extensions["db_engine"].dispose()
         photo = twelve_megapixel_jpeg()
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret",
-               "MAPDASH_ENV": "production", "PUBLIC_BASE_URL": "https://mapdash.example",
-               "PHOTO_DIR": str(root / "photos"), "DOCUMENT_DIR": str(root / "documents"),
-               "MAPDASH_VAR": str(root), "PROXY_COUNT": "1", "RATELIMIT_REPORTS": NO_LIMIT,
-               "RATELIMIT_REFUSED": NO_LIMIT, "OPEN311_RATELIMIT_PER_MINUTE": NO_LIMIT}
+        # The rate limits run, out of reach; one proxy in front, as in production.
+        limits = {"RATELIMIT_ENABLED": "1", "PROXY_COUNT": "1", "RATELIMIT_REPORTS": NO_LIMIT,
+                  "RATELIMIT_REFUSED": NO_LIMIT, "OPEN311_RATELIMIT_PER_MINUTE": NO_LIMIT}
         print(f"{os.cpu_count()} CPUs; {args.clients} connections from {args.processes} "
               f"processes, {args.seconds:g} s a line after {args.warmup:g} s of warm-up; "
               + ("PostgreSQL without fsync\n" if args.no_flush else
                  "PostgreSQL with fsync and synchronous commit on\n"))
-        print(_load_average())
+        print(load_average())
         latencies, took = bare_inserts(url, args.clients, args.seconds, ids)
         print(_row(f"bare SQL INSERT of a case ({args.clients} conns)", latencies, took))
         for workers, threads in args.configs:
-            port = _free_port()
-            server = _start_gunicorn(env, port, workers, threads)
+            port = free_port()
+            server = start_server(url, root, port, workers=workers, threads=threads, **limits)
             try:
                 print(f"\ngunicorn --workers {workers} --worker-class gthread --threads {threads}"
-                      f"   ({_load_average()})")
+                      f"   ({load_average()})")
                 open311 = Target(port, "open311", api_key=api_key)
                 if args.warmup:
                     run_load(open311, args.clients, args.processes, args.warmup)
@@ -417,12 +374,12 @@ def main() -> int:
                 print(_row("web form POST /report, no photo", result.latencies_ms,
                            args.seconds, result.errors))
                 print(f"  meanwhile, one at a time: web form with a 12 MP photo: {len(photo_ms)} "
-                      f"sent, p50 {_percentile(photo_ms, .5):.0f} ms, p95 "
-                      f"{_percentile(photo_ms, .95):.0f} ms, max {max(photo_ms, default=0):.0f} ms"
+                      f"sent, p50 {percentile(photo_ms, 50):.0f} ms, p95 "
+                      f"{percentile(photo_ms, 95):.0f} ms, max {max(photo_ms, default=0):.0f} ms"
                       + (f", refused: {photo_errors}" if photo_errors else ""))
-                print(f"   ({_load_average()})")
+                print(f"   ({load_average()})")
             finally:
-                _stop(server)
+                stop_server(server)
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)

@@ -29,6 +29,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from mapdash.bench import percentile
+
 DISPATCHER = "bench-dispatcher@example.test"
 PASSWORD = "correct horse battery staple 2000"
 
@@ -103,11 +105,6 @@ class Screen:
             self.opened.set()
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
 def _rss_mib(pids: list[int]) -> float:
     total = 0
     for pid in pids:
@@ -170,15 +167,15 @@ async def measure_streams(app, port: int, cookie: str, server_pid: int, *, clien
         print(f"case {number + 1}: reached {len(arrived):,} streams, last after "
               f"{max(arrived) * 1000:.0f} ms" + (f", {missing} never" if missing else ""))
     dropped = sum(1 for s in screens if s.ended or s.failed)
-    print(f"new-case delay over {len(delays):,} deliveries: p50 {_percentile(delays, .5) * 1000:.0f} ms,"
-          f" p95 {_percentile(delays, .95) * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms;"
+    print(f"new-case delay over {len(delays):,} deliveries: p50 {percentile(delays, 50) * 1000:.0f} ms,"
+          f" p95 {percentile(delays, 95) * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms;"
           f" streams failed or dropped: {dropped}")
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     return {"clients": clients, "opened": opened, "dropped": dropped,
-            "deliveries": len(delays), "p50_ms": _percentile(delays, .5) * 1000,
-            "p95_ms": _percentile(delays, .95) * 1000, "max_ms": max(delays) * 1000}
+            "deliveries": len(delays), "p50_ms": percentile(delays, 50) * 1000,
+            "p95_ms": percentile(delays, 95) * 1000, "max_ms": max(delays) * 1000}
 
 
 def allow_open_files(clients: int) -> None:
@@ -187,12 +184,14 @@ def allow_open_files(clients: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, clients * 3)), hard))
 
 
-def start_server(url: str, root: Path, port: int, *, workers: int, threads: int) -> subprocess.Popen:
-    """gunicorn as the Dockerfile runs it, answering on `port` once this returns."""
+def start_server(url: str, root: Path, port: int, *, workers: int, threads: int,
+                 **settings: str) -> subprocess.Popen:
+    """gunicorn as the Dockerfile runs it, answering on `port` once this returns; `settings`
+    add to or replace the bench's own (rate limits off)."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret",
            "MAPDASH_ENV": "production", "PHOTO_DIR": str(root / "photos"),
            "DOCUMENT_DIR": str(root / "documents"), "MAPDASH_VAR": str(root),
-           "RATELIMIT_ENABLED": "0", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+           "RATELIMIT_ENABLED": "0", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **settings}
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", "gthread",
                "--threads", str(threads), "--worker-connections", str(threads + 200),
