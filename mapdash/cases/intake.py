@@ -212,7 +212,7 @@ def create_incident(session: Session, report: Report, *, actor_label: str | None
         reporter_email=email, reporter_line_user=report.reporter_line_user,
         attributes=answers, address=_clean(report.address, 500, "address_string"),
         reply_code_sha256=reply_code_sha256,
-        time_limits_id=set_for(session, category.sla_minutes).id)  # kept when the type's change
+        time_limits=set_for(session, category.sla_minutes))  # kept when the type's change
     incident.created_at = incident.updated_at = created_at or datetime.now(UTC)
     earlier = _insert(session, incident)
     if earlier is not None:
