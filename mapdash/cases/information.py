@@ -17,14 +17,13 @@ of the steps of seed 001 meant for field work.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from mapdash.cases import documents
 from mapdash.errors import UserError
 from mapdash.i18n import LOCAL_TZ, _l
-from mapdash.models import Category, Incident, InformationRequest, Organization, User
+from mapdash.models import Incident, InformationRequest, Organization, User
 from mapdash.vocabulary import INFORMATION_DELIVERIES
 
 KIND = "information"
@@ -114,11 +113,6 @@ def clock(request: InformationRequest, now: datetime, is_open: bool) -> Clock:
     return Clock(due_day=datetime.combine(request.answer_due_on, time(0)),
                  days_left=(request.answer_due_on - today).days,
                  overdue=is_open and now >= deadline(request.answer_due_on))
-
-
-def category_ids(session: Session) -> list[int]:
-    """The types whose cases run on this clock, for the map's SQL (geo.py)."""
-    return list(session.scalars(select(Category.id).where(Category.kind == KIND)))
 
 
 def may_attach(actor: User, incident: Incident) -> bool:

@@ -7,7 +7,7 @@ from typing import NoReturn
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from mapdash.cases import information, workflow
+from mapdash.cases import workflow
 from mapdash.errors import UserError
 from mapdash.i18n import LOCAL_TZ, LazyText, _l
 from mapdash.models import Category, Department, User, Village
@@ -157,32 +157,20 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
 
 
-# How the time limit of each case's current step is found: a lookup, per row, in the limits
-# {time limits id: {status: minutes}} that workflow.step_limits adds up from the stored sets
-# (each case keeps the set of its type when it was reported, cases/time_limits.py). A lookup,
-# not a join: the scans of the covering indexes keep their order and filter as they go (a
-# join made the planner sort every open case before taking the newest 500).
-_MINUTES = "(CAST(:limits AS jsonb) -> i.time_limits_id::text ->> i.status)::integer"
-_STEP_DUE = f"coalesce(i.step_started_at, i.updated_at) + make_interval(mins => {_MINUTES})"
-# An information request runs on its legal time limit instead (cases/information.py): the end
-# of its last day, Thai time. Only cases of those types (:answer_types) read their row.
-_ANSWER_DUE = ("((SELECT r.answer_due_on FROM information_requests r WHERE r.incident_id = i.id)"
-               " + 1)::timestamp AT TIME ZONE 'Asia/Bangkok'")
-_DUE = (f"CASE WHEN i.category_id = ANY(CAST(:answer_types AS integer[])) "
-        f"THEN coalesce({_ANSWER_DUE}, {_STEP_DUE}) ELSE {_STEP_DUE} END")
-OVERDUE = f"coalesce({_DUE} < now(), false)"
+# Each open case's due time is kept on its row (incidents.due_at, sql/037 and 039): the end of
+# its current step by its own limits (the set of its type when it was reported), or for an
+# information request the end of its answer's last day. The map's covering indexes carry it
+# (sql/040): "overdue" is read, never worked out per row.
+OVERDUE = "coalesce(i.due_at < now(), false)"
 
 
 def limits_by_set(session: Session) -> str:
+    """{time limits id: {status: minutes}} of every stored set, as JSON (the statistics'
+    "within the limit" figures look each case's up)."""
     limits: dict[str, dict[str, int]] = {}
     for row in workflow.step_limits(session):
         limits.setdefault(str(row["time_limits_id"]), {})[row["status"]] = row["minutes"]
     return json.dumps(limits)
-
-
-def clock_params(session: Session) -> dict:
-    """The bound parameters of _DUE and OVERDUE."""
-    return {"limits": limits_by_set(session), "answer_types": information.category_ids(session)}
 
 
 def filter_clauses(session: Session, f: MapFilter) -> tuple[list[str], dict]:
@@ -208,7 +196,6 @@ def filter_clauses(session: Session, f: MapFilter) -> tuple[list[str], dict]:
         params["created_before"] = f.created_before
     if f.overdue_only:  # only an open case runs late
         clauses.append(f"i.is_open AND {OVERDUE}")
-        params.update(clock_params(session))
     return clauses, params
 
 
@@ -222,12 +209,10 @@ def plan_for_each_viewport(session: Session) -> None:
 def _where(session: Session, f: MapFilter, bbox: BBox | None = None,
            without_place: bool = False) -> tuple[str, dict]:
     """The WHERE clause shared by every map read (open cases, filter_clauses), and its bound
-    parameters; the limits are always bound, as the reads show each case's due time."""
+    parameters."""
     plan_for_each_viewport(session)
     clauses, params = filter_clauses(session, f)
     clauses.append("i.is_open")
-    if "limits" not in params:
-        params.update(clock_params(session))
     if without_place:
         clauses.append("i.location IS NULL")
     if bbox is not None:
@@ -274,7 +259,7 @@ def open_cases(session: Session, f: MapFilter, bbox: BBox | None,
     params["limit"] = limit
     return json_text(session, f"""
         WITH picked AS (  -- from the covering index alone; the table only for the few picked
-            SELECT i.id, i.created_at, {_DUE} AS due_at, {OVERDUE} AS overdue
+            SELECT i.id, i.created_at, i.due_at, {OVERDUE} AS overdue
             FROM incidents i
             WHERE {where}
             ORDER BY i.created_at DESC, i.id DESC

@@ -41,8 +41,6 @@ def dispatch_tile(session: Session, f: geo.MapFilter, z: int, x: int, y: int,
     limit = min(limit, TILE_FEATURE_LIMIT)
     bbox = tile_bbox(z, x, y)
     clauses, params = geo.filter_clauses(session, f)
-    for name, value in geo.clock_params(session).items():  # OVERDUE in the cases layer
-        params.setdefault(name, value)
     # the cases of the buffer too: a dot by the edge is drawn whole, half by each tile
     wide = tile_bbox(z, x, y, BUFFER / EXTENT)
     where = " AND ".join([*clauses, "i.is_open", "i.location IS NOT NULL",
