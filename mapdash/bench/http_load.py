@@ -24,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from mapdash.bench.bench_dispatch import STREET, organization_extent, tile_of
 from mapdash.bench.database import LAYOUTS, build
 from mapdash.bench.live_streams import (
     allow_open_files,
+    answering,
     create_dispatcher,
     free_port,
     measure_streams,
@@ -112,17 +112,7 @@ def start_tipg(venv: Path, socket_dir: Path, port: int, root: Path,
     print(" ".join(command[1:]))
     # cwd: no stray .env read; a session of its own, for stop_server
     server = subprocess.Popen(command, env=env, cwd=root, start_new_session=True)
-    for _ in range(1200):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/collections/{COLLECTION}",
-                                        timeout=2):
-                return server
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError(f"tipg ended ({server.returncode})") from None
-            time.sleep(0.1)
-    stop_server(server)
-    raise RuntimeError("tipg did not list the view within two minutes")
+    return answering(server, f"http://127.0.0.1:{port}/collections/{COLLECTION}", "tipg", 120)
 
 
 def _get(url: str, headers: dict[str, str]) -> bytes:

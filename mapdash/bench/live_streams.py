@@ -201,17 +201,22 @@ def start_server(url: str, root: Path, port: int, *, workers: int, threads: int,
                "--graceful-timeout", "5", "mapdash:create_app()"]
     print(" ".join(command[2:]))
     server = subprocess.Popen(command, env=env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
+    return answering(server, f"http://127.0.0.1:{port}/healthz", "gunicorn", 60)
+
+
+def answering(server: subprocess.Popen, url: str, name: str, seconds: int) -> subprocess.Popen:
+    """`server` once `url` answers; stopped, and an error, if it ends or stays silent."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            return server
+            with urllib.request.urlopen(url, timeout=2):
+                return server
         except OSError:
             if server.poll() is not None:
-                raise RuntimeError(f"gunicorn ended ({server.returncode})") from None
+                raise RuntimeError(f"{name} ended ({server.returncode})") from None
             time.sleep(0.1)
     stop_server(server)
-    raise RuntimeError("gunicorn did not answer /healthz within a minute")
+    raise RuntimeError(f"{name} did not answer {url} within {seconds} s")
 
 
 def stop_server(server: subprocess.Popen) -> None:
