@@ -73,7 +73,7 @@ def villages(session: Session, f: geo.MapFilter) -> geo.JSONText:
                 WHERE v.organization_id = :org), '[]'::json),
             'no_place', (SELECT coalesce(sum(n), 0)::integer FROM totals
                          WHERE village_id IS NULL AND NOT placed),
-            'capped', false)""", params)  # noqa: S608 (see geo.filter_clauses)
+            'capped', false)::text""", params)  # noqa: S608 (see geo.filter_clauses)
 
 
 def cell_range(bbox: geo.BBox, zoom: int) -> dict:
@@ -151,7 +151,7 @@ def grid_cells(session: Session, f: geo.MapFilter, bbox: geo.BBox, zoom: int,
             ) ORDER BY rank) FILTER (WHERE rank <= :limit), '[]'::json),
             'capped', count(*) > :limit,
             'limit', :limit,
-            'cell_degrees', :size)
+            'cell_degrees', :size)::text
         FROM numbered""", params)  # noqa: S608 (see geo.filter_clauses)
 
 
