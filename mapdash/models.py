@@ -295,11 +295,13 @@ class CaseMilestones(Base):
 
 class StatsChange(Base):
     """The last change to what the statistics count, per organization and month the changed
-    cases were reported in (Thai time), written by triggers (sql/021)."""
+    cases were reported in (Thai time), written by triggers (sql/021); a month's latest is
+    the latest of its slots (sql/041: each connection writes its own, none waits for another)."""
     __tablename__ = "stats_changes"
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="0")
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

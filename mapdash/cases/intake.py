@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mapdash.cases import kinds
 from mapdash.cases.events import event_recorded
 from mapdash.cases.photos import MAX_PHOTOS, ProcessedPhoto, store_photo
 from mapdash.cases.questions import check_answers
-from mapdash.cases.time_limits import set_for
+from mapdash.cases.time_limits import set_id_for
 from mapdash.errors import UserError
 from mapdash.i18n import _l, _lp, in_office_language
 from mapdash.models import Category, Follower, Incident, IncidentEvent, Village
@@ -202,52 +204,51 @@ def create_incident(session: Session, report: Report, *, actor_label: str | None
         raise UserError("missing_location", _l("Please mark the place on the map"), field="location")
     answers = check_answers(category.questions, report.attributes or {})
 
-    # The type as an object, not only its id: the answer and the outbox (at commit, once the
-    # view has let go of the case) read it and its department without loading them again.
-    incident = Incident(
-        organization_id=org_id, category=category, category_id=category.id,
-        village_id=village_id, department_id=category.department_id, status="new",
-        location=point, description=description, channel=report.channel,
-        idempotency_key=key, reporter_name=name, reporter_phone=phone, reporter_line_id=line_id,
+    # One INSERT each for the case and its first event (the ORM's INSERT ... RETURNING):
+    # the intake's rate is bounded by its statements and the unit of work's bookkeeping.
+    created_at = created_at or datetime.now(UTC)
+    incident, earlier = _insert(session, dict(
+        organization_id=org_id, category_id=category.id, village_id=village_id,
+        department_id=category.department_id, status="new", location=point,
+        description=description, channel=report.channel, idempotency_key=key,
+        reporter_name=name, reporter_phone=phone, reporter_line_id=line_id,
         reporter_email=email, reporter_line_user=report.reporter_line_user,
         attributes=answers, address=_clean(report.address, 500, "address_string"),
-        reply_code_sha256=reply_code_sha256,
-        time_limits=set_for(session, category.sla_minutes))  # kept when the type's change
-    incident.created_at = incident.updated_at = created_at or datetime.now(UTC)
-    earlier = _insert(session, incident)
+        reply_code_sha256=reply_code_sha256, created_at=created_at, updated_at=created_at,
+        # kept when the type's limits change later
+        time_limits_id=set_id_for(session, category.sla_minutes)))
     if earlier is not None:
         return earlier
-    reported = IncidentEvent(
-        incident=incident, incident_id=incident.id,
-        actor_label=actor_label or in_office_language(CITIZEN_LABEL),
+    # What the answer and the outbox read of the case, without loading it again.
+    set_committed_value(incident, "category", category)
+    reported = session.scalars(insert(IncidentEvent).values(
+        incident_id=incident.id, actor_label=actor_label or in_office_language(CITIZEN_LABEL),
         action="report", from_status=None, to_status="new", public=True,
-        note=in_office_language(_lp("event note", "Report received")), created_at=incident.created_at)
-    session.add(reported)
+        note=in_office_language(_lp("event note", "Report received")), created_at=created_at)
+        .returning(IncidentEvent)).one()
+    set_committed_value(reported, "incident", incident)
     for processed in photos:
         store_photo(session, incident, processed, "report")
-    session.flush()
     event_recorded.send(session, event=reported)  # the department hears of it (outbox)
     return incident
 
 
-def _insert(session: Session, incident: Incident) -> Incident | None:
-    """Insert the case under a fresh tracking code, in a savepoint.
-
-    Returns None, or the case that a concurrent submit with the same idempotency key stored
-    first (the unique index makes this one wait for it, then refuse)."""
+def _insert(session: Session, values: dict) -> tuple[Incident, Incident | None]:
+    """Insert the case under a fresh tracking code: (the case, None), or (that case, the
+    case a submit with the same idempotency key stored first). ON CONFLICT DO NOTHING
+    waits for a concurrent insert of the same key or code, then yields no row."""
     for _ in range(5):
-        incident.tracking_code = new_tracking_code()
-        try:
-            with session.begin_nested():
-                session.add(incident)
-        except IntegrityError as exc:
-            if _constraint(exc) == "incidents_idempotency_key_key":
-                return session.scalars(select(Incident).where(
-                    Incident.idempotency_key == incident.idempotency_key)).one()
-            if _constraint(exc) != "incidents_tracking_code_key":
-                raise
-            continue  # a tracking code already taken (one in ~10^6 at a million cases): redraw
-        return None
+        values["tracking_code"] = new_tracking_code()
+        incident = session.scalars(insert(Incident).values(values).on_conflict_do_nothing()
+                                   .returning(Incident)).first()
+        if incident is not None:
+            return incident, None
+        if values["idempotency_key"] is not None:
+            earlier = session.scalars(select(Incident).where(
+                Incident.idempotency_key == values["idempotency_key"])).first()
+            if earlier is not None:
+                return earlier, earlier
+        # else a tracking code already taken (one in ~10^6 at a million cases): redraw
     raise RuntimeError("no free tracking code after 5 draws")
 
 

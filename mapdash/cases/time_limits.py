@@ -21,9 +21,14 @@ def complete(minutes: Mapping) -> dict[str, int]:
 
 def set_for(session: Session, minutes: Mapping) -> TimeLimits:
     """The stored set of these limits (completed), stored first when no case used it yet."""
+    return session.get_one(TimeLimits, set_id_for(session, minutes))
+
+
+def set_id_for(session: Session, minutes: Mapping) -> int:
+    """The id of set_for's set: what a new case stores, without loading the row."""
     wanted = complete(minutes)
-    query = select(TimeLimits).where(TimeLimits.minutes == wanted)
-    found = session.scalars(query).first()
+    query = select(TimeLimits.id).where(TimeLimits.minutes == wanted)
+    found = session.scalar(query)
     if found is None:
         # Two first cases of a new set at once: the second waits for the first, then finds it.
         session.execute(insert(TimeLimits).values(minutes=wanted)

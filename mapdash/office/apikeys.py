@@ -9,7 +9,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from mapdash.errors import UserError
 from mapdash.i18n import _l
@@ -69,8 +69,10 @@ def valid_key(session: Session, key: str | None) -> ApiKey | None:
     """The unrevoked key `key`, its last use noted; None for anything else."""
     if not key or len(key) > 200:
         return None
-    row = session.scalars(select(ApiKey).where(ApiKey.key_sha256 == digest(key),
-                                               ApiKey.revoked_at.is_(None))).first()
+    # With its organization, which every use of a key reads next.
+    row = session.scalars(select(ApiKey).options(joinedload(ApiKey.organization))
+                          .where(ApiKey.key_sha256 == digest(key),
+                                 ApiKey.revoked_at.is_(None))).first()
     now = datetime.now(UTC)
     stale = now - LAST_USED_PRECISION
     if row is not None and (row.last_used_at is None or row.last_used_at < stale):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import Field
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -91,5 +91,5 @@ def claim(session: Session, key: ApiKey, idempotency_key: str | None, digest: st
 
 def filed(session: Session, claim: Claim, incident: Incident) -> None:
     """The case a new request filed, on its record (before the transaction commits)."""
-    session.execute(update(Open311Submission).where(Open311Submission.id == claim.id)
-                    .values(incident_id=incident.id))
+    session.execute(text("UPDATE open311_submissions SET incident_id = :incident WHERE id = :id"),
+                    {"incident": incident.id, "id": claim.id})
