@@ -14,7 +14,8 @@ request when the last is answered) that sends, for --seconds each:
 - while the web form's load runs, --photos reports with a 12-megapixel phone photo, one at a
   time on a connection of their own: the photo's cost on the request path under load.
 The rate limits stay on (their counters cost statements), with limits no bench reaches.
-Next to them, the bare SQL: the case's INSERT alone, committed, from --clients threads.
+Next to them, the bare SQL: the case's INSERT alone, committed, from --clients threads, and
+the same from pgbench (a C client: the database's own rate, with the table's triggers).
 Prints requests/s, p50 and p95 per line, errors, and the load average of the machine before
 and after each run. Not a test: the figures depend on the machine and what else runs on it.
 """
@@ -27,6 +28,7 @@ import os
 import random
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -281,6 +283,34 @@ def bare_inserts(url: str, clients: int, seconds: float, ids: dict) -> tuple[lis
     return latencies, time.perf_counter() - started
 
 
+def pgbench_inserts(cluster, root: Path, clients: int, seconds: float, ids: dict) -> str:
+    """The case's INSERT from pgbench (PostgreSQL's own C client, installed with the server):
+    the database's rate with no Python in the way, every trigger of the table included."""
+    script = root / "insert_case.sql"
+    # The ids and the pin go in as pgbench's variables (-D), the script stays constant.
+    script.write_text("""\\set dx random(-800, 800)
+\\set dy random(-800, 800)
+INSERT INTO incidents (tracking_code, organization_id, category_id, village_id, department_id,
+                       status, location, description, channel, time_limits_id)
+VALUES ('PGB-' || nextval('incidents_id_seq'), :org, :category, :village, :department, 'new',
+        ST_SetSRID(ST_MakePoint(:lon + :dx / 1e6, :lat + :dy / 1e6), 4326),
+        'pgbench insert', 'web', :limits);
+""")
+    script.chmod(0o644)
+    variables = {**{key: ids[key] for key in ("org", "category", "village", "department", "limits")},
+                 "lon": PIN[0], "lat": PIN[1]}
+    done = subprocess.run(cluster._command(
+        "pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(max(1, round(seconds))),
+        "-f", str(script), "-h", str(cluster.socket_dir), "-U", "postgres",
+        *(f"-D{name}={value}" for name, value in variables.items()), "bench"),
+        capture_output=True, text=True)
+    figures = dict(re.findall(r"^(tps|latency average) = ([\d.]+)", done.stdout, re.M))
+    if done.returncode or "tps" not in figures:
+        return f"pgbench failed: {done.stderr.strip()[-300:]}"
+    return (f"{'bare SQL INSERT of a case, pgbench (' + str(clients) + ' conns)':<44} "
+            f"{float(figures['tps']):>9,.0f}/s  mean {float(figures['latency average']):7.1f} ms")
+
+
 def _configs(value: str) -> list[tuple[int, int]]:
     found = re.fullmatch(r"\d+x\d+(,\d+x\d+)*", value.strip())
     if not found:
@@ -347,6 +377,7 @@ def main() -> int:
         print(load_average())
         latencies, took = bare_inserts(url, args.clients, args.seconds, ids)
         print(_row(f"bare SQL INSERT of a case ({args.clients} conns)", latencies, took))
+        print(pgbench_inserts(cluster, root, args.clients, args.seconds, ids))
         for workers, threads in args.configs:
             port = free_port()
             server = start_server(url, root, port, workers=workers, threads=threads, **limits)
