@@ -64,11 +64,15 @@ def _organization():
     return org
 
 
-def _categories(org_id: int) -> list[Category]:
-    # With their departments: the form names the one responsible, the outbox tells it.
-    return list(db.session().scalars(select(Category).options(joinedload(Category.department))
-                                     .where(Category.organization_id == org_id, Category.active)
-                                     .order_by(Category.sort_order)))
+def _categories(org_id: int, code: str | None = None) -> list[Category]:
+    """The active types (or the one of `code`), with their departments: the form names the
+    one responsible, the outbox tells it."""
+    query = (select(Category).options(joinedload(Category.department))
+             .where(Category.organization_id == org_id, Category.active)
+             .order_by(Category.sort_order))
+    if code is not None:
+        query = query.where(Category.code == code)
+    return list(db.session().scalars(query))
 
 
 @bp.get("/")
@@ -90,7 +94,7 @@ def home():
 def report(category_code):
     session = db.session()
     org = _organization()
-    category = next((c for c in _categories(org.id) if c.code == category_code), None)
+    category = next(iter(_categories(org.id, category_code)), None)
     if category is None:
         raise UserError("unknown_category",
                         _l("No such type of report: please choose one on the home page"), status=404)
