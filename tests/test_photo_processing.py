@@ -231,3 +231,28 @@ def test_the_idle_worker_wakes_when_a_photo_is_committed(app, session, incident)
     assert waited < 10  # woken by the NOTIFY, not the 30 s timeout
     with app.app_context():
         assert worker.process_photos() == 1
+
+
+def test_the_tracking_page_shows_a_placeholder_then_the_photo(demo_app, demo_client, live_server,
+                                                             phone, desktop):
+    response = send(demo_client, photos=[("lamp.jpg", PHONE_PHOTO)], description="ไฟดับ", **PIN)
+    code = tracking_code(response)
+    shots = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).parent.parent / "var" / "screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    pages = {"phone": phone, "desktop": desktop}
+    for name, page in pages.items():
+        page.goto(f"{live_server}/track/{code}")
+        placeholder = page.locator(".photo-grid .photo-pending")
+        placeholder.scroll_into_view_if_needed()
+        assert placeholder.is_visible() and "กำลังประมวลผลรูปภาพ" in placeholder.inner_text()
+        box = placeholder.bounding_box()
+        assert box["width"] >= 100 and box["height"] >= 100  # a tile like a photo's
+        page.screenshot(path=str(shots / f"track-photo-pending-{name}.png"), full_page=True)
+    assert Worker(demo_app).process_photos() == 1
+    for name, page in pages.items():
+        page.reload()
+        thumb = page.locator(".photo-grid img").first
+        thumb.scroll_into_view_if_needed()
+        page.wait_for_function("() => document.querySelector('.photo-grid img').naturalWidth > 0")
+        assert page.locator(".photo-pending").count() == 0
+        page.screenshot(path=str(shots / f"track-photo-processed-{name}.png"), full_page=True)
