@@ -353,7 +353,7 @@ class Photo(Base):
     path: Mapped[str] = mapped_column(Text)
     thumb_path: Mapped[str] = mapped_column(Text)
     content_type: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(Text)  # of the clean copy: None while pending
     size_bytes: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)

@@ -79,8 +79,8 @@ class ReceivedPhoto:
     data: bytes           # the upload's bytes, metadata and all: never served
     width: int            # as the header says (before EXIF orientation)
     height: int
-    sha256: str           # of `data`
     source_format: str
+    sha256 = None         # the clean copy's, once the worker has made it
 
     @property
     def content_type(self) -> str:
@@ -139,8 +139,7 @@ def check_image(data: bytes) -> ReceivedPhoto:
     """The request's share: every refusal process_image makes from the header, in a fraction
     of a millisecond. Damaged pixels are found by the worker (photo_processing.py)."""
     image, (width, height) = _opened(data)
-    return ReceivedPhoto(data=data, width=width, height=height,
-                         sha256=hashlib.sha256(data).hexdigest(), source_format=image.format or "")
+    return ReceivedPhoto(data=data, width=width, height=height, source_format=image.format or "")
 
 
 def process_image(data: bytes) -> ProcessedPhoto:
