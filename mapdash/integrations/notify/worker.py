@@ -305,9 +305,11 @@ class Worker:
         """Up to `seconds`, less if a photo is committed meanwhile (its NOTIFY)."""
         try:
             if self._listener is None:
+                # straight to PostgreSQL, as the live screens' listener (LIVE_LISTEN_URL): a
+                # LISTEN through PgBouncer in transaction mode would hear nothing
+                url = self.config.get("LIVE_LISTEN_URL") or self.config["DATABASE_URL"]
                 self._listener = psycopg.connect(
-                    self.config["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://",
-                                                        1),
+                    url.replace("postgresql+psycopg://", "postgresql://", 1),
                     autocommit=True, connect_timeout=5, application_name="mapdash worker")
                 self._listener.execute(f"LISTEN {photos.PHOTO_CHANNEL}")
             for _note in self._listener.notifies(timeout=seconds, stop_after=1):
