@@ -16,8 +16,8 @@ from mapdash.db import new_session
 from mapdash.integrations.notify.worker import Worker
 from mapdash.models import Incident, IncidentEvent, Photo
 from tests import photo_samples as samples
-from tests.factories import make_incident, make_org
-from tests.support import login
+from tests.factories import STAFF_PASSWORD, make_incident, make_org, make_staff
+from tests.support import csrf_token, login
 from tests.test_photos import assert_no_metadata
 from tests.test_public_report import PIN, send
 
@@ -94,6 +94,33 @@ def test_the_request_still_refuses_what_is_not_a_usable_photo(demo_app, demo_cli
         response = send(demo_client, photos=[("good.jpg", samples.jpeg()), (name, content)], **PIN)
         assert response.status_code == status, name
     assert files_under(demo_app.config["PHOTO_DIR"]) == before
+
+
+def test_staff_intake_keeps_photos_for_the_worker_too(app, client, session):
+    make_staff(session, make_org(session))
+    session.commit()
+    login(client, "dispatcher@example.test", STAFF_PASSWORD)
+
+    def enter(*files):
+        token = csrf_token(client, "/dispatch/intake/streetlight")
+        return client.post("/dispatch/intake/streetlight", content_type="multipart/form-data",
+                           data={"csrf_token": token, "channel": "counter", "village": "1",
+                                 "description": "ไฟดับหน้าโรงเรียน",
+                                 "photos": [(io.BytesIO(data), name) for name, data in files]})
+
+    refused = enter(("letter.pdf", samples.PDF))
+    assert refused.status_code == 415 and files_under(app.config["PHOTO_DIR"]) == []
+    assert enter(("counter.jpg", samples.jpeg()), ("torn.jpg", damaged_jpeg())).status_code == 303
+    case = session.scalars(select(Incident).where(Incident.channel == "counter")).one()
+    assert [p.pending for p in case.photos] == [True, True]
+    token = csrf_token(client, f"/dispatch/cases/{case.id}")
+    printed = client.post(f"/dispatch/cases/{case.id}/form.pdf", data={"csrf_token": token})
+    assert printed.status_code == 200 and printed.data.startswith(b"%PDF")
+    assert b"SecretPhone" not in printed.data  # the uploads, EXIF and all, are not in it
+    assert Worker(app).process_photos() == 2
+    session.expire_all()
+    [kept] = session.get(Incident, case.id).photos  # the torn one removed, with a note
+    assert not kept.pending and client.get(f"/photos/{kept.id}/thumb").status_code == 200
 
 
 @pytest.fixture
