@@ -283,3 +283,25 @@ def test_the_tracking_page_shows_a_placeholder_then_the_photo(demo_app, demo_cli
         page.wait_for_function("() => document.querySelector('.photo-grid img').naturalWidth > 0")
         assert page.locator(".photo-pending").count() == 0
         page.screenshot(path=str(shots / f"track-photo-processed-{name}.png"), full_page=True)
+
+
+def test_a_disk_the_worker_cannot_write_delays_the_photo_without_stopping_the_worker(
+        app, session, incident):
+    with app.app_context():
+        photo_id = photos.store_photo(session, incident, received(), "report").id
+        session.commit()
+    folder = Path(app.config["PHOTO_DIR"])
+    month = [p for p in folder.iterdir() if p.name != photos.INCOMING]
+    assert month == []  # no clean copy yet: make the place for one unwritable
+    blocked = folder / time.strftime("%Y", time.gmtime())
+    blocked.write_bytes(b"")  # a file where the year's folder must go
+    try:
+        with app.app_context():
+            assert Worker(app).process_photos() == 1  # tried, kept for later: no exception
+    finally:
+        blocked.unlink()
+    session.expire_all()
+    waiting = session.get(Photo, photo_id)
+    assert waiting.pending and waiting.process_attempts == 1
+    assert session.scalar(text("SELECT process_after > now() FROM photos WHERE id = :id"),
+                          {"id": photo_id})

@@ -88,7 +88,13 @@ def process_one(engine: Engine, photo: Claimed) -> str:
         log.exception("photo %s: cleaning failed; trying again in %d s", photo.id, RETRY_SECONDS)
         _retry_later(engine, photo)
         return "retry"
-    return _keep_clean_copy(engine, photo, original, processed)
+    try:
+        return _keep_clean_copy(engine, photo, original, processed)
+    except OSError:  # a full or read-only disk: the worker goes on with the rest
+        log.exception("photo %s: the clean copy could not be written; trying again in %d s",
+                      photo.id, RETRY_SECONDS)
+        _retry_later(engine, photo)
+        return "retry"
 
 
 def _keep_clean_copy(engine: Engine, photo: Claimed, original: Path,
