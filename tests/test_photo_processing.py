@@ -16,8 +16,10 @@ from mapdash.db import new_session
 from mapdash.integrations.notify.worker import Worker
 from mapdash.models import Incident, IncidentEvent, Photo
 from tests import photo_samples as samples
+from tests.crew_support import PASSWORD, make_field
 from tests.factories import STAFF_PASSWORD, make_incident, make_org, make_staff
 from tests.support import csrf_token, login
+from tests.test_crew import post_closing
 from tests.test_photos import assert_no_metadata
 from tests.test_public_report import PIN, send
 
@@ -305,3 +307,20 @@ def test_a_disk_the_worker_cannot_write_delays_the_photo_without_stopping_the_wo
     assert waiting.pending and waiting.process_attempts == 1
     assert session.scalar(text("SELECT process_after > now() FROM photos WHERE id = :id"),
                           {"id": photo_id})
+
+
+def test_crews_and_their_evidence_checks_pass_over_a_pending_photo(app, client, session):
+    with app.app_context():
+        field = make_field(session)  # a case with one clean report photo, assigned to a crew
+        pending = photos.store_photo(session, field.case, received(), "report")
+    session.commit()
+    assert login(client, field.crew.email, PASSWORD).status_code == 302
+    [mine] = client.get("/crew/cases.json").get_json()["features"]
+    assert pending.id not in mine["properties"]["photos"] and len(mine["properties"]["photos"]) == 1
+    closed = post_closing(client, field.case.id)  # the checks hash the clean one only
+    assert closed.status_code in (200, 201), closed.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Photo, pending.id).phash is None
+    page = client.get(f"/track/{field.case.tracking_code}").get_data(as_text=True)
+    assert "before-after" in page and "photo-pending" in page  # the before side's placeholder
+    assert f"/photos/{pending.id}" not in page
