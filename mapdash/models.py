@@ -355,7 +355,7 @@ class Photo(Base):
     path: Mapped[str] = mapped_column(Text)
     thumb_path: Mapped[str] = mapped_column(Text)
     content_type: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(Text)  # of the clean copy: None while pending
     size_bytes: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
@@ -363,6 +363,11 @@ class Photo(Base):
     phash: Mapped[int | None] = mapped_column(BigInteger)  # perceptual hash, see field/evidence.py
     captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # from EXIF
     closing_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("closings.id"))
+    # sql/041: stored as uploaded under incoming/, not served, until the worker cleans it
+    # (cases/photo_processing.py)
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    process_attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    process_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     incident: Mapped[Incident] = relationship(back_populates="photos")
 

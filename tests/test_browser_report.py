@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from mapdash.i18n import BE_OFFSET, LOCAL_TZ
+from mapdash.integrations.notify.worker import Worker
 from mapdash.models import Incident
 from tests import photo_samples as samples
 from tests.factories import make_incident
@@ -89,6 +90,10 @@ def test_a_citizen_reports_a_streetlight_with_a_photo_and_follows_it(
     timeline = phone.locator(".timeline").inner_text()
     reported = demo_session.scalar(select(Incident.created_at).where(Incident.tracking_code == code))
     assert "รับแจ้งเรื่อง" in timeline and str(reported.astimezone(LOCAL_TZ).year + BE_OFFSET) in timeline
+    # The photo is cleaned by the worker, off the request: until then a placeholder.
+    assert "กำลังประมวลผลรูปภาพ" in phone.locator(".photo-grid .photo-pending").inner_text()
+    assert Worker(demo_app).process_photos() == 1
+    phone.reload()
     thumb = phone.locator(".photo-grid img").first
     thumb.scroll_into_view_if_needed()
     phone.wait_for_function("() => document.querySelector('.photo-grid img').naturalWidth > 0")

@@ -163,10 +163,10 @@ class Upload:
 
 
 def test_at_most_five_photos_and_the_empty_part_of_an_unused_input_is_ignored():
-    assert photos.process_uploads([Upload(b"", filename="")]) == []
-    assert len(photos.process_uploads([Upload(samples.jpeg()) for _ in range(5)])) == 5
+    assert photos.receive_uploads([Upload(b"", filename="")]) == []
+    assert len(photos.receive_uploads([Upload(samples.jpeg()) for _ in range(5)])) == 5
     with pytest.raises(UserError) as caught:
-        photos.process_uploads([Upload(samples.jpeg()) for _ in range(20)])
+        photos.receive_uploads([Upload(samples.jpeg()) for _ in range(20)])
     assert caught.value.code == "too_many_photos" and "5" in caught.value.message_th
 
 

@@ -8,6 +8,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from mapdash.cases import replies, workflow
+from mapdash.integrations.notify.worker import Worker
 from mapdash.models import Incident, IncidentEvent, Photo
 from tests.crew_support import PASSWORD, jpeg, make_user, scene
 from tests.factories import make_incident, make_org
@@ -80,7 +81,11 @@ def test_the_dispatcher_panel_shows_the_answer_and_its_photos(client, session, a
     assert login(staff, asked["dispatcher"].email, PASSWORD).status_code == 302
     panel = staff.get(f"/dispatch/cases/{asked['case'].id}").get_data(as_text=True)
     assert ANSWER in panel and "ได้รับข้อมูลเพิ่มเติม" in panel
-    photo_ids = session.scalars(select(Photo.id).where(Photo.incident_id == asked["case"].id))
+    assert "photo-pending" in panel  # until the worker has cleaned it
+    assert Worker(client.application).process_photos() == 1
+    panel = staff.get(f"/dispatch/cases/{asked['case'].id}").get_data(as_text=True)
+    photo_ids = session.scalars(select(Photo.id).where(Photo.incident_id == asked["case"].id)).all()
+    assert photo_ids and "photo-pending" not in panel
     for photo_id in photo_ids:
         assert f"/photos/{photo_id}/thumb" in panel
 

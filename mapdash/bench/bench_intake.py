@@ -1,17 +1,18 @@
-"""The citizens' side: sending a report, the duplicate hint, the place check, one phone photo,
-and the public list and map, with the table full of synthetic cases. The Thai description
-sent is demo data, like mapdash/demo/data.py's."""
+"""The citizens' side: sending a report, the duplicate hint, the place check, one phone photo
+(the request's share and the worker's), and the public list and map, with the table full of
+synthetic cases. The Thai description sent is demo data, like mapdash/demo/data.py's."""
 import io
 import itertools
 
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from mapdash.cases import intake, photos
+from mapdash.cases import intake, photo_processing, photos
 from mapdash.maps import public_cases
 from mapdash.office.orgs import find_organization
 
 PIN = {"lat": "17.3512", "lon": "104.6213"}  # village 1 of the demo tambon
+BOUNDARY = "mapdash-bench-boundary"
 
 
 def twelve_megapixel_jpeg() -> bytes:
@@ -62,6 +63,47 @@ def run(ctx) -> None:
                     sql=lambda: public_cases.cases_geojson(session, org.id, newest), floor_ms=200,
                     repeat=20)
 
+    photo_reports(ctx, client, keys)
+
+
+def photo_reports(ctx, client, keys) -> None:
+    """A 12 MP phone photo: what the request pays (header checks, the upload kept as sent,
+    fsynced, in incoming/) next to what the worker pays later (photo_processing.py)."""
     photo = twelve_megapixel_jpeg()
-    ctx.measure("process one 12-megapixel photo (check, turn, strip, thumb)",
-                lambda: photos.process_image(photo), floor_ms=300, repeat=20)
+    engine = ctx.app.extensions["db_engine"]
+    repeat = 20
+
+    def post_photo_report():
+        # The body built here, not by the test client (its encoder would time the phone's work)
+        fields = {**PIN, "description": "ไฟดับหน้าวัด", "idempotency_key": next(keys)}
+        body = b"".join([*(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"'
+                           f"\r\n\r\n{value}\r\n".encode() for name, value in fields.items()),
+                         f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="photos"; '
+                         f'filename="IMG_0001.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'.encode(),
+                         photo, f"\r\n--{BOUNDARY}--\r\n".encode()])
+        response = client.post("/report/streetlight", data=body,
+                               content_type=f"multipart/form-data; boundary={BOUNDARY}")
+        assert response.status_code == 303, response.status_code
+
+    with Session(engine) as session, ctx.app.app_context():
+        incident = intake.create_incident(session, intake.Report(
+            "streetlight", float(PIN["lon"]), float(PIN["lat"]), description="ไฟดับหน้าวัด",
+            idempotency_key=next(keys)))
+        session.commit()
+
+        def check_and_store():
+            photos.store_photo(session, incident, photos.check_image(photo), "report")
+            session.rollback()  # the file goes with the row
+
+        ctx.measure("12 MP photo, request: header checks", lambda: photos.check_image(photo),
+                    floor_ms=5, repeat=repeat)
+        ctx.measure("12 MP photo, request: checks + fsynced store (rolled back)",
+                    check_and_store, floor_ms=150, repeat=repeat)
+    # Every report sent here (warm-up included) leaves one pending photo: one per worker pass.
+    ctx.measure("POST /report/streetlight, one 12 MP photo", post_photo_report, floor_ms=150,
+                repeat=repeat)
+    with ctx.app.app_context():
+        ctx.measure("12 MP photo, worker: claim, clean, thumb, keep, mark",
+                    lambda: photo_processing.process_pending(engine, batch=1), repeat=repeat)
+    ctx.measure("12 MP photo, worker: process_image alone", lambda: photos.process_image(photo),
+                repeat=repeat)

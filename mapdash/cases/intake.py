@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from mapdash.cases import kinds
 from mapdash.cases.events import event_recorded
-from mapdash.cases.photos import MAX_PHOTOS, ProcessedPhoto, store_photo
+from mapdash.cases.photos import MAX_PHOTOS, UploadedPhoto, store_photo
 from mapdash.cases.questions import check_answers
 from mapdash.cases.time_limits import set_id_for
 from mapdash.errors import UserError
@@ -147,7 +147,7 @@ def _constraint(exc: IntegrityError) -> str | None:
 
 def create_incident(session: Session, report: Report, *, actor_label: str | None = None,
                     created_at: datetime | None = None,
-                    photos: Sequence[ProcessedPhoto] = (), category: Category | None = None,
+                    photos: Sequence[UploadedPhoto] = (), category: Category | None = None,
                     reply_code_sha256: str | None = None) -> Incident:
     """Validate and store a new case with its photos and first event. Flushes; the caller
     commits. A report whose idempotency key is already used returns that case unchanged.
@@ -305,7 +305,7 @@ def nearby_open_cases(session: Session, category_code: str, lon: float, lat: flo
                    AS distance_m,
                v.number AS village_number, v.name_th AS village_th, v.name_en AS village_en,
                (SELECT p.id FROM photos p WHERE p.incident_id = i.id AND p.kind = 'report'
-                ORDER BY p.id LIMIT 1) AS photo_id
+                  AND NOT p.pending ORDER BY p.id LIMIT 1) AS photo_id
         FROM here, incidents i
         JOIN categories c ON c.id = i.category_id
         LEFT JOIN villages v ON v.id = i.village_id

@@ -10,6 +10,13 @@ An upload must be a real JPEG, PNG or WebP (judged by its content, never its nam
 piece of metadata (EXIF with GPS, XMP, comments) left behind, at most 2,000 px a side, with a
 thumbnail. Originals are not kept, so there is nothing private left to leak.
 
+Citizens' and staff intake's photos are cleaned off the request path (a 12 MP photo takes
+~150 ms of CPU to decode and re-encode): the request only reads the header (receive_uploads:
+type, size, pixels, proportions, the same refusals), and stores the upload as it came in the
+private folder incoming/ with a `pending` row; the worker makes the clean copy
+(photo_processing.py). Nothing serves a pending photo. A crew's evidence is cleaned at once:
+its checks need the pixels.
+
 Files and rows are stored together or not at all: files are written under a temporary name,
 moved into place only once the row is flushed, and deleted again if the transaction rolls back.
 """
@@ -25,6 +32,7 @@ from typing import NoReturn
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import func, text
 from sqlalchemy.orm import Session
 
 from mapdash import db
@@ -45,6 +53,11 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 STORED_TYPE = "image/jpeg"
 
 _PENDING_FILES = "mapdash_photo_files"  # session.info key: files placed in this transaction
+# Uploads waiting for the worker, under PHOTO_DIR: private (no route serves a path of it).
+INCOMING = "incoming"
+# NOTIFY on commit of a pending photo: the worker LISTENs and cleans it within moments.
+PHOTO_CHANNEL = "mapdash_photos"
+_UPLOAD_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,24 @@ class ProcessedPhoto:
     source_format: str    # what the upload really was: JPEG, PNG or WEBP
 
     content_type = STORED_TYPE
+
+
+@dataclass(frozen=True)
+class ReceivedPhoto:
+    """An upload whose header passed every check, stored as it came until the worker cleans it."""
+    data: bytes           # the upload's bytes, metadata and all: never served
+    width: int            # as the header says (before EXIF orientation)
+    height: int
+    source_format: str
+    sha256 = None         # the clean copy's, once the worker has made it
+
+    @property
+    def content_type(self) -> str:
+        return _UPLOAD_TYPES[self.source_format]
+
+
+# What intake stores: cleaned already, or to be cleaned by the worker.
+UploadedPhoto = ProcessedPhoto | ReceivedPhoto
 
 
 def _refuse(code: str, message: LazyText, status: int = 400) -> NoReturn:
@@ -75,9 +106,9 @@ def read_upload(upload) -> bytes:
     return data
 
 
-def process_image(data: bytes) -> ProcessedPhoto:
-    """Check and clean one image. Raises UserError (4xx) for anything but a usable photo."""
-    damaged = ("photo_damaged", _l("The image file is damaged"), 400)
+def _opened(data: bytes) -> tuple[Image.Image, tuple[int, int]]:
+    """The image and its size as the header says, checked (type, proportions, pixels) without
+    decoding a pixel. A JPEG is set to decode at the smallest scale still giving MAX_EDGE."""
     too_many_pixels = ("photo_too_many_pixels", _l("The image has too many pixels"), 413)
     try:
         with warnings.catch_warnings():
@@ -89,22 +120,36 @@ def process_image(data: bytes) -> ProcessedPhoto:
     except Image.DecompressionBombError:
         _refuse(*too_many_pixels)
     except Exception:  # a decoder choking on hostile input: refuse the file, never a 500
-        _refuse(*damaged)
-    if max(image.size) > MAX_ASPECT_RATIO * min(image.size):  # before any resize
+        _refuse("photo_damaged", _l("The image file is damaged"))
+    size = image.size
+    if min(size) < 1 or max(size) > MAX_ASPECT_RATIO * min(size):  # before any resize
         _refuse("photo_proportions", _l("A photo's long side may be at most %(ratio)s times its "
                                         "short side", ratio=MAX_ASPECT_RATIO))
-    source_format = image.format or ""
-    if source_format == "JPEG":
+    if image.format == "JPEG":
         # Decode at 1/2, 1/4 or 1/8 scale when that still gives MAX_EDGE: much faster, less memory.
         scale = MAX_EDGE / max(image.size)
         if scale < 1:
             image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
     if image.width * image.height > MAX_DECODED_PIXELS:
         _refuse(*too_many_pixels)
+    return image, size
+
+
+def check_image(data: bytes) -> ReceivedPhoto:
+    """The request's share: every refusal process_image makes from the header, in a fraction
+    of a millisecond. Damaged pixels are found by the worker (photo_processing.py)."""
+    image, (width, height) = _opened(data)
+    return ReceivedPhoto(data=data, width=width, height=height, source_format=image.format or "")
+
+
+def process_image(data: bytes) -> ProcessedPhoto:
+    """Check and clean one image. Raises UserError (4xx) for anything but a usable photo."""
+    image, _size = _opened(data)
+    source_format = image.format or ""
     try:
         image.load()
     except Exception:  # truncated or corrupt pixel data
-        _refuse(*damaged)
+        _refuse("photo_damaged", _l("The image file is damaged"))
     picture = _flatten_to_rgb(_upright(image))
     picture.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
     stored = _jpeg(picture, quality=85)
@@ -119,14 +164,20 @@ def process_upload(upload) -> ProcessedPhoto:
     return process_image(read_upload(upload))
 
 
-def process_uploads(uploads) -> list[ProcessedPhoto]:
-    """Every photo of one form (at most five); the empty part a form sends with no file is
-    ignored. All are checked before anything is stored."""
+def _chosen(uploads) -> list:
+    """The files of one form (at most five); the empty part a form sends with no file is
+    ignored."""
     chosen = [upload for upload in uploads if getattr(upload, "filename", None)]
     if len(chosen) > MAX_PHOTOS:
         _refuse("too_many_photos", _l("At most %(max_photos)s photos per report",
                                       max_photos=MAX_PHOTOS))
-    return [process_upload(upload) for upload in chosen]
+    return chosen
+
+
+def receive_uploads(uploads) -> list[ReceivedPhoto]:
+    """Every photo of one form, checked by its header, for the worker to clean. All are
+    checked before anything is stored."""
+    return [check_image(read_upload(upload)) for upload in _chosen(uploads)]
 
 
 def _upright(image: Image.Image) -> Image.Image:
@@ -165,28 +216,44 @@ def photo_root() -> Path:
 
 
 def photo_path(photo: Photo, thumb: bool = False) -> Path:
-    """Where the stored (clean) copy of `photo` is on disk."""
+    """Where the stored (clean) copy of `photo` is on disk. Not for a pending photo: its
+    path is the upload as it came."""
     return photo_root() / (photo.thumb_path if thumb else photo.path)
 
 
-def store_photo(session: Session, incident: Incident, processed: ProcessedPhoto, kind: str,
+def is_ready(photo: Photo) -> bool:
+    """Whether the clean copy exists (the worker has processed it), so it can be shown."""
+    return not photo.pending
+
+
+def store_photo(session: Session, incident: Incident, photo: UploadedPhoto, kind: str,
                 **columns) -> Photo:
-    """Store the clean copy and thumbnail of `processed` as a photo of `incident`.
+    """Store `photo` for `incident`: a clean copy with its thumbnail, or an upload only checked
+    so far, kept in incoming/ as it came and marked pending for the worker.
 
     Flushes; the caller commits. `columns` sets other Photo columns (e.g. closing_id)."""
     root = photo_root()
-    folder = datetime.now(UTC).strftime("%Y/%m")
     name = secrets.token_urlsafe(18)  # unguessable, though files are only served by id
-    relative = {"path": f"{folder}/{name}.jpg", "thumb_path": f"{folder}/{name}-thumb.jpg"}
+    contents: dict[str, bytes]
+    if isinstance(photo, ReceivedPhoto):
+        folder = INCOMING
+        relative = {"path": f"{folder}/{name}", "thumb_path": f"{folder}/{name}"}
+        contents = {"path": photo.data}
+        columns.update(pending=True, process_after=func.now())
+    else:
+        folder = datetime.now(UTC).strftime("%Y/%m")
+        relative = {"path": f"{folder}/{name}.jpg", "thumb_path": f"{folder}/{name}-thumb.jpg"}
+        contents = {"path": photo.data, "thumb_path": photo.thumb}
     (root / folder).mkdir(parents=True, exist_ok=True)
-    temporary = {key: _write_temporary(root / folder, content)
-                 for key, content in (("path", processed.data), ("thumb_path", processed.thumb))}
+    temporary = {key: write_temporary(root / folder, content) for key, content in contents.items()}
     try:
-        photo = Photo(incident_id=incident.id, kind=kind, content_type=processed.content_type,
-                      sha256=processed.sha256, size_bytes=len(processed.data),
-                      width=processed.width, height=processed.height, **relative, **columns)
-        session.add(photo)
+        row = Photo(incident_id=incident.id, kind=kind, content_type=photo.content_type,
+                    sha256=photo.sha256, size_bytes=len(photo.data),
+                    width=photo.width, height=photo.height, **relative, **columns)
+        session.add(row)
         session.flush()
+        if row.pending:  # delivered to the listening worker when the transaction commits
+            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": PHOTO_CHANNEL})
     except BaseException:
         for path in temporary.values():
             path.unlink(missing_ok=True)
@@ -198,10 +265,10 @@ def store_photo(session: Session, incident: Incident, processed: ProcessedPhoto,
         final = root / relative[key]
         os.replace(path, final)
         placed.append(final)
-    return photo
+    return row
 
 
-def _write_temporary(folder: Path, content: bytes) -> Path:
+def write_temporary(folder: Path, content: bytes) -> Path:
     path = folder / f".tmp-{secrets.token_hex(8)}"
     with open(path, "wb") as handle:
         handle.write(content)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from mapdash import tokens
 from mapdash.cases import intake, workflow
-from mapdash.cases.photos import MAX_PHOTOS, ProcessedPhoto, store_photo
+from mapdash.cases.photos import MAX_PHOTOS, UploadedPhoto, store_photo
 from mapdash.errors import UserError
 from mapdash.i18n import _l
 from mapdash.models import Incident, IncidentEvent
@@ -111,7 +111,7 @@ def latest_question_id(session: Session, incident_id: int) -> int | None:
 
 
 def answer(session: Session, secret_key: str, code: str, token: str | None, text: str,
-           photos: Sequence[ProcessedPhoto] = ()) -> Incident:
+           photos: Sequence[UploadedPhoto] = ()) -> Incident:
     """Record the citizen's answer and its photos. Flushes; the caller commits. The case row
     is locked first, so a double-tapped submit finds the question answered."""
     question = open_question(session, secret_key, code, token, lock=True)

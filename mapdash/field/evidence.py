@@ -151,7 +151,8 @@ def hash_report_photos(session: Session, incident: Incident, open_original) -> N
 
     `open_original(photo)` returns the stored file's bytes."""
     for photo in session.scalars(select(Photo).where(
-            Photo.incident_id == incident.id, Photo.kind == "report", Photo.phash.is_(None))):
+            Photo.incident_id == incident.id, Photo.kind == "report", Photo.phash.is_(None),
+            Photo.pending.is_(False))):  # a pending one is hashed once the worker cleans it
         with Image.open(io.BytesIO(open_original(photo))) as image:
             photo.phash = perceptual_hash(image)
     session.flush()

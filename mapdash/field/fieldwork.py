@@ -90,7 +90,8 @@ def crew_cases(session: Session, crew: User, position: tuple[float, float] | Non
                         WHERE e.incident_id = p.id AND e.action = 'send_back'
                         ORDER BY e.created_at DESC, e.id DESC LIMIT 1) END,
                     'photos', (SELECT coalesce(json_agg(ph.id ORDER BY ph.id), '[]'::json)
-                               FROM photos ph WHERE ph.incident_id = p.id AND ph.kind = 'report')
+                               FROM photos ph WHERE ph.incident_id = p.id AND ph.kind = 'report'
+                                 AND NOT ph.pending)  -- not served until the worker cleans it
                 )) ORDER BY p.distance_m NULLS LAST, p.created_at), '[]'::json))
         FROM picked p
         JOIN categories c ON c.id = p.category_id

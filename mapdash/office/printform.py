@@ -53,7 +53,8 @@ def request_form(session: Session, incident: Incident, *, tracking_url: str, pri
     y = pdf.details(incident, y + 4)
     y = pdf.check_page_break_at(y + 4, MAP_BOX[3] + 12)
     pdf.map_block(_map_shapes(session, incident), _point(session, incident), y)
-    pdf.photo_block([p for p in incident.photos if p.kind == "report"][:MAX_PHOTOS], y)
+    pdf.photo_block([p for p in incident.photos if p.kind == "report" and photo_store.is_ready(p)]
+                    [:MAX_PHOTOS], y)
     y = pdf.check_page_break_at(y + MAP_BOX[3] + 10, SIGN_OFF_HEIGHT)
     pdf.sign_off(y)
     return bytes(pdf.output())

@@ -1,4 +1,5 @@
-"""Photos of cases, by id: only the clean copies (no EXIF, no GPS) are ever on disk.
+"""Photos of cases, by id: only the clean copies (no EXIF, no GPS); an upload the worker has
+not cleaned yet (pending, cases/photo_processing.py) is never served.
 
 Anyone may see the photos of a public case; photos of sensitive or rejected cases only staff
 who may see the case. An organization's logo (its clean copy, office/organization.py) is
@@ -19,8 +20,8 @@ _PUBLIC_MAX_AGE = 3600  # short: a case rejected later takes its photos down
 
 def _serve(photo_id: int, thumb: bool):
     photo = db.session().get(Photo, photo_id)
-    if photo is None:
-        abort(404)
+    if photo is None or not photos.is_ready(photo):
+        abort(404)  # a pending photo is the upload as it came, GPS and all: never served
     public = photos.is_public(photo)
     if not public and not (current_user.is_authenticated and can_see(current_user, photo.incident)):
         abort(404)  # not 403: whether such a photo exists is not for the public to learn

@@ -36,7 +36,7 @@ from mapdash.cases import (
     tracking,
     workflow,
 )
-from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
+from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, receive_uploads
 from mapdash.cases.questions import from_form, ordered
 from mapdash.errors import UserError
 from mapdash.households import preset
@@ -132,7 +132,7 @@ def report(category_code):
             delivery = information.check(kind_values, values["description"],
                                          values["reporter_name"], values["reporter_email"]
                                          ) if is_information else None
-            processed = process_uploads(request.files.getlist("photos")) \
+            processed = receive_uploads(request.files.getlist("photos")) \
                 if kinds.asks_photos(category) else []
             place = kinds.asks_place(category)
             incident = intake.create_incident(session, intake.Report(
@@ -362,7 +362,7 @@ def reply(code):
     try:
         question = replies.open_question(session, secret, code, token)
         if request.method == "POST":
-            processed = process_uploads(request.files.getlist("photos"))
+            processed = receive_uploads(request.files.getlist("photos"))
             replies.answer(session, secret, code, token, text, processed)
             registration_views.reply_documents(session, question.incident)
             return redirect(url_for(".track", code=question.incident.tracking_code, replied=1), 303)

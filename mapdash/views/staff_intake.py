@@ -14,7 +14,7 @@ from sqlalchemy import select
 from mapdash import db
 from mapdash.api.params import OneOf, Params, Refusal, parse, whole_number
 from mapdash.cases import intake, replies
-from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, process_uploads
+from mapdash.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, receive_uploads
 from mapdash.cases.questions import from_form, ordered
 from mapdash.errors import UserError
 from mapdash.i18n import _l
@@ -96,7 +96,7 @@ def enter(category_code):
 
 def _create(session, category: Category, answers: dict) -> Incident:
     form = parse(StaffIntakeForm, request.form)
-    processed = process_uploads(request.files.getlist("photos"))
+    processed = receive_uploads(request.files.getlist("photos"))
     incident = intake.create_incident(session, intake.Report(
         # As typed: the intake reads the coordinates (Thai digits too) and refuses them.
         category_code=category.code, lon=form.lon or None, lat=form.lat or None,  # type: ignore[arg-type]

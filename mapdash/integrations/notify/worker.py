@@ -1,5 +1,6 @@
-"""`mapdash notify run`: sends the outbox, alerts staff of overdue cases, sweeps stray photos
-and old crew positions.
+"""`mapdash notify run`: sends the outbox, cleans the photos intake stored as they came
+(photo_processing.py), alerts staff of overdue cases, sweeps stray photos and old crew
+positions.
 
 Crash safety, step by step:
 1. claim: due rows (pending, or 'sending' whose lease ran out; for each recipient only the
@@ -30,6 +31,9 @@ PHOTO_SWEEP_MINUTES (photo_sweep.py); once an hour it deletes crews' positions p
 organization's retention (field/positions.py); every STATS_RECOUNT_SECONDS it recounts the
 statistics' kept figures that went out of date, a few per pass, most recently viewed first
 (stats/figures.py), so that no reader waits for them.
+Idle, it waits on a LISTEN for the photo channel (intake NOTIFYs it when a photo is
+committed), so a photo is usually clean within a fraction of a second; without that
+connection it looks again every NOTIFY_IDLE_SECONDS.
 """
 import importlib
 import random
@@ -39,12 +43,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from mapdash import db
-from mapdash.cases import photo_sweep
+from mapdash.cases import photo_processing, photo_sweep, photos
 from mapdash.field import positions
 from mapdash.integrations.notify import overdue, reminders
 from mapdash.integrations.notify.delivery import DeliveryError, Outgoing
@@ -87,6 +92,7 @@ class Worker:
         self._untried: list[Outgoing] = []
         self._down_since: float | None = None
         self._reconnect_wait = self.config["NOTIFY_RECONNECT_SECONDS"]
+        self._listener: psycopg.Connection | None = None
 
     def claim(self, batch: int) -> list[Outgoing]:
         with Session(self.engine) as session, session.begin():
@@ -164,9 +170,11 @@ class Worker:
             raise
 
     def run_once(self, batch: int = 20) -> int:
-        """One pass: what an outage left to do, the overdue scan and the photo sweep when they
-        are due, then one batch. Returns messages handled."""
+        """One pass: what an outage left to do, a batch of photos to clean, the overdue scan
+        and the photo sweep when they are due, then one batch of messages. Returns messages
+        and photos handled."""
         self._catch_up()
+        cleaned = self.process_photos()
         self.scan_overdue_if_due()
         self.sweep_photos_if_due()
         self.purge_positions_if_due()
@@ -183,7 +191,12 @@ class Worker:
         if self._untried:  # asked to stop
             self.release(self._untried)
             self._untried = []
-        return len(claimed)
+        return len(claimed) + cleaned
+
+    def process_photos(self) -> int:
+        """One batch of the photos intake stored as they came (photo_processing.py)."""
+        with self.app.app_context():
+            return photo_processing.process_pending(self.engine)
 
     def _catch_up(self) -> None:
         """After an outage: record the outcomes it kept from the database first (so nothing
@@ -285,7 +298,30 @@ class Worker:
             if once and handled < batch:
                 return
             if handled == 0:
-                self.stop.wait(self.config["NOTIFY_IDLE_SECONDS"])
+                self.wait_for_work(self.config["NOTIFY_IDLE_SECONDS"])
+        self.stop_listening()
+
+    def wait_for_work(self, seconds: float) -> None:
+        """Up to `seconds`, less if a photo is committed meanwhile (its NOTIFY)."""
+        try:
+            if self._listener is None:
+                # straight to PostgreSQL, as the live screens' listener (LIVE_LISTEN_URL): a
+                # LISTEN through PgBouncer in transaction mode would hear nothing
+                url = self.config.get("LIVE_LISTEN_URL") or self.config["DATABASE_URL"]
+                self._listener = psycopg.connect(
+                    url.replace("postgresql+psycopg://", "postgresql://", 1),
+                    autocommit=True, connect_timeout=5, application_name="mapdash worker")
+                self._listener.execute(f"LISTEN {photos.PHOTO_CHANNEL}")
+            for _note in self._listener.notifies(timeout=seconds, stop_after=1):
+                pass
+        except psycopg.Error:  # no listening connection: poll, and try again next time
+            self.stop_listening()
+            self.stop.wait(seconds)
+
+    def stop_listening(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
     def _wait_for_database(self, error: Exception) -> None:
         """Say once that the database is gone, then wait longer each time."""

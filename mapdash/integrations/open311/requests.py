@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from mapdash.api.params import Encoding, Latitude, Longitude, Params, Refusal
 from mapdash.cases import intake, tracking
 from mapdash.cases.intake import MAX_DESCRIPTION
+from mapdash.cases.photos import is_ready
 from mapdash.cases.questions import from_form
 from mapdash.errors import UserError
 from mapdash.i18n import (
@@ -196,7 +197,7 @@ def _local(moment: datetime | None) -> datetime | None:
 
 def _as_request(incident: Incident, lon, lat, note: str | None,
                 photo_url: Callable[[int], str]) -> dict:
-    photos = tracking.public_photos(incident)
+    photos = [photo for photo in tracking.public_photos(incident) if is_ready(photo)]
     return {
         "service_request_id": incident.tracking_code,
         "status": "open" if incident.is_open else "closed",
