@@ -93,7 +93,9 @@ def test_a_citizen_reports_a_streetlight_with_a_photo_and_follows_it(
     # The photo is cleaned by the worker, off the request: until then a placeholder.
     assert "กำลังประมวลผลรูปภาพ" in phone.locator(".photo-grid .photo-pending").inner_text()
     assert Worker(demo_app).process_photos() == 1
-    phone.reload()
+    # The page finds the clean copy by itself (photo-pending.js), no reload.
+    phone.wait_for_selector(".photo-grid a img")
+    assert phone.locator(".photo-grid .photo-pending").count() == 0
     thumb = phone.locator(".photo-grid img").first
     thumb.scroll_into_view_if_needed()
     phone.wait_for_function("() => document.querySelector('.photo-grid img').naturalWidth > 0")
