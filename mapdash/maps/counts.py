@@ -43,6 +43,8 @@ def _clauses(session: Session, f: geo.MapFilter) -> tuple[str, dict]:
 def villages(session: Session, f: geo.MapFilter) -> geo.JSONText:
     """geo.dispatch_villages from the counts."""
     where, params = _clauses(session, f)
+    if f.overdue_only:  # the late part reads the cases in the viewport (see geo)
+        geo.plan_for_each_viewport(session)
     late = f"""
         UNION ALL
         SELECT i.village_id, i.location IS NOT NULL, count(*)
