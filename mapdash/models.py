@@ -363,7 +363,7 @@ class Photo(Base):
     phash: Mapped[int | None] = mapped_column(BigInteger)  # perceptual hash, see field/evidence.py
     captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # from EXIF
     closing_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("closings.id"))
-    # sql/041: stored as uploaded under incoming/, not served, until the worker cleans it
+    # sql/042: stored as uploaded under incoming/, not served, until the worker cleans it
     # (cases/photo_processing.py)
     pending: Mapped[bool] = mapped_column(Boolean, default=False)
     process_attempts: Mapped[int] = mapped_column(SmallInteger, default=0)

@@ -2,7 +2,7 @@
 -- private folder (incoming/); the worker makes the clean copy (no EXIF, no GPS, <= 2000 px)
 -- and the thumbnail later, off the request path (cases/photo_processing.py). Until then the
 -- row is `pending` and nothing serves it. Rows already stored are clean copies: not pending.
--- depends: 040_map_reads_due_at
+-- depends: 041_intake_without_shared_rows
 
 ALTER TABLE photos
     ADD COLUMN pending boolean NOT NULL DEFAULT false,

@@ -32,7 +32,7 @@ SQL_ONLY_TABLES = {
 # which the models cannot say), so they are declared in sql/ alone. Plain indexes are declared
 # in models.py too and must match.
 SQL_ONLY_INDEXES = {
-    # sql/041: the worker's queue of photos still to clean (partial)
+    # sql/042: the worker's queue of photos still to clean (partial)
     "photos_pending_idx": "photos",
     # sql/035: one valid receipt per payment (partial unique)
     "receipts_one_valid_idx": "receipts",
