@@ -3,12 +3,14 @@ issue 15): the app's own pages and a throwaway static folder whose files the tes
 import gzip
 import os
 import re
+import threading
 from pathlib import Path
 
 import brotli
 import pytest
 from backports import zstd
 from flask import Flask, url_for
+from werkzeug.serving import make_server
 
 from mapdash import assets, transfer
 from tests.factories import make_org
@@ -174,3 +176,59 @@ def test_the_app_serves_our_files_byte_for_byte(client):
     for encoding, decode in DECODE.items():
         answer = client.get(url, headers={"Accept-Encoding": encoding})
         assert answer.headers["Content-Encoding"] == encoding and decode(answer.data) == source
+
+
+class CountingServer:
+    """The demo app over HTTP, noting the path of every request that reaches it."""
+
+    def __init__(self, application):
+        self.paths: list[str] = []
+
+        def counted(environ, start_response):
+            self.paths.append(environ["PATH_INFO"])
+            return application(environ, start_response)
+        self._server = make_server("127.0.0.1", 0, counted, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._thread.join()
+
+
+def visit(server: CountingServer, page, path: str, ready: str) -> list[str]:
+    """The paths a visit of `path` asked the server for."""
+    start = len(server.paths)
+    page.goto(server.url + path)
+    page.wait_for_selector(ready)
+    page.wait_for_load_state("networkidle")
+    return server.paths[start:]
+
+
+def test_a_second_visit_asks_the_server_for_no_file(demo_app, browser):
+    """The browser keeps what it fetched by its fingerprint: the pages again, with their data,
+    and not one script, style or image."""
+    files = ("/static/", "/vendor/")
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="th-TH")
+    page = context.new_page()
+    with CountingServer(demo_app) as server:
+        first = visit(server, page, "/", "#village-map[data-loaded='13']")
+        assert sum(path.startswith(files) for path in first) >= 5
+        second = visit(server, page, "/", "#village-map[data-loaded='13']")
+        print(f"\nhome: {len(first)} requests, then {len(second)}: {second}")
+        assert [path for path in second if path.startswith(files)] == []
+        page.goto(server.url + "/login?next=/dispatch/")
+        page.fill("input[name=email]", "dispatcher@demo.mapdash.test")
+        page.fill("input[name=password]", "demo-password")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/dispatch/")
+        page.locator(".case-row").first.wait_for()
+        page.wait_for_load_state("networkidle")
+        again = visit(server, page, "/dispatch/", ".case-row")
+        print(f"dispatch, second visit: {len(again)} requests: {again}")
+        assert [path for path in again if path.startswith(files)] == []
+    context.close()
