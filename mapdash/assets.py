@@ -27,8 +27,9 @@ from pathlib import Path
 
 import brotli
 from backports import zstd
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, abort, current_app, request, url_for
 from werkzeug.security import safe_join
+from werkzeug.wrappers import Response as BaseResponse
 
 from mapdash.transfer import COMPRESSED_TYPES
 
@@ -157,6 +158,7 @@ def init_app(app: Flask) -> None:
     add_folder(app, "static", static_folder)
     app.view_functions["static"] = lambda filename: serve(static_folder, filename)
     app.url_defaults(_fingerprint)
+    app.jinja_env.globals["static_addresses"] = static_addresses
 
 
 def _fingerprint(endpoint: str, values: dict) -> None:
@@ -168,7 +170,15 @@ def _fingerprint(endpoint: str, values: dict) -> None:
         values["v"] = asset.fingerprint
 
 
-def serve(folder: str | os.PathLike, filename: str) -> Response:
+def static_addresses(subfolder: str, suffix: str) -> dict[str, str]:
+    """The fingerprinted addresses of the static files `subfolder/*suffix`, by name without
+    the suffix: for scripts that pick a file by name (a case type's icon)."""
+    assert current_app.static_folder
+    return {path.name.removesuffix(suffix): url_for("static", filename=f"{subfolder}/{path.name}")
+            for path in sorted(Path(current_app.static_folder, subfolder).glob(f"*{suffix}"))}
+
+
+def serve(folder: str | os.PathLike, filename: str) -> BaseResponse:
     """The file, compressed as the browser accepts, immutable when asked by its fingerprint."""
     asset = CACHE.get(folder, filename)
     if asset is None:

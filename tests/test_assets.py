@@ -111,8 +111,11 @@ def test_a_changed_file_has_a_new_address_and_the_old_one_is_revalidated(small_a
     assert cache_control(new) == IMMUTABLE and new.data.endswith(b"// one more line\n")
     old = client.get(first)  # an old page's address: the new file, but not kept a year
     assert old.data == new.data and "immutable" not in cache_control(old)
-    # Folders have no fingerprint: what a script adds to them still names a file.
+    # Folders have no fingerprint: what a script adds to them still names a file. Scripts
+    # that pick an icon by name get every icon's fingerprinted address.
     assert address(small_app, "icons/") == "/static/icons/"
+    with small_app.test_request_context():
+        assert assets.static_addresses("icons", ".svg") == {"pin": address(small_app, "icons/pin.svg")}
     assert client.get("/static/js/none.js").status_code == 404
     assert client.get("/static/../" + folder.name + "/js/app.js").status_code == 404
 

@@ -20,7 +20,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from pydantic import Field, model_validator
 
-from mapdash import db
+from mapdash import assets, db
 from mapdash.api.params import Latitude, Longitude, Params, accepts
 from mapdash.config import PROJECT_ROOT
 from mapdash.field import fieldwork, map_pack, positions
@@ -55,7 +55,7 @@ def index():
         "crew": current_user.id,
         "lang": current_language(),
         "status_labels": status_labels(),
-        "icons": url_for("static", filename="icons/"),
+        "icons": assets.static_addresses("icons", ".svg"),
         "urls": {
             "cases": url_for("crew.cases"),
             "map_pack": url_for("crew.map_pack_tiles"),
