@@ -28,6 +28,7 @@ from pathlib import Path
 import brotli
 from backports import zstd
 from flask import Flask, abort, current_app, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -152,8 +153,20 @@ def add_folder(app: Flask, endpoint: str, folder: str | os.PathLike) -> None:
     app.extensions.setdefault("asset_folders", {})[endpoint] = folder
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """A file is the same for everyone: its answer neither sets the session cookie nor says
+    `Vary: Cookie` (flask-login's after-request look at the session would add it), which
+    would have a shared cache (a proxy, a CDN) keep a copy per visitor, or none."""
+
+    def save_session(self, app, session, response) -> None:
+        if request.endpoint not in app.extensions.get("asset_folders", {}):
+            super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
     assert app.static_folder
+    assert type(app.session_interface) is SecureCookieSessionInterface  # not another's
+    app.session_interface = _SessionInterface()
     static_folder = app.static_folder
     add_folder(app, "static", static_folder)
     app.view_functions["static"] = lambda filename: serve(static_folder, filename)

@@ -83,6 +83,7 @@ def test_a_pages_files_carry_their_fingerprint_and_are_kept_a_year(client, org):
         answer = client.get(file, headers={"Accept-Encoding": "br"})
         assert answer.status_code == 200 and cache_control(answer) == IMMUTABLE, file
         assert strict.search(answer.headers["Content-Security-Policy"])
+        assert "Cookie" not in answer.headers["Vary"] and "Set-Cookie" not in answer.headers
         # Not the current fingerprint, or none: a minute, then asked again.
         for stale in (path, f"{path}?v=0123456789abcdef"):
             again = client.get(stale)
@@ -224,6 +225,7 @@ def test_a_second_visit_asks_the_server_for_no_file(demo_app, browser):
         second = visit(server, page, "/", "#village-map[data-loaded='13']")
         print(f"\nhome: {len(first)} requests, then {len(second)}: {second}")
         assert [path for path in second if path.startswith(files)] == []
+        start = len(server.paths)
         page.goto(server.url + "/login?next=/dispatch/")
         page.fill("input[name=email]", "dispatcher@demo.mapdash.test")
         page.fill("input[name=password]", "demo-password")
@@ -231,6 +233,9 @@ def test_a_second_visit_asks_the_server_for_no_file(demo_app, browser):
         page.wait_for_url("**/dispatch/")
         page.locator(".case-row").first.wait_for()
         page.wait_for_load_state("networkidle")
+        # Signed in (a new session cookie), the files the home page fetched are still kept.
+        fetched_again = set(first) & set(server.paths[start:])
+        assert {path for path in fetched_again if path.startswith(files)} == set()
         again = visit(server, page, "/dispatch/", ".case-row")
         print(f"dispatch, second visit: {len(again)} requests: {again}")
         assert [path for path in again if path.startswith(files)] == []
