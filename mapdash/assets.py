@@ -11,8 +11,8 @@ importScripts, a bookmarked or an old page's address), it is kept a minute, then
 by its ETag or Last-Modified (a 304).
 
 Each file is read, hashed and compressed (brotli, zstd, gzip at their strongest) once per
-process and encoding, not again on every answer; a file changed on disk (a stat per use, as
-cheap as a dictionary lookup) is read again, so in development the addresses follow edits.
+process and encoding, not again on every answer; a file changed on disk (a stat per use, a
+few microseconds) is read again, so in development the addresses follow edits.
 """
 import gzip
 import hashlib
@@ -204,7 +204,7 @@ def serve(folder: str | os.PathLike, filename: str) -> BaseResponse:
     if asset.compressible:
         response.vary.add("Accept-Encoding")
     if encoding:
-        response.content_encoding = encoding  # flask-compress leaves an encoded answer alone
+        response.content_encoding = encoding  # transfer.py does not compress files again
     # Strong: these exact bytes. Each encoding is a different representation, its own tag.
     response.set_etag(f"{asset.fingerprint}.{encoding}" if encoding else asset.fingerprint)
     response.last_modified = asset.modified
