@@ -2,7 +2,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from mapdash import config, db, i18n, security, transfer, vocabulary
+from mapdash import assets, config, db, i18n, security, transfer, vocabulary
 from mapdash.api.params import ID_CONVERTERS
 from mapdash.config import PROJECT_ROOT
 from mapdash.extensions import csrf
@@ -43,6 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.converters.update(ID_CONVERTERS)
     from mapdash.views import register_blueprints
     register_blueprints(app)
+    assets.init_app(app)  # static files: fingerprinted addresses, compressed once
     transfer.init_app(app)  # compression, ETags and 304s: after the routes, it reads them
     from mapdash.cli import register_commands
     register_commands(app)

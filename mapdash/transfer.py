@@ -6,7 +6,7 @@ flask-compress compresses whole answers and streams alike (a streamed open-data 
 streamed, compressed chunk by chunk). The ETag is weak (W/"..."): the same data compressed
 either way is the same to the reader, and flask-compress leaves a weak tag as it is.
 """
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask_compress import Compress
 
 # What is worth compressing: data, styles and scripts (images already are). Not HTML: pages
@@ -29,15 +29,20 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "zstd", "gzip"])
     app.config.setdefault("COMPRESS_BR_LEVEL", 4)  # fast enough per request, close to gzip -9
-    # Files (ours and the vendored libraries') are streamed: their tag, which compression
-    # extends with the encoding, is checked after it, or it would never match again.
-    app.config.setdefault("COMPRESS_STREAMING_ENDPOINT_CONDITIONAL", [
-        endpoint for endpoint in app.view_functions
-        if endpoint == "static" or endpoint.startswith("vendor.")])
+    # Files (ours and the front-end libraries') come compressed once from mapdash/assets.py,
+    # or plain where compressing gains nothing: never again per answer.
+    app.config["COMPRESS_REGISTER"] = False
     _compress.init_app(app)
+    app.after_request(_compress_unless_asset)
     # Registered after flask-compress, so it runs before it (Flask runs these in reverse):
     # the tag is of the data itself, and a 304 is not compressed at all.
     app.after_request(_revalidate)
+
+
+def _compress_unless_asset(response: Response) -> Response:
+    if request.endpoint in current_app.extensions.get("asset_folders", {}):
+        return response
+    return _compress.after_request(response)
 
 
 def _revalidate(response: Response) -> Response:

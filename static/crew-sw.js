@@ -4,23 +4,17 @@
 // Leaflet, case photos and type icons rarely change: the saved copy first. Posts are never
 // touched here: the outbox (crew-outbox.js) keeps closings and sends them, from the page or from "sync".
 // Map tiles come from the offline map pack when it has them (crew-map-pack.js fills it).
-importScripts("/static/js/crew-outbox.js");
+// ADDRESSES and VERSION come first, written by the server (mapdash/views/crew.py): the
+// files' addresses carry their content's hash, so a changed file is a new worker and a new cache.
+importScripts(ADDRESSES.outbox);
 
-const CACHE = "mapdash-crew-v3";
+const CACHE = `mapdash-crew-${VERSION}`;
 const MAP_PACK = "mapdash-map-pack";  // not "mapdash-crew-": a new worker keeps it
 const PAGE = "/crew/";
 const CASES = "/crew/cases.json";
 const TOKEN = "/crew/token.json";
 const VILLAGES = "/api/villages.geojson";
-const SHELL = [
-  PAGE, CASES,
-  "/static/css/app.css", "/static/css/crew.css",
-  "/static/js/i18n.js", "/static/js/crew.js", "/static/js/crew-outbox.js", "/static/js/sign-out.js",
-  "/static/js/crew-map-pack.js", "/static/js/case-markers.js", "/static/css/case-markers.css",
-  "/static/js/crew-position.js", "/static/css/crew-position.css",
-  "/vendor/leaflet/leaflet.js", "/vendor/leaflet/leaflet.css",
-  "/crew/manifest.webmanifest", "/static/icons/crew-192.png",
-];
+const SHELL = ADDRESSES.shell;
 const NETWORK_WAIT_MS = 5000;
 
 self.addEventListener("install", (event) => {
@@ -107,7 +101,9 @@ self.addEventListener("fetch", (event) => {
   } else if (url.pathname === CASES || url.pathname === VILLAGES) {
     // One saved copy, whatever position it was asked for: the page re-sorts it by distance.
     event.respondWith(networkFirst(event, url.pathname));
-  } else if (["/vendor/", "/photos/", "/static/icons/"].some((path) => url.pathname.startsWith(path))) {
+  } else if (["/vendor/", "/photos/", "/static/icons/"].some((path) => url.pathname.startsWith(path)) ||
+             (url.pathname.startsWith("/static/") && url.searchParams.has("v"))) {
+    // A fingerprinted file (?v=) never changes under its address; photos and icons hardly.
     event.respondWith(cacheFirst(request));
   } else if (url.pathname.startsWith("/static/")) {
     event.respondWith(networkFirst(event));

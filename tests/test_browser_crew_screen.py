@@ -1,6 +1,8 @@
 """The crew's phone screen (390x844, real Chromium): the closing button's steps while the phone
 finds its position and uploads (no double tap), the map's legend and the dispatcher's type
 icons, a popup clear of the zoom buttons, and a closing under review still on the list."""
+import re
+
 import pytest
 from geoalchemy2.functions import ST_X, ST_Y
 from sqlalchemy import select
@@ -74,12 +76,13 @@ def test_legend_icons_popup_and_closing_progress(live_server, crew_phone, case, 
 
     # The markers carry the dispatcher's type icons; the legend says what they mean.
     marker = f".case-marker.case-{case['id']}"
-    assert page.get_attribute(f"{marker} img", "src") == f"/static/icons/{case['icon']}.svg"
+    icon = page.get_attribute(f"{marker} img", "src")  # its fingerprinted address (assets.py)
+    assert re.fullmatch(rf"/static/icons/{case['icon']}\.svg\?v=[0-9a-f]{{16}}", icon)
     assert "mine" in page.get_attribute(marker, "class")
     page.click(".legend summary")
     legend = page.inner_text(".legend")
     assert "งานของฉัน (หมุดใหญ่)" in legend and "ตำแหน่งของคุณ" in legend and "กำลังดำเนินการ" in legend
-    assert f"/static/icons/{case['icon']}.svg" in [
+    assert icon in [
         img.get_attribute("src") for img in page.query_selector_all(".legend img")]
     page.screenshot(path=str(screenshot_dir / "crew-legend-390.png"))
     page.click(".legend summary")

@@ -82,7 +82,7 @@ def test_crew_page_is_for_crews_only(client, field):
 def test_crew_page_has_the_map_the_camera_and_the_offline_parts(crew_client):
     page = crew_client.get("/crew/").get_data(as_text=True)
     assert '<html lang="th">' in page
-    assert 'src="/vendor/leaflet/leaflet.js"' in page
+    assert re.search(r'src="/vendor/leaflet/leaflet\.js\?v=[0-9a-f]{16}"', page)
     assert 'accept="image/*" capture="environment" multiple' in page
     assert 'rel="manifest" href="/crew/manifest.webmanifest"' in page
     assert "ปิดงาน" in page and "แก้ไขไม่ได้" in page
@@ -96,15 +96,25 @@ def test_crew_page_has_the_map_the_camera_and_the_offline_parts(crew_client):
     assert messages["Waiting to send"] == "รอส่ง"
 
 
-def test_service_worker_is_served_for_the_crew_scope(client):
-    response = client.get("/crew/sw.js")
+def test_service_worker_keeps_every_file_the_crew_page_asks_for(crew_client):
+    response = crew_client.get("/crew/sw.js")
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
     assert response.headers["Service-Worker-Allowed"] == "/crew/"
     assert "no-cache" in response.headers["Cache-Control"]
-    body = response.get_data(as_text=True)
-    for asset in ("/crew/cases.json", "/vendor/leaflet/leaflet.js", "/static/js/crew.js"):
-        assert asset in body
+    assert crew_client.get("/crew/sw.js", headers={
+        "If-None-Match": response.headers["ETag"]}).status_code == 304
+    addresses = json.loads(re.search(r"^const ADDRESSES = (.*);$", response.get_data(as_text=True),
+                                      re.M).group(1))
+    # The very addresses the page asks for, fingerprints included: found offline.
+    page = crew_client.get("/crew/").get_data(as_text=True)
+    files = {address for address in re.findall(r'(?:src|href)="([^"]+)"', page)
+             if address.startswith(("/static/", "/vendor/", "/crew/")) and "lang=" not in address}
+    assert files and files <= set(addresses["shell"]) | {"/crew/sw.js"}
+    assert {"/crew/", "/crew/cases.json", "/crew/manifest.webmanifest"} <= set(addresses["shell"])
+    assert addresses["outbox"] in addresses["shell"]
+    for address in addresses["shell"]:
+        assert crew_client.get(address).status_code == 200, address
 
 
 def test_manifest_and_its_icons_exist(client):

@@ -40,7 +40,7 @@ def test_pages_load_nothing_from_other_hosts(demo_client, path):
 
 def test_leaflet_is_served_locally(demo_client):
     page = demo_client.get("/").get_data(as_text=True)
-    script = re.search(r'<script src="(/vendor/leaflet/leaflet\.js)"', page)
+    script = re.search(r'<script src="(/vendor/leaflet/leaflet\.js\?v=[0-9a-f]+)"', page)
     assert script
     asset = demo_client.get(script.group(1))
     assert asset.status_code == 200 and b"Leaflet" in asset.data[:2000]

@@ -46,10 +46,9 @@ def test_scripts_and_styles_are_compressed_but_pages_are_not(client, org):
     assert script.headers["Content-Encoding"] == "br"
     source = Path(__file__).parents[1].joinpath("static/js/dispatch.js").read_bytes()
     assert brotli.decompress(script.data) == source
-    # Files are streamed, so compressed chunk by chunk: brotli or zstd, never gzip.
     style = client.get("/static/css/app.css", headers={"Accept-Encoding": "gzip, zstd"})
     assert style.headers["Content-Encoding"] == "zstd"
-    # Cached for a week and asked again after: an unchanged file is a 304.
+    # Asked without its fingerprint, kept a minute and asked again: unchanged, a 304.
     leaflet = client.get("/vendor/leaflet/leaflet.js", headers={"Accept-Encoding": "br"})
     assert leaflet.headers["Content-Encoding"] == "br"
     again = client.get("/vendor/leaflet/leaflet.js", headers={

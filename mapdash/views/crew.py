@@ -3,21 +3,24 @@
 The page works without signal: a service worker (served here so its scope covers /crew/)
 keeps the page, its assets and my cases, and the page keeps closings in the phone's outbox
 until they can be sent. Writes answer JSON: the page's script sends them."""
+import hashlib
+import json
 from typing import Annotated
 
 from flask import (
     Blueprint,
     current_app,
     jsonify,
+    make_response,
     render_template,
-    send_from_directory,
+    request,
     url_for,
 )
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from pydantic import Field, model_validator
 
-from mapdash import db
+from mapdash import assets, db
 from mapdash.api.params import Latitude, Longitude, Params, accepts
 from mapdash.config import PROJECT_ROOT
 from mapdash.field import fieldwork, map_pack, positions
@@ -27,6 +30,17 @@ from mapdash.office.auth import json_role_required, role_required
 from mapdash.security import permits
 
 bp = Blueprint("crew", __name__, url_prefix="/crew")
+# The files the crew page asks for (templates/base.html, crew/index.html, crew/_position.html,
+# the map's Leaflet), which its service worker keeps for use without signal under the very
+# addresses the page asks for (fingerprinted: mapdash/assets.py).
+OFFLINE_FILES = [
+    ("static", "css/app.css"), ("static", "css/crew.css"), ("static", "css/case-markers.css"),
+    ("static", "css/crew-position.css"), ("static", "js/i18n.js"), ("static", "js/crew.js"),
+    ("static", "js/crew-outbox.js"), ("static", "js/sign-out.js"),
+    ("static", "js/crew-map-pack.js"), ("static", "js/case-markers.js"),
+    ("static", "js/crew-position.js"), ("static", "icons/crew-192.png"),
+    ("vendor.leaflet_asset", "leaflet.js"), ("vendor.leaflet_asset", "leaflet.css"),
+]
 
 @bp.get("/")
 @role_required("crew")
@@ -41,7 +55,7 @@ def index():
         "crew": current_user.id,
         "lang": current_language(),
         "status_labels": status_labels(),
-        "icons": url_for("static", filename="icons/"),
+        "icons": assets.static_addresses("icons", ".svg"),
         "urls": {
             "cases": url_for("crew.cases"),
             "map_pack": url_for("crew.map_pack_tiles"),
@@ -168,9 +182,19 @@ def manifest():
 
 @bp.get("/sw.js")
 def service_worker():
-    """The service worker, from /crew/ so that its scope is the crew pages."""
-    response = send_from_directory(PROJECT_ROOT / "static", "crew-sw.js",
-                                   mimetype="text/javascript", max_age=0)
+    """The service worker, from /crew/ so that its scope is the crew pages. The addresses it
+    keeps come first, written here: a changed file changes them, and so the worker, which
+    the browser then installs anew with a new copy of the files."""
+    shell = [url_for("crew.index"), url_for("crew.cases"), url_for("crew.manifest"),
+             *(url_for(endpoint, filename=filename) for endpoint, filename in OFFLINE_FILES)]
+    addresses = {"shell": shell, "outbox": url_for("static", filename="js/crew-outbox.js")}
+    version = hashlib.sha256(json.dumps(addresses).encode()).hexdigest()[:16]
+    source = (PROJECT_ROOT / "static" / "crew-sw.js").read_text(encoding="utf-8")
+    response = make_response(
+        f"// Written by mapdash/views/crew.py: the crew page's files as the page asks for them.\n"
+        f"const ADDRESSES = {json.dumps(addresses)};\nconst VERSION = \"{version}\";\n{source}")
+    response.mimetype = "text/javascript"
     response.headers["Service-Worker-Allowed"] = url_for("crew.index")
     response.cache_control.no_cache = True
-    return response
+    response.add_etag()
+    return response.make_conditional(request)

@@ -4,10 +4,11 @@
 (function () {
   "use strict";
 
-  // properties: {icon, status}; classes: more class names; size in pixels.
-  function icon(iconBase, properties, classes, size) {
+  // icons: a type icon's name: its address (fingerprinted); properties: {icon, status};
+  // classes: more class names; size in pixels.
+  function icon(icons, properties, classes, size) {
     const image = document.createElement("img");
-    image.src = `${iconBase}${properties.icon}.svg`;
+    image.src = icons[properties.icon];
     image.alt = "";
     return L.divIcon({ className: ["case-marker", `status-${properties.status}`, ...classes].join(" "),
                        iconSize: [size, size], html: image });
@@ -39,9 +40,9 @@
     return dot;
   }
 
-  function typeIcon(iconBase, name) {
+  function typeIcon(icons, name) {
     const image = document.createElement("img");
-    image.src = `${iconBase}${name}.svg`;
+    image.src = icons[name];
     image.alt = "";
     image.className = "legend-icon";
     return image;

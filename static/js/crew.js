@@ -640,7 +640,7 @@
     if (withVillages) urls.push(page.urls.villages);
     urls.forEach((url) => fetch(url, { credentials: "same-origin" }).catch(() => {}));
     // The markers' type icons, once (the worker keeps them).
-    new Set(features.map((f) => `${page.icons}${f.properties.icon}.svg`)).forEach((url) =>
+    new Set(features.map((f) => page.icons[f.properties.icon])).forEach((url) =>
       caches.match(url).then((kept) => kept || fetch(url)).catch(() => {}));
   }
 

@@ -16,7 +16,7 @@
   let timer = null;
   let handlers = { view: () => {}, accept: () => {} };
   let labels = {};
-  let iconBase = "";
+  let icons = {};
 
   function context() {
     if (!audio) {
@@ -64,7 +64,7 @@
     const li = document.createElement("li");
     li.dataset.caseId = alert.id;
     const icon = document.createElement("img");
-    icon.src = `${iconBase}${alert.icon}.svg`;
+    icon.src = icons[alert.icon];
     icon.alt = "";
     const text = document.createElement("span");
     const name = labels.lang === "en" && alert.category_en ? alert.category_en : alert.category_th;
@@ -159,7 +159,7 @@
     init(options) {
       handlers = options.handlers;
       labels = options.labels;
-      iconBase = options.iconBase;
+      icons = options.icons;
     },
     // `alerts`: the server's current list of unaccepted emergencies (newest first).
     update(alerts) {

@@ -25,7 +25,7 @@
   const urls = JSON.parse(root.dataset.urls);
   const labels = { ...JSON.parse(root.dataset.labels), lang: root.dataset.lang };
   const statusName = Object.fromEntries(labels.statuses);
-  const iconBase = root.dataset.icons;
+  const icons = JSON.parse(root.dataset.icons);  // type icon name: its fingerprinted address
   const form = document.getElementById("filters");
   const listBox = document.getElementById("cases-in-view");
   const listNote = document.getElementById("list-note");
@@ -124,7 +124,7 @@
     const classes = ["case-marker", `status-${p.status}`, p.overdue ? "overdue" : "",
                      fresh ? "fresh" : "", p.id === selectedId ? "selected" : ""].join(" ");
     const icon = L.divIcon({ className: classes, iconSize: [34, 34],
-                             html: `<img src="${iconBase}${p.icon}.svg" alt="">` });
+                             html: `<img src="${icons[p.icon]}" alt="">` });
     const marker = L.marker([lat, lon], { icon, title: `${p.code} ${categoryName(p)}`, keyboard: true });
     marker.caseId = p.id;
     marker.on("click", () => selectCase(p.id, false));
@@ -204,7 +204,7 @@
     button.className = `case-row${p.overdue ? " overdue" : ""}${p.id === selectedId ? " selected" : ""}`;
     button.dataset.caseId = p.id;
     const icon = document.createElement("img");
-    icon.src = `${iconBase}${p.icon}.svg`;
+    icon.src = icons[p.icon];
     icon.alt = "";
     const title = document.createElement("span");
     title.className = "row-title";
@@ -380,7 +380,7 @@
   });
 
   window.DispatchAlert.init({
-    labels, iconBase,
+    labels, icons,
     handlers: {
       view(alert) {
         selectCase(alert.id, true, alert.lon !== null ? [alert.lon, alert.lat] : null);
