@@ -60,7 +60,10 @@ def test_a_report_photo_is_kept_private_until_the_worker_cleans_it(demo_app, dem
             assert client.get(path).status_code == 404
     page = demo_client.get(f"/track/{code}").get_data(as_text=True)
     assert "photo-pending" in page and "กำลังประมวลผลรูปภาพ" in page
-    assert f"/photos/{photo.id}" not in page and photo.path not in page
+    # No image or link points at it; only the placeholder says where it will be, for the
+    # page to put it there once it is ready (photo-pending.js).
+    assert f'src="/photos/{photo.id}' not in page and f'href="/photos/{photo.id}' not in page
+    assert f'data-thumb="/photos/{photo.id}/thumb"' in page and photo.path not in page
     english = demo_client.get(f"/track/{code}?lang=en").get_data(as_text=True)
     assert "Photo being processed" in english
     panel = staff.get(f"/dispatch/cases/{incident.id}").get_data(as_text=True)
