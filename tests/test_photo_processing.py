@@ -85,7 +85,7 @@ def test_a_report_photo_is_kept_private_until_the_worker_cleans_it(demo_app, dem
     clean = Image.open(io.BytesIO(demo_client.get(f"/photos/{photo.id}").data))
     assert max(clean.size) <= photos.MAX_EDGE and clean.size == (1500, 2000)
     page = demo_client.get(f"/track/{code}").get_data(as_text=True)
-    assert f"/photos/{photo.id}/thumb" in page and "photo-pending" not in page
+    assert f"/photos/{photo.id}/thumb" in page and 'class="photo-pending"' not in page
     [request] = demo_client.get(f"/open311/v2/requests/{code}.json").get_json()
     assert request["media_url"] == f"http://localhost/photos/{photo.id}"
     assert not list((Path(demo_app.config["PHOTO_DIR"]) / photos.INCOMING).iterdir())
