@@ -266,12 +266,13 @@ def test_the_idle_worker_wakes_when_a_photo_is_committed(app, session, incident)
 
 
 def test_the_tracking_page_shows_a_placeholder_then_the_photo(demo_app, demo_client, live_server,
-                                                             phone, desktop):
+                                                             browser, phone, desktop):
     response = send(demo_client, photos=[("lamp.jpg", PHONE_PHOTO)], description="ไฟดับ", **PIN)
     code = tracking_code(response)
     shots = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).parent.parent / "var" / "screenshots"))
     shots.mkdir(parents=True, exist_ok=True)
-    pages = {"phone": phone, "desktop": desktop}
+    tablet = browser.new_context(viewport={"width": 820, "height": 1180}, locale="th-TH")
+    pages = {"phone": phone, "tablet": tablet.new_page(), "desktop": desktop}
     for name, page in pages.items():
         page.goto(f"{live_server}/track/{code}")
         placeholder = page.locator(".photo-grid .photo-pending")
@@ -288,6 +289,7 @@ def test_the_tracking_page_shows_a_placeholder_then_the_photo(demo_app, demo_cli
         page.wait_for_function("() => document.querySelector('.photo-grid img').naturalWidth > 0")
         assert page.locator(".photo-pending").count() == 0
         page.screenshot(path=str(shots / f"track-photo-processed-{name}.png"), full_page=True)
+    tablet.close()
 
 
 def test_a_disk_the_worker_cannot_write_delays_the_photo_without_stopping_the_worker(
