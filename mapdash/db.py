@@ -9,6 +9,7 @@ from typing import cast
 
 import psycopg
 from flask import Flask, current_app, g, request
+from psycopg import sql
 from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import Session, sessionmaker
@@ -134,6 +135,22 @@ def is_outage(error: BaseException) -> bool:
     # No SQLSTATE: no server answered at all (refused, no socket, timed out, reset).
     state = cause.sqlstate
     return state is None or state.startswith("08") or state in _OUTAGE_STATES
+
+
+def listening_connection(url: str, channel: str, *, application_name: str,
+                         connect_timeout: int) -> psycopg.Connection:
+    """A connection that LISTENs on `channel`, made from SQLAlchemy's `url`. Give it the
+    PostgreSQL server's own address (LIVE_LISTEN_URL): through PgBouncer in transaction mode
+    a LISTEN is lost with its server connection."""
+    connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1),
+                                 autocommit=True, connect_timeout=connect_timeout,
+                                 application_name=application_name)
+    try:
+        connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+    except BaseException:
+        connection.close()
+        raise
+    return connection
 
 
 def rowcount(result: Result) -> int:

@@ -14,7 +14,7 @@ from sqlalchemy import Text, select, text
 from sqlalchemy.orm import Session
 
 from mapdash import db
-from mapdash.cases.time_limits import set_for
+from mapdash.cases.time_limits import set_id_for
 from mapdash.errors import UserError
 from mapdash.i18n import _l
 from mapdash.models import Category
@@ -35,7 +35,7 @@ def seed_synthetic(session: Session, count: int, org_slug: str | None = None,
         organization_ids = [org.id]
     # Each case starts with its type's time limits, as intake stores them: one set per
     # distinct sla_minutes (copied organizations share theirs), keyed by its jsonb text.
-    limits = {key: set_for(session, minutes).id for key, minutes in session.execute(
+    limits = {key: set_id_for(session, minutes) for key, minutes in session.execute(
         select(Category.sla_minutes.cast(Text), Category.sla_minutes).distinct().where(
             Category.organization_id.in_(organization_ids)))}
     session.execute(text("SELECT setseed(:seed)"), {"seed": seed})

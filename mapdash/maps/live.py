@@ -135,10 +135,8 @@ class Hub:
 
     def _listen(self) -> None:
         try:
-            with psycopg.connect(_libpq_url(self._url), autocommit=True,
-                                 connect_timeout=CONNECT_SECONDS,
-                                 application_name="mapdash live listener") as conn:
-                conn.execute(f"LISTEN {CHANNEL}")
+            with db.listening_connection(self._url, CHANNEL, connect_timeout=CONNECT_SECONDS,
+                                         application_name="mapdash live listener") as conn:
                 self._connected.set()
                 while not self._stopping.is_set():
                     organizations = self._gather(conn)
@@ -204,11 +202,6 @@ class Hub:
             if not stream.offer(CLOSED):
                 stream.next(0)  # full: make room for the end
                 stream.offer(CLOSED)
-
-
-def _libpq_url(url: str) -> str:
-    """SQLAlchemy's postgresql+psycopg:// URL as libpq reads it."""
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def hub(app: Flask) -> Hub:

@@ -307,11 +307,9 @@ class Worker:
             if self._listener is None:
                 # straight to PostgreSQL, as the live screens' listener (LIVE_LISTEN_URL): a
                 # LISTEN through PgBouncer in transaction mode would hear nothing
-                url = self.config.get("LIVE_LISTEN_URL") or self.config["DATABASE_URL"]
-                self._listener = psycopg.connect(
-                    url.replace("postgresql+psycopg://", "postgresql://", 1),
-                    autocommit=True, connect_timeout=5, application_name="mapdash worker")
-                self._listener.execute(f"LISTEN {photos.PHOTO_CHANNEL}")
+                self._listener = db.listening_connection(
+                    self.config.get("LIVE_LISTEN_URL") or self.config["DATABASE_URL"],
+                    photos.PHOTO_CHANNEL, connect_timeout=5, application_name="mapdash worker")
             for _note in self._listener.notifies(timeout=seconds, stop_after=1):
                 pass
         except psycopg.Error:  # no listening connection: poll, and try again next time
