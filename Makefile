@@ -57,6 +57,7 @@ clean:
 
 # Server and SQL timings with 1,000,000 synthetic cases (BENCH_INCIDENTS=N to change), all in
 # one organization (BENCH_LAYOUT=single) or spread over many (BENCH_LAYOUT=national).
+# BENCH_DATA=folder keeps the seeded cluster there for the next run (README, Benchmarks).
 bench: deps
 	$(BIN)/python -m mapdash.bench
 

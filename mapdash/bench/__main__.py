@@ -3,13 +3,11 @@ import argparse
 import importlib
 import os
 import pkgutil
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from mapdash.bench import HEADER, BenchContext, format_row
-from mapdash.bench.database import LAYOUTS, build
+from mapdash.bench.database import LAYOUTS, bench_database, seeded_line
 
 
 def main() -> int:
@@ -21,30 +19,18 @@ def main() -> int:
     parser.add_argument("--only", default=None, help="run only bench_<name>")
     args = parser.parse_args()
 
-    root = Path(tempfile.mkdtemp(prefix="mapdash-bench-"))
-    root.chmod(0o755)
-    bench = None
-    try:
-        bench = build(root, args.incidents, args.layout)
-        print(f"seeded {args.incidents:,} synthetic cases ({args.layout} layout, "
-              f"{bench.organizations:,} organization{'s' if bench.organizations > 1 else ''}) "
-              f"in {bench.seed_seconds:.0f} s\n")
+    with bench_database("mapdash-bench-", args.incidents, args.layout) as bench:
+        print(seeded_line(bench, args.incidents, args.layout) + "\n")
         ctx = BenchContext(app=bench.app, incidents=args.incidents)
         print(HEADER)
         for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
             if module.name.startswith("bench_") and (not args.only or module.name == f"bench_{args.only}"):
                 importlib.import_module(f"{__package__}.{module.name}").run(ctx)
-        over = [f for f in ctx.figures if f.verdict == "OVER"]
-        print(f"\n{len(ctx.figures)} figures, {len(over)} over their floor")
-        for figure in over:
-            print("  OVER:", format_row(figure))
-        bench.app.extensions["db_engine"].dispose()
-        return 0
-    finally:
-        if bench is not None:
-            bench.cluster.stop()
-        shutil.rmtree(root, ignore_errors=True)
-
+    over = [f for f in ctx.figures if f.verdict == "OVER"]
+    print(f"\n{len(ctx.figures)} figures, {len(over)} over their floor")
+    for figure in over:
+        print("  OVER:", format_row(figure))
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,9 +7,19 @@ many synthetic cases, in one of two layouts (BENCH_LAYOUT):
   local administrations hold 10M cases. Smaller runs keep the country's cases per
   organization (10M / 7,850, about 1,274) and so have fewer organizations:
   max(1, round(7,850 x cases / 10M)), at most 7,850. The benches read the demo
-  organization, then one of many."""
+  organization, then one of many.
+
+BENCH_DATA=folder keeps the seeded cluster there (under var/, say) for the next run with the
+same size and layout, of `make bench` or `make bench-http`: seeding 10M cases takes most of an
+hour. The benches that write (intake, crew closing) add a few thousand cases to it."""
+import json
 import math
+import os
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +32,7 @@ if TYPE_CHECKING:
     from mapdash.localdb import LocalCluster
 
 LAYOUTS = ("single", "national")
+SEEDED = "seeded.json"  # in a kept folder: what it holds
 NATIONAL_ORGANIZATIONS = 7_850
 NATIONAL_CASES = 10_000_000
 
@@ -36,11 +47,51 @@ def organizations_for(layout: str, cases: int) -> int:
 
 @dataclass
 class BenchDatabase:
+    root: Path
     cluster: "LocalCluster"
     url: str
     app: Flask
     organizations: int
     seed_seconds: float
+    reused: bool = False
+
+
+@contextmanager
+def bench_database(prefix: str, cases: int, layout: str = "single",
+                   **config) -> Iterator[BenchDatabase]:
+    """The built database, in BENCH_DATA's folder or a temporary one; stopped afterwards."""
+    with _folder(prefix) as root:
+        bench = build(root, cases, layout, **config)
+        try:
+            yield bench
+        finally:
+            bench.app.extensions["db_engine"].dispose()
+            bench.cluster.stop()
+
+
+def seeded_line(bench: BenchDatabase, cases: int, layout: str) -> str:
+    organizations = f"{bench.organizations:,} organization{'s' if bench.organizations > 1 else ''}"
+    how = f"kept in {bench.root}, seeded earlier" if bench.reused else "seeded"
+    return (f"{cases:,} synthetic cases ({layout} layout, {organizations}), "
+            f"{how} in {bench.seed_seconds:.0f} s")
+
+
+@contextmanager
+def _folder(prefix: str) -> Iterator[Path]:
+    """BENCH_DATA's folder, kept; or a temporary one, removed afterwards."""
+    kept = os.environ.get("BENCH_DATA")
+    if kept:
+        folder = Path(kept).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o755)
+        yield folder
+        return
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def build(root: Path, cases: int, layout: str = "single", **config) -> BenchDatabase:
@@ -73,6 +124,14 @@ def _fill(cluster: "LocalCluster", root: Path, cases: int, layout: str, config: 
                       "PHOTO_DIR": str(root / "photos"), "DOCUMENT_DIR": str(root / "documents"),
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, **config})
     organizations = organizations_for(layout, cases)
+    marker = root / SEEDED
+    if marker.exists():
+        seeded = json.loads(marker.read_text())
+        if (seeded["cases"], seeded["layout"]) != (cases, layout):
+            raise ValueError(f"{root} holds {seeded['cases']:,} cases in the {seeded['layout']} "
+                              f"layout, not {cases:,} in the {layout} one: another BENCH_DATA")
+        return BenchDatabase(root, cluster, url, app, organizations, seeded["seed_seconds"],
+                             reused=True)
     start = time.perf_counter()
     # The demo's registrations store their documents under the app's DOCUMENT_DIR.
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
@@ -92,7 +151,9 @@ def _fill(cluster: "LocalCluster", root: Path, cases: int, layout: str, config: 
     with app.extensions["db_engine"].connect().execution_options(
             isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM (ANALYZE) incidents, villages, organizations"))
-    return BenchDatabase(cluster, url, app, organizations, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    marker.write_text(json.dumps({"cases": cases, "layout": layout, "seed_seconds": seconds}))
+    return BenchDatabase(root, cluster, url, app, organizations, seconds)
 
 
 def _drop_indexes(session: Session, table: str) -> list[str]:

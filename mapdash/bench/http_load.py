@@ -23,7 +23,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from mapdash.bench import load_average
 from mapdash.bench.bench_dispatch import STREET, organization_extent, tile_of
-from mapdash.bench.database import LAYOUTS, build
+from mapdash.bench.database import LAYOUTS, BenchDatabase, bench_database, seeded_line
 from mapdash.bench.live_streams import (
     allow_open_files,
     answering,
@@ -59,7 +58,7 @@ ACCEPT = {"Accept-Encoding": "gzip, deflate, br"}  # as a browser asks
 # one row per open case of the dispatcher's organization (the demo, the first); tipg
 # filters it by bbox and pages it.
 VIEW_SQL = """
-    CREATE VIEW bench_open_cases AS
+    CREATE OR REPLACE VIEW bench_open_cases AS
     SELECT i.id, i.tracking_code AS code, i.status, c.code AS category,
            c.name_th AS category_th, c.name_en AS category_en, c.icon, c.color, c.emergency,
            v.number AS village, v.name_th AS village_th, d.code AS department,
@@ -154,15 +153,17 @@ def main() -> int:
     allow_open_files(max(args.streams, 1000))
 
     tipg_version = None if args.no_tipg else ensure_tipg()
-    root = Path(tempfile.mkdtemp(prefix="mapdash-bench-http-"))
-    root.chmod(0o755)
-    bench = server = tipg = None
+    print(f"load average before: {load_average()} (1, 5, 15 min)")
+    with bench_database("mapdash-bench-http-", args.cases, args.layout) as bench:
+        print(seeded_line(bench, args.cases, args.layout))
+        return _measure(bench, args, tipg_version)
+
+
+def _measure(bench: BenchDatabase, args: argparse.Namespace, tipg_version: str | None) -> int:
+    server = tipg = None
     tipg_base, tipg_port = "", 0
+    root = bench.root
     try:
-        print(f"load average before: {load_average()} (1, 5, 15 min)")
-        bench = build(root, args.cases, args.layout)
-        print(f"seeded {args.cases:,} synthetic cases ({args.layout} layout, "
-              f"{bench.organizations:,} organizations) in {bench.seed_seconds:.0f} s")
         with bench.app.app_context(), Session(bench.app.extensions["db_engine"]) as session:
             create_dispatcher(session)
             org_id = session.execute(text("SELECT min(id) FROM organizations")).scalar_one()
@@ -225,15 +226,11 @@ def main() -> int:
                 gap=2.0))
         print(f"\nload average after: {load_average()}")
         _print_table(rows, streams, args, tipg_version)
-        bench.app.extensions["db_engine"].dispose()
         return 0
     finally:
         for process in (tipg, server):
             if process is not None:
                 stop_server(process)
-        if bench is not None:
-            bench.cluster.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _ms(value: float | None) -> str:
