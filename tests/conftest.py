@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from mapdash import db
 from mapdash.localdb import LocalCluster
+from tests.factories import make_incident, make_org
 from tests.support import CspWatchedBrowser, make_app, throwaway_cluster
 
 CHROMIUM = "/usr/bin/chromium"
@@ -226,6 +227,15 @@ def session(app):
 def demo_session(demo_app):
     with db.new_session(demo_app, expire_on_commit=True) as s:
         yield s
+
+
+@pytest.fixture
+def incident(app, session):
+    """A case of a minimal organization, committed."""
+    make_org(session)
+    case = make_incident(session)
+    session.commit()
+    return case
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from sqlalchemy import select, text
 
@@ -17,7 +16,7 @@ from mapdash.integrations.notify.worker import Worker
 from mapdash.models import Incident, IncidentEvent, Photo
 from tests import photo_samples as samples
 from tests.crew_support import PASSWORD, make_field
-from tests.factories import STAFF_PASSWORD, make_incident, make_org, make_staff
+from tests.factories import STAFF_PASSWORD, make_org, make_staff
 from tests.support import csrf_token, login
 from tests.test_crew import post_closing
 from tests.test_photos import assert_no_metadata
@@ -126,14 +125,6 @@ def test_staff_intake_keeps_photos_for_the_worker_too(app, client, session):
     session.expire_all()
     [kept] = session.get(Incident, case.id).photos  # the torn one removed, with a note
     assert not kept.pending and client.get(f"/photos/{kept.id}/thumb").status_code == 200
-
-
-@pytest.fixture
-def incident(app, session):
-    make_org(session)
-    case = make_incident(session)
-    session.commit()
-    return case
 
 
 def received(data: bytes = b"") -> photos.ReceivedPhoto:

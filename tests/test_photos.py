@@ -14,7 +14,7 @@ from mapdash.cases import photos
 from mapdash.errors import UserError
 from mapdash.models import Incident, Photo
 from tests import photo_samples as samples
-from tests.factories import make_incident, make_org
+from tests.factories import make_incident
 from tests.support import login
 
 
@@ -171,14 +171,6 @@ def test_at_most_five_photos_and_the_empty_part_of_an_unused_input_is_ignored():
 
 
 # ---- storage ------------------------------------------------------------------------------
-
-@pytest.fixture
-def incident(app, session):
-    make_org(session)
-    case = make_incident(session)
-    session.commit()
-    return case
-
 
 def test_stored_files_stay_after_commit_and_no_temporary_file_is_left(app, session, incident):
     with app.app_context():
