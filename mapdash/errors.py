@@ -30,6 +30,10 @@ class UserError(ValueError):
         if status is not None:
             self.status = status
 
+    def headers(self) -> dict[str, str]:
+        """What the answer adds to its headers: when to try again (429, 503)."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+
     def as_dict(self) -> dict:
         return {"error": self.code, "message_th": self.message_th, "message_en": self.message_en,
                 "field": self.field}

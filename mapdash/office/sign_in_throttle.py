@@ -44,8 +44,7 @@ class SignInThrottled(UserError):
         super().__init__("sign_in_throttled", _l(
             "Too many failed sign-ins: try again in about %(minutes)s min. An administrator "
             "can unlock an account sooner.", minutes=max(1, math.ceil(retry_after / 60))),
-            status=429)
-        self.retry_after = retry_after
+            status=429, retry_after=retry_after)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from mapdash import db
 from mapdash.errors import UserError
 from mapdash.i18n import _
 from mapdash.office.auth import begin_session, check_sign_in, sign_out
-from mapdash.office.sign_in_throttle import SignInThrottled
 
 bp = Blueprint("auth", __name__)
 
@@ -35,9 +34,8 @@ def login():
                                  request.form.get("password", ""), request.remote_addr or "unknown",
                                  now)
         except UserError as refused:
-            headers = ({"Retry-After": str(refused.retry_after)}
-                       if isinstance(refused, SignInThrottled) else {})
-            return render_template("auth/login.html", error=refused), refused.status, headers
+            page = render_template("auth/login.html", error=refused)
+            return page, refused.status, refused.headers()
         begin_session(user, now)
         return redirect(_safe_next(request.args.get("next")) or url_for(HOME_OF_ROLE[user.role]))
     notice = _("Please sign in first") if request.args.get("next") and \

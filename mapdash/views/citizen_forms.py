@@ -39,7 +39,6 @@ def send(session: Session, store: Callable[[], Incident],
 
 def form_page(html: str, error: UserError | None) -> Response:
     """The form: 200, or again after a refusal with its status (and when to try again)."""
-    response = Response(html, error.status if error is not None else 200)
-    if error is not None and error.retry_after is not None:
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response
+    if error is None:
+        return Response(html)
+    return Response(html, error.status, error.headers())

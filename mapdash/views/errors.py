@@ -43,8 +43,7 @@ def render_error(error: UserError):
     else:
         response = current_app.make_response(render_template("error.html", error=error))
     response.status_code = error.status
-    if error.retry_after is not None:
-        response.headers["Retry-After"] = str(error.retry_after)
+    response.headers.update(error.headers())
     return response
 
 

@@ -44,8 +44,7 @@ def _format() -> str:
 def _user_error(error: UserError):
     status = error.status if error.status in ANSWERED_STATUSES else 400
     response = render.errors(_format(), status, [f"{error.message_en} / {error.message_th}"])
-    if error.retry_after is not None:
-        response.headers["Retry-After"] = str(error.retry_after)
+    response.headers.update(error.headers())
     return response
 
 
