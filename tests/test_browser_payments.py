@@ -94,8 +94,10 @@ def test_a_citizen_sends_a_slip_a_finance_officer_issues_the_receipt_the_citizen
     officer.wait_for_url("**/finance/payments")
     officer.screenshot(path=str(shots / "payment-list-phone.png"), full_page=True, scale="css")
     officer.click(f"text={code}")
-    officer.wait_for_selector(".slip-preview")
-    assert officer.evaluate("document.querySelector('.slip-preview').naturalWidth") > 0
+    # The slip is shown as an image: its element comes before its pixels do.
+    officer.wait_for_function(
+        "() => { const img = document.querySelector('.slip-preview');"
+        " return img && img.complete && img.naturalWidth > 0; }")
     officer.screenshot(path=str(shots / "payment-detail-phone.png"), full_page=True, scale="css")
     officer.click("#issue-receipt")
     officer.wait_for_selector(".valid-badge")
