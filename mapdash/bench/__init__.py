@@ -44,12 +44,12 @@ class BenchContext:
         return samples
 
     def measure(self, name: str, fn, *, sql=None, floor_ms: float | None = None,
-                repeat: int = 50) -> Figure:
+                repeat: int = 50, warmup: int = 3) -> Figure:
         """Time `fn` (the server side) and, if given, `sql` (the same query run directly)."""
-        server = self.timings(fn, repeat)
+        server = self.timings(fn, repeat, warmup)
         figure = Figure(name, percentile(server, 50), percentile(server, 95), floor_ms)
         if sql is not None:
-            direct = self.timings(sql, repeat)
+            direct = self.timings(sql, repeat, warmup)
             figure.sql_p50_ms, figure.sql_p95_ms = percentile(direct, 50), percentile(direct, 95)
         self.figures.append(figure)
         print(format_row(figure), flush=True)

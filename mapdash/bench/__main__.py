@@ -16,7 +16,8 @@ def main() -> int:
     parser.add_argument("--layout", choices=LAYOUTS, default=os.environ.get("BENCH_LAYOUT", "single"),
                         help="single: every case in one organization; national: spread over many "
                              "organizations of 13 villages (mapdash/bench/database.py)")
-    parser.add_argument("--only", default=None, help="run only bench_<name>")
+    parser.add_argument("--only", default=None,
+                        help="run only bench_<name> (several: names separated by commas)")
     args = parser.parse_args()
 
     with bench_database("mapdash-bench-", args.incidents, args.layout) as bench:
@@ -24,7 +25,8 @@ def main() -> int:
         ctx = BenchContext(app=bench.app, incidents=args.incidents)
         print(HEADER)
         for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
-            if module.name.startswith("bench_") and (not args.only or module.name == f"bench_{args.only}"):
+            if module.name.startswith("bench_") and (
+                    not args.only or module.name.removeprefix("bench_") in args.only.split(",")):
                 importlib.import_module(f"{__package__}.{module.name}").run(ctx)
     over = [f for f in ctx.figures if f.verdict == "OVER"]
     print(f"\n{len(ctx.figures)} figures, {len(over)} over their floor")
