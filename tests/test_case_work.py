@@ -117,6 +117,19 @@ def test_forward_moves_the_case_with_its_history_to_the_other_organization(app, 
     assert act(province_desk, case.id, action="accept").status_code == 200
 
 
+def test_the_panel_offers_the_organizations_whose_area_meets_the_tambons_only(app, session, orgs):
+    """The neighbours and the province around it, by name; not one far away (a national server
+    holds thousands)."""
+    make_org(session, slug="neighbour", villages=((1, "บ้านติดกัน", box(100.02, 10.00, 100.03, 10.01)),))
+    make_org(session, slug="far-away", villages=((1, "บ้านไกล", box(104.0, 17.0, 104.01, 17.01)),))
+    session.commit()
+    panel = staff(app, "tambon_dispatcher").get(f"/dispatch/cases/{orgs['case'].id}").get_data(
+        as_text=True)
+    offered = re.findall(r'<option value="(\d+)">([^<]*)</option>', panel.split('name="organization_id"')[1]
+                         .split("</select>")[0])
+    assert [name for _id, name in offered] == ["อบต.neighbour", "อบต.province"]
+
+
 def test_forward_refusals_change_nothing(app, session, orgs):
     case, province = orgs["case"], orgs["province"]
     desk = staff(app, "tambon_dispatcher")
