@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from mapdash.cases import workflow
 from mapdash.db import new_session
@@ -529,6 +529,38 @@ def test_a_refused_login_is_retried_not_failed_and_sends_once_the_password_is_ri
         assert [r.recipients for r in server.mailbox.received] == [["staff@tambon.example"]]
         for application in (wrong, right):
             application.extensions["db_engine"].dispose()
+
+
+def test_the_scan_each_minute_looks_at_what_fell_due_or_changed_since_the_last(napp, db):
+    """The worker's scan each minute (since=) reads only the cases that fell due in its window
+    or took a step in it; a case late since long before and never alerted is found by the full
+    scan (at the worker's start and once an hour)."""
+    make_org(db)
+    fresh, touched, forgotten = (make_incident(db) for _ in range(3))
+    db.commit()
+    reported = fresh.created_at  # streetlights: due 10 minutes after
+    long_ago = reported - timedelta(days=2)
+    db.execute(update(Incident).where(Incident.id.in_((touched.id, forgotten.id)))
+               .values(step_started_at=long_ago, updated_at=long_ago))  # due two days ago
+    db.commit()
+
+    def alerted():
+        return set(db.scalars(text("SELECT incident_id FROM overdue_alerts")))
+
+    with napp.app_context():
+        assert overdue.scan(db, napp, now=reported + timedelta(minutes=11), since=reported) == 1
+        assert alerted() == {fresh.id}
+        assert overdue.scan(db, napp, now=reported + timedelta(minutes=13),
+                            since=reported + timedelta(minutes=1)) == 0
+        # A change of status within the same step (its clock kept): found by its update time.
+        db.execute(update(Incident).where(Incident.id == touched.id)
+                   .values(updated_at=reported + timedelta(minutes=20)))
+        db.commit()
+        assert overdue.scan(db, napp, now=reported + timedelta(minutes=21),
+                            since=reported + timedelta(minutes=15)) == 1
+        assert alerted() == {fresh.id, touched.id}
+        assert overdue.scan(db, napp, now=reported + timedelta(minutes=22)) == 1  # the full scan
+        assert alerted() == {fresh.id, touched.id, forgotten.id}
 
 
 def test_an_overdue_case_alerts_its_department_once_per_step(napp, db, people, smtp):

@@ -57,6 +57,11 @@ from mapdash.maps import counts
 from mapdash.stats import figures as stats
 
 OVERDUE_SCAN_SECONDS = 60
+# Each scan looks only at the cases that fell due or took a step since the last one, back this
+# much further (a step written just before a scan and committed after it); one an hour, and
+# the first, look at every late case (overdue.scan).
+OVERDUE_SCAN_OVERLAP = timedelta(minutes=10)
+OVERDUE_FULL_SCAN_SECONDS = 3600
 POSITION_PURGE_SECONDS = 3600
 # A fiscal year of a million cases takes seconds to count: a few filters per pass, so that
 # messages are not held up long.
@@ -82,6 +87,8 @@ class Worker:
         self.engine = app.extensions["db_engine"]
         self.stop = threading.Event()
         self._next_scan = 0.0
+        self._next_full_scan = 0.0
+        self._last_scan: datetime | None = None  # the moment the last overdue scan looked at
         self._next_sweep = 0.0
         self._next_purge = 0.0
         self._next_recount = 0.0
@@ -223,15 +230,21 @@ class Worker:
                  "attempts": [self._attempts.get(outgoing.id) for outgoing in unsent]})
 
     def scan_overdue_if_due(self) -> None:
-        now = datetime.now(UTC).timestamp()
+        moment = datetime.now(UTC)
+        now = moment.timestamp()
         if now >= self._next_scan:
+            full = now >= self._next_full_scan  # the first scan too
+            since = None if full or self._last_scan is None else self._last_scan - OVERDUE_SCAN_OVERLAP
             with self.app.app_context(), Session(self.engine) as session:
-                overdue.scan(session, self.app)
-                reminders.scan(session, self.app, datetime.now(UTC))  # appointments tomorrow
+                overdue.scan(session, self.app, moment, since)
+                reminders.scan(session, self.app, moment)  # appointments tomorrow
                 session.commit()
                 # the map's overdue counts too: their reads then check one minute of cases
                 counts.catch_up(session)
+            self._last_scan = moment
             self._next_scan = now + OVERDUE_SCAN_SECONDS
+            if full:
+                self._next_full_scan = now + OVERDUE_FULL_SCAN_SECONDS
 
     def sweep_photos_if_due(self) -> None:
         """Photo files a crash left without a row, older than an hour (photo_sweep.py)."""
