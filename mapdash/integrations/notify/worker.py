@@ -57,8 +57,8 @@ from mapdash.maps import counts
 from mapdash.stats import figures as stats
 
 OVERDUE_SCAN_SECONDS = 60
-# Each scan looks only at the cases that fell due or took a step since the last one, back this
-# much further (a step written just before a scan and committed after it); one an hour, and
+# Each scan looks only at the cases that fell due or changed status since the last one, back this
+# much further (a change written just before a scan and committed after it); one an hour, and
 # the first, look at every late case (overdue.scan).
 OVERDUE_SCAN_OVERLAP = timedelta(minutes=10)
 OVERDUE_FULL_SCAN_SECONDS = 3600
