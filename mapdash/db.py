@@ -137,13 +137,17 @@ def is_outage(error: BaseException) -> bool:
     return state is None or state.startswith("08") or state in _OUTAGE_STATES
 
 
+def libpq_url(url: str) -> str:
+    """SQLAlchemy's postgresql+psycopg:// URL as libpq (psycopg.connect) reads it."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
 def listening_connection(url: str, channel: str, *, application_name: str,
                          connect_timeout: int) -> psycopg.Connection:
     """A connection that LISTENs on `channel`, made from SQLAlchemy's `url`. Give it the
     PostgreSQL server's own address (LIVE_LISTEN_URL): through PgBouncer in transaction mode
     a LISTEN is lost with its server connection."""
-    connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1),
-                                 autocommit=True, connect_timeout=connect_timeout,
+    connection = psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=connect_timeout,
                                  application_name=application_name)
     try:
         connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))

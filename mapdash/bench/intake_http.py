@@ -41,6 +41,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from mapdash import db
 from mapdash.bench import load_average, percentile
 from mapdash.bench.live_streams import free_port, start_server, stop_server
 
@@ -251,7 +252,7 @@ def bare_inserts(url: str, clients: int, seconds: float, ids: dict) -> tuple[lis
     latencies: list[float] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
-    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    dsn = db.libpq_url(url)
 
     def work(number: int) -> None:
         rng = random.Random(number)
@@ -334,7 +335,7 @@ def main() -> int:
                         help="PostgreSQL without fsync: what the app alone can do")
     args = parser.parse_args()
 
-    from mapdash import create_app, db
+    from mapdash import create_app
     from mapdash.bench.bench_intake import twelve_megapixel_jpeg
     from mapdash.demo.load import load_demo
     from mapdash.localdb import LocalCluster
