@@ -16,21 +16,32 @@ from mapdash.cases import workflow
 from mapdash.integrations.notify import messages, outbox
 from mapdash.models import Incident, Organization
 
-# The open cases past their due time not yet alerted for their step: those that fell due
-# from :due_from on (the index of open cases by due time) or changed status from
-# :changed_from on (updated_at; the index of cases by update time). A scan a minute after the
-# last passes that moment for both; a full scan the earliest instant for the first (every late
-# case) and the latest for the second (nothing more).
-_ALERT_LATE = """
+# The open cases past their due time not yet alerted for their step, recorded. Two whole
+# statements, not one with both branches: a single one (every due time from the earliest
+# instant, no change after the latest) took the full scan at 1M cases from 52 to 674 ms p50.
+# Every late case, from the index of open cases by due time:
+_ALERT_EVERY_LATE = """
+    INSERT INTO overdue_alerts (incident_id, step_started_at, status)
+    SELECT i.id, coalesce(i.step_started_at, i.updated_at), i.status
+    FROM incidents i
+    WHERE i.organization_id = :org AND i.is_open AND i.due_at < :now
+      AND NOT EXISTS (
+          SELECT 1 FROM overdue_alerts a
+          WHERE a.incident_id = i.id
+            AND a.step_started_at = coalesce(i.step_started_at, i.updated_at))
+    ON CONFLICT DO NOTHING
+    RETURNING incident_id, step_started_at"""
+# Only those that fell due since :since (the same index) or changed status since (updated_at;
+# the index of cases by update time): what a scan a minute after the last needs.
+_ALERT_LATE_SINCE = """
     INSERT INTO overdue_alerts (incident_id, step_started_at, status)
     SELECT i.id, coalesce(i.step_started_at, i.updated_at), i.status
     FROM (
         SELECT i.id, i.step_started_at, i.updated_at, i.status FROM incidents i
-        WHERE i.organization_id = :org AND i.is_open
-          AND i.due_at >= :due_from AND i.due_at < :now
+        WHERE i.organization_id = :org AND i.is_open AND i.due_at >= :since AND i.due_at < :now
         UNION
         SELECT i.id, i.step_started_at, i.updated_at, i.status FROM incidents i
-        WHERE i.organization_id = :org AND i.updated_at >= :changed_from
+        WHERE i.organization_id = :org AND i.updated_at >= :since
           AND i.is_open AND i.due_at < :now) i
     WHERE NOT EXISTS (
           SELECT 1 FROM overdue_alerts a
@@ -38,7 +49,6 @@ _ALERT_LATE = """
             AND a.step_started_at = coalesce(i.step_started_at, i.updated_at))
     ON CONFLICT DO NOTHING
     RETURNING incident_id, step_started_at"""
-_EARLIEST, _LATEST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 
 
 def scan(session: Session, app: Flask, now: datetime | None = None,
@@ -51,10 +61,10 @@ def scan(session: Session, app: Flask, now: datetime | None = None,
     a second when one tambon holds 500,000 of them (the worker does it at start and once an
     hour, for a due time moved otherwise: an information request's last day changed)."""
     now = now or datetime.now(UTC)
-    window = {"now": now, "due_from": since or _EARLIEST, "changed_from": since or _LATEST}
+    statement = text(_ALERT_EVERY_LATE if since is None else _ALERT_LATE_SINCE)
     found = 0
     for org_id in session.scalars(select(Organization.id)):
-        rows = session.execute(text(_ALERT_LATE), {"org": org_id, **window}).all()
+        rows = session.execute(statement, {"org": org_id, "now": now, "since": since}).all()
         for incident_id, started in rows:
             _alert(session, app, session.get_one(Incident, incident_id), started)
         found += len(rows)
